@@ -1,0 +1,7 @@
+// Package accord is the shared kernel every other package may import: the one
+// error type and its kinds, the acting user (Actor) carried in a context, and
+// the roles. It uses the standard library only.
+//
+// Invariants: an Error always has a Kind; a record of another tenant is
+// reported as NotFound, never as Forbidden, so that ids leak nothing.
+package accord

@@ -1,0 +1,101 @@
+package accord
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Kind classifies an error for the caller; api/errors.go maps each to one
+// HTTP status.
+type Kind string
+
+const (
+	Invalid         Kind = "invalid"         // the input breaks a rule; Field names it
+	NotFound        Kind = "not_found"       // absent, or belongs to another tenant
+	Conflict        Kind = "conflict"        // clashes with the current state (duplicate, stale)
+	Forbidden       Kind = "forbidden"       // the actor's role may not do this
+	Unauthenticated Kind = "unauthenticated" // no valid session or token
+	Unprocessable   Kind = "unprocessable"   // well-formed, but the domain refuses it now
+	TooManyRequests Kind = "too_many_requests"
+	Internal        Kind = "internal"
+)
+
+// Error is the error every package returns for anything a caller may act on.
+type Error struct {
+	Kind  Kind
+	Op    string // the operation, e.g. "directory.CreateUser"
+	Field string // the input field at fault, as a path ("email", "hours.mon[0]")
+	Msg   string // for people; safe to show to the actor
+	Err   error  // the underlying cause, if any
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	if e.Msg != "" {
+		b.WriteString(e.Msg)
+	} else if e.Err == nil {
+		b.WriteString(string(e.Kind))
+	}
+	if e.Err != nil {
+		if e.Msg != "" {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf makes an Error of kind k with a formatted message.
+func Errorf(k Kind, format string, args ...any) *Error {
+	return &Error{Kind: k, Msg: fmt.Sprintf(format, args...)}
+}
+
+// FieldError makes an Invalid error that names the field and the rule it broke.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Kind: Invalid, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// KindOf returns the kind of the first Error in err's chain, Internal if
+// there is none, and "" for nil.
+func KindOf(err error) Kind {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Internal
+}
+
+// IsKind reports whether err's kind is k.
+func IsKind(err error, k Kind) bool { return KindOf(err) == k }
+
+// Public returns the first Error in err's chain, so that its Field and Msg
+// can be shown; internal causes are replaced by a generic message.
+func Public(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) && e.Kind != Internal {
+		return e
+	}
+	return &Error{Kind: Internal, Msg: "internal error"}
+}
+
+// Wrap adds an operation name to err, keeping its kind.
+func Wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
