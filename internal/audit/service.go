@@ -1,0 +1,88 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"reflect"
+
+	"accord/internal/accord"
+)
+
+// Changes collects field changes, keeping only fields whose value changed.
+type Changes []Change
+
+// Add records field if before and after differ.
+func (c *Changes) Add(field string, before, after any) {
+	if !reflect.DeepEqual(before, after) {
+		*c = append(*c, Change{Field: field, Before: before, After: after})
+	}
+}
+
+// Secret records that a secret field changed without recording its values.
+func (c *Changes) Secret(field string) {
+	*c = append(*c, Change{Field: field, Before: "(secret)", After: "(changed)"})
+}
+
+// Service reads the audit trail for authorized actors.
+type Service struct{ store Store }
+
+// NewService returns a service over store.
+func NewService(store Store) *Service { return &Service{store: store} }
+
+// List returns events newest first. Vendor admins and auditors see every
+// organization's events; a customer's administrator sees its own
+// organization's; everyone else is refused.
+func (s *Service) List(ctx context.Context, f Filter, p accord.Page) ([]Event, string, error) {
+	a, err := accord.ActorFrom(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	var scope accord.Scope
+	switch {
+	case a.System, a.Role == accord.RoleAdmin, a.Role == accord.RoleAuditor:
+		scope = accord.Scope{All: true}
+	case a.Role == accord.RoleCustomerContact && a.CustomerAdmin:
+		scope = accord.OnlyOrg(a.OrgID)
+	default:
+		return nil, "", &accord.Error{Kind: accord.Forbidden, Op: "audit.List", Msg: "only administrators and auditors may read the audit trail"}
+	}
+	return s.store.ListEvents(ctx, scope, f, p.Normalize())
+}
+
+// Report is the outcome of verifying every chain.
+type Report struct {
+	Events int64
+	Chains int
+	Break  *Break // nil when every chain is intact
+}
+
+// errStop ends the walk at the first break.
+var errStop = errors.New("stop")
+
+// Verify checks every organization's chain from its first event and stops at
+// the first event that does not match.
+func (s *Service) Verify(ctx context.Context) (Report, error) {
+	v := NewVerifier()
+	var rep Report
+	err := s.store.WalkChains(ctx,
+		func(e Event) error {
+			if b := v.Check(e); b != nil {
+				rep.Break = b
+				return errStop
+			}
+			return nil
+		},
+		func(org accord.ID, seq int64, hash string) error {
+			rep.Chains++
+			if b := v.Tail(org, seq, hash); b != nil {
+				rep.Break = b
+				return errStop
+			}
+			return nil
+		})
+	rep.Events = v.Events
+	if err != nil && !errors.Is(err, errStop) {
+		return rep, err
+	}
+	return rep, nil
+}

@@ -1,0 +1,148 @@
+package directory
+
+import (
+	"context"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/audit"
+)
+
+// Kind is what an organization is to the vendor.
+type Kind string
+
+const (
+	KindVendor   Kind = "vendor"
+	KindPartner  Kind = "partner"
+	KindCustomer Kind = "customer"
+)
+
+// Organization is a tenant: the vendor, a partner or a customer.
+type Organization struct {
+	ID        accord.ID `json:"id"`
+	Kind      Kind      `json:"kind"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// User is a person who signs in.
+type User struct {
+	ID                accord.ID   `json:"id"`
+	OrgID             accord.ID   `json:"org_id"`
+	Email             string      `json:"email"`
+	Name              string      `json:"name"`
+	Locale            string      `json:"locale"`
+	TimeZone          string      `json:"time_zone"`
+	Role              accord.Role `json:"role"`
+	Active            bool        `json:"active"`
+	AuthorizedContact bool        `json:"authorized_contact"`
+	CustomerAdmin     bool        `json:"customer_admin"`
+	CreatedAt         time.Time   `json:"created_at"`
+	UpdatedAt         time.Time   `json:"updated_at"`
+	PasswordHash      string      `json:"-"`
+}
+
+// Certification is a partner engineer's product certification; a partner
+// agent sees its customers only while one is valid.
+type Certification struct {
+	ID         accord.ID `json:"id"`
+	OrgID      accord.ID `json:"org_id"`
+	UserID     accord.ID `json:"user_id"`
+	Name       string    `json:"name"`
+	Number     string    `json:"number"`
+	ValidFrom  string    `json:"valid_from"`  // YYYY-MM-DD, inclusive
+	ValidUntil string    `json:"valid_until"` // YYYY-MM-DD, inclusive
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// ValidOn reports whether the certification covers the date (YYYY-MM-DD).
+func (c Certification) ValidOn(date string) bool {
+	return c.ValidFrom <= date && date <= c.ValidUntil
+}
+
+// Session is a signed-in browser. ID is the hash of the cookie's value.
+type Session struct {
+	ID         string    `json:"-"`
+	UserID     accord.ID `json:"user_id"`
+	OrgID      accord.ID `json:"org_id"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	Address    string    `json:"address"`
+	UserAgent  string    `json:"user_agent"`
+}
+
+// Token is an API token; its value is shown once and stored as a hash.
+type Token struct {
+	ID         accord.ID  `json:"id"`
+	OrgID      accord.ID  `json:"org_id"`
+	UserID     accord.ID  `json:"user_id"`
+	Name       string     `json:"name"`
+	Hint       string     `json:"hint"` // the value's last characters, to tell tokens apart
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	Hash       string     `json:"-"`
+}
+
+// OrgFilter narrows a list of organizations.
+type OrgFilter struct {
+	Kind      *Kind
+	PartnerID *accord.ID // customers served by this partner
+}
+
+// UserFilter narrows a list of users.
+type UserFilter struct {
+	OrgID  *accord.ID
+	Role   *accord.Role
+	Active *bool
+}
+
+// Store persists the directory. Every mutating method writes ev in the same
+// transaction. Get and List methods apply scope; a record outside it is
+// accord.NotFound.
+type Store interface {
+	CreateOrganization(ctx context.Context, o Organization, ev audit.Event) error
+	UpdateOrganization(ctx context.Context, o Organization, ev audit.Event) error
+	GetOrganization(ctx context.Context, scope accord.Scope, id accord.ID) (Organization, error)
+	ListOrganizations(ctx context.Context, scope accord.Scope, f OrgFilter, p accord.Page) ([]Organization, string, error)
+
+	LinkPartner(ctx context.Context, partnerID, customerID accord.ID, now time.Time, ev audit.Event) error
+	UnlinkPartner(ctx context.Context, partnerID, customerID accord.ID, ev audit.Event) error
+	// PartnerCustomers lists the customers a partner serves; used to build a
+	// partner agent's scope, so it is not itself scoped.
+	PartnerCustomers(ctx context.Context, partnerID accord.ID) ([]accord.ID, error)
+
+	CreateUser(ctx context.Context, u User, ev audit.Event) error
+	// UpdateUser writes every field of u. When revoke is set it also ends the
+	// user's sessions (deactivation, password reset).
+	UpdateUser(ctx context.Context, u User, revoke bool, ev audit.Event) error
+	GetUser(ctx context.Context, scope accord.Scope, id accord.ID) (User, error)
+	// UserByEmail finds a user for sign-in, before any scope exists.
+	UserByEmail(ctx context.Context, emailKey string) (User, error)
+	ListUsers(ctx context.Context, scope accord.Scope, f UserFilter, p accord.Page) ([]User, string, error)
+
+	CreateCertification(ctx context.Context, c Certification, ev audit.Event) error
+	DeleteCertification(ctx context.Context, scope accord.Scope, id accord.ID, ev audit.Event) error
+	ListCertifications(ctx context.Context, scope accord.Scope, userID accord.ID) ([]Certification, error)
+
+	CreateSession(ctx context.Context, s Session, ev audit.Event) error
+	// Session returns an unexpired session by id (its hash).
+	Session(ctx context.Context, id string, now time.Time) (Session, error)
+	DeleteSession(ctx context.Context, userID accord.ID, id string, ev audit.Event) error
+	ListSessions(ctx context.Context, userID accord.ID, now time.Time) ([]Session, error)
+
+	CreateToken(ctx context.Context, t Token, ev audit.Event) error
+	// TokenByHash returns an unexpired token and marks it used at now.
+	TokenByHash(ctx context.Context, hash string, now time.Time) (Token, error)
+	ListTokens(ctx context.Context, userID accord.ID) ([]Token, error)
+	DeleteToken(ctx context.Context, userID, id accord.ID, ev audit.Event) error
+
+	// RecordLoginFailure counts a failed sign-in for key in the window that
+	// started after since, and returns the count and the window's start.
+	RecordLoginFailure(ctx context.Context, key string, now, since time.Time) (int, time.Time, error)
+	// LoginFailures returns the count of failures for key since since.
+	LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error)
+	ClearLoginFailures(ctx context.Context, key string) error
+}

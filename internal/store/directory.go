@@ -1,0 +1,403 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/audit"
+	"accord/internal/directory"
+)
+
+// Directory implements directory.Store.
+type Directory struct{ db *DB }
+
+// NewDirectory returns the directory store of db.
+func NewDirectory(db *DB) *Directory { return &Directory{db: db} }
+
+func notFound(what string) error {
+	return &accord.Error{Kind: accord.NotFound, Msg: what + " not found"}
+}
+
+// exec runs one statement and its audit event in a transaction; when
+// mustHit is set, a statement that changed no row is NotFound.
+func (s *Directory) exec(ctx context.Context, ev audit.Event, mustHit string, q string, args ...any) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return s.db.mapErr(err)
+		}
+		if mustHit != "" {
+			if n, _ := res.RowsAffected(); n == 0 {
+				return notFound(mustHit)
+			}
+		}
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+}
+
+// --- organizations
+
+const orgColumns = `id, kind, name, created_at, updated_at`
+
+func scanOrg(row interface{ Scan(...any) error }) (directory.Organization, error) {
+	var o directory.Organization
+	err := row.Scan(&o.ID, &o.Kind, &o.Name, &o.CreatedAt, &o.UpdatedAt)
+	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	return o, err
+}
+
+func nameKey(s string) string { return strings.ToLower(s) }
+
+func (s *Directory) CreateOrganization(ctx context.Context, o directory.Organization, ev audit.Event) error {
+	return s.exec(ctx, ev, "", `INSERT INTO organizations (id, kind, name, name_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		o.ID, o.Kind, o.Name, nameKey(o.Name), o.CreatedAt, o.UpdatedAt)
+}
+
+func (s *Directory) UpdateOrganization(ctx context.Context, o directory.Organization, ev audit.Event) error {
+	return s.exec(ctx, ev, "organization", `UPDATE organizations SET name = $1, name_key = $2, updated_at = $3 WHERE id = $4`,
+		o.Name, nameKey(o.Name), o.UpdatedAt, o.ID)
+}
+
+func (s *Directory) GetOrganization(ctx context.Context, scope accord.Scope, id accord.ID) (directory.Organization, error) {
+	var w where
+	w.add("id = ?", id)
+	w.scope("id", scope)
+	o, err := scanOrg(s.db.sql.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations`+w.String(), w.args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, notFound("organization")
+	}
+	if err != nil {
+		return o, fmt.Errorf("get organization: %w", err)
+	}
+	return o, nil
+}
+
+func (s *Directory) ListOrganizations(ctx context.Context, scope accord.Scope, f directory.OrgFilter, p accord.Page) ([]directory.Organization, string, error) {
+	c, err := accord.DecodeCursor(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.scope("id", scope)
+	if f.Kind != nil {
+		w.add("kind = ?", *f.Kind)
+	}
+	if f.PartnerID != nil {
+		w.add("id IN (SELECT org_id FROM partner_customers WHERE partner_id = ?)", *f.PartnerID)
+	}
+	w.after("name_key", "id", c)
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations`+w.String()+` ORDER BY name_key, id`+w.limit(p), w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list organizations: %w", err)
+	}
+	out, err := collect(rows, scanOrg)
+	if err != nil {
+		return nil, "", fmt.Errorf("list organizations: %w", err)
+	}
+	out, next := page(out, p, func(o directory.Organization) accord.Cursor { return accord.Cursor{Key: nameKey(o.Name), ID: o.ID} })
+	return out, next, nil
+}
+
+// collect scans every row with scan and closes rows.
+func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (s *Directory) LinkPartner(ctx context.Context, partnerID, customerID accord.ID, now time.Time, ev audit.Event) error {
+	return s.exec(ctx, ev, "", `INSERT INTO partner_customers (partner_id, org_id, created_at) VALUES ($1, $2, $3)`, partnerID, customerID, now)
+}
+
+func (s *Directory) UnlinkPartner(ctx context.Context, partnerID, customerID accord.ID, ev audit.Event) error {
+	return s.exec(ctx, ev, "partner link", `DELETE FROM partner_customers WHERE partner_id = $1 AND org_id = $2`, partnerID, customerID)
+}
+
+func (s *Directory) PartnerCustomers(ctx context.Context, partnerID accord.ID) ([]accord.ID, error) {
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT org_id FROM partner_customers WHERE partner_id = $1 ORDER BY org_id`, partnerID)
+	if err != nil {
+		return nil, fmt.Errorf("partner customers: %w", err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (accord.ID, error) {
+		var id accord.ID
+		return id, r.Scan(&id)
+	})
+}
+
+// --- users
+
+const userColumns = `id, org_id, email, name, locale, time_zone, role, active, authorized_contact, customer_admin, password_hash, created_at, updated_at`
+
+func scanUser(row interface{ Scan(...any) error }) (directory.User, error) {
+	var u directory.User
+	err := row.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &u.Locale, &u.TimeZone, &u.Role, &u.Active, &u.AuthorizedContact,
+		&u.CustomerAdmin, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt)
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return u, err
+}
+
+func (s *Directory) CreateUser(ctx context.Context, u directory.User, ev audit.Event) error {
+	return s.exec(ctx, ev, "", `INSERT INTO users (`+userColumns+`, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		u.ID, u.OrgID, u.Email, u.Name, u.Locale, u.TimeZone, u.Role, u.Active, u.AuthorizedContact, u.CustomerAdmin,
+		u.PasswordHash, u.CreatedAt, u.UpdatedAt, directory.EmailKey(u.Email))
+}
+
+func (s *Directory) UpdateUser(ctx context.Context, u directory.User, revoke bool, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET name = $1, locale = $2, time_zone = $3, role = $4, active = $5,
+			authorized_contact = $6, customer_admin = $7, password_hash = $8, updated_at = $9 WHERE id = $10 AND org_id = $11`,
+			u.Name, u.Locale, u.TimeZone, u.Role, u.Active, u.AuthorizedContact, u.CustomerAdmin, u.PasswordHash, u.UpdatedAt, u.ID, u.OrgID)
+		if err != nil {
+			return s.db.mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("user")
+		}
+		if revoke {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+				return fmt.Errorf("end sessions: %w", err)
+			}
+		}
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+}
+
+func (s *Directory) GetUser(ctx context.Context, scope accord.Scope, id accord.ID) (directory.User, error) {
+	var w where
+	w.add("id = ?", id)
+	w.scope("org_id", scope)
+	u, err := scanUser(s.db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users`+w.String(), w.args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, notFound("user")
+	}
+	if err != nil {
+		return u, fmt.Errorf("get user: %w", err)
+	}
+	return u, nil
+}
+
+func (s *Directory) UserByEmail(ctx context.Context, emailKey string) (directory.User, error) {
+	u, err := scanUser(s.db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email_key = $1`, emailKey))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, notFound("user")
+	}
+	if err != nil {
+		return u, fmt.Errorf("user by e-mail: %w", err)
+	}
+	return u, nil
+}
+
+func (s *Directory) ListUsers(ctx context.Context, scope accord.Scope, f directory.UserFilter, p accord.Page) ([]directory.User, string, error) {
+	c, err := accord.DecodeCursor(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.scope("org_id", scope)
+	if f.OrgID != nil {
+		w.add("org_id = ?", *f.OrgID)
+	}
+	if f.Role != nil {
+		w.add("role = ?", *f.Role)
+	}
+	if f.Active != nil {
+		w.add("active = ?", *f.Active)
+	}
+	w.after("email_key", "id", c)
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+w.String()+` ORDER BY email_key, id`+w.limit(p), w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list users: %w", err)
+	}
+	out, err := collect(rows, scanUser)
+	if err != nil {
+		return nil, "", fmt.Errorf("list users: %w", err)
+	}
+	out, next := page(out, p, func(u directory.User) accord.Cursor { return accord.Cursor{Key: directory.EmailKey(u.Email), ID: u.ID} })
+	return out, next, nil
+}
+
+// --- certifications
+
+const certColumns = `id, org_id, user_id, name, number, valid_from, valid_until, created_at`
+
+func scanCert(row interface{ Scan(...any) error }) (directory.Certification, error) {
+	var c directory.Certification
+	err := row.Scan(&c.ID, &c.OrgID, &c.UserID, &c.Name, &c.Number, &c.ValidFrom, &c.ValidUntil, &c.CreatedAt)
+	c.CreatedAt = c.CreatedAt.UTC()
+	return c, err
+}
+
+func (s *Directory) CreateCertification(ctx context.Context, c directory.Certification, ev audit.Event) error {
+	return s.exec(ctx, ev, "", `INSERT INTO certifications (`+certColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		c.ID, c.OrgID, c.UserID, c.Name, c.Number, c.ValidFrom, c.ValidUntil, c.CreatedAt)
+}
+
+// DeleteCertification removes a certification; ev's organization is taken
+// from the row, which the caller may not know beforehand.
+func (s *Directory) DeleteCertification(ctx context.Context, scope accord.Scope, id accord.ID, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		var w where
+		w.add("id = ?", id)
+		w.scope("org_id", scope)
+		c, err := scanCert(tx.QueryRowContext(ctx, `DELETE FROM certifications`+w.String()+` RETURNING `+certColumns, w.args...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("certification")
+		}
+		if err != nil {
+			return fmt.Errorf("delete certification: %w", err)
+		}
+		ev.OrgID = c.OrgID
+		ev.Changes = []audit.Change{{Field: "name", Before: c.Name}, {Field: "number", Before: c.Number}, {Field: "user_id", Before: c.UserID}}
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+}
+
+func (s *Directory) ListCertifications(ctx context.Context, scope accord.Scope, userID accord.ID) ([]directory.Certification, error) {
+	var w where
+	w.add("user_id = ?", userID)
+	w.scope("org_id", scope)
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+certColumns+` FROM certifications`+w.String()+` ORDER BY valid_until DESC, id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list certifications: %w", err)
+	}
+	return collect(rows, scanCert)
+}
+
+// --- sessions
+
+const sessionColumns = `id, user_id, org_id, created_at, expires_at, last_seen_at, address, user_agent`
+
+func scanSession(row interface{ Scan(...any) error }) (directory.Session, error) {
+	var x directory.Session
+	err := row.Scan(&x.ID, &x.UserID, &x.OrgID, &x.CreatedAt, &x.ExpiresAt, &x.LastSeenAt, &x.Address, &x.UserAgent)
+	x.CreatedAt, x.ExpiresAt, x.LastSeenAt = x.CreatedAt.UTC(), x.ExpiresAt.UTC(), x.LastSeenAt.UTC()
+	return x, err
+}
+
+func (s *Directory) CreateSession(ctx context.Context, x directory.Session, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		// Expired sessions are swept here rather than by a timer, so that no
+		// process has to own the cleanup.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, x.CreatedAt); err != nil {
+			return fmt.Errorf("sweep sessions: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			x.ID, x.UserID, x.OrgID, x.CreatedAt, x.ExpiresAt, x.LastSeenAt, x.Address, x.UserAgent); err != nil {
+			return s.db.mapErr(err)
+		}
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+}
+
+func (s *Directory) Session(ctx context.Context, id string, now time.Time) (directory.Session, error) {
+	x, err := scanSession(s.db.sql.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1 AND expires_at > $2`, id, now))
+	if errors.Is(err, sql.ErrNoRows) {
+		return x, notFound("session")
+	}
+	if err != nil {
+		return x, fmt.Errorf("get session: %w", err)
+	}
+	return x, nil
+}
+
+func (s *Directory) DeleteSession(ctx context.Context, userID accord.ID, id string, ev audit.Event) error {
+	return s.exec(ctx, ev, "session", `DELETE FROM sessions WHERE id = $1 AND user_id = $2`, id, userID)
+}
+
+func (s *Directory) ListSessions(ctx context.Context, userID accord.ID, now time.Time) ([]directory.Session, error) {
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC`, userID, now)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	return collect(rows, scanSession)
+}
+
+// --- tokens
+
+const tokenColumns = `id, org_id, user_id, name, hint, created_at, expires_at, last_used_at, hash`
+
+func scanToken(row interface{ Scan(...any) error }) (directory.Token, error) {
+	var t directory.Token
+	var used sql.NullTime
+	err := row.Scan(&t.ID, &t.OrgID, &t.UserID, &t.Name, &t.Hint, &t.CreatedAt, &t.ExpiresAt, &used, &t.Hash)
+	t.CreatedAt, t.ExpiresAt = t.CreatedAt.UTC(), t.ExpiresAt.UTC()
+	if used.Valid {
+		u := used.Time.UTC()
+		t.LastUsedAt = &u
+	}
+	return t, err
+}
+
+func (s *Directory) CreateToken(ctx context.Context, t directory.Token, ev audit.Event) error {
+	return s.exec(ctx, ev, "", `INSERT INTO api_tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)`,
+		t.ID, t.OrgID, t.UserID, t.Name, t.Hint, t.CreatedAt, t.ExpiresAt, t.Hash)
+}
+
+func (s *Directory) TokenByHash(ctx context.Context, hash string, now time.Time) (directory.Token, error) {
+	t, err := scanToken(s.db.sql.QueryRowContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE hash = $2 AND expires_at > $1 RETURNING `+tokenColumns, now, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, notFound("token")
+	}
+	if err != nil {
+		return t, fmt.Errorf("token: %w", err)
+	}
+	return t, nil
+}
+
+func (s *Directory) ListTokens(ctx context.Context, userID accord.ID) ([]directory.Token, error) {
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return collect(rows, scanToken)
+}
+
+func (s *Directory) DeleteToken(ctx context.Context, userID, id accord.ID, ev audit.Event) error {
+	return s.exec(ctx, ev, "token", `DELETE FROM api_tokens WHERE id = $1 AND user_id = $2`, id, userID)
+}
+
+// --- sign-in throttling
+
+func (s *Directory) RecordLoginFailure(ctx context.Context, key string, now, since time.Time) (int, time.Time, error) {
+	var n int
+	var start time.Time
+	err := s.db.sql.QueryRowContext(ctx, `INSERT INTO login_failures (key, failures, window_start) VALUES ($1, 1, $2)
+		ON CONFLICT (key) DO UPDATE SET
+			failures = CASE WHEN login_failures.window_start <= $3 THEN 1 ELSE login_failures.failures + 1 END,
+			window_start = CASE WHEN login_failures.window_start <= $3 THEN excluded.window_start ELSE login_failures.window_start END
+		RETURNING failures, window_start`, key, now, since).Scan(&n, &start)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("record sign-in failure: %w", err)
+	}
+	return n, start.UTC(), nil
+}
+
+func (s *Directory) LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error) {
+	var n int
+	var start time.Time
+	err := s.db.sql.QueryRowContext(ctx, `SELECT failures, window_start FROM login_failures WHERE key = $1 AND window_start > $2`, key, since).Scan(&n, &start)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("sign-in failures: %w", err)
+	}
+	return n, start.UTC(), nil
+}
+
+func (s *Directory) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := s.db.sql.ExecContext(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
+	return err
+}

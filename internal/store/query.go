@@ -1,0 +1,84 @@
+package store
+
+import (
+	"strconv"
+	"strings"
+
+	"accord/internal/accord"
+)
+
+// where builds a WHERE clause whose conditions are written with "?" and
+// numbered into $1..$n here, so that optional filters compose without
+// counting placeholders by hand.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, vals ...any) {
+	var b strings.Builder
+	for _, r := range cond {
+		if r == '?' {
+			w.args = append(w.args, vals[0])
+			vals = vals[1:]
+			b.WriteString("$" + strconv.Itoa(len(w.args)))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	w.conds = append(w.conds, b.String())
+}
+
+// scope restricts col to the organizations in s.
+func (w *where) scope(col string, s accord.Scope) {
+	if s.All {
+		return
+	}
+	if len(s.Orgs) == 0 {
+		w.conds = append(w.conds, "1 = 0")
+		return
+	}
+	w.conds = append(w.conds, col+" IN "+inList(len(w.args)+1, len(s.Orgs)))
+	for _, o := range s.Orgs {
+		w.args = append(w.args, o)
+	}
+}
+
+// after continues a list sorted by (keyCol, idCol) past the cursor.
+func (w *where) after(keyCol, idCol string, c accord.Cursor) {
+	if c.ID == "" {
+		return
+	}
+	w.add("("+keyCol+" > ? OR ("+keyCol+" = ? AND "+idCol+" > ?))", c.Key, c.Key, c.ID)
+}
+
+// before continues a list sorted by (keyCol, idCol) descending.
+func (w *where) before(keyCol, idCol string, c accord.Cursor) {
+	if c.ID == "" {
+		return
+	}
+	w.add("("+keyCol+" < ? OR ("+keyCol+" = ? AND "+idCol+" < ?))", c.Key, c.Key, c.ID)
+}
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// limit appends a LIMIT one past the page, so that the caller knows whether
+// another page follows.
+func (w *where) limit(p accord.Page) string {
+	w.args = append(w.args, p.Limit+1)
+	return " LIMIT $" + strconv.Itoa(len(w.args))
+}
+
+// page trims rows to the page and returns the cursor of the next one.
+func page[T any](rows []T, p accord.Page, cursor func(T) accord.Cursor) ([]T, string) {
+	if len(rows) <= p.Limit {
+		return rows, ""
+	}
+	rows = rows[:p.Limit]
+	return rows, cursor(rows[len(rows)-1]).Encode()
+}
