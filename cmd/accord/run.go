@@ -24,7 +24,12 @@ type command struct {
 }
 
 func commands() []command {
-	return []command{}
+	return []command{
+		{"serve", "run the web server and API", runServe},
+		{"migrate", "apply database migrations", runMigrate},
+		{"admin", "create users and reset passwords from the command line", runAdmin},
+		{"audit", "verify the audit trail's hash chains", runAudit},
+	}
 }
 
 // exitError ends a command with a status and no further message: the command

@@ -74,3 +74,17 @@ func ActorFrom(ctx context.Context) (Actor, error) {
 	}
 	return a, nil
 }
+
+type requestIDKey struct{}
+
+// WithRequestID returns a context that carries the id of the request being
+// served, for audit events written before anyone has signed in.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id in ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

@@ -79,7 +79,7 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 		ID: hashSecret(secret), UserID: u.ID, OrgID: u.OrgID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionLifetime),
 		LastSeenAt: now, Address: address, UserAgent: truncate(userAgent, 300),
 	}
-	a := actorOf(u, "")
+	a := actorOf(u, accord.RequestID(ctx))
 	ch := audit.Changes{{Field: "address", After: address}}
 	if err := s.store.CreateSession(ctx, sess, audit.New(a, now, u.OrgID, "session.create", "user", u.ID, ch)); err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)

@@ -406,6 +406,22 @@ func (s *Service) GetUser(ctx context.Context, now time.Time, id accord.ID) (Use
 	return s.store.GetUser(ctx, scope, id)
 }
 
+// UserByEmail finds a user the actor may see by e-mail address.
+func (s *Service) UserByEmail(ctx context.Context, now time.Time, email string) (User, error) {
+	scope, err := s.Scope(ctx, now)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := s.store.UserByEmail(ctx, EmailKey(email))
+	if err == nil && !scope.Allows(u.OrgID) {
+		err = &accord.Error{Kind: accord.NotFound, Msg: "user not found"}
+	}
+	if accord.IsKind(err, accord.NotFound) {
+		return User{}, &accord.Error{Kind: accord.NotFound, Field: "email", Msg: "no user has this e-mail address"}
+	}
+	return u, err
+}
+
 // ListUsers lists the users the actor may see, by e-mail.
 func (s *Service) ListUsers(ctx context.Context, now time.Time, f UserFilter, p accord.Page) ([]User, string, error) {
 	scope, err := s.Scope(ctx, now)

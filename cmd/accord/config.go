@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"accord/internal/audit"
+	"accord/internal/directory"
+	"accord/internal/store"
+)
+
+// envOr returns the environment variable, or def when it is unset.
+func envOr(e *env, name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(e *env, name string) bool {
+	b, _ := strconv.ParseBool(e.getenv(name))
+	return b
+}
+
+func envDuration(e *env, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(e.getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
+// dbFlags are the flags of every command that opens the database.
+type dbFlags struct {
+	dataDir     string
+	databaseURL string
+	maxConns    int
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&f.dataDir, "data-dir", envOr(e, "ACCORD_DATA_DIR", "./accord-data"), "directory of the embedded SQLite database `dir` (ACCORD_DATA_DIR)")
+	fs.StringVar(&f.databaseURL, "database-url", e.getenv("ACCORD_DATABASE_URL"), "PostgreSQL `url` (postgres://...); when set, SQLite is not used (ACCORD_DATABASE_URL)")
+	maxConns, _ := strconv.Atoi(envOr(e, "ACCORD_DB_MAX_CONNS", "20"))
+	fs.IntVar(&f.maxConns, "db-max-conns", maxConns, "PostgreSQL connection pool size (ACCORD_DB_MAX_CONNS)")
+}
+
+func (f *dbFlags) open(ctx context.Context) (*store.DB, error) {
+	return store.Open(ctx, store.Config{DatabaseURL: f.databaseURL, DataDir: f.dataDir, MaxConns: f.maxConns})
+}
+
+// openMigrated opens the database and applies pending migrations.
+func (f *dbFlags) openMigrated(ctx context.Context, log *slog.Logger) (*store.DB, error) {
+	db, err := f.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("migrations applied", "versions", applied, "database", db.String())
+	}
+	return db, nil
+}
+
+// services are the domain services over one database.
+type services struct {
+	db        *store.DB
+	directory *directory.Service
+	audit     *audit.Service
+}
+
+func newServices(db *store.DB) *services {
+	return &services{
+		db:        db,
+		directory: directory.NewService(store.NewDirectory(db), directory.DefaultConfig()),
+		audit:     audit.NewService(store.NewAudit(db)),
+	}
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Sprintf("-log-level: %q is not debug, info, warn or error", level)}
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Sprintf("-log-format: %q is not text or json", format)}
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"accord/internal/api"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "serve [flags]")
+	var db dbFlags
+	db.register(fs, e)
+	addr := fs.String("addr", envOr(e, "ACCORD_ADDR", "127.0.0.1:8080"), "listen `address` (ACCORD_ADDR)")
+	demo := fs.Bool("demo", envBool(e, "ACCORD_DEMO"), "fill an empty database with demo organizations and users, and print their logins (ACCORD_DEMO=1)")
+	logFormat := fs.String("log-format", envOr(e, "ACCORD_LOG_FORMAT", "text"), "log format: text or json (ACCORD_LOG_FORMAT)")
+	logLevel := fs.String("log-level", envOr(e, "ACCORD_LOG_LEVEL", "info"), "log level: debug, info, warn, error (ACCORD_LOG_LEVEL)")
+	secure := fs.Bool("secure-cookies", envBool(e, "ACCORD_SECURE_COOKIES"), "mark session cookies Secure; set it behind a TLS-terminating proxy (ACCORD_SECURE_COOKIES)")
+	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log, err := newLogger(e.stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	store, err := db.openMigrated(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc := newServices(store)
+	if *demo {
+		if err := seedDemo(ctx, svc, time.Now(), e.stdout); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler: api.New(api.Deps{
+			DB: store, Directory: svc.directory, Audit: svc.audit, Log: log, SecureCookies: *secure,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	fmt.Fprintf(e.stdout, "Accord listening on http://%s (database: %s)\n", ln.Addr(), store)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", *drain)
+	shutCtx, cancel := context.WithTimeout(context.Background(), *drain)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,92 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"accord/internal/accord"
+)
+
+// statusOf is the one table from error kinds to HTTP status codes.
+var statusOf = map[accord.Kind]int{
+	accord.Invalid:         http.StatusBadRequest,
+	accord.Unauthenticated: http.StatusUnauthorized,
+	accord.Forbidden:       http.StatusForbidden,
+	accord.NotFound:        http.StatusNotFound,
+	accord.Conflict:        http.StatusConflict,
+	accord.Unprocessable:   http.StatusUnprocessableEntity,
+	accord.TooManyRequests: http.StatusTooManyRequests,
+	accord.Internal:        http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Kind    accord.Kind `json:"kind"`
+	Field   string      `json:"field,omitempty"`
+	Message string      `json:"message"`
+}
+
+// writeError answers with err's kind and public message. Internal errors are
+// logged here, once, with the request id, and their cause is not shown.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	kind := accord.KindOf(err)
+	pub := accord.Public(err)
+	if kind == accord.Internal {
+		s.log.ErrorContext(r.Context(), "internal error", "err", err, "request_id", accord.RequestID(r.Context()), "route", r.Pattern)
+	}
+	msg := pub.Msg
+	if msg == "" {
+		msg = strings.ReplaceAll(string(kind), "_", " ")
+	}
+	writeJSON(w, statusOf[kind], errorBody{errorDetail{Kind: kind, Field: pub.Field, Message: msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// maxBody bounds request bodies; nothing in the API needs more.
+const maxBody = 1 << 20
+
+// decode reads a JSON body into v, refusing unknown fields, trailing data
+// and bodies over maxBody, and names the offending field in its error.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return accord.FieldError("Content-Type", "must be application/json")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data after the JSON value")
+	}
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &typeErr):
+		return accord.FieldError(typeErr.Field, "must be a JSON %s", typeErr.Type.Kind())
+	case errors.As(err, &syntaxErr):
+		return accord.FieldError("body", "is not valid JSON (at byte %d)", syntaxErr.Offset)
+	case errors.As(err, &tooBig):
+		return accord.FieldError("body", "must be at most %d bytes", tooBig.Limit)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return accord.FieldError(name, "is not a known field")
+	case errors.Is(err, io.EOF):
+		return accord.FieldError("body", "is empty; a JSON object is required")
+	}
+	return accord.FieldError("body", "%v", err)
+}

@@ -1,0 +1,50 @@
+package api
+
+import "net/http"
+
+type route struct {
+	method  string
+	path    string
+	handler http.HandlerFunc
+	public  bool // reachable without signing in
+}
+
+// routes lists every route the server answers. openapi_test.go checks that
+// each one is documented in openapi.yaml.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", s.healthz, true},
+		{"GET", "/readyz", s.readyz, true},
+		{"GET", "/api/openapi.yaml", s.openapi, true},
+
+		{"POST", "/api/v1/login", s.login, true},
+		{"POST", "/api/v1/logout", s.logout, false},
+		{"GET", "/api/v1/me", s.me, false},
+		{"PATCH", "/api/v1/me", s.updateMe, false},
+		{"PUT", "/api/v1/me/password", s.changePassword, false},
+		{"GET", "/api/v1/me/sessions", s.listSessions, false},
+
+		{"GET", "/api/v1/tokens", s.listTokens, false},
+		{"POST", "/api/v1/tokens", s.createToken, false},
+		{"DELETE", "/api/v1/tokens/{id}", s.deleteToken, false},
+
+		{"GET", "/api/v1/organizations", s.listOrganizations, false},
+		{"POST", "/api/v1/organizations", s.createOrganization, false},
+		{"GET", "/api/v1/organizations/{id}", s.getOrganization, false},
+		{"PATCH", "/api/v1/organizations/{id}", s.updateOrganization, false},
+		{"GET", "/api/v1/organizations/{id}/customers", s.listPartnerCustomers, false},
+		{"PUT", "/api/v1/organizations/{id}/customers/{customer_id}", s.linkPartner, false},
+		{"DELETE", "/api/v1/organizations/{id}/customers/{customer_id}", s.unlinkPartner, false},
+
+		{"GET", "/api/v1/users", s.listUsers, false},
+		{"POST", "/api/v1/users", s.createUser, false},
+		{"GET", "/api/v1/users/{id}", s.getUser, false},
+		{"PATCH", "/api/v1/users/{id}", s.updateUser, false},
+		{"PUT", "/api/v1/users/{id}/password", s.resetPassword, false},
+		{"GET", "/api/v1/users/{id}/certifications", s.listCertifications, false},
+		{"POST", "/api/v1/users/{id}/certifications", s.createCertification, false},
+		{"DELETE", "/api/v1/certifications/{id}", s.deleteCertification, false},
+
+		{"GET", "/api/v1/audit", s.listAudit, false},
+	}
+}

@@ -1,0 +1,213 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"accord/internal/accord"
+	"accord/internal/audit"
+	"accord/internal/directory"
+	"accord/internal/store"
+)
+
+// Deps is what the server needs; cmd/accord wires it.
+type Deps struct {
+	DB        *store.DB
+	Directory *directory.Service
+	Audit     *audit.Service
+	Log       *slog.Logger
+	// Now is the clock; tests stand it at any instant.
+	Now func() time.Time
+	// SecureCookies marks session cookies Secure even on plain HTTP, for
+	// deployments behind a TLS-terminating proxy.
+	SecureCookies bool
+}
+
+// Server is the HTTP face of Accord.
+type Server struct {
+	Deps
+	log     *slog.Logger
+	metrics *metrics
+	handler http.Handler
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Server{Deps: d, log: d.Log}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(d.DB.SQL(), string(d.DB.Engine())))
+	s.metrics = newMetrics(reg)
+
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		var h http.Handler = rt.handler
+		if !rt.public {
+			h = s.authenticated(h)
+		}
+		mux.Handle(rt.method+" "+rt.path, h)
+	}
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, &accord.Error{Kind: accord.NotFound, Msg: "no such endpoint: " + r.Method + " " + r.URL.Path})
+	})
+	// Browsers' cross-site form posts are refused; API clients that send no
+	// Origin or Sec-Fetch-Site (curl, scripts with tokens) pass.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, &accord.Error{Kind: accord.Forbidden, Msg: "cross-origin request refused"})
+	}))
+	s.handler = s.withRequestID(s.observe(s.recoverPanics(cop.Handler(mux))))
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// withRequestID gives every request an id, taken from X-Request-Id when a
+// proxy set a sane one, echoed in the response and recorded in audit events.
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(accord.WithRequestID(r.Context(), id)))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe logs each request and counts it by route pattern and status. The
+// mux records the matched pattern on the request it is given, which is this
+// one, so it can be read after the handler ran.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		elapsed := time.Since(start)
+		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		s.metrics.latency.WithLabelValues(route).Observe(elapsed.Seconds())
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("route", route), slog.Int("status", sw.status), slog.Duration("elapsed", elapsed),
+			slog.String("request_id", accord.RequestID(r.Context())))
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "panic", "value", v, "request_id", accord.RequestID(r.Context()))
+				s.writeError(w, r, &accord.Error{Kind: accord.Internal, Msg: "internal error"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "accord_http_requests_total", Help: "HTTP requests by route pattern and status.",
+		}, []string{"route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "accord_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route"}),
+	}
+	reg.MustRegister(m.requests, m.latency)
+	return m
+}
+
+// sessionCookie names the browser session cookie.
+const sessionCookie = "accord_session"
+
+type sessionKey struct{}
+
+// authenticated resolves the caller from a bearer token or the session
+// cookie and puts the actor in the context; without one, 401.
+func (s *Server) authenticated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		now := s.Now()
+		var a accord.Actor
+		var err error
+		if h := r.Header.Get("Authorization"); h != "" {
+			tok, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				s.writeError(w, r, &accord.Error{Kind: accord.Unauthenticated, Field: "Authorization", Msg: "must be 'Bearer <token>'"})
+				return
+			}
+			a, err = s.Directory.AuthenticateToken(ctx, now, strings.TrimSpace(tok))
+		} else {
+			c, _ := r.Cookie(sessionCookie)
+			var sess directory.Session
+			value := ""
+			if c != nil {
+				value = c.Value
+			}
+			a, sess, err = s.Directory.Authenticate(ctx, now, value)
+			ctx = context.WithValue(ctx, sessionKey{}, sess.ID)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		a.RequestID = accord.RequestID(ctx)
+		next.ServeHTTP(w, r.WithContext(accord.WithActor(ctx, a)))
+	})
+}
