@@ -446,9 +446,6 @@ func (s *Service) UpdateUser(ctx context.Context, now time.Time, id accord.ID, u
 			return User{}, err
 		}
 	}
-	if !a.CanWrite() {
-		return User{}, forbidden(op, "auditors may only read")
-	}
 	before := u
 	if up.Name != nil {
 		if u.Name, err = checkName("name", *up.Name); err != nil {

@@ -1,0 +1,151 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"accord/internal/accord"
+	"accord/internal/directory"
+	"accord/internal/store"
+	"accord/internal/store/dbtest"
+)
+
+// TestTenantIsolation sends every authenticated route, as every tenant-bound
+// role, with ids of organizations that role may not see. Each answer must be
+// 404 (or 403 for a role-forbidden action), must not show any of the foreign
+// tenant's data, and must not write into the foreign tenant's audit chain.
+// Later features add their routes to routes() and are covered here.
+func TestTenantIsolation(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		ctx := accord.WithActor(context.Background(), accord.SystemActor("fixture"))
+		// A second partner nobody in the fixture may see, with a certified
+		// agent and a token, so that every kind of id has a foreign instance.
+		east, err := f.dir.CreateOrganization(ctx, f.now, directory.NewOrganization{Kind: directory.KindPartner, Name: "Eastwind"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eu, err := f.dir.CreateUser(ctx, f.now, directory.NewUser{OrgID: east.ID, Email: "east@eastwind.example", Name: "Eve East", Role: accord.RolePartnerAgent, Password: testPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ecert, err := f.dir.CreateCertification(ctx, f.now, eu.ID, directory.NewCertification{Name: "Core", Number: "E-1", ValidFrom: "2025-01-01", ValidUntil: "2030-01-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		etok, _, err := f.dir.CreateToken(accord.WithActor(ctx, accord.Actor{UserID: eu.ID, OrgID: east.ID, Role: eu.Role, Name: eu.Name}), f.now, directory.NewToken{Name: "east"})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		type foreign struct {
+			org, customer accord.ID
+			user          accord.ID
+			markers       []string // text that must never appear
+		}
+		eastMarkers := []string{"Eastwind", "east@eastwind.example", string(east.ID), string(eu.ID), string(ecert.ID), string(etok.ID)}
+		globex := foreign{org: f.orgs["globex"].ID, customer: f.orgs["globex"].ID, user: f.users["globex"].ID,
+			markers: append([]string{"Globex", "globex@globex.example", string(f.orgs["globex"].ID), string(f.users["globex"].ID)}, eastMarkers...)}
+		acme := foreign{org: f.orgs["acme"].ID, customer: f.orgs["acme"].ID, user: f.users["acme"].ID,
+			markers: append([]string{"Acme", "acme@acme.example", string(f.orgs["acme"].ID), string(f.users["acme"].ID)}, eastMarkers...)}
+		southwind := foreign{org: f.orgs["partner"].ID, customer: f.orgs["globex"].ID, user: f.users["partner"].ID,
+			markers: append([]string{"Southwind", "partner@partner.example"}, globex.markers...)}
+		eastwind := foreign{org: east.ID, customer: east.ID, user: eu.ID, markers: eastMarkers}
+
+		cases := map[string][]foreign{
+			"acme":       {globex, southwind, eastwind},
+			"acme-admin": {globex, southwind, eastwind},
+			"globex":     {acme, eastwind},
+			"partner":    {acme, eastwind},
+			"lapsed":     {globex, acme, eastwind},
+		}
+		// A body each route accepts, so that validation cannot answer before
+		// the scope check does.
+		bodies := map[string]string{
+			"GET /api/v1/me": "", "PATCH /api/v1/me": `{"name":"Hijack"}`, "GET /api/v1/me/sessions": "",
+			"PUT /api/v1/me/password": `{"current_password":"wrong","password":"a long hijack passphrase"}`,
+			"GET /api/v1/tokens":      "", "POST /api/v1/tokens": `{"name":"hijack"}`, "DELETE /api/v1/tokens/{id}": "",
+			"GET /api/v1/organizations": "", "POST /api/v1/organizations": `{"kind":"customer","name":"Hijack"}`,
+			"GET /api/v1/organizations/{id}": "", "PATCH /api/v1/organizations/{id}": `{"name":"Hijack"}`,
+			"GET /api/v1/organizations/{id}/customers": "", "PUT /api/v1/organizations/{id}/customers/{customer_id}": "",
+			"DELETE /api/v1/organizations/{id}/customers/{customer_id}": "",
+			"GET /api/v1/users": "", "GET /api/v1/users/{id}": "", "PATCH /api/v1/users/{id}": `{"name":"Hijack"}`,
+			"POST /api/v1/users":                     `{"org_id":"{org}","email":"hijack@x.example","name":"Hijack","role":"customer_contact","password":"a long hijack passphrase"}`,
+			"PUT /api/v1/users/{id}/password":        `{"password":"a long hijack passphrase"}`,
+			"GET /api/v1/users/{id}/certifications":  "",
+			"POST /api/v1/users/{id}/certifications": `{"name":"X","number":"1","valid_from":"2026-01-01","valid_until":"2027-01-01"}`,
+			"DELETE /api/v1/certifications/{id}":     "", "GET /api/v1/audit": "",
+		}
+		s := &Server{}
+		for role, foreigners := range cases {
+			for _, fo := range foreigners {
+				for _, rt := range s.routes() {
+					if rt.public || rt.path == "/api/v1/logout" {
+						continue // logout ends the fixture's session and touches no tenant's data
+					}
+					path := rt.path
+					hasID := strings.Contains(path, "{")
+					switch {
+					case strings.HasPrefix(path, "/api/v1/organizations/{id}"):
+						path = strings.Replace(path, "{id}", string(fo.org), 1)
+					case strings.HasPrefix(path, "/api/v1/users/{id}"):
+						path = strings.Replace(path, "{id}", string(fo.user), 1)
+					case strings.HasPrefix(path, "/api/v1/tokens/{id}"):
+						path = strings.Replace(path, "{id}", string(etok.ID), 1)
+					case strings.HasPrefix(path, "/api/v1/certifications/{id}"):
+						path = strings.Replace(path, "{id}", string(ecert.ID), 1)
+					}
+					path = strings.Replace(path, "{customer_id}", string(fo.customer), 1)
+					if strings.Contains(path, "{") {
+						t.Fatalf("route %s %s: the matrix does not know its parameters; teach it", rt.method, rt.path)
+					}
+					if rt.method == "GET" && !hasID {
+						path += "?org_id=" + string(fo.org) + "&partner_id=" + string(fo.org) + "&entity_id=" + string(fo.user)
+					}
+					body, known := bodies[rt.method+" "+rt.path]
+					if !known {
+						t.Fatalf("route %s %s: the matrix has no valid body for it; teach it", rt.method, rt.path)
+					}
+					body = strings.ReplaceAll(body, "{org}", string(fo.org))
+					name := role + "/" + rt.method + " " + rt.path + "/" + string(fo.org)
+					t.Run(name, func(t *testing.T) {
+						before := chainLengths(f)
+						var resp response
+						if body == "" {
+							resp = f.do(role, rt.method, path, nil)
+						} else {
+							resp = f.do(role, rt.method, path, body)
+						}
+						if hasID && resp.status != http.StatusNotFound && resp.status != http.StatusForbidden {
+							t.Errorf("status %d, want 404 or 403; body %s", resp.status, short(resp.body))
+						}
+						if resp.status >= 500 {
+							t.Errorf("status %d: %s", resp.status, short(resp.body))
+						}
+						for _, m := range fo.markers {
+							if strings.Contains(resp.body, m) {
+								t.Errorf("body shows foreign %q: %s", m, short(resp.body))
+							}
+						}
+						after := chainLengths(f)
+						for _, org := range []accord.ID{fo.org, fo.customer, fo.user} {
+							if after[org] != before[org] {
+								t.Errorf("wrote into %s's audit chain", org)
+							}
+						}
+					})
+				}
+			}
+		}
+	})
+}
+
+func chainLengths(f *fixture) map[accord.ID]int {
+	n := map[accord.ID]int{}
+	for _, e := range f.events() {
+		n[e.OrgID]++
+	}
+	return n
+}
