@@ -127,7 +127,10 @@ func (v *Verifier) Check(e Event) *Break {
 // that a deleted last event is noticed.
 func (v *Verifier) Tail(orgID accord.ID, seq int64, hash string) *Break {
 	h := v.heads[orgID]
-	if h.seq != seq || h.hash != hash {
+	if h.seq == seq && h.hash != hash {
+		return &Break{OrgID: orgID, Seq: h.seq, Reason: "the last event does not match the chain's recorded head"}
+	}
+	if h.seq != seq {
 		return &Break{OrgID: orgID, Seq: h.seq, Reason: fmt.Sprintf("the chain ends at event %d but its head records event %d: events were removed", h.seq, seq)}
 	}
 	return nil

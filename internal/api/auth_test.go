@@ -1,0 +1,190 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"accord/internal/audit"
+	"accord/internal/directory"
+	"accord/internal/store"
+	"accord/internal/store/dbtest"
+)
+
+// secondServer is another process's server over the same database: it
+// shares nothing with the fixture's but the database.
+func secondServer(t *testing.T, f *fixture) *httptest.Server {
+	cfg := directory.DefaultConfig()
+	cfg.Argon2 = cheapArgon2
+	s := New(Deps{
+		DB: f.db, Directory: directory.NewService(store.NewDirectory(f.db), cfg), Audit: audit.NewService(store.NewAudit(f.db)),
+		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
+	})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func login(f *fixture, email, password string) response {
+	return f.do("", "POST", "/api/v1/login", map[string]string{"email": email, "password": password})
+}
+
+func TestAuthentication(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		t.Run("throttled per account across processes", func(t *testing.T) {
+			f := newFixture(t, open)
+			other := secondServer(t, f)
+			email := f.users["acme"].Email
+			for i := range 5 {
+				srv := f.srv
+				if i%2 == 1 {
+					f.srv = other // failures counted on either server add up
+				}
+				if r := login(f, email, "wrong password!"); r.status != http.StatusUnauthorized {
+					t.Fatalf("attempt %d: %d", i+1, r.status)
+				}
+				f.srv = srv
+			}
+			r := login(f, email, testPassword)
+			if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "try again in 900 seconds") {
+				t.Fatalf("sixth attempt, right password: %d %s", r.status, r.body)
+			}
+			if r := login(f, f.users["globex"].Email, testPassword); r.status != http.StatusOK {
+				t.Fatalf("another account from the same address: %d", r.status)
+			}
+			f.now = f.now.Add(15 * time.Minute)
+			if r := login(f, email, testPassword); r.status != http.StatusOK {
+				t.Fatalf("after the window: %d %s", r.status, r.body)
+			}
+		})
+
+		t.Run("throttled per address", func(t *testing.T) {
+			f := newFixture(t, open)
+			for i := range 50 {
+				if r := login(f, "nobody"+string(rune('a'+i%26))+"@x.example", "whatever it is"); r.status != http.StatusUnauthorized {
+					t.Fatalf("attempt %d: %d", i, r.status)
+				}
+			}
+			if r := login(f, f.users["acme"].Email, testPassword); r.status != http.StatusTooManyRequests {
+				t.Fatalf("after 50 failures from one address: %d", r.status)
+			}
+		})
+
+		t.Run("sessions rotate, end and are revoked", func(t *testing.T) {
+			f := newFixture(t, open)
+			other := secondServer(t, f)
+			old := f.cookie["acme"]
+			// A session made on one process is valid on another.
+			f.srv, other = other, f.srv
+			if r := f.do("acme", "GET", "/api/v1/me", nil); r.status != http.StatusOK {
+				t.Fatalf("session on the second server: %d", r.status)
+			}
+			f.srv, other = other, f.srv
+			r := f.do("acme", "POST", "/api/v1/login", map[string]string{"email": f.users["acme"].Email, "password": testPassword})
+			if r.status != http.StatusOK || r.cookie == "" || r.cookie == old {
+				t.Fatalf("login again: %d, new cookie %q", r.status, r.cookie)
+			}
+			if r := f.do("acme", "GET", "/api/v1/me", nil); r.status != http.StatusUnauthorized {
+				t.Fatalf("the pre-login session still works: %d", r.status)
+			}
+			f.cookie["acme"] = r.cookie
+			var list struct{ Items []directory.Session }
+			sess := f.do("acme", "GET", "/api/v1/me/sessions", nil)
+			sess.json(t, &list)
+			if len(list.Items) != 1 {
+				t.Fatalf("sessions: %s", sess.body)
+			}
+			if r := f.do("acme", "POST", "/api/v1/logout", nil); r.status != http.StatusNoContent {
+				t.Fatalf("logout: %d %s", r.status, r.body)
+			}
+			if r := f.do("acme", "GET", "/api/v1/me", nil); r.status != http.StatusUnauthorized {
+				t.Fatalf("after logout: %d", r.status)
+			}
+
+			if r := f.do("admin", "PATCH", "/api/v1/users/"+string(f.users["globex"].ID), map[string]bool{"active": false}); r.status != http.StatusOK {
+				t.Fatalf("deactivate: %d %s", r.status, r.body)
+			}
+			if r := f.do("globex", "GET", "/api/v1/me", nil); r.status != http.StatusUnauthorized {
+				t.Fatalf("deactivated user's session: %d", r.status)
+			}
+			if r := login(f, f.users["globex"].Email, testPassword); r.status != http.StatusUnauthorized {
+				t.Fatalf("deactivated user signs in: %d", r.status)
+			}
+			if r := f.do("admin", "PUT", "/api/v1/users/"+string(f.users["partner"].ID)+"/password", map[string]string{"password": "a fresh passphrase here"}); r.status != http.StatusNoContent {
+				t.Fatalf("admin reset: %d %s", r.status, r.body)
+			}
+			if r := f.do("partner", "GET", "/api/v1/me", nil); r.status != http.StatusUnauthorized {
+				t.Fatalf("session after password reset: %d", r.status)
+			}
+			if r := login(f, f.users["partner"].Email, "a fresh passphrase here"); r.status != http.StatusOK {
+				t.Fatalf("new password: %d", r.status)
+			}
+			f.now = f.now.Add(12 * time.Hour)
+			if r := f.do("agent", "GET", "/api/v1/me", nil); r.status != http.StatusUnauthorized {
+				t.Fatalf("session past its lifetime: %d", r.status)
+			}
+		})
+
+		t.Run("API tokens", func(t *testing.T) {
+			f := newFixture(t, open)
+			r := f.do("acme", "POST", "/api/v1/tokens", map[string]any{"name": "monitoring", "expires_in_days": 30})
+			var tok struct {
+				ID, Token, Hint string
+			}
+			r.json(t, &tok)
+			if r.status != http.StatusCreated || !strings.HasPrefix(tok.Token, "acc_") || !strings.HasSuffix(tok.Token, tok.Hint) {
+				t.Fatalf("create token: %d %s", r.status, r.body)
+			}
+			if me := f.do(tok.Token, "GET", "/api/v1/me", nil); me.status != http.StatusOK || !strings.Contains(me.body, f.users["acme"].Email) {
+				t.Fatalf("bearer: %d %s", me.status, me.body)
+			}
+			list := f.do("acme", "GET", "/api/v1/tokens", nil)
+			if !strings.Contains(list.body, tok.ID) || strings.Contains(list.body, tok.Token) {
+				t.Fatalf("token list must name the token but never show it: %s", list.body)
+			}
+			var stored int
+			if err := f.db.SQL().QueryRow(`SELECT count(*) FROM api_tokens WHERE hash = $1`, tok.Token).Scan(&stored); err != nil || stored != 0 {
+				t.Fatalf("token stored in clear (%d, %v)", stored, err)
+			}
+			if r := f.do("globex", "DELETE", "/api/v1/tokens/"+tok.ID, nil); r.status != http.StatusNotFound {
+				t.Fatalf("another user revokes it: %d", r.status)
+			}
+			if r := f.do(tok.Token, "POST", "/api/v1/logout", nil); r.status != http.StatusBadRequest {
+				t.Fatalf("logout with a token: %d", r.status)
+			}
+			f.now = f.now.Add(30 * 24 * time.Hour)
+			if r := f.do(tok.Token, "GET", "/api/v1/me", nil); r.status != http.StatusUnauthorized {
+				t.Fatalf("expired token: %d", r.status)
+			}
+			f.now = f.now.Add(-30 * 24 * time.Hour)
+			if r := f.do("acme", "DELETE", "/api/v1/tokens/"+tok.ID, nil); r.status != http.StatusNoContent {
+				t.Fatalf("revoke: %d", r.status)
+			}
+			if r := f.do(tok.Token, "GET", "/api/v1/me", nil); r.status != http.StatusUnauthorized {
+				t.Fatalf("revoked token: %d", r.status)
+			}
+			if r := f.do("acme", "POST", "/api/v1/tokens", map[string]any{"name": "x", "expires_in_days": 400}); r.status != http.StatusBadRequest || !strings.Contains(r.body, "expires_in_days") {
+				t.Fatalf("too long a life: %d %s", r.status, r.body)
+			}
+		})
+
+		t.Run("cookie attributes", func(t *testing.T) {
+			f := newFixture(t, open)
+			req, _ := http.NewRequest("POST", f.srv.URL+"/api/v1/login", strings.NewReader(`{"email":"`+f.users["acme"].Email+`","password":"`+testPassword+`"}`))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			sc := resp.Header.Get("Set-Cookie")
+			for _, want := range []string{"accord_session=", "HttpOnly", "SameSite=Lax", "Path=/"} {
+				if !strings.Contains(sc, want) {
+					t.Errorf("Set-Cookie %q lacks %s", sc, want)
+				}
+			}
+		})
+	})
+}
