@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"accord/internal/accord"
@@ -77,7 +78,13 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &typeErr):
-		return accord.FieldError(typeErr.Field, "must be a JSON %s", typeErr.Type.Kind())
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return accord.FieldError(field, "must be a JSON %s", jsonKind(typeErr.Type.Kind()))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return accord.FieldError("body", "is not valid JSON (it ends too early)")
 	case errors.As(err, &syntaxErr):
 		return accord.FieldError("body", "is not valid JSON (at byte %d)", syntaxErr.Offset)
 	case errors.As(err, &tooBig):
@@ -89,4 +96,19 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return accord.FieldError("body", "is empty; a JSON object is required")
 	}
 	return accord.FieldError("body", "%v", err)
+}
+
+// jsonKind names a Go kind the way a JSON client knows it.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return "number"
 }
