@@ -151,7 +151,7 @@ func TestAdminCommandsAndAuditVerify(t *testing.T) {
 
 func TestNewerSchemaIsRefused(t *testing.T) {
 	dir := t.TempDir()
-	if code, out, errs := runCLI(t, "", "migrate", "--data-dir", dir); code != 0 || !strings.Contains(out, "applied 1 migration(s)") {
+	if code, out, errs := runCLI(t, "", "migrate", "--data-dir", dir); code != 0 || !strings.Contains(out, "migration(s)") {
 		t.Fatalf("migrate: %d %q %q", code, out, errs)
 	}
 	sqlDB, err := sql.Open("sqlite", filepath.Join(dir, "accord.db"))

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"accord/internal/audit"
+	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/sla"
 	"accord/internal/store"
 )
 
@@ -74,14 +76,19 @@ type services struct {
 	db        *store.DB
 	directory *directory.Service
 	audit     *audit.Service
+	policy    *sla.Service
+	contracts *contracts.Service
 }
 
 func newServices(db *store.DB) *services {
-	return &services{
+	s := &services{
 		db:        db,
 		directory: directory.NewService(store.NewDirectory(db), directory.DefaultConfig()),
 		audit:     audit.NewService(store.NewAudit(db)),
+		policy:    sla.NewService(store.NewPolicy(db)),
 	}
+	s.contracts = contracts.NewService(store.NewContracts(db), policyPlans{s.policy}, s.directory, contracts.DefaultConfig())
+	return s
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/contracts"
 	"accord/internal/directory"
 )
 
@@ -16,7 +17,7 @@ import (
 const demoPassword = "accord-demo-2026"
 
 // seedDemo fills an empty database with a vendor, a partner, two customers
-// and a user of every role, and prints how to sign in. A database that
+// with a contract each, and a user of every role, and prints how to sign in. A database that
 // already has organizations is left alone.
 func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) error {
 	ctx = accord.WithActor(ctx, accord.SystemActor("demo"))
@@ -59,6 +60,18 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 		{OrgID: acme.ID, Email: "cto@acme.example", Name: "Carla Chief", Role: accord.RoleCustomerContact, TimeZone: "America/New_York", AuthorizedContact: true, CustomerAdmin: true},
 		{OrgID: acme.ID, Email: "ops@acme.example", Name: "Omar Operator", Role: accord.RoleCustomerContact, TimeZone: "America/New_York", AuthorizedContact: true},
 		{OrgID: globex.ID, Email: "it@globex.example", Name: "Gina Globex", Role: accord.RoleCustomerContact, TimeZone: "Europe/Madrid", Locale: "es-ES", AuthorizedContact: true, CustomerAdmin: true},
+	}
+	// Acme signed Premium directly a year ago for three years; Globex bought
+	// Advanced through the partner two months ago.
+	for _, in := range []contracts.NewContract{
+		{OrgID: acme.ID, Plan: "premium", SignedOn: now.AddDate(-1, 0, 0).Format(time.DateOnly), Years: 3,
+			Licences: []contracts.Licence{{Module: "pam-core", Quantity: 250}, {Module: "session-recording", Quantity: 50}}},
+		{OrgID: globex.ID, PartnerID: partner.ID, Plan: "advanced", SignedOn: now.AddDate(0, -2, 0).Format(time.DateOnly), Years: 1,
+			Licences: []contracts.Licence{{Module: "pam-core", Quantity: 40}}},
+	} {
+		if _, err := svc.contracts.Create(ctx, now, in); err != nil {
+			return fmt.Errorf("demo contract: %w", err)
+		}
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "demo logins (password %q for all):\n", demoPassword)

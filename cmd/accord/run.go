@@ -29,6 +29,7 @@ func commands() []command {
 		{"migrate", "apply database migrations", runMigrate},
 		{"admin", "create users and reset passwords from the command line", runAdmin},
 		{"audit", "verify the audit trail's hash chains", runAudit},
+		{"policy", "export, import, diff and roll back the support policy; compute due times", runPolicy},
 		{"calendar", "compute due times and working time on a business calendar", runCalendar},
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"accord/internal/accord"
 	"accord/internal/api"
 )
 
@@ -34,6 +35,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 	svc := newServices(store)
+	if _, err := svc.policy.EnsureDefault(accord.WithActor(ctx, accord.SystemActor("accord serve")), time.Now()); err != nil {
+		return fmt.Errorf("load the default policy: %w", err)
+	}
 	if *demo {
 		if err := seedDemo(ctx, svc, time.Now(), e.stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -46,7 +50,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
-			DB: store, Directory: svc.directory, Audit: svc.audit, Log: log, SecureCookies: *secure,
+			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Log: log, SecureCookies: *secure,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

@@ -15,7 +15,9 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/audit"
+	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
 )
@@ -43,23 +45,29 @@ type fixture struct {
 	users  map[string]directory.User         // by login name below
 	cookie map[string]string
 	dir    *directory.Service
+	ctr    map[string]contracts.Contract // acme's and globex's current terms
 }
 
 func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	t.Helper()
 	f := &fixture{t: t, db: open(t), now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC),
-		orgs: map[string]directory.Organization{}, users: map[string]directory.User{}, cookie: map[string]string{}}
+		orgs: map[string]directory.Organization{}, users: map[string]directory.User{}, cookie: map[string]string{},
+		ctr: map[string]contracts.Contract{}}
 	cfg := directory.DefaultConfig()
 	cfg.Argon2 = cheapArgon2
 	f.dir = directory.NewService(store.NewDirectory(f.db), cfg)
 	s := New(Deps{
-		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)),
-		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
+		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: sla.NewService(store.NewPolicy(f.db)),
+		Contracts: contracts.NewService(store.NewContracts(f.db), testPlans, f.dir, contracts.DefaultConfig()),
+		Log:       slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})
 	f.srv = httptest.NewServer(s)
 	t.Cleanup(f.srv.Close)
 
 	ctx := accord.WithActor(context.Background(), accord.SystemActor("fixture"))
+	if _, err := s.Policy.EnsureDefault(ctx, f.now); err != nil {
+		t.Fatal(err)
+	}
 	for _, o := range []struct {
 		key  string
 		kind directory.Kind
@@ -100,6 +108,16 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	for key, in := range map[string]contracts.NewContract{
+		"acme":   {OrgID: f.orgs["acme"].ID, Plan: "premium", SignedOn: "2026-03-15", Years: 1, Licences: []contracts.Licence{{Module: "core", Quantity: 100}}},
+		"globex": {OrgID: f.orgs["globex"].ID, PartnerID: f.orgs["partner"].ID, Plan: "premium", SignedOn: "2025-06-01", Years: 3},
+	} {
+		c, err := s.Contracts.Create(ctx, f.now, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.ctr[key] = c
 	}
 	for key, u := range f.users {
 		resp := f.do("", "POST", "/api/v1/login", map[string]string{"email": u.Email, "password": testPassword})
@@ -194,6 +212,9 @@ func (f *fixture) expand(s string) string {
 	}
 	for k, u := range f.users {
 		s = strings.ReplaceAll(s, "{user:"+k+"}", string(u.ID))
+	}
+	for k, c := range f.ctr {
+		s = strings.ReplaceAll(s, "{contract:"+k+"}", string(c.ID))
 	}
 	return s
 }

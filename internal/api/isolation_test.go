@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"accord/internal/accord"
+	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -40,19 +41,53 @@ func TestTenantIsolation(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Eastwind serves Eastco, which has a contract; every customer has a
+		// pending contact request, so that contract, entitlement and request
+		// ids have foreign instances too.
+		eastco, err := f.dir.CreateOrganization(ctx, f.now, directory.NewOrganization{Kind: directory.KindCustomer, Name: "Eastco"})
+		if err == nil {
+			err = f.dir.LinkPartner(ctx, f.now, east.ID, eastco.ID)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		csvc := contracts.NewService(store.NewContracts(f.db), testPlans, f.dir, contracts.DefaultConfig())
+		ectr, err := csvc.Create(ctx, f.now, contracts.NewContract{OrgID: eastco.ID, PartnerID: east.ID, Plan: "premium", SignedOn: "2026-01-01", Years: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// tenant is what one customer has under contract.
+		type tenant struct{ contract, entitlement, request accord.ID }
+		tenants := map[accord.ID]tenant{}
+		for org, c := range map[accord.ID]contracts.Contract{f.orgs["acme"].ID: f.ctr["acme"], f.orgs["globex"].ID: f.ctr["globex"], eastco.ID: ectr} {
+			ents, err := csvc.Entitlements(ctx, f.now, c.ID, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := csvc.RequestContact(ctx, f.now, contracts.NewContactRequest{OrgID: org, Name: "Rita Request", Email: "rita@" + string(org) + ".example", Reason: "x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID}
+		}
+		ids := func(org accord.ID) []string {
+			x := tenants[org]
+			return []string{string(x.contract), string(x.entitlement), string(x.request)}
+		}
+
 		type foreign struct {
 			org, customer accord.ID
 			user          accord.ID
 			markers       []string // text that must never appear
 		}
-		eastMarkers := []string{"Eastwind", "east@eastwind.example", string(east.ID), string(eu.ID), string(ecert.ID), string(etok.ID)}
+		eastMarkers := append([]string{"Eastwind", "Eastco", "east@eastwind.example", string(east.ID), string(eu.ID), string(ecert.ID), string(etok.ID)}, ids(eastco.ID)...)
 		globex := foreign{org: f.orgs["globex"].ID, customer: f.orgs["globex"].ID, user: f.users["globex"].ID,
-			markers: append([]string{"Globex", "globex@globex.example", string(f.orgs["globex"].ID), string(f.users["globex"].ID)}, eastMarkers...)}
+			markers: append(append([]string{"Globex", "globex@globex.example", string(f.orgs["globex"].ID), string(f.users["globex"].ID)}, ids(f.orgs["globex"].ID)...), eastMarkers...)}
 		acme := foreign{org: f.orgs["acme"].ID, customer: f.orgs["acme"].ID, user: f.users["acme"].ID,
-			markers: append([]string{"Acme", "acme@acme.example", string(f.orgs["acme"].ID), string(f.users["acme"].ID)}, eastMarkers...)}
+			markers: append(append([]string{"Acme", "acme@acme.example", string(f.orgs["acme"].ID), string(f.users["acme"].ID)}, ids(f.orgs["acme"].ID)...), eastMarkers...)}
 		southwind := foreign{org: f.orgs["partner"].ID, customer: f.orgs["globex"].ID, user: f.users["partner"].ID,
 			markers: append([]string{"Southwind", "partner@partner.example"}, globex.markers...)}
-		eastwind := foreign{org: east.ID, customer: east.ID, user: eu.ID, markers: eastMarkers}
+		eastwind := foreign{org: east.ID, customer: eastco.ID, user: eu.ID, markers: eastMarkers}
 
 		cases := map[string][]foreign{
 			"acme":       {globex, southwind, eastwind},
@@ -77,6 +112,22 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/users/{id}/certifications":  "",
 			"POST /api/v1/users/{id}/certifications": `{"name":"X","number":"1","valid_from":"2026-01-01","valid_until":"2027-01-01"}`,
 			"DELETE /api/v1/certifications/{id}":     "", "GET /api/v1/audit": "",
+			"GET /api/v1/policy": "", "GET /api/v1/policy/versions": "", "GET /api/v1/policy/versions/{version}": "",
+			"POST /api/v1/policy/versions": `{"document":"plans: {}"}`, "POST /api/v1/policy/versions/{version}/rollback": "",
+			"GET /api/v1/policy/diff": "", "POST /api/v1/policy/due": `{"plan":"advanced","criticality":"C3","channel":"portal","received":"2024-03-08T21:00:00-05:00"}`,
+			"GET /api/v1/contracts": "", "POST /api/v1/contracts": `{"org_id":"{org}","plan":"premium","signed_on":"2031-01-01","years":1}`,
+			"GET /api/v1/contracts/{id}": "", "POST /api/v1/contracts/{id}/renew": `{}`, "POST /api/v1/contracts/{id}/cancel": `{"reason":"hijack"}`,
+			"GET /api/v1/contracts/{id}/terms": "", "GET /api/v1/contracts/{id}/entitlements": "", "GET /api/v1/contracts/{id}/surveys": "",
+			"POST /api/v1/contracts/{id}/surveys":         `{"year":1,"measured":[{"module":"core","quantity":1}]}`,
+			"GET /api/v1/entitlements/{id}/consumptions":  "",
+			"POST /api/v1/entitlements/{id}/consumptions": `{"quantity":1,"record_type":"case","record_id":"hijack","override":true,"reason":"hijack"}`,
+			"GET /api/v1/organizations/{id}/true-up":      "",
+			"GET /api/v1/contact-requests":                "",
+			"POST /api/v1/contact-requests":               `{"org_id":"{org}","name":"Hijack","email":"hijack@x.example","reason":"hijack"}`,
+			"GET /api/v1/contact-requests/{id}":           "",
+			"POST /api/v1/contact-requests/{id}/approve":  `{}`,
+			"POST /api/v1/contact-requests/{id}/reject":   `{}`,
+			"DELETE /api/v1/users/{id}/authorization":     "",
 		}
 		s := &Server{}
 		for role, foreigners := range cases {
@@ -96,8 +147,15 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.Replace(path, "{id}", string(etok.ID), 1)
 					case strings.HasPrefix(path, "/api/v1/certifications/{id}"):
 						path = strings.Replace(path, "{id}", string(ecert.ID), 1)
+					case strings.HasPrefix(path, "/api/v1/contracts/{id}"):
+						path = strings.Replace(path, "{id}", string(tenants[fo.customer].contract), 1)
+					case strings.HasPrefix(path, "/api/v1/entitlements/{id}"):
+						path = strings.Replace(path, "{id}", string(tenants[fo.customer].entitlement), 1)
+					case strings.HasPrefix(path, "/api/v1/contact-requests/{id}"):
+						path = strings.Replace(path, "{id}", string(tenants[fo.customer].request), 1)
 					}
 					path = strings.Replace(path, "{customer_id}", string(fo.customer), 1)
+					path = strings.Replace(path, "{version}", "1", 1) // policy versions are vendor-wide: staff only
 					if strings.Contains(path, "{") {
 						t.Fatalf("route %s %s: the matrix does not know its parameters; teach it", rt.method, rt.path)
 					}

@@ -46,5 +46,32 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/certifications/{id}", s.deleteCertification, false},
 
 		{"GET", "/api/v1/audit", s.listAudit, false},
+
+		{"GET", "/api/v1/policy", s.getPolicy, false},
+		{"GET", "/api/v1/policy/versions", s.listPolicyVersions, false},
+		{"POST", "/api/v1/policy/versions", s.importPolicy, false},
+		{"GET", "/api/v1/policy/versions/{version}", s.getPolicyVersion, false},
+		{"POST", "/api/v1/policy/versions/{version}/rollback", s.rollbackPolicy, false},
+		{"GET", "/api/v1/policy/diff", s.diffPolicy, false},
+		{"POST", "/api/v1/policy/due", s.policyDue, false},
+
+		{"GET", "/api/v1/contracts", s.listContracts, false},
+		{"POST", "/api/v1/contracts", s.createContract, false},
+		{"GET", "/api/v1/contracts/{id}", s.getContract, false},
+		{"POST", "/api/v1/contracts/{id}/renew", s.renewContract, false},
+		{"POST", "/api/v1/contracts/{id}/cancel", s.cancelContract, false},
+		{"GET", "/api/v1/contracts/{id}/terms", s.listTerms, false},
+		{"GET", "/api/v1/contracts/{id}/entitlements", s.listEntitlements, false},
+		{"GET", "/api/v1/contracts/{id}/surveys", s.listSurveys, false},
+		{"POST", "/api/v1/contracts/{id}/surveys", s.recordSurvey, false},
+		{"GET", "/api/v1/entitlements/{id}/consumptions", s.listConsumptions, false},
+		{"POST", "/api/v1/entitlements/{id}/consumptions", s.consumeEntitlement, false},
+		{"GET", "/api/v1/organizations/{id}/true-up", s.trueUp, false},
+		{"GET", "/api/v1/contact-requests", s.listContactRequests, false},
+		{"POST", "/api/v1/contact-requests", s.createContactRequest, false},
+		{"GET", "/api/v1/contact-requests/{id}", s.getContactRequest, false},
+		{"POST", "/api/v1/contact-requests/{id}/approve", s.approveContactRequest, false},
+		{"POST", "/api/v1/contact-requests/{id}/reject", s.rejectContactRequest, false},
+		{"DELETE", "/api/v1/users/{id}/authorization", s.deauthorizeContact, false},
 	}
 }

@@ -16,7 +16,9 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/audit"
+	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/sla"
 	"accord/internal/store"
 )
 
@@ -25,6 +27,8 @@ type Deps struct {
 	DB        *store.DB
 	Directory *directory.Service
 	Audit     *audit.Service
+	Policy    *sla.Service
+	Contracts *contracts.Service
 	Log       *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time

@@ -11,6 +11,11 @@ import (
 	"accord/internal/accord"
 )
 
+// GlobalOrg is the chain of vendor-wide records that belong to no tenant,
+// such as the support policy. Only vendor administrators and auditors read
+// it: customers' scopes never include it.
+const GlobalOrg accord.ID = "global"
+
 // Event is one recorded change.
 type Event struct {
 	OrgID      accord.ID `json:"org_id"` // the organization that owns the changed record

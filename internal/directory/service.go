@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -246,6 +247,14 @@ func (s *Service) UnlinkPartner(ctx context.Context, now time.Time, partnerID, c
 	}
 	ch := audit.Changes{{Field: "partner_id", Before: partnerID}}
 	return s.store.UnlinkPartner(ctx, partnerID, customerID, audit.New(a, now, customerID, "partner.unlink", "organization", customerID, ch))
+}
+
+// PartnerServes reports whether a partner serves a customer. It is for
+// other services' rules (a contract's reseller must serve its customer) and
+// reveals nothing to a caller beyond yes or no.
+func (s *Service) PartnerServes(ctx context.Context, partnerID, customerID accord.ID) (bool, error) {
+	ids, err := s.store.PartnerCustomers(ctx, partnerID)
+	return slices.Contains(ids, customerID), err
 }
 
 func (s *Service) checkKind(ctx context.Context, id accord.ID, want Kind, field string) error {

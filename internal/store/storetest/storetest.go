@@ -31,6 +31,9 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"LoginFailures", testLoginFailures},
 		{"AuditChain", testAuditChain},
 		{"AuditChainConcurrent", testAuditChainConcurrent},
+		{"Contracts", testContractStore},
+		{"PolicyVersions", testPolicyVersions},
+		{"PolicyConcurrentImports", testPolicyConcurrentImports},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}

@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/sla"
+)
+
+// runPolicy reads, changes, compares and tries out the support policy. Every
+// subcommand that opens the database first loads the default policy into a
+// database that has none.
+func runPolicy(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return usageError{"usage: accord policy export|import|diff|rollback|due [flags]"}
+	}
+	switch args[0] {
+	case "export":
+		return policyExport(ctx, e, args[1:])
+	case "import":
+		return policyImport(ctx, e, args[1:])
+	case "diff":
+		return policyDiff(ctx, e, args[1:])
+	case "rollback":
+		return policyRollback(ctx, e, args[1:])
+	case "due":
+		return policyDue(ctx, e, args[1:])
+	}
+	return usageError{fmt.Sprintf("unknown policy command %q; want export, import, diff, rollback or due", args[0])}
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments ("import FILE --data-dir d") and returns the latter.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// openPolicy opens the migrated database as the system actor and makes
+// sure it holds a policy.
+func openPolicy(ctx context.Context, db *dbFlags) (context.Context, *services, func(), error) {
+	d, err := db.openMigrated(ctx, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return ctx, nil, nil, err
+	}
+	svc := newServices(d)
+	ctx = accord.WithActor(ctx, accord.SystemActor("accord policy"))
+	if _, err := svc.policy.EnsureDefault(ctx, time.Now()); err != nil {
+		d.Close()
+		return ctx, nil, nil, fmt.Errorf("load the default policy: %w", err)
+	}
+	return ctx, svc, func() { d.Close() }, nil
+}
+
+func versionArg(s, name string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, usageError{fmt.Sprintf("%s: %q is not a version number (1, 2, ...)", name, s)}
+	}
+	return n, nil
+}
+
+// readDocument reads FILE, or standard input for "-".
+func readDocument(e *env, file string) ([]byte, error) {
+	var r io.Reader = e.stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	return io.ReadAll(io.LimitReader(r, sla.MaxDocument+1))
+}
+
+// printProblems writes each problem as FILE:line:col: path: message, the
+// form editors jump to.
+func printProblems(w io.Writer, file string, err error) {
+	var ps sla.Problems
+	if !errors.As(err, &ps) {
+		fmt.Fprintf(w, "%s: %v\n", file, err)
+		return
+	}
+	for _, p := range ps {
+		switch {
+		case p.Line > 0 && p.Column > 0:
+			fmt.Fprintf(w, "%s:%d:%d: %s\n", file, p.Line, p.Column, p)
+		case p.Line > 0:
+			fmt.Fprintf(w, "%s:%d: %s\n", file, p.Line, p)
+		default:
+			fmt.Fprintf(w, "%s: %s\n", file, p)
+		}
+	}
+}
+
+func printChanges(w io.Writer, changes []sla.Change) {
+	if len(changes) == 0 {
+		fmt.Fprintln(w, "no differences")
+	}
+	for _, c := range changes {
+		fmt.Fprintln(w, c)
+	}
+}
+
+func policyExport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "policy export", "policy export [--version N] [flags] > policy.yaml")
+	var db dbFlags
+	db.register(fs, e)
+	version := fs.Int("version", 0, "the version to export; default: the current one")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	ctx, svc, done, err := openPolicy(ctx, &db)
+	if err != nil {
+		return err
+	}
+	defer done()
+	var v sla.Version
+	if *version == 0 {
+		v, _, err = svc.policy.Current(ctx)
+	} else {
+		v, _, err = svc.policy.Get(ctx, *version)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(e.stdout, v.Document)
+	return err
+}
+
+func policyImport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "policy import", "policy import FILE [flags] (FILE - reads standard input)")
+	var db dbFlags
+	db.register(fs, e)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"usage: accord policy import FILE"}
+	}
+	doc, err := readDocument(e, pos[0])
+	if err != nil {
+		return err
+	}
+	// Validate before touching the database: a bad file saves nothing.
+	if _, err := sla.Parse(doc); err != nil {
+		printProblems(e.stderr, pos[0], err)
+		return exitError{1}
+	}
+	ctx, svc, done, err := openPolicy(ctx, &db)
+	if err != nil {
+		return err
+	}
+	defer done()
+	v, changes, err := svc.policy.Import(ctx, time.Now(), string(doc))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "imported %s as policy version %d (sha256 %s)\n", pos[0], v.Number, v.SHA256)
+	printChanges(e.stdout, changes)
+	return nil
+}
+
+func policyDiff(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "policy diff", "policy diff A B [flags] (what changes from version A to version B)")
+	var db dbFlags
+	db.register(fs, e)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageError{"usage: accord policy diff A B"}
+	}
+	a, err := versionArg(pos[0], "A")
+	if err != nil {
+		return err
+	}
+	b, err := versionArg(pos[1], "B")
+	if err != nil {
+		return err
+	}
+	ctx, svc, done, err := openPolicy(ctx, &db)
+	if err != nil {
+		return err
+	}
+	defer done()
+	changes, err := svc.policy.Diff(ctx, a, b)
+	if err != nil {
+		return err
+	}
+	printChanges(e.stdout, changes)
+	return nil
+}
+
+func policyRollback(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "policy rollback", "policy rollback N [flags] (the next version becomes a copy of version N)")
+	var db dbFlags
+	db.register(fs, e)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"usage: accord policy rollback N"}
+	}
+	n, err := versionArg(pos[0], "N")
+	if err != nil {
+		return err
+	}
+	ctx, svc, done, err := openPolicy(ctx, &db)
+	if err != nil {
+		return err
+	}
+	defer done()
+	v, changes, err := svc.policy.Rollback(ctx, time.Now(), n)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "policy version %d is a copy of version %d\n", v.Number, n)
+	printChanges(e.stdout, changes)
+	return nil
+}
+
+func policyDue(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "policy due", "policy due --plan advanced --criticality C3 --channel portal --received 2024-03-08T21:00:00-05:00 [--phone-at RFC3339] [--policy-version N | --file draft.yaml] [flags]")
+	var db dbFlags
+	db.register(fs, e)
+	var in sla.DueInput
+	fs.StringVar(&in.Plan, "plan", "", "plan key, e.g. advanced or premium (required)")
+	crit := fs.String("criticality", "", "C1, C2, C3 or C4 (required)")
+	channel := fs.String("channel", "portal", "how the case arrived: portal or phone")
+	received := fs.String("received", "", "when the case was received, RFC 3339 (required)")
+	phoneAt := fs.String("phone-at", "", "portal cases: when the customer called the support line, RFC 3339")
+	version := fs.Int("policy-version", 0, "the policy version to use; default: the current one")
+	file := fs.String("file", "", "try a policy document not imported yet instead of a stored version (no database needed)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if in.Plan == "" || *crit == "" || *received == "" {
+		return usageError{"--plan, --criticality and --received are required"}
+	}
+	if *file != "" && *version != 0 {
+		return usageError{"--file and --policy-version exclude each other"}
+	}
+	in.Criticality, in.Channel = sla.Criticality(*crit), sla.Channel(*channel)
+	var err error
+	if in.Received, err = time.Parse(time.RFC3339, *received); err != nil {
+		return usageError{fmt.Sprintf("--received: %q is not an RFC 3339 instant like 2024-03-08T21:00:00-05:00", *received)}
+	}
+	if *phoneAt != "" {
+		t, err := time.Parse(time.RFC3339, *phoneAt)
+		if err != nil {
+			return usageError{fmt.Sprintf("--phone-at: %q is not an RFC 3339 instant", *phoneAt)}
+		}
+		in.PhoneAt = &t
+	}
+	var r sla.DueResult
+	if *file != "" {
+		doc, err := readDocument(e, *file)
+		if err != nil {
+			return err
+		}
+		p, err := sla.Parse(doc)
+		if err != nil {
+			printProblems(e.stderr, *file, err)
+			return exitError{1}
+		}
+		r, err = p.Due(in)
+		if err != nil {
+			return err
+		}
+	} else {
+		ctx, svc, done, err := openPolicy(ctx, &db)
+		if err != nil {
+			return err
+		}
+		defer done()
+		if r, err = svc.policy.Due(ctx, sla.DueRequest{DueInput: in, Version: *version}); err != nil {
+			return err
+		}
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}

@@ -1,0 +1,175 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"accord/internal/accord"
+	"accord/internal/contracts"
+	"accord/internal/store"
+	"accord/internal/store/dbtest"
+)
+
+// testPlans stands in for the support policy's plans.
+var testPlans = contracts.StaticPlans{
+	"advanced": {Name: "Advanced 24x7"},
+	"premium": {Name: "Premium Support 24x7", Inclusions: []contracts.Inclusion{
+		{Key: "assisted_upgrade", Name: "Assisted upgrade", Quantity: 1, Unit: "assisted upgrade"},
+		{Key: "ransomware_response", Name: "Ransomware incident response", Quantity: 32, Unit: "engineer-hours"},
+	}},
+}
+
+// entitlementOf returns the id of a customer's current-year entitlement.
+func entitlementOf(t *testing.T, f *fixture, customer, key string) string {
+	t.Helper()
+	var l struct{ Items []contracts.Entitlement }
+	f.do("admin", "GET", "/api/v1/contracts/"+string(f.ctr[customer].ID)+"/entitlements", nil).json(t, &l)
+	for _, e := range l.Items {
+		if e.Key == key && e.StartsOn <= "2026-11-20" && "2026-11-20" <= e.EndsOn {
+			return string(e.ID)
+		}
+	}
+	t.Fatalf("%s has no current %s entitlement in %+v", customer, key, l.Items)
+	return ""
+}
+
+func TestContractScenarios(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		upgrade := entitlementOf(t, f, "acme", "assisted_upgrade")
+		hours := entitlementOf(t, f, "globex", "ransomware_response")
+		runScenarios(t, f, []scenario{
+			// contracts
+			{name: "customer reads own contract", as: "acme", method: "GET", path: "/api/v1/contracts/{contract:acme}", status: 200,
+				has: []string{`"status":"active"`, `"ends_on":"2027-03-14"`, `"plan":"premium"`}},
+			{name: "customer lists only own", as: "acme", method: "GET", path: "/api/v1/contracts", status: 200, has: []string{"{contract:acme}"}, hasNot: []string{"{contract:globex}"}},
+			{name: "customer cannot see another's", as: "acme", method: "GET", path: "/api/v1/contracts/{contract:globex}", status: 404},
+			{name: "partner reads served customer's", as: "partner", method: "GET", path: "/api/v1/contracts/{contract:globex}", status: 200, has: []string{`"partner_id":"{org:partner}"`, `"ends_on":"2028-05-31"`}},
+			{name: "lapsed partner refused", as: "lapsed", method: "GET", path: "/api/v1/contracts/{contract:globex}", status: 403, has: []string{"expired on 2026-10-31"}},
+			{name: "agent may not create", as: "agent", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","plan":"premium","signed_on":"2030-01-01","years":1}`, status: 403},
+			{name: "overlapping contract refused", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","plan":"premium","signed_on":"2027-01-01","years":1}`, status: 409, has: []string{"renew it instead"}},
+			{name: "unknown plan", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","plan":"platinum","signed_on":"2030-01-01","years":1}`, status: 400, has: []string{`"field":"plan"`}},
+			{name: "zero years", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","plan":"premium","signed_on":"2030-01-01","years":0}`, status: 400, has: []string{`"field":"years"`}},
+			{name: "bad date", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","plan":"premium","signed_on":"2030-02-30","years":1}`, status: 400, has: []string{`"field":"signed_on"`}},
+			{name: "partner must serve customer", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","partner_id":"{org:partner}","plan":"premium","signed_on":"2030-01-01","years":1}`, status: 400, has: []string{`"field":"partner_id"`}},
+			{name: "vendor is no customer", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:vendor}","plan":"premium","signed_on":"2030-01-01","years":1}`, status: 400, has: []string{`"field":"org_id"`}},
+			{name: "leap-day contract", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","plan":"advanced","signed_on":"2028-02-29","years":1,"licences":[{"module":"core","quantity":10}]}`,
+				status: 201, has: []string{`"ends_on":"2029-02-28"`, `"status":"pending"`}, actions: []string{"contract.create"}},
+			{name: "renew acme", as: "admin", method: "POST", path: "/api/v1/contracts/{contract:acme}/renew", body: `{"plan":"advanced","years":2}`,
+				status: 201, has: []string{`"signed_on":"2027-03-15"`, `"ends_on":"2029-03-14"`, `"previous_id":"{contract:acme}"`, `"status":"pending"`}, actions: []string{"contract.renew"}},
+			{name: "renew twice", as: "admin", method: "POST", path: "/api/v1/contracts/{contract:acme}/renew", body: `{}`, status: 409, has: []string{"already renewed"}},
+			{name: "terms history", as: "acme", method: "GET", path: "/api/v1/contracts/{contract:acme}/terms", status: 200, has: []string{"{contract:acme}", `"signed_on":"2027-03-15"`}},
+			{name: "renewal seen as next", as: "acme", method: "GET", path: "/api/v1/contracts/{contract:acme}", status: 200, has: []string{`"next_id":"ctr_`}},
+			{name: "cancel needs reason", as: "admin", method: "POST", path: "/api/v1/contracts/{contract:globex}/cancel", body: `{}`, status: 400, has: []string{`"field":"reason"`}},
+
+			// entitlements
+			{name: "entitlements with used and left", as: "acme", method: "GET", path: "/api/v1/contracts/{contract:acme}/entitlements", status: 200,
+				has: []string{`"key":"assisted_upgrade"`, `"quantity":1`, `"used":0`, `"left":1`, `"starts_on":"2026-03-15"`}},
+			{name: "globex has three years", as: "partner", method: "GET", path: "/api/v1/contracts/{contract:globex}/entitlements?year=3", status: 200,
+				has: []string{`"starts_on":"2027-06-01"`, `"ends_on":"2028-05-31"`}, hasNot: []string{`"year":1`}},
+			{name: "customer may not consume", as: "acme", method: "POST", path: "/api/v1/entitlements/" + upgrade + "/consumptions", body: `{"quantity":1,"record_type":"engagement","record_id":"eng-1"}`, status: 403},
+			{name: "consume needs a record", as: "agent", method: "POST", path: "/api/v1/entitlements/" + upgrade + "/consumptions", body: `{"quantity":1}`, status: 400, has: []string{`"field":"record_type"`}},
+			{name: "agent consumes the upgrade", as: "agent", method: "POST", path: "/api/v1/entitlements/" + upgrade + "/consumptions", body: `{"quantity":1,"record_type":"engagement","record_id":"eng-1"}`,
+				status: 201, has: []string{`"used":1`, `"left":0`, `"record_type":"engagement"`}, actions: []string{"entitlement.consume"}},
+			{name: "none left", as: "agent", method: "POST", path: "/api/v1/entitlements/" + upgrade + "/consumptions", body: `{"quantity":1,"record_type":"engagement","record_id":"eng-2"}`,
+				status: 422, has: []string{"only 0 of 1 assisted upgrade left in contract year 2026-03-15..2027-03-14"}},
+			{name: "agent may not override", as: "agent", method: "POST", path: "/api/v1/entitlements/" + upgrade + "/consumptions", body: `{"quantity":1,"record_type":"engagement","record_id":"eng-2","override":true,"reason":"goodwill"}`, status: 403},
+			{name: "override needs reason", as: "admin", method: "POST", path: "/api/v1/entitlements/" + upgrade + "/consumptions", body: `{"quantity":1,"record_type":"engagement","record_id":"eng-2","override":true}`, status: 400, has: []string{`"field":"reason"`}},
+			{name: "admin overrides", as: "admin", method: "POST", path: "/api/v1/entitlements/" + upgrade + "/consumptions", body: `{"quantity":1,"record_type":"engagement","record_id":"eng-2","override":true,"reason":"goodwill after outage"}`,
+				status: 201, has: []string{`"used":2`, `"left":0`, `"override":true`}, actions: []string{"entitlement.override"}},
+			{name: "consumptions listed", as: "acme", method: "GET", path: "/api/v1/entitlements/" + upgrade + "/consumptions", status: 200, has: []string{"eng-1", "eng-2", "goodwill after outage"}},
+			{name: "hours in part", as: "agent", method: "POST", path: "/api/v1/entitlements/" + hours + "/consumptions", body: `{"quantity":30,"record_type":"case","record_id":"case-9"}`, status: 201, has: []string{`"left":2`}, actions: []string{"entitlement.consume"}},
+			{name: "hours beyond what is left", as: "agent", method: "POST", path: "/api/v1/entitlements/" + hours + "/consumptions", body: `{"quantity":8,"record_type":"case","record_id":"case-9"}`, status: 422, has: []string{"only 2 of 32 engineer-hours left in contract year 2026-06-01..2027-05-31 (asked for 8)"}},
+
+			// licence survey and true-up
+			{name: "survey by admin only", as: "agent", method: "POST", path: "/api/v1/contracts/{contract:acme}/surveys", body: `{"year":1,"measured":[{"module":"core","quantity":130}]}`, status: 403},
+			{name: "survey year out of term", as: "admin", method: "POST", path: "/api/v1/contracts/{contract:acme}/surveys", body: `{"year":2,"measured":[{"module":"core","quantity":130}]}`, status: 400, has: []string{`"field":"year"`}},
+			{name: "no survey yet", as: "admin", method: "GET", path: "/api/v1/organizations/{org:acme}/true-up", status: 422},
+			{name: "record survey", as: "admin", method: "POST", path: "/api/v1/contracts/{contract:acme}/surveys", body: `{"year":1,"measured":[{"module":"core","quantity":130},{"module":"vault","quantity":4}]}`,
+				status: 201, has: []string{`"measured":130`}, actions: []string{"licence_survey.record"}},
+			{name: "true-up", as: "acme", method: "GET", path: "/api/v1/organizations/{org:acme}/true-up", status: 200,
+				has: []string{`{"module":"core","licensed":100,"measured":130,"difference":30}`, `{"module":"vault","licensed":0,"measured":4,"difference":4}`}},
+			{name: "true-up of another customer", as: "globex", method: "GET", path: "/api/v1/organizations/{org:acme}/true-up", status: 404},
+		})
+
+		// Authorized contacts: a contact asks, the customer's administrator
+		// decides; only then can the person sign in to open cases.
+		runScenarios(t, f, []scenario{
+			{name: "partner may not request", as: "partner", method: "POST", path: "/api/v1/contact-requests", body: `{"name":"Pat","email":"pat@acme.example","reason":"x"}`, status: 403},
+			{name: "bad e-mail", as: "acme", method: "POST", path: "/api/v1/contact-requests", body: `{"name":"Nina","email":"nina","reason":"night shift"}`, status: 400, has: []string{`"field":"email"`}},
+			{name: "already authorized", as: "acme", method: "POST", path: "/api/v1/contact-requests", body: `{"name":"A","email":"acme-admin@acme.example","reason":"x"}`, status: 409},
+			{name: "contact asks", as: "acme", method: "POST", path: "/api/v1/contact-requests", body: `{"name":"Nina Night","email":"nina@acme.example","reason":"night shift operator"}`,
+				status: 201, has: []string{`"status":"pending"`}, actions: []string{"contact_request.create"}},
+			{name: "duplicate pending", as: "acme-admin", method: "POST", path: "/api/v1/contact-requests", body: `{"name":"Nina Night","email":"NINA@acme.example","reason":"again"}`, status: 409},
+			{name: "another customer's request list", as: "globex", method: "GET", path: "/api/v1/contact-requests", status: 200, hasNot: []string{"nina@acme.example"}},
+		})
+		var reqs struct{ Items []contracts.ContactRequest }
+		f.do("acme", "GET", "/api/v1/contact-requests?status=pending", nil).json(t, &reqs)
+		if len(reqs.Items) != 1 {
+			t.Fatalf("pending requests %+v", reqs.Items)
+		}
+		req := "/api/v1/contact-requests/" + string(reqs.Items[0].ID)
+		runScenarios(t, f, []scenario{
+			{name: "plain contact may not approve", as: "acme", method: "POST", path: req + "/approve", body: `{}`, status: 403},
+			{name: "another customer's admin", as: "globex", method: "POST", path: req + "/approve", body: `{}`, status: 404},
+			{name: "customer admin approves", as: "acme-admin", method: "POST", path: req + "/approve", body: `{"note":"welcome"}`,
+				status: 200, has: []string{`"status":"approved"`, `"user_id":"usr_`}, actions: []string{"user.create", "contact_request.approve"}},
+			{name: "decided once", as: "admin", method: "POST", path: req + "/reject", body: `{}`, status: 409},
+			{name: "new contact listed", as: "acme", method: "GET", path: "/api/v1/users", status: 200, has: []string{"nina@acme.example"}},
+		})
+		u, err := f.dir.UserByEmail(accord.WithActor(t.Context(), accord.SystemActor("test")), f.now, "nina@acme.example")
+		if err != nil || !u.Active || !u.AuthorizedContact {
+			t.Fatalf("approved person = %+v, %v", u, err)
+		}
+		runScenarios(t, f, []scenario{
+			{name: "plain contact may not deauthorize", as: "acme", method: "DELETE", path: "/api/v1/users/" + string(u.ID) + "/authorization", status: 403},
+			{name: "admin contact deauthorizes", as: "acme-admin", method: "DELETE", path: "/api/v1/users/" + string(u.ID) + "/authorization", status: 200,
+				has: []string{`"active":false`, `"authorized_contact":false`}, actions: []string{"user.update"}},
+			{name: "globex admin cannot touch acme's", as: "globex", method: "DELETE", path: "/api/v1/users/{user:acme}/authorization", status: 404},
+		})
+
+		t.Run("who may open cases", func(t *testing.T) {
+			ctx := accord.WithActor(t.Context(), accord.SystemActor("test"))
+			svc := contracts.NewService(store.NewContracts(f.db), testPlans, f.dir, contracts.DefaultConfig())
+			for _, c := range []struct {
+				user, customer string
+				want           string // "" for allowed, else part of the refusal
+			}{
+				{"acme", "acme", ""},
+				{"partner", "globex", ""},
+				{"agent", "acme", ""},
+				{"lapsed", "globex", "expired on 2026-10-31"},
+				{"partner", "acme", "does not serve"},
+				{"acme", "globex", "own organization"},
+				{"auditor", "acme", "only read"},
+			} {
+				err := svc.CanOpenCases(ctx, f.now, f.users[c.user].ID, f.orgs[c.customer].ID)
+				if c.want == "" && err != nil || c.want != "" && (!accord.IsKind(err, accord.Forbidden) || !strings.Contains(err.Error(), c.want)) {
+					t.Errorf("%s for %s: %v, want %q", c.user, c.customer, err, c.want)
+				}
+			}
+			err := svc.CanOpenCases(ctx, f.now, u.ID, f.orgs["acme"].ID)
+			if !accord.IsKind(err, accord.Forbidden) || !strings.Contains(err.Error(), "inactive") {
+				t.Errorf("deauthorized contact: %v", err)
+			}
+			// Cancel globex: its contacts are refused with the date.
+			if resp := f.do("admin", "POST", "/api/v1/contracts/"+string(f.ctr["globex"].ID)+"/cancel", `{"reason":"unpaid"}`); resp.status != http.StatusOK {
+				t.Fatalf("cancel: %d %s", resp.status, resp.body)
+			}
+			err = svc.CanOpenCases(ctx, f.now, f.users["globex"].ID, f.orgs["globex"].ID)
+			if !accord.IsKind(err, accord.Forbidden) || !strings.Contains(err.Error(), "the contract of Globex Health was cancelled on 2026-11-20") {
+				t.Errorf("cancelled: %v", err)
+			}
+			// A year later acme's first term has ended; its renewal is active.
+			later := f.now.AddDate(1, 0, 0)
+			if c, err := svc.ActiveContract(ctx, later, f.orgs["acme"].ID); err != nil || c.PreviousID != f.ctr["acme"].ID {
+				t.Errorf("active a year later = %+v, %v; want the renewal", c, err)
+			}
+			err = svc.CanOpenCases(ctx, f.now.AddDate(3, 0, 0), f.users["acme"].ID, f.orgs["acme"].ID)
+			if !strings.Contains(err.Error(), "the contract of Acme Bank expired on 2029-03-14") {
+				t.Errorf("three years later: %v", err)
+			}
+		})
+	})
+}

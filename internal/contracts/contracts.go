@@ -1,0 +1,238 @@
+package contracts
+
+import (
+	"context"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/audit"
+	"accord/internal/directory"
+)
+
+// Status is where a term stands on a given day; it is derived from dates.
+type Status string
+
+const (
+	Pending   Status = "pending"   // signed, starts later (a renewal before its start)
+	Active    Status = "active"    // today is within the term
+	Expired   Status = "expired"   // ended without a renewal
+	Renewed   Status = "renewed"   // ended, and a later term renews it
+	Cancelled Status = "cancelled" // cancelled on or before today
+)
+
+// Licence is a licensed module and its quantity.
+type Licence struct {
+	Module   string `json:"module"`
+	Quantity int    `json:"quantity"`
+}
+
+// Contract is one term of a customer's support contract. A renewal is a new
+// Contract whose PreviousID names the term it renews.
+type Contract struct {
+	ID        accord.ID `json:"id"`
+	OrgID     accord.ID `json:"org_id"`               // the customer
+	PartnerID accord.ID `json:"partner_id,omitempty"` // the reseller, if any
+	// SeriesID is the first term's id, shared by all its renewals.
+	SeriesID     accord.ID `json:"series_id"`
+	PreviousID   accord.ID `json:"previous_id,omitempty"`
+	NextID       accord.ID `json:"next_id,omitempty"` // filled by the store from the renewal, if any
+	Plan         string    `json:"plan"`
+	SignedOn     string    `json:"signed_on"` // first day of the term
+	Years        int       `json:"years"`
+	EndsOn       string    `json:"ends_on"` // last day of the term, inclusive
+	Licences     []Licence `json:"licences"`
+	CancelledOn  string    `json:"cancelled_on,omitempty"`
+	CancelReason string    `json:"cancel_reason,omitempty"`
+	// Status is computed by the service for the day it was read.
+	Status    Status    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// StatusOn returns the contract's status on today (YYYY-MM-DD).
+func (c Contract) StatusOn(today string) Status {
+	switch {
+	case c.CancelledOn != "" && c.CancelledOn <= today:
+		return Cancelled
+	case today < c.SignedOn:
+		return Pending
+	case today <= c.EndsOn:
+		return Active
+	case c.NextID != "":
+		return Renewed
+	}
+	return Expired
+}
+
+// Entitlement is what a plan includes in one contract year: a quantity of a
+// unit, and how much of it has been used.
+type Entitlement struct {
+	ID         accord.ID `json:"id"`
+	OrgID      accord.ID `json:"org_id"`
+	ContractID accord.ID `json:"contract_id"`
+	Year       int       `json:"year"` // contract year, from 1
+	StartsOn   string    `json:"starts_on"`
+	EndsOn     string    `json:"ends_on"`
+	Key        string    `json:"key"` // the plan inclusion's key
+	Name       string    `json:"name"`
+	Unit       string    `json:"unit"`
+	Quantity   int       `json:"quantity"`
+	Used       int       `json:"used"` // may exceed Quantity after an override
+	Left       int       `json:"left"` // Quantity - Used, never below zero
+}
+
+// withLeft fills Left from Quantity and Used.
+func (e Entitlement) withLeft() Entitlement {
+	e.Left = max(0, e.Quantity-e.Used)
+	return e
+}
+
+// Consumption is one use of an entitlement, linked to what used it.
+type Consumption struct {
+	ID            accord.ID `json:"id"`
+	OrgID         accord.ID `json:"org_id"`
+	EntitlementID accord.ID `json:"entitlement_id"`
+	Quantity      int       `json:"quantity"`
+	At            time.Time `json:"at"`
+	Reason        string    `json:"reason"`
+	RecordType    string    `json:"record_type"` // "case", "engagement" ...
+	RecordID      string    `json:"record_id"`
+	ActorID       accord.ID `json:"actor_id"`
+	ActorName     string    `json:"actor_name"`
+	// Override marks a use beyond what was left, allowed by a vendor
+	// administrator with a reason.
+	Override bool `json:"override"`
+}
+
+// Survey is the measured use of one module in one contract year.
+type Survey struct {
+	OrgID      accord.ID `json:"org_id"`
+	ContractID accord.ID `json:"contract_id"`
+	Year       int       `json:"year"`
+	Module     string    `json:"module"`
+	Measured   int       `json:"measured"`
+	RecordedAt time.Time `json:"recorded_at"`
+}
+
+// RequestStatus is where an authorized-contact request stands.
+type RequestStatus string
+
+const (
+	RequestPending  RequestStatus = "pending"
+	RequestApproved RequestStatus = "approved"
+	RequestRejected RequestStatus = "rejected"
+)
+
+// ContactRequest asks that a person become an authorized contact of a
+// customer.
+type ContactRequest struct {
+	ID              accord.ID     `json:"id"`
+	OrgID           accord.ID     `json:"org_id"`
+	RequestedBy     accord.ID     `json:"requested_by"`
+	RequestedByName string        `json:"requested_by_name"`
+	Name            string        `json:"name"`
+	Email           string        `json:"email"`
+	Reason          string        `json:"reason"`
+	Status          RequestStatus `json:"status"`
+	DecidedBy       accord.ID     `json:"decided_by,omitempty"`
+	DecidedByName   string        `json:"decided_by_name,omitempty"`
+	DecidedAt       *time.Time    `json:"decided_at,omitempty"`
+	Note            string        `json:"note,omitempty"`
+	UserID          accord.ID     `json:"user_id,omitempty"` // the authorized user, once approved
+	CreatedAt       time.Time     `json:"created_at"`
+}
+
+// Filter narrows a list of contracts.
+type Filter struct {
+	OrgID *accord.ID
+}
+
+// RequestFilter narrows a list of contact requests.
+type RequestFilter struct {
+	OrgID  *accord.ID
+	Status *RequestStatus
+}
+
+// Store persists contracts. Every mutating method writes ev in the same
+// transaction. Reads apply scope; a record outside it is accord.NotFound.
+type Store interface {
+	// CreateContract stores a term with its licences and entitlements. A
+	// second renewal of one term is accord.Conflict.
+	CreateContract(ctx context.Context, c Contract, ents []Entitlement, ev audit.Event) error
+	CancelContract(ctx context.Context, c Contract, ev audit.Event) error
+	GetContract(ctx context.Context, scope accord.Scope, id accord.ID) (Contract, error)
+	// ListContracts lists terms newest first (by signing date).
+	ListContracts(ctx context.Context, scope accord.Scope, f Filter, p accord.Page) ([]Contract, string, error)
+	// ListTerms lists the terms of one series, oldest first.
+	ListTerms(ctx context.Context, scope accord.Scope, seriesID accord.ID) ([]Contract, error)
+
+	ListEntitlements(ctx context.Context, scope accord.Scope, contractID accord.ID) ([]Entitlement, error)
+	GetEntitlement(ctx context.Context, scope accord.Scope, id accord.ID) (Entitlement, error)
+	// Consume adds c to its entitlement's use and records it, unless that
+	// would exceed the quantity and c.Override is false: then nothing
+	// changes and ok is false. Either way it returns the entitlement as it
+	// stands afterwards. Concurrent calls never both take the last unit.
+	Consume(ctx context.Context, c Consumption, ev audit.Event) (e Entitlement, ok bool, err error)
+	ListConsumptions(ctx context.Context, scope accord.Scope, entitlementID accord.ID) ([]Consumption, error)
+
+	// RecordSurveys stores measured use, replacing earlier measures of the
+	// same contract, year and module.
+	RecordSurveys(ctx context.Context, rows []Survey, ev audit.Event) error
+	ListSurveys(ctx context.Context, scope accord.Scope, contractID accord.ID) ([]Survey, error)
+
+	CreateContactRequest(ctx context.Context, r ContactRequest, ev audit.Event) error
+	// DecideContactRequest records a decision on a pending request; one
+	// already decided is accord.Conflict.
+	DecideContactRequest(ctx context.Context, r ContactRequest, ev audit.Event) error
+	GetContactRequest(ctx context.Context, scope accord.Scope, id accord.ID) (ContactRequest, error)
+	// ListContactRequests lists requests newest first.
+	ListContactRequests(ctx context.Context, scope accord.Scope, f RequestFilter, p accord.Page) ([]ContactRequest, string, error)
+}
+
+// Plan is what this package needs of a support plan: its name and what it
+// includes per contract year.
+type Plan struct {
+	Key        string      `json:"key"`
+	Name       string      `json:"name"`
+	Inclusions []Inclusion `json:"inclusions"`
+}
+
+// Inclusion is a counted yearly inclusion of a plan (1 assisted upgrade,
+// 32 engineer-hours of ransomware response). Standing benefits with no
+// quantity are not entitlements and are left out.
+type Inclusion struct {
+	Key      string `json:"key"`
+	Name     string `json:"name"`
+	Quantity int    `json:"quantity"`
+	Unit     string `json:"unit"`
+}
+
+// Plans looks plans up in the support policy; an unknown key is
+// accord.NotFound.
+type Plans interface {
+	Plan(ctx context.Context, key string) (Plan, error)
+}
+
+// StaticPlans is a fixed table of plans by key.
+type StaticPlans map[string]Plan
+
+func (p StaticPlans) Plan(_ context.Context, key string) (Plan, error) {
+	pl, ok := p[key]
+	if !ok {
+		return Plan{}, &accord.Error{Kind: accord.NotFound, Msg: "no plan " + key}
+	}
+	pl.Key = key
+	return pl, nil
+}
+
+// Directory is what this package needs of the directory;
+// *directory.Service provides it.
+type Directory interface {
+	Scope(ctx context.Context, now time.Time) (accord.Scope, error)
+	GetOrganization(ctx context.Context, now time.Time, id accord.ID) (directory.Organization, error)
+	GetUser(ctx context.Context, now time.Time, id accord.ID) (directory.User, error)
+	UserByEmail(ctx context.Context, now time.Time, email string) (directory.User, error)
+	CreateUser(ctx context.Context, now time.Time, in directory.NewUser) (directory.User, error)
+	UpdateUser(ctx context.Context, now time.Time, id accord.ID, up directory.UserUpdate) (directory.User, error)
+	PartnerServes(ctx context.Context, partnerID, customerID accord.ID) (bool, error)
+}

@@ -1,0 +1,481 @@
+package contracts
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/audit"
+	"accord/internal/directory"
+)
+
+// Config tunes the service; start from DefaultConfig.
+type Config struct {
+	// Zone is the vendor's zone, in which contract dates are read.
+	Zone *time.Location
+}
+
+// DefaultConfig reads dates in America/New_York, the zone of the reference
+// policy's business hours.
+func DefaultConfig() Config {
+	zone, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		// The binary embeds time/tzdata; only a test binary without it and
+		// without system zoneinfo gets here.
+		zone = time.UTC
+	}
+	return Config{Zone: zone}
+}
+
+// Service applies the contract rules and authorization.
+type Service struct {
+	store Store
+	plans Plans
+	dir   Directory
+	cfg   Config
+}
+
+// NewService returns a service over store that checks plans against plans
+// and reads actors' scopes from dir.
+func NewService(store Store, plans Plans, dir Directory, cfg Config) *Service {
+	return &Service{store: store, plans: plans, dir: dir, cfg: cfg}
+}
+
+func forbidden(op, msg string) error { return &accord.Error{Kind: accord.Forbidden, Op: op, Msg: msg} }
+
+func requireAdmin(a accord.Actor, op string) error {
+	if a.System || a.Role == accord.RoleAdmin {
+		return nil
+	}
+	return forbidden(op, "only vendor administrators may do this")
+}
+
+// today is the vendor's date at now.
+func (s *Service) today(now time.Time) string { return now.In(s.cfg.Zone).Format(time.DateOnly) }
+
+// system is ctx acting as the system, for checks this package makes on its
+// own behalf (a customer's name in a message, a user's flags).
+func system(ctx context.Context) context.Context {
+	return accord.WithActor(ctx, accord.SystemActor("contracts"))
+}
+
+// onBehalf is ctx acting with the system's rights under a's name and id, for
+// directory changes that a rule of this package allows although the
+// directory alone would not (a customer administrator's approval). The
+// audit trail records a as the actor.
+func onBehalf(ctx context.Context, a accord.Actor) context.Context {
+	a.System = true
+	return accord.WithActor(ctx, a)
+}
+
+// scoped returns the actor and its scope.
+func (s *Service) scoped(ctx context.Context, now time.Time) (accord.Actor, accord.Scope, error) {
+	a, err := accord.ActorFrom(ctx)
+	if err != nil {
+		return a, accord.Scope{}, err
+	}
+	scope, err := s.dir.Scope(ctx, now)
+	return a, scope, err
+}
+
+// --- contracts
+
+// NewContract is the input to Create.
+type NewContract struct {
+	OrgID     accord.ID `json:"org_id"`
+	PartnerID accord.ID `json:"partner_id"`
+	Plan      string    `json:"plan"`
+	SignedOn  string    `json:"signed_on"`
+	Years     int       `json:"years"`
+	Licences  []Licence `json:"licences"`
+}
+
+// Renewal is the input to Renew; empty fields keep the renewed term's
+// values. SignedOn defaults to the day after the renewed term ends.
+type Renewal struct {
+	PartnerID accord.ID `json:"partner_id"`
+	Plan      string    `json:"plan"`
+	SignedOn  string    `json:"signed_on"`
+	Years     int       `json:"years"`
+	Licences  []Licence `json:"licences"`
+}
+
+// Cancellation is the input to Cancel.
+type Cancellation struct {
+	Reason string `json:"reason"`
+}
+
+func checkLicences(in []Licence) ([]Licence, error) {
+	out := make([]Licence, 0, len(in))
+	seen := map[string]bool{}
+	for i, l := range in {
+		field := fmt.Sprintf("licences[%d]", i)
+		l.Module = strings.TrimSpace(l.Module)
+		switch {
+		case l.Module == "" || len(l.Module) > 100:
+			return nil, accord.FieldError(field+".module", "is required, at most 100 characters")
+		case seen[l.Module]:
+			return nil, accord.FieldError(field+".module", "%q is listed twice", l.Module)
+		case l.Quantity < 1:
+			return nil, accord.FieldError(field+".quantity", "must be at least 1")
+		}
+		seen[l.Module] = true
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b Licence) int { return strings.Compare(a.Module, b.Module) })
+	return out, nil
+}
+
+// term validates the parts every term has and fills its dates and the
+// entitlements its plan includes.
+func (s *Service) term(ctx context.Context, c *Contract) ([]Entitlement, error) {
+	signed, err := parseDate("signed_on", c.SignedOn)
+	if err != nil {
+		return nil, err
+	}
+	if c.Years < 1 || c.Years > 10 {
+		return nil, accord.FieldError("years", "must be a whole number of years from 1 to 10")
+	}
+	plan, err := s.plans.Plan(ctx, c.Plan)
+	if accord.IsKind(err, accord.NotFound) {
+		return nil, accord.FieldError("plan", "no plan %q in the support policy", c.Plan)
+	} else if err != nil {
+		return nil, err
+	}
+	if c.Licences, err = checkLicences(c.Licences); err != nil {
+		return nil, err
+	}
+	if c.PartnerID != "" {
+		ok, err := s.dir.PartnerServes(ctx, c.PartnerID, c.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, accord.FieldError("partner_id", "must be a partner that serves the customer")
+		}
+	}
+	c.EndsOn = formatDate(EndsOn(signed, c.Years))
+	var ents []Entitlement
+	for _, y := range Years(signed, c.Years) {
+		for _, in := range plan.Inclusions {
+			if in.Quantity <= 0 {
+				continue
+			}
+			ents = append(ents, Entitlement{
+				ID: accord.NewID("ent"), OrgID: c.OrgID, ContractID: c.ID, Year: y.Number, StartsOn: y.StartsOn, EndsOn: y.EndsOn,
+				Key: in.Key, Name: in.Name, Unit: in.Unit, Quantity: in.Quantity,
+			})
+		}
+	}
+	return ents, nil
+}
+
+func termChanges(c Contract) audit.Changes {
+	var ch audit.Changes
+	ch.Add("partner_id", nil, c.PartnerID)
+	ch.Add("plan", nil, c.Plan)
+	ch.Add("signed_on", nil, c.SignedOn)
+	ch.Add("years", nil, c.Years)
+	ch.Add("ends_on", nil, c.EndsOn)
+	ch.Add("licences", nil, c.Licences)
+	ch.Add("previous_id", nil, c.PreviousID)
+	return ch
+}
+
+// Create records a customer's new contract (its first term).
+func (s *Service) Create(ctx context.Context, now time.Time, in NewContract) (Contract, error) {
+	const op = "contracts.Create"
+	a, err := accord.ActorFrom(ctx)
+	if err != nil {
+		return Contract{}, err
+	}
+	if err := requireAdmin(a, op); err != nil {
+		return Contract{}, err
+	}
+	org, err := s.dir.GetOrganization(system(ctx), now, in.OrgID)
+	if err != nil && !accord.IsKind(err, accord.NotFound) {
+		return Contract{}, accord.Wrap(op, err)
+	}
+	if err != nil || org.Kind != directory.KindCustomer {
+		return Contract{}, accord.FieldError("org_id", "must be a customer organization")
+	}
+	id := accord.NewID("ctr")
+	c := Contract{ID: id, OrgID: in.OrgID, PartnerID: in.PartnerID, SeriesID: id, Plan: in.Plan, SignedOn: in.SignedOn,
+		Years: in.Years, Licences: in.Licences, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
+	ents, err := s.term(ctx, &c)
+	if err != nil {
+		return Contract{}, err
+	}
+	if err := s.checkNoOverlap(ctx, c); err != nil {
+		return Contract{}, err
+	}
+	if err := s.store.CreateContract(ctx, c, ents, audit.New(a, now, c.OrgID, "contract.create", "contract", c.ID, termChanges(c))); err != nil {
+		return Contract{}, accord.Wrap(op, err)
+	}
+	c.Status = c.StatusOn(s.today(now))
+	return c, nil
+}
+
+// checkNoOverlap refuses a new contract whose term overlaps an uncancelled
+// term of the same customer: that one should be renewed instead.
+func (s *Service) checkNoOverlap(ctx context.Context, c Contract) error {
+	all, err := s.allOf(ctx, c.OrgID)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		cancelledBefore := o.CancelledOn != "" && o.CancelledOn <= c.SignedOn
+		if !cancelledBefore && o.SignedOn <= c.EndsOn && c.SignedOn <= o.EndsOn {
+			return &accord.Error{Kind: accord.Conflict, Field: "signed_on",
+				Msg: fmt.Sprintf("the customer's contract %s runs from %s through %s; renew it instead", o.ID, o.SignedOn, o.EndsOn)}
+		}
+	}
+	return nil
+}
+
+// allOf returns every term of a customer, newest first, whatever the
+// actor's scope: for checks, never shown as such.
+func (s *Service) allOf(ctx context.Context, orgID accord.ID) ([]Contract, error) {
+	var all []Contract
+	p := accord.Page{Limit: accord.MaxLimit}
+	for {
+		l, next, err := s.store.ListContracts(ctx, accord.Scope{All: true}, Filter{OrgID: &orgID}, p)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, l...)
+		if next == "" {
+			return all, nil
+		}
+		p.Cursor = next
+	}
+}
+
+// Renew creates the term that follows id, possibly with another plan,
+// length or licences.
+func (s *Service) Renew(ctx context.Context, now time.Time, id accord.ID, in Renewal) (Contract, error) {
+	const op = "contracts.Renew"
+	prev, err := s.Get(ctx, now, id)
+	if err != nil {
+		return Contract{}, err
+	}
+	a, _ := accord.ActorFrom(ctx)
+	if err := requireAdmin(a, op); err != nil {
+		return Contract{}, err
+	}
+	switch {
+	case prev.NextID != "":
+		return Contract{}, &accord.Error{Kind: accord.Conflict, Msg: fmt.Sprintf("this term is already renewed by %s; renew that one", prev.NextID)}
+	case prev.CancelledOn != "":
+		return Contract{}, &accord.Error{Kind: accord.Unprocessable, Msg: "a cancelled contract cannot be renewed; create a new one"}
+	}
+	prevEnd, _ := time.Parse(time.DateOnly, prev.EndsOn)
+	first := formatDate(prevEnd.AddDate(0, 0, 1))
+	nid := accord.NewID("ctr")
+	c := Contract{ID: nid, OrgID: prev.OrgID, PartnerID: prev.PartnerID, SeriesID: prev.SeriesID, PreviousID: prev.ID,
+		Plan: prev.Plan, SignedOn: first, Years: prev.Years, Licences: prev.Licences, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
+	if in.PartnerID != "" {
+		c.PartnerID = in.PartnerID
+	}
+	if in.Plan != "" {
+		c.Plan = in.Plan
+	}
+	if in.SignedOn != "" {
+		if in.SignedOn < first {
+			return Contract{}, accord.FieldError("signed_on", "must not be before %s, the day after the renewed term ends", first)
+		}
+		c.SignedOn = in.SignedOn
+	}
+	if in.Years != 0 {
+		c.Years = in.Years
+	}
+	if in.Licences != nil {
+		c.Licences = in.Licences
+	}
+	ents, err := s.term(ctx, &c)
+	if err != nil {
+		return Contract{}, err
+	}
+	err = s.store.CreateContract(ctx, c, ents, audit.New(a, now, c.OrgID, "contract.renew", "contract", c.ID, termChanges(c)))
+	if accord.IsKind(err, accord.Conflict) {
+		return Contract{}, &accord.Error{Kind: accord.Conflict, Msg: "this term was renewed meanwhile", Err: err}
+	}
+	if err != nil {
+		return Contract{}, accord.Wrap(op, err)
+	}
+	c.Status = c.StatusOn(s.today(now))
+	return c, nil
+}
+
+// Cancel ends a term today, before its end date.
+func (s *Service) Cancel(ctx context.Context, now time.Time, id accord.ID, in Cancellation) (Contract, error) {
+	const op = "contracts.Cancel"
+	c, err := s.Get(ctx, now, id)
+	if err != nil {
+		return Contract{}, err
+	}
+	a, _ := accord.ActorFrom(ctx)
+	if err := requireAdmin(a, op); err != nil {
+		return Contract{}, err
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if reason == "" {
+		return Contract{}, accord.FieldError("reason", "is required")
+	}
+	switch c.Status {
+	case Cancelled:
+		return Contract{}, &accord.Error{Kind: accord.Conflict, Msg: "the contract is already cancelled"}
+	case Expired, Renewed:
+		return Contract{}, &accord.Error{Kind: accord.Unprocessable, Msg: "the contract ended on " + c.EndsOn + "; there is nothing to cancel"}
+	}
+	c.CancelledOn, c.CancelReason, c.UpdatedAt = s.today(now), reason, now.UTC()
+	var ch audit.Changes
+	ch.Add("cancelled_on", nil, c.CancelledOn)
+	ch.Add("cancel_reason", nil, reason)
+	if err := s.store.CancelContract(ctx, c, audit.New(a, now, c.OrgID, "contract.cancel", "contract", c.ID, ch)); err != nil {
+		return Contract{}, accord.Wrap(op, err)
+	}
+	c.Status = c.StatusOn(s.today(now))
+	return c, nil
+}
+
+// Get returns a term the actor may see.
+func (s *Service) Get(ctx context.Context, now time.Time, id accord.ID) (Contract, error) {
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return Contract{}, err
+	}
+	c, err := s.store.GetContract(ctx, scope, id)
+	if err != nil {
+		return Contract{}, err
+	}
+	c.Status = c.StatusOn(s.today(now))
+	return c, nil
+}
+
+// List lists the terms the actor may see, newest first.
+func (s *Service) List(ctx context.Context, now time.Time, f Filter, p accord.Page) ([]Contract, string, error) {
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return nil, "", err
+	}
+	l, next, err := s.store.ListContracts(ctx, scope, f, p.Normalize())
+	today := s.today(now)
+	for i := range l {
+		l[i].Status = l[i].StatusOn(today)
+	}
+	return l, next, err
+}
+
+// Terms returns the history of the contract id belongs to: every term from
+// the first, oldest first.
+func (s *Service) Terms(ctx context.Context, now time.Time, id accord.ID) ([]Contract, error) {
+	c, err := s.Get(ctx, now, id)
+	if err != nil {
+		return nil, err
+	}
+	_, scope, _ := s.scoped(ctx, now)
+	l, err := s.store.ListTerms(ctx, scope, c.SeriesID)
+	today := s.today(now)
+	for i := range l {
+		l[i].Status = l[i].StatusOn(today)
+	}
+	return l, err
+}
+
+// ActiveContract returns the customer's term active at now. Without one,
+// the error says why, with the dates a person needs: "the contract of Acme
+// Bank expired on 2026-03-14". It is NotFound for a customer outside the
+// actor's scope.
+func (s *Service) ActiveContract(ctx context.Context, now time.Time, customerID accord.ID) (Contract, error) {
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return Contract{}, err
+	}
+	if !scope.Allows(customerID) {
+		return Contract{}, &accord.Error{Kind: accord.NotFound, Msg: "organization not found"}
+	}
+	return s.active(ctx, now, customerID)
+}
+
+// active finds the customer's active term regardless of scope; its error
+// is Unprocessable and explains the absence.
+func (s *Service) active(ctx context.Context, now time.Time, customerID accord.ID) (Contract, error) {
+	all, err := s.allOf(ctx, customerID)
+	if err != nil {
+		return Contract{}, err
+	}
+	today := s.today(now)
+	var latest *Contract
+	for i := range all {
+		c := &all[i]
+		c.Status = c.StatusOn(today)
+		if c.Status == Active {
+			return *c, nil
+		}
+		if c.SignedOn <= today && (latest == nil || c.EndsOn > latest.EndsOn) {
+			latest = c
+		}
+	}
+	name := string(customerID)
+	if org, err := s.dir.GetOrganization(system(ctx), now, customerID); err == nil {
+		name = org.Name
+	}
+	var msg string
+	switch {
+	case latest == nil && len(all) > 0:
+		msg = fmt.Sprintf("the contract of %s starts on %s", name, all[len(all)-1].SignedOn)
+	case latest == nil:
+		msg = name + " has no support contract"
+	case latest.Status == Cancelled:
+		msg = fmt.Sprintf("the contract of %s was cancelled on %s", name, latest.CancelledOn)
+	default:
+		msg = fmt.Sprintf("the contract of %s expired on %s", name, latest.EndsOn)
+	}
+	return Contract{}, &accord.Error{Kind: accord.Unprocessable, Op: "contracts.ActiveContract", Msg: msg}
+}
+
+// CanOpenCases reports whether a user may open cases for a customer now:
+// an active user who is the customer's authorized contact, a certified
+// partner agent serving it, or vendor staff; and the customer must have an
+// active contract. Every refusal is accord.Forbidden with its reason.
+func (s *Service) CanOpenCases(ctx context.Context, now time.Time, userID, customerID accord.ID) error {
+	const op = "contracts.CanOpenCases"
+	u, err := s.dir.GetUser(system(ctx), now, userID)
+	if err != nil {
+		return accord.Wrap(op, err)
+	}
+	if !u.Active {
+		return forbidden(op, "the account is inactive")
+	}
+	switch {
+	case u.Role == accord.RoleCustomerContact:
+		if u.OrgID != customerID {
+			return forbidden(op, "a customer contact opens cases only for its own organization")
+		}
+		if !u.AuthorizedContact {
+			return forbidden(op, "not an authorized contact; ask your organization's administrator to request authorization")
+		}
+	case u.Role == accord.RolePartnerAgent:
+		as := accord.WithActor(ctx, accord.Actor{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Name: u.Name})
+		scope, err := s.dir.Scope(as, now)
+		if err != nil {
+			return err // the directory says why: no valid certification
+		}
+		if !scope.Allows(customerID) {
+			return forbidden(op, "the partner does not serve this customer")
+		}
+	case u.Role == accord.RoleAuditor:
+		return forbidden(op, "auditors only read")
+	}
+	if _, err := s.active(ctx, now, customerID); err != nil {
+		if accord.IsKind(err, accord.Unprocessable) {
+			return forbidden(op, accord.Public(err).Msg)
+		}
+		return err
+	}
+	return nil
+}

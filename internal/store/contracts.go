@@ -1,0 +1,377 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/audit"
+	"accord/internal/contracts"
+	"accord/internal/directory"
+)
+
+// Contracts implements contracts.Store.
+type Contracts struct{ db *DB }
+
+// NewContracts returns the contracts store of db.
+func NewContracts(db *DB) *Contracts { return &Contracts{db: db} }
+
+// contractColumns reads a term with the id of the term that renews it.
+const contractColumns = `c.id, c.org_id, c.partner_id, c.series_id, c.previous_id,
+	(SELECT n.id FROM contracts n WHERE n.previous_id = c.id), c.plan, c.signed_on, c.years, c.ends_on,
+	c.cancelled_on, c.cancel_reason, c.created_at, c.updated_at`
+
+func scanContract(row interface{ Scan(...any) error }) (contracts.Contract, error) {
+	var c contracts.Contract
+	var partner, prev, next, cancelled sql.NullString
+	err := row.Scan(&c.ID, &c.OrgID, &partner, &c.SeriesID, &prev, &next, &c.Plan, &c.SignedOn, &c.Years, &c.EndsOn,
+		&cancelled, &c.CancelReason, &c.CreatedAt, &c.UpdatedAt)
+	c.PartnerID, c.PreviousID, c.NextID = accord.ID(partner.String), accord.ID(prev.String), accord.ID(next.String)
+	c.CancelledOn = cancelled.String
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c, err
+}
+
+// nullable stores "" as NULL, for optional references.
+func nullable[T ~string](v T) any {
+	if v == "" {
+		return nil
+	}
+	return string(v)
+}
+
+func (s *Contracts) CreateContract(ctx context.Context, c contracts.Contract, ents []contracts.Entitlement, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO contracts (id, org_id, partner_id, series_id, previous_id, plan, signed_on, years, ends_on,
+			cancelled_on, cancel_reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, '', $10, $11)`,
+			c.ID, c.OrgID, nullable(c.PartnerID), c.SeriesID, nullable(c.PreviousID), c.Plan, c.SignedOn, c.Years, c.EndsOn, c.CreatedAt, c.UpdatedAt)
+		if err != nil {
+			return s.db.mapErr(err)
+		}
+		for _, l := range c.Licences {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO contract_licences (org_id, contract_id, module, quantity) VALUES ($1, $2, $3, $4)`,
+				c.OrgID, c.ID, l.Module, l.Quantity); err != nil {
+				return s.db.mapErr(err)
+			}
+		}
+		for _, e := range ents {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO entitlements (id, org_id, contract_id, year, starts_on, ends_on, key, name, unit, quantity, used)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)`,
+				e.ID, e.OrgID, c.ID, e.Year, e.StartsOn, e.EndsOn, e.Key, e.Name, e.Unit, e.Quantity); err != nil {
+				return s.db.mapErr(err)
+			}
+		}
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+}
+
+func (s *Contracts) CancelContract(ctx context.Context, c contracts.Contract, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE contracts SET cancelled_on = $1, cancel_reason = $2, updated_at = $3
+			WHERE id = $4 AND org_id = $5 AND cancelled_on IS NULL`, c.CancelledOn, c.CancelReason, c.UpdatedAt, c.ID, c.OrgID)
+		if err != nil {
+			return s.db.mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &accord.Error{Kind: accord.Conflict, Msg: "the contract is already cancelled"}
+		}
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+}
+
+// withLicences fills the licences of the terms read.
+func (s *Contracts) withLicences(ctx context.Context, cs []contracts.Contract) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	idx := map[accord.ID]int{}
+	args := make([]any, len(cs))
+	for i, c := range cs {
+		idx[c.ID] = i
+		args[i] = c.ID
+		cs[i].Licences = []contracts.Licence{}
+	}
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT contract_id, module, quantity FROM contract_licences
+		WHERE contract_id IN `+inList(1, len(cs))+` ORDER BY contract_id, module`, args...)
+	if err != nil {
+		return fmt.Errorf("contract licences: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id accord.ID
+		var l contracts.Licence
+		if err := rows.Scan(&id, &l.Module, &l.Quantity); err != nil {
+			return err
+		}
+		cs[idx[id]].Licences = append(cs[idx[id]].Licences, l)
+	}
+	return rows.Err()
+}
+
+func (s *Contracts) GetContract(ctx context.Context, scope accord.Scope, id accord.ID) (contracts.Contract, error) {
+	var w where
+	w.add("c.id = ?", id)
+	w.scope("c.org_id", scope)
+	c, err := scanContract(s.db.sql.QueryRowContext(ctx, `SELECT `+contractColumns+` FROM contracts c`+w.String(), w.args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, notFound("contract")
+	}
+	if err != nil {
+		return c, fmt.Errorf("get contract: %w", err)
+	}
+	one := []contracts.Contract{c}
+	err = s.withLicences(ctx, one)
+	return one[0], err
+}
+
+func (s *Contracts) ListContracts(ctx context.Context, scope accord.Scope, f contracts.Filter, p accord.Page) ([]contracts.Contract, string, error) {
+	cur, err := accord.DecodeCursor(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.scope("c.org_id", scope)
+	if f.OrgID != nil {
+		w.add("c.org_id = ?", *f.OrgID)
+	}
+	w.before("c.signed_on", "c.id", cur)
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+contractColumns+` FROM contracts c`+w.String()+` ORDER BY c.signed_on DESC, c.id DESC`+w.limit(p), w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list contracts: %w", err)
+	}
+	out, err := collect(rows, scanContract)
+	if err != nil {
+		return nil, "", fmt.Errorf("list contracts: %w", err)
+	}
+	out, next := page(out, p, func(c contracts.Contract) accord.Cursor { return accord.Cursor{Key: c.SignedOn, ID: c.ID} })
+	return out, next, s.withLicences(ctx, out)
+}
+
+func (s *Contracts) ListTerms(ctx context.Context, scope accord.Scope, seriesID accord.ID) ([]contracts.Contract, error) {
+	var w where
+	w.add("c.series_id = ?", seriesID)
+	w.scope("c.org_id", scope)
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+contractColumns+` FROM contracts c`+w.String()+` ORDER BY c.signed_on, c.id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list terms: %w", err)
+	}
+	out, err := collect(rows, scanContract)
+	if err != nil {
+		return nil, fmt.Errorf("list terms: %w", err)
+	}
+	return out, s.withLicences(ctx, out)
+}
+
+// --- entitlements
+
+const entitlementColumns = `id, org_id, contract_id, year, starts_on, ends_on, key, name, unit, quantity, used`
+
+func scanEntitlement(row interface{ Scan(...any) error }) (contracts.Entitlement, error) {
+	var e contracts.Entitlement
+	err := row.Scan(&e.ID, &e.OrgID, &e.ContractID, &e.Year, &e.StartsOn, &e.EndsOn, &e.Key, &e.Name, &e.Unit, &e.Quantity, &e.Used)
+	return e, err
+}
+
+func (s *Contracts) ListEntitlements(ctx context.Context, scope accord.Scope, contractID accord.ID) ([]contracts.Entitlement, error) {
+	var w where
+	w.add("contract_id = ?", contractID)
+	w.scope("org_id", scope)
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements`+w.String()+` ORDER BY year, key`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list entitlements: %w", err)
+	}
+	return collect(rows, scanEntitlement)
+}
+
+func (s *Contracts) GetEntitlement(ctx context.Context, scope accord.Scope, id accord.ID) (contracts.Entitlement, error) {
+	var w where
+	w.add("id = ?", id)
+	w.scope("org_id", scope)
+	e, err := scanEntitlement(s.db.sql.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements`+w.String(), w.args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, notFound("entitlement")
+	}
+	if err != nil {
+		return e, fmt.Errorf("get entitlement: %w", err)
+	}
+	return e, nil
+}
+
+// Consume takes units with one conditional UPDATE: the row's lock makes a
+// concurrent consumer on PostgreSQL wait and re-check "used + q <= quantity"
+// against the committed row, and SQLite runs one writer at a time, so two
+// consumers of the last unit can never both succeed.
+func (s *Contracts) Consume(ctx context.Context, c contracts.Consumption, ev audit.Event) (contracts.Entitlement, bool, error) {
+	var e contracts.Entitlement
+	ok := false
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		e, err = scanEntitlement(tx.QueryRowContext(ctx, `UPDATE entitlements SET used = used + $1
+			WHERE id = $2 AND org_id = $3 AND ($4 OR used + $1 <= quantity) RETURNING `+entitlementColumns,
+			c.Quantity, c.EntitlementID, c.OrgID, c.Override))
+		if errors.Is(err, sql.ErrNoRows) {
+			e, err = scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements WHERE id = $1 AND org_id = $2`,
+				c.EntitlementID, c.OrgID))
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("entitlement")
+			}
+			return err
+		}
+		if err != nil {
+			return s.db.mapErr(err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO entitlement_uses (id, org_id, entitlement_id, quantity, at, reason, record_type, record_id,
+			actor_id, actor_name, override) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			c.ID, c.OrgID, c.EntitlementID, c.Quantity, c.At, c.Reason, c.RecordType, c.RecordID, c.ActorID, c.ActorName, c.Override); err != nil {
+			return s.db.mapErr(err)
+		}
+		ok = true
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+	return e, ok, err
+}
+
+func (s *Contracts) ListConsumptions(ctx context.Context, scope accord.Scope, entitlementID accord.ID) ([]contracts.Consumption, error) {
+	var w where
+	w.add("entitlement_id = ?", entitlementID)
+	w.scope("org_id", scope)
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT id, org_id, entitlement_id, quantity, at, reason, record_type, record_id, actor_id, actor_name, override
+		FROM entitlement_uses`+w.String()+` ORDER BY at, id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list consumptions: %w", err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (contracts.Consumption, error) {
+		var c contracts.Consumption
+		err := r.Scan(&c.ID, &c.OrgID, &c.EntitlementID, &c.Quantity, &c.At, &c.Reason, &c.RecordType, &c.RecordID, &c.ActorID, &c.ActorName, &c.Override)
+		c.At = c.At.UTC()
+		return c, err
+	})
+}
+
+// --- licence surveys
+
+func (s *Contracts) RecordSurveys(ctx context.Context, rows []contracts.Survey, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		for _, r := range rows {
+			_, err := tx.ExecContext(ctx, `INSERT INTO licence_surveys (org_id, contract_id, year, module, measured, recorded_at)
+				VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (contract_id, year, module) DO UPDATE SET measured = excluded.measured, recorded_at = excluded.recorded_at`,
+				r.OrgID, r.ContractID, r.Year, r.Module, r.Measured, r.RecordedAt)
+			if err != nil {
+				return s.db.mapErr(err)
+			}
+		}
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+}
+
+func (s *Contracts) ListSurveys(ctx context.Context, scope accord.Scope, contractID accord.ID) ([]contracts.Survey, error) {
+	var w where
+	w.add("contract_id = ?", contractID)
+	w.scope("org_id", scope)
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT org_id, contract_id, year, module, measured, recorded_at FROM licence_surveys`+w.String()+
+		` ORDER BY year, module`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list surveys: %w", err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (contracts.Survey, error) {
+		var v contracts.Survey
+		err := r.Scan(&v.OrgID, &v.ContractID, &v.Year, &v.Module, &v.Measured, &v.RecordedAt)
+		v.RecordedAt = v.RecordedAt.UTC()
+		return v, err
+	})
+}
+
+// --- authorized-contact requests
+
+const requestColumns = `id, org_id, requested_by, requested_by_name, name, email, reason, status, decided_by, decided_by_name,
+	decided_at, note, user_id, created_at`
+
+func scanRequest(row interface{ Scan(...any) error }) (contracts.ContactRequest, error) {
+	var r contracts.ContactRequest
+	var decided sql.NullTime
+	err := row.Scan(&r.ID, &r.OrgID, &r.RequestedBy, &r.RequestedByName, &r.Name, &r.Email, &r.Reason, &r.Status, &r.DecidedBy,
+		&r.DecidedByName, &decided, &r.Note, &r.UserID, &r.CreatedAt)
+	r.CreatedAt = r.CreatedAt.UTC()
+	if decided.Valid {
+		t := decided.Time.UTC()
+		r.DecidedAt = &t
+	}
+	return r, err
+}
+
+func (s *Contracts) CreateContactRequest(ctx context.Context, r contracts.ContactRequest, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_requests (`+requestColumns+`, email_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', '', NULL, '', '', $9, $10)`,
+			r.ID, r.OrgID, r.RequestedBy, r.RequestedByName, r.Name, r.Email, r.Reason, r.Status, r.CreatedAt, directory.EmailKey(r.Email)); err != nil {
+			return s.db.mapErr(err)
+		}
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+}
+
+func (s *Contracts) DecideContactRequest(ctx context.Context, r contracts.ContactRequest, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE contact_requests SET status = $1, decided_by = $2, decided_by_name = $3, decided_at = $4, note = $5, user_id = $6
+			WHERE id = $7 AND org_id = $8 AND status = 'pending'`, r.Status, r.DecidedBy, r.DecidedByName, r.DecidedAt, r.Note, r.UserID, r.ID, r.OrgID)
+		if err != nil {
+			return s.db.mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &accord.Error{Kind: accord.Conflict, Msg: "the request was decided meanwhile"}
+		}
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+}
+
+func (s *Contracts) GetContactRequest(ctx context.Context, scope accord.Scope, id accord.ID) (contracts.ContactRequest, error) {
+	var w where
+	w.add("id = ?", id)
+	w.scope("org_id", scope)
+	r, err := scanRequest(s.db.sql.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM contact_requests`+w.String(), w.args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, notFound("contact request")
+	}
+	if err != nil {
+		return r, fmt.Errorf("get contact request: %w", err)
+	}
+	return r, nil
+}
+
+func (s *Contracts) ListContactRequests(ctx context.Context, scope accord.Scope, f contracts.RequestFilter, p accord.Page) ([]contracts.ContactRequest, string, error) {
+	cur, err := accord.DecodeCursor(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.scope("org_id", scope)
+	if f.OrgID != nil {
+		w.add("org_id = ?", *f.OrgID)
+	}
+	if f.Status != nil {
+		w.add("status = ?", *f.Status)
+	}
+	if cur.ID != "" {
+		at, err := time.Parse(time.RFC3339Nano, cur.Key)
+		if err != nil {
+			return nil, "", accord.FieldError("cursor", "is not a cursor this server issued")
+		}
+		w.add("(created_at < ? OR (created_at = ? AND id < ?))", at, at, cur.ID)
+	}
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+requestColumns+` FROM contact_requests`+w.String()+` ORDER BY created_at DESC, id DESC`+w.limit(p), w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list contact requests: %w", err)
+	}
+	out, err := collect(rows, scanRequest)
+	if err != nil {
+		return nil, "", fmt.Errorf("list contact requests: %w", err)
+	}
+	out, next := page(out, p, func(r contracts.ContactRequest) accord.Cursor {
+		return accord.Cursor{Key: r.CreatedAt.Format(time.RFC3339Nano), ID: r.ID}
+	})
+	return out, next, nil
+}
