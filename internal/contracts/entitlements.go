@@ -17,7 +17,10 @@ func (s *Service) Entitlements(ctx context.Context, now time.Time, contractID ac
 	if _, err := s.Get(ctx, now, contractID); err != nil {
 		return nil, err
 	}
-	_, scope, _ := s.scoped(ctx, now)
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return nil, err
+	}
 	all, err := s.store.ListEntitlements(ctx, scope, contractID)
 	if err != nil {
 		return nil, err
@@ -182,7 +185,10 @@ func (s *Service) Surveys(ctx context.Context, now time.Time, contractID accord.
 	if _, err := s.Get(ctx, now, contractID); err != nil {
 		return nil, err
 	}
-	_, scope, _ := s.scoped(ctx, now)
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return nil, err
+	}
 	return s.store.ListSurveys(ctx, scope, contractID)
 }
 

@@ -377,7 +377,10 @@ func (s *Service) Terms(ctx context.Context, now time.Time, id accord.ID) ([]Con
 	if err != nil {
 		return nil, err
 	}
-	_, scope, _ := s.scoped(ctx, now)
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return nil, err
+	}
 	l, err := s.store.ListTerms(ctx, scope, c.SeriesID)
 	today := s.today(now)
 	for i := range l {
