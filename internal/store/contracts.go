@@ -190,14 +190,7 @@ func (s *Contracts) GetEntitlement(ctx context.Context, scope accord.Scope, id a
 	var w where
 	w.add("id = ?", id)
 	w.scope("org_id", scope)
-	e, err := scanEntitlement(s.db.sql.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements`+w.String(), w.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return e, notFound("entitlement")
-	}
-	if err != nil {
-		return e, fmt.Errorf("get entitlement: %w", err)
-	}
-	return e, nil
+	return oneRow(scanEntitlement, s.db.sql.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements`+w.String(), w.args...), "entitlement")
 }
 
 // Consume takes units with one conditional UPDATE: the row's lock makes a
@@ -332,14 +325,7 @@ func (s *Contracts) GetContactRequest(ctx context.Context, scope accord.Scope, i
 	var w where
 	w.add("id = ?", id)
 	w.scope("org_id", scope)
-	r, err := scanRequest(s.db.sql.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM contact_requests`+w.String(), w.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, notFound("contact request")
-	}
-	if err != nil {
-		return r, fmt.Errorf("get contact request: %w", err)
-	}
-	return r, nil
+	return oneRow(scanRequest, s.db.sql.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM contact_requests`+w.String(), w.args...), "contact request")
 }
 
 func (s *Contracts) ListContactRequests(ctx context.Context, scope accord.Scope, f contracts.RequestFilter, p accord.Page) ([]contracts.ContactRequest, string, error) {

@@ -67,14 +67,7 @@ func (s *Directory) GetOrganization(ctx context.Context, scope accord.Scope, id 
 	var w where
 	w.add("id = ?", id)
 	w.scope("id", scope)
-	o, err := scanOrg(s.db.sql.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations`+w.String(), w.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return o, notFound("organization")
-	}
-	if err != nil {
-		return o, fmt.Errorf("get organization: %w", err)
-	}
-	return o, nil
+	return oneRow(scanOrg, s.db.sql.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations`+w.String(), w.args...), "organization")
 }
 
 func (s *Directory) ListOrganizations(ctx context.Context, scope accord.Scope, f directory.OrgFilter, p accord.Page) ([]directory.Organization, string, error) {
@@ -178,25 +171,11 @@ func (s *Directory) GetUser(ctx context.Context, scope accord.Scope, id accord.I
 	var w where
 	w.add("id = ?", id)
 	w.scope("org_id", scope)
-	u, err := scanUser(s.db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users`+w.String(), w.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, notFound("user")
-	}
-	if err != nil {
-		return u, fmt.Errorf("get user: %w", err)
-	}
-	return u, nil
+	return oneRow(scanUser, s.db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users`+w.String(), w.args...), "user")
 }
 
 func (s *Directory) UserByEmail(ctx context.Context, emailKey string) (directory.User, error) {
-	u, err := scanUser(s.db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email_key = $1`, emailKey))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, notFound("user")
-	}
-	if err != nil {
-		return u, fmt.Errorf("user by e-mail: %w", err)
-	}
-	return u, nil
+	return oneRow(scanUser, s.db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email_key = $1`, emailKey), "user")
 }
 
 func (s *Directory) ListUsers(ctx context.Context, scope accord.Scope, f directory.UserFilter, p accord.Page) ([]directory.User, string, error) {
@@ -302,14 +281,7 @@ func (s *Directory) CreateSession(ctx context.Context, x directory.Session, ev a
 }
 
 func (s *Directory) Session(ctx context.Context, id string, now time.Time) (directory.Session, error) {
-	x, err := scanSession(s.db.sql.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1 AND expires_at > $2`, id, now))
-	if errors.Is(err, sql.ErrNoRows) {
-		return x, notFound("session")
-	}
-	if err != nil {
-		return x, fmt.Errorf("get session: %w", err)
-	}
-	return x, nil
+	return oneRow(scanSession, s.db.sql.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = $1 AND expires_at > $2`, id, now), "session")
 }
 
 func (s *Directory) DeleteSession(ctx context.Context, userID accord.ID, id string, ev audit.Event) error {
@@ -346,14 +318,7 @@ func (s *Directory) CreateToken(ctx context.Context, t directory.Token, ev audit
 }
 
 func (s *Directory) TokenByHash(ctx context.Context, hash string, now time.Time) (directory.Token, error) {
-	t, err := scanToken(s.db.sql.QueryRowContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE hash = $2 AND expires_at > $1 RETURNING `+tokenColumns, now, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, notFound("token")
-	}
-	if err != nil {
-		return t, fmt.Errorf("token: %w", err)
-	}
-	return t, nil
+	return oneRow(scanToken, s.db.sql.QueryRowContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE hash = $2 AND expires_at > $1 RETURNING `+tokenColumns, now, hash), "token")
 }
 
 func (s *Directory) ListTokens(ctx context.Context, userID accord.ID) ([]directory.Token, error) {

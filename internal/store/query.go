@@ -1,6 +1,9 @@
 package store
 
 import (
+	"database/sql"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -81,4 +84,16 @@ func page[T any](rows []T, p accord.Page, cursor func(T) accord.Cursor) ([]T, st
 	}
 	rows = rows[:p.Limit]
 	return rows, cursor(rows[len(rows)-1]).Encode()
+}
+
+// oneRow scans a single row; no row is NotFound, naming what was sought.
+func oneRow[T any](scan func(interface{ Scan(...any) error }) (T, error), row *sql.Row, what string) (T, error) {
+	v, err := scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, notFound(what)
+	}
+	if err != nil {
+		return v, fmt.Errorf("get %s: %w", what, err)
+	}
+	return v, nil
 }
