@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"accord/internal/accord"
 	"accord/internal/audit"
 	"accord/internal/directory"
 	"accord/internal/store"
@@ -168,6 +169,30 @@ func TestAuthentication(t *testing.T) {
 			}
 			if r := f.do("acme", "POST", "/api/v1/tokens", map[string]any{"name": "x", "expires_in_days": 400}); r.status != http.StatusBadRequest || !strings.Contains(r.body, "expires_in_days") {
 				t.Fatalf("too long a life: %d %s", r.status, r.body)
+			}
+		})
+
+		t.Run("a user without a password signs in only after one is set", func(t *testing.T) {
+			f := newFixture(t, open)
+			ctx := accord.WithActor(t.Context(), accord.SystemActor("test"))
+			u, err := f.dir.CreateUser(ctx, f.now, directory.NewUser{OrgID: f.orgs["acme"].ID, Email: "new@acme.example",
+				Name: "Nora New", Role: accord.RoleCustomerContact, WithoutPassword: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, pw := range []string{"", "anything at all!"} {
+				if r := login(f, u.Email, pw); r.status != http.StatusUnauthorized {
+					t.Fatalf("sign-in with %q before a password is set: %d", pw, r.status)
+				}
+			}
+			if r := f.do("admin", "PUT", "/api/v1/users/"+string(u.ID)+"/password", map[string]string{"password": "a freshly set passphrase"}); r.status != http.StatusNoContent {
+				t.Fatalf("admin sets the password: %d %s", r.status, r.body)
+			}
+			if r := login(f, u.Email, "a freshly set passphrase"); r.status != http.StatusOK {
+				t.Fatalf("sign-in after: %d", r.status)
+			}
+			if r := f.do("admin", "POST", "/api/v1/users", `{"org_id":"`+string(f.orgs["acme"].ID)+`","email":"x@acme.example","name":"X Y","role":"customer_contact","password":""}`); r.status != http.StatusBadRequest {
+				t.Fatalf("the API cannot create a user without a password: %d", r.status)
 			}
 		})
 

@@ -73,5 +73,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/contact-requests/{id}/approve", s.approveContactRequest, false},
 		{"POST", "/api/v1/contact-requests/{id}/reject", s.rejectContactRequest, false},
 		{"DELETE", "/api/v1/users/{id}/authorization", s.deauthorizeContact, false},
+
+		{"POST", "/api/v1/imports/{kind}", s.importSheets, false},
+		{"GET", "/api/v1/exports/{kind}", s.exportSheets, false},
 	}
 }

@@ -2,8 +2,6 @@ package contracts
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"net/mail"
 	"strings"
 	"time"
@@ -145,9 +143,9 @@ func (s *Service) authorize(ctx context.Context, now time.Time, r ContactRequest
 	u, err := s.dir.UserByEmail(ctx, now, r.Email)
 	if accord.IsKind(err, accord.NotFound) {
 		// The person signs in once a vendor administrator sets a password
-		// (or a later invitation mail does); the random one is never shown.
+		// (or a later invitation mail does).
 		return s.dir.CreateUser(ctx, now, directory.NewUser{OrgID: r.OrgID, Email: r.Email, Name: r.Name,
-			Role: accord.RoleCustomerContact, AuthorizedContact: true, Password: unusablePassword()})
+			Role: accord.RoleCustomerContact, AuthorizedContact: true, WithoutPassword: true})
 	}
 	if err != nil {
 		return directory.User{}, err
@@ -158,12 +156,6 @@ func (s *Service) authorize(ctx context.Context, now time.Time, r ContactRequest
 	}
 	yes := true
 	return s.dir.UpdateUser(ctx, now, u.ID, directory.UserUpdate{Active: &yes, AuthorizedContact: &yes})
-}
-
-func unusablePassword() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // Reject refuses a request.

@@ -130,8 +130,9 @@ func checkLicences(in []Licence) ([]Licence, error) {
 }
 
 // term validates the parts every term has and fills its dates and the
-// entitlements its plan includes.
-func (s *Service) term(ctx context.Context, c *Contract) ([]Entitlement, error) {
+// entitlements its plan includes. serves says whether c's partner, if any,
+// serves its customer.
+func (s *Service) term(ctx context.Context, c *Contract, serves bool) ([]Entitlement, error) {
 	signed, err := parseDate("signed_on", c.SignedOn)
 	if err != nil {
 		return nil, err
@@ -148,14 +149,8 @@ func (s *Service) term(ctx context.Context, c *Contract) ([]Entitlement, error) 
 	if c.Licences, err = checkLicences(c.Licences); err != nil {
 		return nil, err
 	}
-	if c.PartnerID != "" {
-		ok, err := s.dir.PartnerServes(ctx, c.PartnerID, c.OrgID)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, accord.FieldError("partner_id", "must be a partner that serves the customer")
-		}
+	if c.PartnerID != "" && !serves {
+		return nil, accord.FieldError("partner_id", "must be a partner that serves the customer")
 	}
 	c.EndsOn = formatDate(EndsOn(signed, c.Years))
 	var ents []Entitlement
@@ -185,48 +180,88 @@ func termChanges(c Contract) audit.Changes {
 	return ch
 }
 
+// Customer is what Prepare needs to know of a new contract's customer
+// besides the input: its directory record (zero when there is none),
+// whether the contract's partner serves it, and its terms so far.
+type Customer struct {
+	Org           directory.Organization
+	PartnerServes bool
+	Terms         []Contract
+}
+
+// CustomerOf looks up in the database what Prepare needs to know of in's
+// customer, whatever the actor's scope.
+func (s *Service) CustomerOf(ctx context.Context, now time.Time, in NewContract) (Customer, error) {
+	var cu Customer
+	org, err := s.dir.GetOrganization(system(ctx), now, in.OrgID)
+	if accord.IsKind(err, accord.NotFound) {
+		return cu, nil
+	} else if err != nil {
+		return cu, err
+	}
+	cu.Org = org
+	if in.PartnerID != "" {
+		if cu.PartnerServes, err = s.dir.PartnerServes(ctx, in.PartnerID, in.OrgID); err != nil {
+			return cu, err
+		}
+	}
+	cu.Terms, err = s.allOf(ctx, in.OrgID)
+	return cu, err
+}
+
 // Create records a customer's new contract (its first term).
 func (s *Service) Create(ctx context.Context, now time.Time, in NewContract) (Contract, error) {
 	const op = "contracts.Create"
-	a, err := accord.ActorFrom(ctx)
+	if _, err := accord.ActorFrom(ctx); err != nil {
+		return Contract{}, err
+	}
+	cu, err := s.CustomerOf(ctx, now, in)
+	if err != nil {
+		return Contract{}, accord.Wrap(op, err)
+	}
+	c, ents, ev, err := s.Prepare(ctx, now, in, cu)
 	if err != nil {
 		return Contract{}, err
 	}
-	if err := requireAdmin(a, op); err != nil {
-		return Contract{}, err
-	}
-	org, err := s.dir.GetOrganization(system(ctx), now, in.OrgID)
-	if err != nil && !accord.IsKind(err, accord.NotFound) {
+	if err := s.store.CreateContract(ctx, c, ents, ev); err != nil {
 		return Contract{}, accord.Wrap(op, err)
 	}
-	if err != nil || org.Kind != directory.KindCustomer {
-		return Contract{}, accord.FieldError("org_id", "must be a customer organization")
+	return c, nil
+}
+
+// Prepare checks in against the rules and what cu says of the customer, and
+// builds the term, its entitlements and its audit event without storing
+// them, for Create and for bulk imports (which may be creating the customer
+// and its partner link in the same transaction).
+func (s *Service) Prepare(ctx context.Context, now time.Time, in NewContract, cu Customer) (Contract, []Entitlement, audit.Event, error) {
+	a, err := accord.ActorFrom(ctx)
+	if err != nil {
+		return Contract{}, nil, audit.Event{}, err
+	}
+	if err := requireAdmin(a, "contracts.Create"); err != nil {
+		return Contract{}, nil, audit.Event{}, err
+	}
+	if cu.Org.ID == "" || cu.Org.ID != in.OrgID || cu.Org.Kind != directory.KindCustomer {
+		return Contract{}, nil, audit.Event{}, accord.FieldError("org_id", "must be a customer organization")
 	}
 	id := accord.NewID("ctr")
 	c := Contract{ID: id, OrgID: in.OrgID, PartnerID: in.PartnerID, SeriesID: id, Plan: in.Plan, SignedOn: in.SignedOn,
 		Years: in.Years, Licences: in.Licences, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
-	ents, err := s.term(ctx, &c)
+	ents, err := s.term(ctx, &c, cu.PartnerServes)
 	if err != nil {
-		return Contract{}, err
+		return Contract{}, nil, audit.Event{}, err
 	}
-	if err := s.checkNoOverlap(ctx, c); err != nil {
-		return Contract{}, err
-	}
-	if err := s.store.CreateContract(ctx, c, ents, audit.New(a, now, c.OrgID, "contract.create", "contract", c.ID, termChanges(c))); err != nil {
-		return Contract{}, accord.Wrap(op, err)
+	if err := checkNoOverlap(c, cu.Terms); err != nil {
+		return Contract{}, nil, audit.Event{}, err
 	}
 	c.Status = c.StatusOn(s.today(now))
-	return c, nil
+	return c, ents, audit.New(a, now, c.OrgID, "contract.create", "contract", c.ID, termChanges(c)), nil
 }
 
 // checkNoOverlap refuses a new contract whose term overlaps an uncancelled
 // term of the same customer: that one should be renewed instead.
-func (s *Service) checkNoOverlap(ctx context.Context, c Contract) error {
-	all, err := s.allOf(ctx, c.OrgID)
-	if err != nil {
-		return err
-	}
-	for _, o := range all {
+func checkNoOverlap(c Contract, terms []Contract) error {
+	for _, o := range terms {
 		cancelledBefore := o.CancelledOn != "" && o.CancelledOn <= c.SignedOn
 		if !cancelledBefore && o.SignedOn <= c.EndsOn && c.SignedOn <= o.EndsOn {
 			return &accord.Error{Kind: accord.Conflict, Field: "signed_on",
@@ -295,7 +330,13 @@ func (s *Service) Renew(ctx context.Context, now time.Time, id accord.ID, in Ren
 	if in.Licences != nil {
 		c.Licences = in.Licences
 	}
-	ents, err := s.term(ctx, &c)
+	serves := false
+	if c.PartnerID != "" {
+		if serves, err = s.dir.PartnerServes(ctx, c.PartnerID, c.OrgID); err != nil {
+			return Contract{}, err
+		}
+	}
+	ents, err := s.term(ctx, &c, serves)
 	if err != nil {
 		return Contract{}, err
 	}

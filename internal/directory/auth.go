@@ -56,14 +56,16 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 		}
 	}
 	u, err := s.store.UserByEmail(ctx, EmailKey(email))
+	if err != nil && !accord.IsKind(err, accord.NotFound) {
+		return Session{}, "", User{}, accord.Wrap(op, err)
+	}
 	hash := u.PasswordHash
-	if err != nil {
-		if !accord.IsKind(err, accord.NotFound) {
-			return Session{}, "", User{}, accord.Wrap(op, err)
-		}
+	if hash == "" {
+		// No such user, or one without a password yet: check against a
+		// dummy so that the answer takes as long as a wrong password.
 		hash = dummyHash()
 	}
-	if !checkPassword(hash, password) || err != nil || !u.Active {
+	if !checkPassword(hash, password) || u.PasswordHash == "" || !u.Active {
 		for _, k := range []string{acctKey, addrKey} {
 			if _, _, ferr := s.store.RecordLoginFailure(ctx, k, now, since); ferr != nil {
 				return Session{}, "", User{}, accord.Wrap(op, ferr)

@@ -132,33 +132,42 @@ func checkName(field, name string) (string, error) {
 
 // CreateOrganization adds a partner or customer (or the single vendor).
 func (s *Service) CreateOrganization(ctx context.Context, now time.Time, in NewOrganization) (Organization, error) {
-	const op = "directory.CreateOrganization"
-	a, err := actor(ctx)
+	o, ev, err := s.PrepareOrganization(ctx, now, in)
 	if err != nil {
 		return Organization{}, err
 	}
-	if err := requireAdmin(a, op); err != nil {
-		return Organization{}, err
+	if err := s.store.CreateOrganization(ctx, o, ev); err != nil {
+		if accord.IsKind(err, accord.Conflict) {
+			return Organization{}, &accord.Error{Kind: accord.Conflict, Field: "name", Msg: "an organization with this name (or a second vendor) already exists", Err: err}
+		}
+		return Organization{}, accord.Wrap("directory.CreateOrganization", err)
+	}
+	return o, nil
+}
+
+// PrepareOrganization checks in and builds the organization and its audit
+// event without storing them, for CreateOrganization and for bulk imports
+// that store many records in one transaction.
+func (s *Service) PrepareOrganization(ctx context.Context, now time.Time, in NewOrganization) (Organization, audit.Event, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return Organization{}, audit.Event{}, err
+	}
+	if err := requireAdmin(a, "directory.CreateOrganization"); err != nil {
+		return Organization{}, audit.Event{}, err
 	}
 	if in.Kind != KindVendor && in.Kind != KindPartner && in.Kind != KindCustomer {
-		return Organization{}, accord.FieldError("kind", "must be vendor, partner or customer")
+		return Organization{}, audit.Event{}, accord.FieldError("kind", "must be vendor, partner or customer")
 	}
 	name, err := checkName("name", in.Name)
 	if err != nil {
-		return Organization{}, err
+		return Organization{}, audit.Event{}, err
 	}
 	o := Organization{ID: accord.NewID("org"), Kind: in.Kind, Name: name, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	var ch audit.Changes
 	ch.Add("kind", nil, o.Kind)
 	ch.Add("name", nil, o.Name)
-	ev := audit.New(a, now, o.ID, "organization.create", "organization", o.ID, ch)
-	if err := s.store.CreateOrganization(ctx, o, ev); err != nil {
-		if accord.IsKind(err, accord.Conflict) {
-			return Organization{}, &accord.Error{Kind: accord.Conflict, Field: "name", Msg: "an organization with this name (or a second vendor) already exists", Err: err}
-		}
-		return Organization{}, accord.Wrap(op, err)
-	}
-	return o, nil
+	return o, audit.New(a, now, o.ID, "organization.create", "organization", o.ID, ch), nil
 }
 
 // UpdateOrganization renames an organization.
@@ -215,25 +224,47 @@ func (s *Service) ListOrganizations(ctx context.Context, now time.Time, f OrgFil
 // LinkPartner records that a partner serves a customer.
 func (s *Service) LinkPartner(ctx context.Context, now time.Time, partnerID, customerID accord.ID) error {
 	const op = "directory.LinkPartner"
-	a, err := actor(ctx)
+	if _, err := actor(ctx); err != nil {
+		return err
+	}
+	partner, err := s.orgOrZero(ctx, partnerID)
+	if err != nil {
+		return accord.Wrap(op, err)
+	}
+	customer, err := s.orgOrZero(ctx, customerID)
+	if err != nil {
+		return accord.Wrap(op, err)
+	}
+	ev, err := s.PrepareLink(ctx, now, partner, customer)
 	if err != nil {
 		return err
 	}
-	if err := requireAdmin(a, op); err != nil {
-		return err
-	}
-	if err := s.checkKind(ctx, partnerID, KindPartner, "partner_id"); err != nil {
-		return err
-	}
-	if err := s.checkKind(ctx, customerID, KindCustomer, "customer_id"); err != nil {
-		return err
-	}
-	ch := audit.Changes{{Field: "partner_id", After: partnerID}}
-	err = s.store.LinkPartner(ctx, partnerID, customerID, now.UTC(), audit.New(a, now, customerID, "partner.link", "organization", customerID, ch))
+	err = s.store.LinkPartner(ctx, partnerID, customerID, now.UTC(), ev)
 	if accord.IsKind(err, accord.Conflict) {
 		return &accord.Error{Kind: accord.Conflict, Field: "customer_id", Msg: "the partner already serves this customer", Err: err}
 	}
 	return accord.Wrap(op, err)
+}
+
+// PrepareLink checks that partner may serve customer and builds the link's
+// audit event without storing it. A zero organization is one that does not
+// exist.
+func (s *Service) PrepareLink(ctx context.Context, now time.Time, partner, customer Organization) (audit.Event, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return audit.Event{}, err
+	}
+	if err := requireAdmin(a, "directory.LinkPartner"); err != nil {
+		return audit.Event{}, err
+	}
+	if err := checkKind(partner, KindPartner, "partner_id"); err != nil {
+		return audit.Event{}, err
+	}
+	if err := checkKind(customer, KindCustomer, "customer_id"); err != nil {
+		return audit.Event{}, err
+	}
+	ch := audit.Changes{{Field: "partner_id", After: partner.ID}}
+	return audit.New(a, now, customer.ID, "partner.link", "organization", customer.ID, ch), nil
 }
 
 // UnlinkPartner ends a partner's service of a customer.
@@ -257,13 +288,19 @@ func (s *Service) PartnerServes(ctx context.Context, partnerID, customerID accor
 	return slices.Contains(ids, customerID), err
 }
 
-func (s *Service) checkKind(ctx context.Context, id accord.ID, want Kind, field string) error {
+// orgOrZero returns the organization id names, whatever the actor's scope,
+// or the zero organization when there is none.
+func (s *Service) orgOrZero(ctx context.Context, id accord.ID) (Organization, error) {
 	o, err := s.store.GetOrganization(ctx, accord.Scope{All: true}, id)
 	if accord.IsKind(err, accord.NotFound) {
-		return accord.FieldError(field, "no such organization")
+		return Organization{}, nil
 	}
-	if err != nil {
-		return err
+	return o, err
+}
+
+func checkKind(o Organization, want Kind, field string) error {
+	if o.ID == "" {
+		return accord.FieldError(field, "no such organization")
 	}
 	if o.Kind != want {
 		return accord.FieldError(field, "must be a %s organization, not a %s", want, o.Kind)
@@ -284,6 +321,10 @@ type NewUser struct {
 	AuthorizedContact bool        `json:"authorized_contact"`
 	CustomerAdmin     bool        `json:"customer_admin"`
 	Password          string      `json:"password"`
+	// WithoutPassword creates a user who cannot sign in until an
+	// administrator sets a password (bulk imports, approved contact
+	// requests). Only Go callers may ask for it, not API clients.
+	WithoutPassword bool `json:"-"`
 }
 
 // UserUpdate changes a user; nil fields stay as they are.
@@ -349,61 +390,81 @@ func checkRoleFits(u User, kind Kind) error {
 // CreateUser adds a user to an organization.
 func (s *Service) CreateUser(ctx context.Context, now time.Time, in NewUser) (User, error) {
 	const op = "directory.CreateUser"
-	a, err := actor(ctx)
+	if _, err := actor(ctx); err != nil {
+		return User{}, err
+	}
+	org, err := s.orgOrZero(ctx, in.OrgID)
+	if err != nil {
+		return User{}, accord.Wrap(op, err)
+	}
+	u, ev, err := s.PrepareUser(ctx, now, in, org)
 	if err != nil {
 		return User{}, err
 	}
-	if err := requireAdmin(a, op); err != nil {
-		return User{}, err
-	}
-	u := User{
-		ID: accord.NewID("usr"), OrgID: in.OrgID, Locale: in.Locale, TimeZone: in.TimeZone, Role: in.Role, Active: true,
-		AuthorizedContact: in.AuthorizedContact, CustomerAdmin: in.CustomerAdmin, CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
-	}
-	if u.Email, err = checkEmail(in.Email); err != nil {
-		return User{}, err
-	}
-	if u.Name, err = checkName("name", in.Name); err != nil {
-		return User{}, err
-	}
-	if u.Locale == "" {
-		u.Locale = "en-US"
-	}
-	if err := checkLocale(u.Locale); err != nil {
-		return User{}, err
-	}
-	if u.TimeZone == "" {
-		u.TimeZone = "UTC"
-	}
-	if err := checkZone(u.TimeZone); err != nil {
-		return User{}, err
-	}
-	org, err := s.store.GetOrganization(ctx, accord.Scope{All: true}, in.OrgID)
-	if accord.IsKind(err, accord.NotFound) {
-		return User{}, accord.FieldError("org_id", "no such organization")
-	} else if err != nil {
-		return User{}, accord.Wrap(op, err)
-	}
-	if err := checkRoleFits(u, org.Kind); err != nil {
-		return User{}, err
-	}
-	if err := checkPasswordRules("password", in.Password, u.Email, u.Name); err != nil {
-		return User{}, err
-	}
-	u.PasswordHash = s.cfg.Argon2.hashPassword(in.Password)
-	var ch audit.Changes
-	for _, c := range [][3]any{{"email", u.Email}, {"name", u.Name}, {"locale", u.Locale}, {"time_zone", u.TimeZone},
-		{"role", u.Role}, {"active", u.Active}, {"authorized_contact", u.AuthorizedContact}, {"customer_admin", u.CustomerAdmin}} {
-		ch.Add(c[0].(string), nil, c[1])
-	}
-	ch.Secret("password")
-	if err := s.store.CreateUser(ctx, u, audit.New(a, now, u.OrgID, "user.create", "user", u.ID, ch)); err != nil {
+	if err := s.store.CreateUser(ctx, u, ev); err != nil {
 		if accord.IsKind(err, accord.Conflict) {
 			return User{}, &accord.Error{Kind: accord.Conflict, Field: "email", Msg: "a user with this e-mail address already exists", Err: err}
 		}
 		return User{}, accord.Wrap(op, err)
 	}
 	return u, nil
+}
+
+// PrepareUser checks in and builds the user and its audit event without
+// storing them, for CreateUser and for bulk imports. org is the
+// organization in.OrgID names, or the zero organization when there is none;
+// the caller looks it up because an import may be creating it too.
+func (s *Service) PrepareUser(ctx context.Context, now time.Time, in NewUser, org Organization) (User, audit.Event, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return User{}, audit.Event{}, err
+	}
+	if err := requireAdmin(a, "directory.CreateUser"); err != nil {
+		return User{}, audit.Event{}, err
+	}
+	u := User{
+		ID: accord.NewID("usr"), OrgID: in.OrgID, Locale: in.Locale, TimeZone: in.TimeZone, Role: in.Role, Active: true,
+		AuthorizedContact: in.AuthorizedContact, CustomerAdmin: in.CustomerAdmin, CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
+	}
+	if u.Email, err = checkEmail(in.Email); err != nil {
+		return User{}, audit.Event{}, err
+	}
+	if u.Name, err = checkName("name", in.Name); err != nil {
+		return User{}, audit.Event{}, err
+	}
+	if u.Locale == "" {
+		u.Locale = "en-US"
+	}
+	if err := checkLocale(u.Locale); err != nil {
+		return User{}, audit.Event{}, err
+	}
+	if u.TimeZone == "" {
+		u.TimeZone = "UTC"
+	}
+	if err := checkZone(u.TimeZone); err != nil {
+		return User{}, audit.Event{}, err
+	}
+	if org.ID == "" || org.ID != in.OrgID {
+		return User{}, audit.Event{}, accord.FieldError("org_id", "no such organization")
+	}
+	if err := checkRoleFits(u, org.Kind); err != nil {
+		return User{}, audit.Event{}, err
+	}
+	if !in.WithoutPassword {
+		if err := checkPasswordRules("password", in.Password, u.Email, u.Name); err != nil {
+			return User{}, audit.Event{}, err
+		}
+		u.PasswordHash = s.cfg.Argon2.hashPassword(in.Password)
+	}
+	var ch audit.Changes
+	for _, c := range [][3]any{{"email", u.Email}, {"name", u.Name}, {"locale", u.Locale}, {"time_zone", u.TimeZone},
+		{"role", u.Role}, {"active", u.Active}, {"authorized_contact", u.AuthorizedContact}, {"customer_admin", u.CustomerAdmin}} {
+		ch.Add(c[0].(string), nil, c[1])
+	}
+	if u.PasswordHash != "" {
+		ch.Secret("password")
+	}
+	return u, audit.New(a, now, u.OrgID, "user.create", "user", u.ID, ch), nil
 }
 
 // GetUser returns a user the actor may see.

@@ -45,27 +45,35 @@ func nullable[T ~string](v T) any {
 
 func (s *Contracts) CreateContract(ctx context.Context, c contracts.Contract, ents []contracts.Entitlement, ev audit.Event) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO contracts (id, org_id, partner_id, series_id, previous_id, plan, signed_on, years, ends_on,
-			cancelled_on, cancel_reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, '', $10, $11)`,
-			c.ID, c.OrgID, nullable(c.PartnerID), c.SeriesID, nullable(c.PreviousID), c.Plan, c.SignedOn, c.Years, c.EndsOn, c.CreatedAt, c.UpdatedAt)
-		if err != nil {
+		if err := insertContract(ctx, tx, c, ents); err != nil {
 			return s.db.mapErr(err)
-		}
-		for _, l := range c.Licences {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO contract_licences (org_id, contract_id, module, quantity) VALUES ($1, $2, $3, $4)`,
-				c.OrgID, c.ID, l.Module, l.Quantity); err != nil {
-				return s.db.mapErr(err)
-			}
-		}
-		for _, e := range ents {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO entitlements (id, org_id, contract_id, year, starts_on, ends_on, key, name, unit, quantity, used)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)`,
-				e.ID, e.OrgID, c.ID, e.Year, e.StartsOn, e.EndsOn, e.Key, e.Name, e.Unit, e.Quantity); err != nil {
-				return s.db.mapErr(err)
-			}
 		}
 		return s.db.appendEvent(ctx, tx, ev)
 	})
+}
+
+// insertContract writes a term with its licences and entitlements inside tx.
+func insertContract(ctx context.Context, tx *sql.Tx, c contracts.Contract, ents []contracts.Entitlement) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO contracts (id, org_id, partner_id, series_id, previous_id, plan, signed_on, years, ends_on,
+		cancelled_on, cancel_reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, '', $10, $11)`,
+		c.ID, c.OrgID, nullable(c.PartnerID), c.SeriesID, nullable(c.PreviousID), c.Plan, c.SignedOn, c.Years, c.EndsOn, c.CreatedAt, c.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	for _, l := range c.Licences {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contract_licences (org_id, contract_id, module, quantity) VALUES ($1, $2, $3, $4)`,
+			c.OrgID, c.ID, l.Module, l.Quantity); err != nil {
+			return err
+		}
+	}
+	for _, e := range ents {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO entitlements (id, org_id, contract_id, year, starts_on, ends_on, key, name, unit, quantity, used)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0)`,
+			e.ID, e.OrgID, c.ID, e.Year, e.StartsOn, e.EndsOn, e.Key, e.Name, e.Unit, e.Quantity); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Contracts) CancelContract(ctx context.Context, c contracts.Contract, ev audit.Event) error {
