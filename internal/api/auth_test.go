@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,6 +60,42 @@ func TestAuthentication(t *testing.T) {
 			f.now = f.now.Add(15 * time.Minute)
 			if r := login(f, email, testPassword); r.status != http.StatusOK {
 				t.Fatalf("after the window: %d %s", r.status, r.body)
+			}
+		})
+
+		t.Run("parallel attempts cannot outrun the throttle", func(t *testing.T) {
+			f := newFixture(t, open)
+			other := secondServer(t, f)
+			statuses := make(chan int, 30)
+			var wg sync.WaitGroup
+			for i := range 30 {
+				wg.Go(func() {
+					url := f.srv.URL
+					if i%2 == 1 {
+						url = other.URL
+					}
+					resp, err := http.Post(url+"/api/v1/login", "application/json",
+						strings.NewReader(`{"email":"acme@acme.example","password":"wrong password!"}`))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					resp.Body.Close()
+					statuses <- resp.StatusCode
+				})
+			}
+			wg.Wait()
+			close(statuses)
+			tried := 0
+			for st := range statuses {
+				if st == http.StatusUnauthorized {
+					tried++
+				} else if st != http.StatusTooManyRequests {
+					t.Errorf("status %d", st)
+				}
+			}
+			if tried > 5 {
+				t.Fatalf("%d of 30 parallel guesses were checked, want at most 5", tried)
 			}
 		})
 
@@ -193,6 +230,53 @@ func TestAuthentication(t *testing.T) {
 			}
 			if r := f.do("admin", "POST", "/api/v1/users", `{"org_id":"`+string(f.orgs["acme"].ID)+`","email":"x@acme.example","name":"X Y","role":"customer_contact","password":""}`); r.status != http.StatusBadRequest {
 				t.Fatalf("the API cannot create a user without a password: %d", r.status)
+			}
+		})
+
+		t.Run("a password reset or deactivation revokes API tokens", func(t *testing.T) {
+			f := newFixture(t, open)
+			var tok struct{ Token string }
+			f.do("acme", "POST", "/api/v1/tokens", map[string]string{"name": "script"}).json(t, &tok)
+			if r := f.do("admin", "PUT", "/api/v1/users/"+string(f.users["acme"].ID)+"/password", map[string]string{"password": "a fresh passphrase here"}); r.status != http.StatusNoContent {
+				t.Fatalf("reset: %d", r.status)
+			}
+			if r := f.do(tok.Token, "GET", "/api/v1/me", nil); r.status != http.StatusUnauthorized {
+				t.Fatalf("token after a password reset: %d", r.status)
+			}
+			f.do("globex", "POST", "/api/v1/tokens", map[string]string{"name": "script"}).json(t, &tok)
+			for _, active := range []bool{false, true} {
+				if r := f.do("admin", "PATCH", "/api/v1/users/"+string(f.users["globex"].ID), map[string]bool{"active": active}); r.status != http.StatusOK {
+					t.Fatalf("active=%v: %d", active, r.status)
+				}
+			}
+			if r := f.do(tok.Token, "GET", "/api/v1/me", nil); r.status != http.StatusUnauthorized {
+				t.Fatalf("token of a deactivated, then reactivated user: %d", r.status)
+			}
+		})
+
+		t.Run("a lapsed partner still edits its own profile", func(t *testing.T) {
+			f := newFixture(t, open)
+			if r := f.do("lapsed", "PATCH", "/api/v1/me", map[string]string{"locale": "pt-BR"}); r.status != http.StatusOK {
+				t.Fatalf("own profile: %d %s", r.status, r.body)
+			}
+			if r := f.do("lapsed", "GET", "/api/v1/users/"+string(f.users["partner"].ID), nil); r.status != http.StatusForbidden {
+				t.Fatalf("someone else's record: %d", r.status)
+			}
+			if r := f.do("lapsed", "PUT", "/api/v1/me/password", map[string]string{"current_password": testPassword, "password": "another long passphrase"}); r.status != http.StatusNoContent {
+				t.Fatalf("own password: %d %s", r.status, r.body)
+			}
+		})
+
+		t.Run("odd bytes are refused or cleaned, never a 500", func(t *testing.T) {
+			f := newFixture(t, open)
+			for _, ua := range []string{"Mozilla \xff", strings.Repeat("a", 299) + "é"} {
+				r := f.do("", "POST", "/api/v1/login", map[string]string{"email": f.users["acme"].Email, "password": testPassword}, "User-Agent", ua)
+				if r.status != http.StatusOK {
+					t.Fatalf("User-Agent %q: %d %s", ua, r.status, r.body)
+				}
+			}
+			if r := f.do("acme", "PATCH", "/api/v1/me", map[string]string{"name": "Ana\u0000Lima"}); r.status != http.StatusBadRequest || !strings.Contains(r.body, `"field":"name"`) {
+				t.Fatalf("NUL in a name: %d %s", r.status, r.body)
 			}
 		})
 

@@ -8,8 +8,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
+	"unicode/utf8"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
@@ -30,10 +30,6 @@ func hashSecret(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// dummyHash is checked against when the account does not exist, so that a
-// wrong e-mail costs the same time as a wrong password.
-var dummyHash = sync.OnceValue(func() string { return DefaultArgon2.hashPassword("not a password anyone has") })
-
 // Login checks an e-mail and password from a client address and opens a
 // session. It returns the session and the cookie value, which is not stored.
 // Failed attempts are counted per account and per address in the database,
@@ -43,15 +39,19 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 	now = now.UTC()
 	since := now.Add(-s.cfg.Window)
 	acctKey, addrKey := "account:"+EmailKey(email), "address:"+address
+	// Every attempt is counted before the password is checked, in one
+	// atomic statement per key, so that parallel attempts cannot all pass a
+	// count read before any of them was recorded. A success takes its count
+	// back below.
 	for _, k := range []struct {
 		key   string
 		limit int
 	}{{acctKey, s.cfg.AccountFailures}, {addrKey, s.cfg.AddressFailures}} {
-		n, start, err := s.store.LoginFailures(ctx, k.key, since)
+		n, start, err := s.store.RecordLoginAttempt(ctx, k.key, now, since)
 		if err != nil {
 			return Session{}, "", User{}, accord.Wrap(op, err)
 		}
-		if n >= k.limit {
+		if n > k.limit {
 			return Session{}, "", User{}, tooMany(start.Add(s.cfg.Window).Sub(now))
 		}
 	}
@@ -63,23 +63,21 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 	if hash == "" {
 		// No such user, or one without a password yet: check against a
 		// dummy so that the answer takes as long as a wrong password.
-		hash = dummyHash()
+		hash = s.dummyHash()
 	}
 	if !checkPassword(hash, password) || u.PasswordHash == "" || !u.Active {
-		for _, k := range []string{acctKey, addrKey} {
-			if _, _, ferr := s.store.RecordLoginFailure(ctx, k, now, since); ferr != nil {
-				return Session{}, "", User{}, accord.Wrap(op, ferr)
-			}
-		}
 		return Session{}, "", User{}, &accord.Error{Kind: accord.Unauthenticated, Op: op, Msg: "wrong e-mail address or password, or the account is inactive"}
 	}
-	if err := s.store.ClearLoginFailures(ctx, acctKey); err != nil {
+	if err := s.store.ClearLoginAttempts(ctx, acctKey); err != nil {
+		return Session{}, "", User{}, accord.Wrap(op, err)
+	}
+	if err := s.store.ForgiveLoginAttempt(ctx, addrKey); err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
 	secret := randomSecret()
 	sess := Session{
 		ID: hashSecret(secret), UserID: u.ID, OrgID: u.OrgID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionLifetime),
-		LastSeenAt: now, Address: address, UserAgent: truncate(userAgent, 300),
+		LastSeenAt: now, Address: address, UserAgent: truncate(strings.ToValidUTF8(userAgent, ""), 300),
 	}
 	a := actorOf(u, accord.RequestID(ctx))
 	ch := audit.Changes{{Field: "address", After: address}}
@@ -97,11 +95,15 @@ func tooMany(retry time.Duration) error {
 	return &accord.Error{Kind: accord.TooManyRequests, Msg: fmt.Sprintf("too many failed sign-ins; try again in %d seconds", secs)}
 }
 
+// truncate cuts s to at most n bytes without splitting a character.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // actorOf is the actor for a signed-in user.
@@ -150,6 +152,9 @@ func (s *Service) AuthenticateToken(ctx context.Context, now time.Time, value st
 
 func (s *Service) activeUser(ctx context.Context, id accord.ID) (User, error) {
 	u, err := s.store.GetUser(ctx, accord.Scope{All: true}, id)
+	if err != nil && !accord.IsKind(err, accord.NotFound) {
+		return User{}, err // a database failure is not a signed-out user
+	}
 	if err != nil || !u.Active {
 		return User{}, &accord.Error{Kind: accord.Unauthenticated, Msg: "the account is inactive"}
 	}

@@ -116,7 +116,8 @@ type Store interface {
 
 	CreateUser(ctx context.Context, u User, ev audit.Event) error
 	// UpdateUser writes every field of u. When revoke is set it also ends the
-	// user's sessions (deactivation, password reset).
+	// user's sessions and deletes its API tokens (deactivation, role change,
+	// password reset).
 	UpdateUser(ctx context.Context, u User, revoke bool, ev audit.Event) error
 	GetUser(ctx context.Context, scope accord.Scope, id accord.ID) (User, error)
 	// UserByEmail finds a user for sign-in, before any scope exists.
@@ -139,10 +140,11 @@ type Store interface {
 	ListTokens(ctx context.Context, userID accord.ID) ([]Token, error)
 	DeleteToken(ctx context.Context, userID, id accord.ID, ev audit.Event) error
 
-	// RecordLoginFailure counts a failed sign-in for key in the window that
-	// started after since, and returns the count and the window's start.
-	RecordLoginFailure(ctx context.Context, key string, now, since time.Time) (int, time.Time, error)
-	// LoginFailures returns the count of failures for key since since.
-	LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error)
-	ClearLoginFailures(ctx context.Context, key string) error
+	// RecordLoginAttempt counts a sign-in attempt for key in the window that
+	// started after since, atomically, and returns the count and the
+	// window's start.
+	RecordLoginAttempt(ctx context.Context, key string, now, since time.Time) (int, time.Time, error)
+	// ForgiveLoginAttempt takes one attempt back, for a success.
+	ForgiveLoginAttempt(ctx context.Context, key string) error
+	ClearLoginAttempts(ctx context.Context, key string) error
 }

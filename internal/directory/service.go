@@ -5,7 +5,10 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
@@ -40,10 +43,18 @@ func DefaultConfig() Config {
 type Service struct {
 	store Store
 	cfg   Config
+	// dummyHash is checked against when an account does not exist or has no
+	// password, so that a wrong e-mail costs the same time as a wrong
+	// password; made with the service's own cost parameters.
+	dummyHash func() string
 }
 
 // NewService returns a service over store.
-func NewService(store Store, cfg Config) *Service { return &Service{store: store, cfg: cfg} }
+func NewService(store Store, cfg Config) *Service {
+	return &Service{store: store, cfg: cfg, dummyHash: sync.OnceValue(func() string {
+		return cfg.Argon2.hashPassword("not a password anyone has")
+	})}
+}
 
 // Locales are the languages Accord speaks.
 var Locales = []string{"en-US", "pt-BR", "es-ES"}
@@ -123,6 +134,9 @@ func checkName(field, name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", accord.FieldError(field, "is required")
+	}
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl) {
+		return "", accord.FieldError(field, "must not contain control characters")
 	}
 	if len(name) > 200 {
 		return "", accord.FieldError(field, "must be at most 200 characters")
@@ -505,7 +519,7 @@ func (s *Service) ListUsers(ctx context.Context, now time.Time, f UserFilter, p 
 // may change their own name, locale and time zone.
 func (s *Service) UpdateUser(ctx context.Context, now time.Time, id accord.ID, up UserUpdate) (User, error) {
 	const op = "directory.UpdateUser"
-	u, err := s.GetUser(ctx, now, id)
+	u, err := s.userForChange(ctx, now, id)
 	if err != nil {
 		return User{}, err
 	}
@@ -578,6 +592,20 @@ func (s *Service) UpdateUser(ctx context.Context, now time.Time, id accord.ID, u
 	return u, nil
 }
 
+// userForChange loads a user the actor may change. Users reach their own
+// record whatever their scope, so that a partner agent whose certification
+// lapsed can still keep its own profile and password.
+func (s *Service) userForChange(ctx context.Context, now time.Time, id accord.ID) (User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return User{}, err
+	}
+	if a.System || id == a.UserID {
+		return s.store.GetUser(ctx, accord.Scope{All: true}, id)
+	}
+	return s.GetUser(ctx, now, id)
+}
+
 // SetPassword sets a user's password. Users change their own by giving the
 // current one; administrators (and the CLI) reset anyone's without it. Every
 // session of the user ends.
@@ -587,12 +615,7 @@ func (s *Service) SetPassword(ctx context.Context, now time.Time, id accord.ID, 
 	if err != nil {
 		return err
 	}
-	var u User
-	if a.System {
-		u, err = s.store.GetUser(ctx, accord.Scope{All: true}, id)
-	} else {
-		u, err = s.GetUser(ctx, now, id)
-	}
+	u, err := s.userForChange(ctx, now, id)
 	if err != nil {
 		return err
 	}

@@ -159,8 +159,10 @@ func (s *Directory) UpdateUser(ctx context.Context, u directory.User, revoke boo
 			return notFound("user")
 		}
 		if revoke {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
-				return fmt.Errorf("end sessions: %w", err)
+			for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`, `DELETE FROM api_tokens WHERE user_id = $1`} {
+				if _, err := tx.ExecContext(ctx, q, u.ID); err != nil {
+					return fmt.Errorf("revoke sessions and tokens: %w", err)
+				}
 			}
 		}
 		return s.db.appendEvent(ctx, tx, ev)
@@ -335,7 +337,7 @@ func (s *Directory) DeleteToken(ctx context.Context, userID, id accord.ID, ev au
 
 // --- sign-in throttling
 
-func (s *Directory) RecordLoginFailure(ctx context.Context, key string, now, since time.Time) (int, time.Time, error) {
+func (s *Directory) RecordLoginAttempt(ctx context.Context, key string, now, since time.Time) (int, time.Time, error) {
 	var n int
 	var start time.Time
 	err := s.db.sql.QueryRowContext(ctx, `INSERT INTO login_failures (key, failures, window_start) VALUES ($1, 1, $2)
@@ -344,25 +346,17 @@ func (s *Directory) RecordLoginFailure(ctx context.Context, key string, now, sin
 			window_start = CASE WHEN login_failures.window_start <= $3 THEN excluded.window_start ELSE login_failures.window_start END
 		RETURNING failures, window_start`, key, now, since).Scan(&n, &start)
 	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("record sign-in failure: %w", err)
+		return 0, time.Time{}, fmt.Errorf("record sign-in attempt: %w", err)
 	}
 	return n, start.UTC(), nil
 }
 
-func (s *Directory) LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error) {
-	var n int
-	var start time.Time
-	err := s.db.sql.QueryRowContext(ctx, `SELECT failures, window_start FROM login_failures WHERE key = $1 AND window_start > $2`, key, since).Scan(&n, &start)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, time.Time{}, nil
-	}
-	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("sign-in failures: %w", err)
-	}
-	return n, start.UTC(), nil
+func (s *Directory) ForgiveLoginAttempt(ctx context.Context, key string) error {
+	_, err := s.db.sql.ExecContext(ctx, `UPDATE login_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0`, key)
+	return err
 }
 
-func (s *Directory) ClearLoginFailures(ctx context.Context, key string) error {
+func (s *Directory) ClearLoginAttempts(ctx context.Context, key string) error {
 	_, err := s.db.sql.ExecContext(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
 	return err
 }

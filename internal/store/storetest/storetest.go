@@ -281,27 +281,51 @@ func testLoginFailures(t *testing.T, db *store.DB) {
 	win := 15 * time.Minute
 	for i := 1; i <= 3; i++ {
 		now := t0.Add(time.Duration(i) * time.Minute)
-		n, start, err := d.RecordLoginFailure(ctx, "account:a", now, now.Add(-win))
+		n, start, err := d.RecordLoginAttempt(ctx, "account:a", now, now.Add(-win))
 		if err != nil || n != i || !start.Equal(t0.Add(time.Minute)) {
-			t.Fatalf("failure %d: n=%d start=%v err=%v", i, n, start, err)
+			t.Fatalf("attempt %d: n=%d start=%v err=%v", i, n, start, err)
 		}
 	}
-	now := t0.Add(10 * time.Minute)
-	if n, _, _ := d.LoginFailures(ctx, "account:a", now.Add(-win)); n != 3 {
-		t.Fatalf("failures = %d, want 3", n)
-	}
-	later := t0.Add(time.Minute + win)
-	if n, _, _ := d.LoginFailures(ctx, "account:a", later.Add(-win)); n != 0 {
-		t.Fatalf("failures after the window = %d, want 0", n)
-	}
-	if n, start, _ := d.RecordLoginFailure(ctx, "account:a", later, later.Add(-win)); n != 1 || !start.Equal(later) {
-		t.Fatalf("new window: n=%d start=%v", n, start)
-	}
-	if err := d.ClearLoginFailures(ctx, "account:a"); err != nil {
+	if err := d.ForgiveLoginAttempt(ctx, "account:a"); err != nil {
 		t.Fatal(err)
 	}
-	if n, _, _ := d.LoginFailures(ctx, "account:a", later.Add(-win)); n != 0 {
-		t.Fatalf("failures after clear = %d", n)
+	now := t0.Add(10 * time.Minute)
+	if n, _, _ := d.RecordLoginAttempt(ctx, "account:a", now, now.Add(-win)); n != 3 {
+		t.Fatalf("after forgiving one of three, the next attempt counts %d, want 3", n)
+	}
+	later := t0.Add(time.Minute + win)
+	if n, start, _ := d.RecordLoginAttempt(ctx, "account:a", later, later.Add(-win)); n != 1 || !start.Equal(later) {
+		t.Fatalf("new window: n=%d start=%v", n, start)
+	}
+	if err := d.ClearLoginAttempts(ctx, "account:a"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := d.RecordLoginAttempt(ctx, "account:a", later, later.Add(-win)); n != 1 {
+		t.Fatalf("after clear: %d, want 1", n)
+	}
+
+	// Parallel attempts each get their own count: no two see the same one,
+	// which is what lets the service refuse exactly those past the limit.
+	const parallel = 12
+	counts := make(chan int, parallel)
+	var wg sync.WaitGroup
+	for range parallel {
+		wg.Go(func() {
+			n, _, err := d.RecordLoginAttempt(ctx, "address:x", t0, t0.Add(-win))
+			if err != nil {
+				t.Error(err)
+			}
+			counts <- n
+		})
+	}
+	wg.Wait()
+	close(counts)
+	seen := map[int]bool{}
+	for n := range counts {
+		seen[n] = true
+	}
+	if len(seen) != parallel {
+		t.Fatalf("parallel attempts got counts %v, want %d distinct", seen, parallel)
 	}
 }
 
