@@ -141,6 +141,19 @@ func (v *Verifier) Tail(orgID accord.ID, seq int64, hash string) *Break {
 	return nil
 }
 
+// Headless returns a break for the first chain (by organization id) that had
+// events but whose head was never checked with Tail: deleting a chain's head
+// row must not hide what was done to its end.
+func (v *Verifier) Headless(tailed map[accord.ID]bool) *Break {
+	var first *Break
+	for org, h := range v.heads {
+		if !tailed[org] && (first == nil || org < first.OrgID) {
+			first = &Break{OrgID: org, Seq: h.seq, Reason: "the chain has events but no recorded head: the head was removed"}
+		}
+	}
+	return first
+}
+
 // Filter selects events to list.
 type Filter struct {
 	OrgID      *accord.ID

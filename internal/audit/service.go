@@ -64,6 +64,7 @@ var errStop = errors.New("stop")
 func (s *Service) Verify(ctx context.Context) (Report, error) {
 	v := NewVerifier()
 	var rep Report
+	tailed := map[accord.ID]bool{}
 	err := s.store.WalkChains(ctx,
 		func(e Event) error {
 			if b := v.Check(e); b != nil {
@@ -74,6 +75,7 @@ func (s *Service) Verify(ctx context.Context) (Report, error) {
 		},
 		func(org accord.ID, seq int64, hash string) error {
 			rep.Chains++
+			tailed[org] = true
 			if b := v.Tail(org, seq, hash); b != nil {
 				rep.Break = b
 				return errStop
@@ -83,6 +85,9 @@ func (s *Service) Verify(ctx context.Context) (Report, error) {
 	rep.Events = v.Events
 	if err != nil && !errors.Is(err, errStop) {
 		return rep, err
+	}
+	if rep.Break == nil {
+		rep.Break = v.Headless(tailed)
 	}
 	return rep, nil
 }

@@ -5,6 +5,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -369,6 +370,20 @@ func testAuditChain(t *testing.T, db *store.DB) {
 	rep := verify(t, db)
 	if rep.Break == nil || rep.Break.OrgID != a.ID || rep.Break.Seq != 3 {
 		t.Fatalf("tampered chain: %+v, want a break at %s #3", rep.Break, a.ID)
+	}
+
+	// Deleting a chain's last event together with its head row is noticed.
+	for _, q := range []string{`DELETE FROM audit_events WHERE org_id = $1 AND seq = 2`, `DELETE FROM audit_heads WHERE org_id = $1`} {
+		if _, err := db.SQL().ExecContext(ctx, q, b.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE audit_events SET actor_name = 'storetest' WHERE org_id = $1 AND seq = 3`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	rep = verify(t, db)
+	if rep.Break == nil || rep.Break.OrgID != b.ID || !strings.Contains(rep.Break.Reason, "no recorded head") {
+		t.Fatalf("headless chain: %+v, want a break in %s", rep.Break, b.ID)
 	}
 }
 
