@@ -170,6 +170,22 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	}
 }
 
+func TestUnreadableSettingsAreRefused(t *testing.T) {
+	for name, value := range map[string]string{"ACCORD_SECURE_COOKIES": "yes", "ACCORD_SHUTDOWN_TIMEOUT": "20", "ACCORD_DB_MAX_CONNS": "abc"} {
+		getenv := func(k string) string {
+			if k == name {
+				return value
+			}
+			return ""
+		}
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, getenv, nil, &out, &errb)
+		if code != 2 || !strings.Contains(errb.String(), name+"=") {
+			t.Errorf("%s=%s: exit %d, %q", name, value, code, errb.String())
+		}
+	}
+}
+
 func TestUsage(t *testing.T) {
 	if code, _, errs := runCLI(t, "", "frobnicate"); code != 2 || !strings.Contains(errs, `unknown command "frobnicate"`) {
 		t.Fatalf("unknown command: %d %q", code, errs)

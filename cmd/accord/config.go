@@ -36,14 +36,37 @@ func envDuration(e *env, name string, def time.Duration) time.Duration {
 	return def
 }
 
+// checkEnv refuses ACCORD_* settings that are set but unreadable: silently
+// falling back to a default would, for one, send session cookies without
+// Secure when ACCORD_SECURE_COOKIES says "yes".
+func checkEnv(e *env) error {
+	checks := []struct {
+		name, want string
+		ok         func(string) bool
+	}{
+		{"ACCORD_DEMO", "true or false (1, 0, t, f)", func(v string) bool { _, err := strconv.ParseBool(v); return err == nil }},
+		{"ACCORD_SECURE_COOKIES", "true or false (1, 0, t, f)", func(v string) bool { _, err := strconv.ParseBool(v); return err == nil }},
+		{"ACCORD_SHUTDOWN_TIMEOUT", "a duration such as 20s", func(v string) bool { _, err := time.ParseDuration(v); return err == nil }},
+		{"ACCORD_DB_MAX_CONNS", "a whole number above 0", func(v string) bool { n, err := strconv.Atoi(v); return err == nil && n > 0 }},
+	}
+	for _, c := range checks {
+		if v := e.getenv(c.name); v != "" && !c.ok(v) {
+			return usageError{fmt.Sprintf("%s=%q: must be %s", c.name, v, c.want)}
+		}
+	}
+	return nil
+}
+
 // dbFlags are the flags of every command that opens the database.
 type dbFlags struct {
+	env         *env
 	dataDir     string
 	databaseURL string
 	maxConns    int
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet, e *env) {
+	f.env = e
 	fs.StringVar(&f.dataDir, "data-dir", envOr(e, "ACCORD_DATA_DIR", "./accord-data"), "directory of the embedded SQLite database `dir` (ACCORD_DATA_DIR)")
 	fs.StringVar(&f.databaseURL, "database-url", e.getenv("ACCORD_DATABASE_URL"), "PostgreSQL `url` (postgres://...); when set, SQLite is not used (ACCORD_DATABASE_URL)")
 	maxConns, _ := strconv.Atoi(envOr(e, "ACCORD_DB_MAX_CONNS", "20"))
@@ -51,6 +74,9 @@ func (f *dbFlags) register(fs *flag.FlagSet, e *env) {
 }
 
 func (f *dbFlags) open(ctx context.Context) (*store.DB, error) {
+	if err := checkEnv(f.env); err != nil {
+		return nil, err
+	}
 	return store.Open(ctx, store.Config{DatabaseURL: f.databaseURL, DataDir: f.dataDir, MaxConns: f.maxConns})
 }
 
