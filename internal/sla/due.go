@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/businesstime"
 )
 
 // DueInput is what the first-response computation needs to know of a case.
@@ -57,6 +59,10 @@ func (p *Policy) Due(in DueInput) (DueResult, error) {
 		return DueResult{}, accord.FieldError("channel", "must be portal or phone")
 	case in.Received.IsZero():
 		return DueResult{}, accord.FieldError("received", "is required")
+	case !inRange(in.Received):
+		return DueResult{}, accord.FieldError("received", "must be between 1900 and 2150")
+	case in.PhoneAt != nil && !inRange(*in.PhoneAt):
+		return DueResult{}, accord.FieldError("phone_at", "must be between 1900 and 2150")
 	case in.PhoneAt != nil && in.Channel == Phone:
 		return DueResult{}, accord.FieldError("phone_at", "is for portal cases: a phone case is received by its call")
 	}
@@ -89,10 +95,16 @@ func (p *Policy) Due(in DueInput) (DueResult, error) {
 	default:
 		r.StartsAt, err = p.workingStart(t.Clock, in.Received, "The call", say)
 	}
+	if errors.Is(err, businesstime.ErrHorizon) {
+		return DueResult{}, &accord.Error{Kind: accord.Unprocessable, Msg: fmt.Sprintf("the %s calendar has no working time within 10 years", r.Clock), Err: err}
+	}
 	if err != nil {
 		return DueResult{}, fmt.Errorf("sla: start of the clock: %w", err)
 	}
 	r.DueAt, err = p.cals[r.Clock].Due(r.StartsAt, time.Duration(t.Work), nil)
+	if errors.Is(err, businesstime.ErrHorizon) {
+		return DueResult{}, &accord.Error{Kind: accord.Unprocessable, Msg: fmt.Sprintf("the %s calendar has no working time for this target within 10 years", r.Clock), Err: err}
+	}
 	if err != nil {
 		return DueResult{}, fmt.Errorf("sla: due time: %w", err)
 	}
@@ -100,6 +112,13 @@ func (p *Policy) Due(in DueInput) (DueResult, error) {
 	say("Due at %s (%s UTC).", p.local(r.Clock, r.DueAt), r.DueAt.Format("2006-01-02 15:04"))
 	p.explainSkipped(r.Clock, r.StartsAt, r.DueAt, time.Duration(t.Work), say)
 	return r, nil
+}
+
+// inRange reports whether t is inside the years business calendars answer
+// for, with room for a due time after it.
+func inRange(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 1900 && y < 2150
 }
 
 // describe says a target in words: "8 hours of working time on the

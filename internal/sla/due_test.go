@@ -242,6 +242,9 @@ func TestDueRefusesBadInput(t *testing.T) {
 		{DueInput{Plan: "advanced", Criticality: C1, Channel: "email", Received: at}, "channel"},
 		{DueInput{Plan: "advanced", Criticality: C1, Channel: Portal}, "received"},
 		{DueInput{Plan: "advanced", Criticality: C1, Channel: Phone, Received: at, PhoneAt: &at}, "phone_at"},
+		{DueInput{Plan: "advanced", Criticality: C3, Channel: Portal, Received: ts("1850-01-01T00:00:00Z")}, "received"},
+		{DueInput{Plan: "advanced", Criticality: C3, Channel: Portal, Received: ts("2200-01-01T00:00:00Z")}, "received"},
+		{DueInput{Plan: "premium", Criticality: C1, Channel: Portal, Received: at, PhoneAt: &time.Time{}}, "phone_at"},
 	} {
 		_, err := p.Due(tc.in)
 		if pub := publicField(err); pub != tc.field {
