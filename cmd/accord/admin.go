@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -122,7 +124,7 @@ func readPassword(e *env) (pw string, generated bool, err error) {
 		if pw = strings.TrimRight(line, "\r\n"); pw != "" {
 			return pw, false, nil
 		}
-		if err != nil && err.Error() != "EOF" {
+		if err != nil && !errors.Is(err, io.EOF) {
 			return "", false, fmt.Errorf("read password: %w", err)
 		}
 	}

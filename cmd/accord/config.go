@@ -46,6 +46,7 @@ func checkEnv(e *env) error {
 	}{
 		{"ACCORD_DEMO", "true or false (1, 0, t, f)", func(v string) bool { _, err := strconv.ParseBool(v); return err == nil }},
 		{"ACCORD_SECURE_COOKIES", "true or false (1, 0, t, f)", func(v string) bool { _, err := strconv.ParseBool(v); return err == nil }},
+		{"ACCORD_TRUST_REQUEST_ID", "true or false (1, 0, t, f)", func(v string) bool { _, err := strconv.ParseBool(v); return err == nil }},
 		{"ACCORD_SHUTDOWN_TIMEOUT", "a duration such as 20s", func(v string) bool { _, err := time.ParseDuration(v); return err == nil }},
 		{"ACCORD_DB_MAX_CONNS", "a whole number above 0", func(v string) bool { n, err := strconv.Atoi(v); return err == nil && n > 0 }},
 	}

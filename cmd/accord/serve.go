@@ -20,6 +20,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	demo := fs.Bool("demo", envBool(e, "ACCORD_DEMO"), "fill an empty database with demo organizations and users, and print their logins (ACCORD_DEMO=1)")
 	logFormat := fs.String("log-format", envOr(e, "ACCORD_LOG_FORMAT", "text"), "log format: text or json (ACCORD_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(e, "ACCORD_LOG_LEVEL", "info"), "log level: debug, info, warn, error (ACCORD_LOG_LEVEL)")
+	trustID := fs.Bool("trust-request-id", envBool(e, "ACCORD_TRUST_REQUEST_ID"), "use the X-Request-Id header a trusted proxy sets, instead of making one (ACCORD_TRUST_REQUEST_ID)")
 	secure := fs.Bool("secure-cookies", envBool(e, "ACCORD_SECURE_COOKIES"), "mark session cookies Secure; set it behind a TLS-terminating proxy (ACCORD_SECURE_COOKIES)")
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
@@ -50,7 +51,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
-			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Log: log, SecureCookies: *secure,
+			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Log: log, SecureCookies: *secure, TrustRequestID: *trustID,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

@@ -280,6 +280,19 @@ func TestAuthentication(t *testing.T) {
 			}
 		})
 
+		t.Run("clients cannot choose the request id the audit trail records", func(t *testing.T) {
+			f := newFixture(t, open)
+			r := f.do("admin", "PATCH", "/api/v1/me", map[string]string{"name": "Alma Admin"}, "X-Request-Id", "forged-id")
+			if r.status != http.StatusOK || r.header.Get("X-Request-Id") == "forged-id" || r.header.Get("X-Request-Id") == "" {
+				t.Fatalf("status %d, X-Request-Id %q", r.status, r.header.Get("X-Request-Id"))
+			}
+			for _, e := range f.events() {
+				if e.RequestID == "forged-id" {
+					t.Fatalf("audit event %s records the client's id", e.ID)
+				}
+			}
+		})
+
 		t.Run("cookie attributes", func(t *testing.T) {
 			f := newFixture(t, open)
 			req, _ := http.NewRequest("POST", f.srv.URL+"/api/v1/login", strings.NewReader(`{"email":"`+f.users["acme"].Email+`","password":"`+testPassword+`"}`))

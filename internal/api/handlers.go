@@ -128,7 +128,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	// gets a fresh value (no session fixation).
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if a, old, err := s.Directory.Authenticate(ctx, now, c.Value); err == nil {
-			_ = s.Directory.Logout(accord.WithActor(ctx, a), now, old.ID)
+			if err := s.Directory.Logout(accord.WithActor(ctx, a), now, old.ID); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 	}
 	sess, secret, u, err := s.Directory.Login(ctx, now, in.Email, in.Password, clientAddress(r), r.UserAgent())

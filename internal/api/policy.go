@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -85,8 +86,13 @@ func (s *Server) importPolicy(w http.ResponseWriter, r *http.Request) {
 	switch mt {
 	case "application/yaml", "application/x-yaml", "text/yaml":
 		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, sla.MaxDocument))
-		if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
 			s.writeError(w, r, accord.FieldError("body", "must be at most %d bytes", sla.MaxDocument))
+			return
+		}
+		if err != nil {
+			s.writeError(w, r, accord.FieldError("body", "could not be read: %v", err))
 			return
 		}
 		doc = string(b)

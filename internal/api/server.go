@@ -35,6 +35,10 @@ type Deps struct {
 	// SecureCookies marks session cookies Secure even on plain HTTP, for
 	// deployments behind a TLS-terminating proxy.
 	SecureCookies bool
+	// TrustRequestID takes X-Request-Id from the request, for deployments
+	// whose proxy sets it; otherwise every id is made here, so that a client
+	// cannot choose what the audit trail records.
+	TrustRequestID bool
 }
 
 // Server is the HTTP face of Accord.
@@ -83,11 +87,15 @@ func New(d Deps) *Server {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// withRequestID gives every request an id, taken from X-Request-Id when a
-// proxy set a sane one, echoed in the response and recorded in audit events.
+// withRequestID gives every request an id, echoed in the response and
+// recorded in audit events; a sane X-Request-Id is used only when the
+// operator trusts the proxy that sets it.
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
+		id := ""
+		if s.TrustRequestID {
+			id = r.Header.Get("X-Request-Id")
+		}
 		if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
 			b := make([]byte, 8)
 			_, _ = rand.Read(b)
