@@ -25,10 +25,10 @@ func (p policyPlans) Plan(ctx context.Context, key string) (contracts.Plan, erro
 	}
 	out := contracts.Plan{Key: key, Name: plan.Name}
 	for _, k := range slices.Sorted(maps.Keys(plan.Inclusions)) {
-		// Standing benefits (senior routing) have no quantity to consume.
-		if in := plan.Inclusions[k]; in.Counted() {
-			out.Inclusions = append(out.Inclusions, contracts.Inclusion{Key: k, Name: in.Name, Quantity: in.Quantity, Unit: in.Unit})
-		}
+		// Standing benefits (senior routing) come along with no quantity;
+		// the contracts service leaves them out of entitlements.
+		in := plan.Inclusions[k]
+		out.Inclusions = append(out.Inclusions, contracts.Inclusion{Key: k, Name: in.Name, Quantity: in.Quantity, Unit: in.Unit})
 	}
 	return out, nil
 }

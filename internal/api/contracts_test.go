@@ -1,12 +1,18 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"accord/internal/accord"
 	"accord/internal/contracts"
+	"accord/internal/directory"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
 )
@@ -54,8 +60,8 @@ func TestContractScenarios(t *testing.T) {
 			{name: "bad date", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","plan":"premium","signed_on":"2030-02-30","years":1}`, status: 400, has: []string{`"field":"signed_on"`}},
 			{name: "partner must serve customer", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","partner_id":"{org:partner}","plan":"premium","signed_on":"2030-01-01","years":1}`, status: 400, has: []string{`"field":"partner_id"`}},
 			{name: "vendor is no customer", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:vendor}","plan":"premium","signed_on":"2030-01-01","years":1}`, status: 400, has: []string{`"field":"org_id"`}},
-			{name: "leap-day contract", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","plan":"advanced","signed_on":"2028-02-29","years":1,"licences":[{"module":"core","quantity":10}]}`,
-				status: 201, has: []string{`"ends_on":"2029-02-28"`, `"status":"pending"`}, actions: []string{"contract.create"}},
+			{name: "leap-day contract", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","plan":"advanced","signed_on":"2032-02-29","years":1,"licences":[{"module":"core","quantity":10}]}`,
+				status: 201, has: []string{`"ends_on":"2033-02-28"`, `"status":"pending"`}, actions: []string{"contract.create"}},
 			{name: "renew acme", as: "admin", method: "POST", path: "/api/v1/contracts/{contract:acme}/renew", body: `{"plan":"advanced","years":2}`,
 				status: 201, has: []string{`"signed_on":"2027-03-15"`, `"ends_on":"2029-03-14"`, `"previous_id":"{contract:acme}"`, `"status":"pending"`}, actions: []string{"contract.renew"}},
 			{name: "renew twice", as: "admin", method: "POST", path: "/api/v1/contracts/{contract:acme}/renew", body: `{}`, status: 409, has: []string{"already renewed"}},
@@ -114,7 +120,7 @@ func TestContractScenarios(t *testing.T) {
 			{name: "plain contact may not approve", as: "acme", method: "POST", path: req + "/approve", body: `{}`, status: 403},
 			{name: "another customer's admin", as: "globex", method: "POST", path: req + "/approve", body: `{}`, status: 404},
 			{name: "customer admin approves", as: "acme-admin", method: "POST", path: req + "/approve", body: `{"note":"welcome"}`,
-				status: 200, has: []string{`"status":"approved"`, `"user_id":"usr_`}, actions: []string{"user.create", "contact_request.approve"}},
+				status: 200, has: []string{`"status":"approved"`, `"user_id":"usr_`}, actions: []string{"contact_request.approve", "user.create"}},
 			{name: "decided once", as: "admin", method: "POST", path: req + "/reject", body: `{}`, status: 409},
 			{name: "new contact listed", as: "acme", method: "GET", path: "/api/v1/users", status: 200, has: []string{"nina@acme.example"}},
 		})
@@ -172,4 +178,207 @@ func TestContractScenarios(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestContractReviewFixes covers the rules that concurrent or unusual
+// requests used to break.
+func TestContractReviewFixes(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		sys := accord.WithActor(t.Context(), accord.SystemActor("test"))
+		svc := contracts.NewService(store.NewContracts(f.db), testPlans, f.dir, contracts.DefaultConfig())
+		acme := f.orgs["acme"].ID
+
+		t.Run("one scope per read", func(t *testing.T) {
+			cd := &countingDir{Service: f.dir}
+			csvc := contracts.NewService(store.NewContracts(f.db), testPlans, cd, contracts.DefaultConfig())
+			id := f.ctr["acme"].ID
+			for name, read := range map[string]func() error{
+				"Entitlements": func() error { _, err := csvc.Entitlements(sys, f.now, id, 0); return err },
+				"Surveys":      func() error { _, err := csvc.Surveys(sys, f.now, id); return err },
+				"Terms":        func() error { _, err := csvc.Terms(sys, f.now, id); return err },
+			} {
+				cd.n.Store(0)
+				if err := read(); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if n := cd.n.Load(); n != 1 {
+					t.Errorf("%s computed the scope %d times", name, n)
+				}
+			}
+		})
+
+		t.Run("a long note leaves the request untouched", func(t *testing.T) {
+			r, err := svc.RequestContact(sys, f.now, contracts.NewContactRequest{OrgID: acme, Name: "Lou", Email: "lou@acme.example", Reason: "x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			long := `{"note":"` + strings.Repeat("n", 1001) + `"}`
+			for _, action := range []string{"approve", "reject"} {
+				resp := f.do("acme-admin", "POST", "/api/v1/contact-requests/"+string(r.ID)+"/"+action, long)
+				if resp.status != http.StatusBadRequest || !strings.Contains(resp.body, `"field":"note"`) {
+					t.Fatalf("%s: %d %s", action, resp.status, resp.body)
+				}
+			}
+			if _, err := f.dir.UserByEmail(sys, f.now, "lou@acme.example"); !accord.IsKind(err, accord.NotFound) {
+				t.Errorf("person created by a refused approval: %v", err)
+			}
+			if got, _ := svc.GetContactRequest(sys, f.now, r.ID); got.Status != contracts.RequestPending {
+				t.Errorf("request %+v", got)
+			}
+		})
+
+		t.Run("approve and reject race", func(t *testing.T) {
+			const n = 20
+			ids := make([]accord.ID, n)
+			for i := range n {
+				r, err := svc.RequestContact(sys, f.now, contracts.NewContactRequest{OrgID: acme, Name: "Racer", Email: fmt.Sprintf("racer%d@acme.example", i), Reason: "x"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids[i] = r.ID
+			}
+			var wg sync.WaitGroup
+			for _, id := range ids {
+				wg.Go(func() { _, _ = svc.Approve(sys, f.now, id, contracts.Decision{}) })
+				wg.Go(func() { _, _ = svc.Reject(sys, f.now, id, contracts.Decision{}) })
+			}
+			wg.Wait()
+			for i, id := range ids {
+				r, err := svc.GetContactRequest(sys, f.now, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				u, err := f.dir.UserByEmail(sys, f.now, fmt.Sprintf("racer%d@acme.example", i))
+				authorized := err == nil && u.Active && u.AuthorizedContact
+				switch {
+				case r.Status == contracts.RequestRejected && authorized:
+					t.Errorf("request %d rejected, yet the person is authorized", i)
+				case r.Status == contracts.RequestApproved && !authorized:
+					t.Errorf("request %d approved, yet the person is not authorized: %v", i, err)
+				case r.Status == contracts.RequestPending:
+					t.Errorf("request %d still pending", i)
+				}
+			}
+		})
+
+		t.Run("approving again finishes the job", func(t *testing.T) {
+			r, err := svc.RequestContact(sys, f.now, contracts.NewContactRequest{OrgID: acme, Name: "Ada", Email: "ada@acme.example", Reason: "x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Approve(sys, f.now, r.ID, contracts.Decision{}); err != nil {
+				t.Fatal(err)
+			}
+			// The person is deauthorized meanwhile (as after a failure midway).
+			u, _ := f.dir.UserByEmail(sys, f.now, "ada@acme.example")
+			if _, err := svc.Deauthorize(sys, f.now, u.ID); err != nil {
+				t.Fatal(err)
+			}
+			got, err := svc.Approve(sys, f.now, r.ID, contracts.Decision{})
+			if err != nil || got.Status != contracts.RequestApproved || got.UserID != u.ID {
+				t.Fatalf("approve again = %+v, %v", got, err)
+			}
+			if u, _ := f.dir.UserByEmail(sys, f.now, "ada@acme.example"); !u.Active || !u.AuthorizedContact {
+				t.Errorf("not authorized again: %+v", u)
+			}
+			if _, err := svc.Reject(sys, f.now, r.ID, contracts.Decision{}); !accord.IsKind(err, accord.Conflict) {
+				t.Errorf("reject after approval: %v", err)
+			}
+		})
+
+		t.Run("another tenant's address is an ordinary refusal", func(t *testing.T) {
+			foreign := f.do("acme-admin", "POST", "/api/v1/contact-requests", `{"name":"G","email":"globex@globex.example","reason":"x"}`)
+			if _, err := svc.RequestContact(sys, f.now, contracts.NewContactRequest{OrgID: acme, Name: "P", Email: "pend@acme.example", Reason: "x"}); err != nil {
+				t.Fatal(err)
+			}
+			dup := f.do("acme-admin", "POST", "/api/v1/contact-requests", `{"name":"P","email":"pend@acme.example","reason":"x"}`)
+			if foreign.status != http.StatusConflict || foreign.body != dup.body {
+				t.Errorf("foreign address: %d %s\nduplicate request: %d %s", foreign.status, foreign.body, dup.status, dup.body)
+			}
+		})
+
+		t.Run("concurrent creates of one term", func(t *testing.T) {
+			const n = 8
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					_, errs[i] = svc.Create(sys, f.now, contracts.NewContract{OrgID: acme, Plan: "advanced", SignedOn: "2031-01-01", Years: 1})
+				})
+			}
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case !accord.IsKind(err, accord.Conflict) || !strings.Contains(err.Error(), "renew it instead"):
+					t.Errorf("create: %v", err)
+				}
+			}
+			if ok != 1 {
+				t.Errorf("%d creates succeeded, want 1", ok)
+			}
+		})
+
+		t.Run("renewal must not overlap another term", func(t *testing.T) {
+			// acme runs 2026-03-15..2027-03-14; another contract from 2029-06.
+			if _, err := svc.Create(sys, f.now, contracts.NewContract{OrgID: acme, Plan: "advanced", SignedOn: "2029-06-01", Years: 1}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := svc.Renew(sys, f.now, f.ctr["acme"].ID, contracts.Renewal{Years: 3})
+			if !accord.IsKind(err, accord.Conflict) || !strings.Contains(err.Error(), "renew it instead") {
+				t.Errorf("overlapping renewal: %v", err)
+			}
+		})
+
+		t.Run("a renewal cancelled before its start covers nothing", func(t *testing.T) {
+			r1, err := svc.Renew(sys, f.now, f.ctr["acme"].ID, contracts.Renewal{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Cancel(sys, f.now, r1.ID, contracts.Cancellation{Reason: "changed their mind"}); err != nil {
+				t.Fatal(err)
+			}
+			if c, _ := svc.Get(sys, f.now, f.ctr["acme"].ID); c.NextID != "" {
+				t.Errorf("renewed by a cancelled renewal: %+v", c)
+			}
+			r2, err := svc.Renew(sys, f.now, f.ctr["acme"].ID, contracts.Renewal{})
+			if err != nil || r2.SignedOn != "2027-03-15" {
+				t.Fatalf("renew again = %+v, %v", r2, err)
+			}
+			if c, _ := svc.Get(sys, f.now, f.ctr["acme"].ID); c.NextID != r2.ID {
+				t.Errorf("next = %q, want %q", c.NextID, r2.ID)
+			}
+
+			// A new customer's pending term cancelled before it starts does
+			// not block an earlier one that would have overlapped it.
+			org, err := f.dir.CreateOrganization(sys, f.now, directory.NewOrganization{Kind: directory.KindCustomer, Name: "Umbrella"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			late, err := svc.Create(sys, f.now, contracts.NewContract{OrgID: org.ID, Plan: "advanced", SignedOn: "2027-01-01", Years: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Cancel(sys, f.now, late.ID, contracts.Cancellation{Reason: "never started"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Create(sys, f.now, contracts.NewContract{OrgID: org.ID, Plan: "advanced", SignedOn: "2026-06-01", Years: 1}); err != nil {
+				t.Errorf("create over a term that covers nothing: %v", err)
+			}
+		})
+	})
+}
+
+// countingDir counts the scopes computed.
+type countingDir struct {
+	*directory.Service
+	n atomic.Int32
+}
+
+func (d *countingDir) Scope(ctx context.Context, now time.Time) (accord.Scope, error) {
+	d.n.Add(1)
+	return d.Service.Scope(ctx, now)
 }

@@ -49,7 +49,16 @@ func (s *Server) importSheets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, accord.FieldError("Content-Type", "must be %s or %s", csvType, xlsxType))
 		return
 	}
-	dryRun, _ := strconv.ParseBool(r.URL.Query().Get("dry_run"))
+	dryRun := false
+	if q := r.URL.Query(); q.Has("dry_run") {
+		var err error
+		// "?dry_run" alone is refused too: guessing either way is unsafe.
+		if dryRun, err = strconv.ParseBool(q.Get("dry_run")); err != nil {
+			// Guessing would turn a mistyped dry run into a real import.
+			s.writeError(w, r, accord.FieldError("dry_run", "must be true or false"))
+			return
+		}
+	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxUpload))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {

@@ -47,6 +47,17 @@ func TestImportExportScenarios(t *testing.T) {
 					t.Errorf("body %s", r.body)
 				}
 			}},
+		{"unreadable dry_run", "admin", "POST", "/api/v1/imports/orgs?dry_run=yes", good, csv, 400, func(t *testing.T, r response) {
+			if !strings.Contains(r.body, `"field":"dry_run"`) {
+				t.Errorf("body %s", r.body)
+			}
+		}},
+		{"empty dry_run", "admin", "POST", "/api/v1/imports/orgs?dry_run", good, csv, 400, nil},
+		{"unreadable dry_run imported nothing", "admin", "GET", "/api/v1/exports/orgs", "", nil, 200, func(t *testing.T, r response) {
+			if strings.Contains(r.body, "Initech") {
+				t.Errorf("dry_run=yes imported: %s", r.body)
+			}
+		}},
 		{"clean dry run", "admin", "POST", "/api/v1/imports/orgs?dry_run=true", good, csv, 200, func(t *testing.T, r response) {
 			var b report
 			r.json(t, &b)

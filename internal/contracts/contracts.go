@@ -157,7 +157,9 @@ type RequestFilter struct {
 // transaction. Reads apply scope; a record outside it is accord.NotFound.
 type Store interface {
 	// CreateContract stores a term with its licences and entitlements. A
-	// second renewal of one term is accord.Conflict.
+	// second renewal of one term is accord.Conflict, and so is a term that
+	// overlaps another of the customer's (CheckNoOverlap, checked again in
+	// the transaction with the customer locked).
 	CreateContract(ctx context.Context, c Contract, ents []Entitlement, ev audit.Event) error
 	CancelContract(ctx context.Context, c Contract, ev audit.Event) error
 	GetContract(ctx context.Context, scope accord.Scope, id accord.ID) (Contract, error)
@@ -184,6 +186,10 @@ type Store interface {
 	// DecideContactRequest records a decision on a pending request; one
 	// already decided is accord.Conflict.
 	DecideContactRequest(ctx context.Context, r ContactRequest, ev audit.Event) error
+	// LinkContactRequestUser records r.UserID, the person an approved
+	// request authorized. It writes no event: the directory's user.create or
+	// user.update event, under the approver's name, records the change.
+	LinkContactRequestUser(ctx context.Context, r ContactRequest) error
 	GetContactRequest(ctx context.Context, scope accord.Scope, id accord.ID) (ContactRequest, error)
 	// ListContactRequests lists requests newest first.
 	ListContactRequests(ctx context.Context, scope accord.Scope, f RequestFilter, p accord.Page) ([]ContactRequest, string, error)
@@ -197,9 +203,10 @@ type Plan struct {
 	Inclusions []Inclusion `json:"inclusions"`
 }
 
-// Inclusion is a counted yearly inclusion of a plan (1 assisted upgrade,
-// 32 engineer-hours of ransomware response). Standing benefits with no
-// quantity are not entitlements and are left out.
+// Inclusion is a yearly inclusion of a plan (1 assisted upgrade, 32
+// engineer-hours of ransomware response). Standing benefits have no
+// quantity; the service leaves them out of entitlements (Plans
+// implementations pass them on as they are).
 type Inclusion struct {
 	Key      string `json:"key"`
 	Name     string `json:"name"`

@@ -50,14 +50,3 @@ func Years(signed time.Time, years int) []Year {
 	}
 	return out
 }
-
-// YearOn returns the contract year of the term containing day, and false
-// when day is outside the term.
-func YearOn(signed time.Time, years int, day string) (Year, bool) {
-	for _, y := range Years(signed, years) {
-		if y.StartsOn <= day && day <= y.EndsOn {
-			return y, true
-		}
-	}
-	return Year{}, false
-}

@@ -68,15 +68,6 @@ func TestYears(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range []struct {
-		day  string
-		want int // 0: outside the term
-	}{{"2025-03-14", 0}, {"2025-03-15", 1}, {"2026-03-14", 1}, {"2026-03-15", 2}, {"2028-03-14", 3}, {"2028-03-15", 0}} {
-		y, ok := YearOn(date(t, "2025-03-15"), 3, c.day)
-		if c.want == 0 && ok || c.want != 0 && y.Number != c.want {
-			t.Errorf("year on %s = %+v, %v; want %d", c.day, y, ok, c.want)
-		}
-	}
 }
 
 func TestStatusOn(t *testing.T) {

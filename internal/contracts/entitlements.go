@@ -14,11 +14,11 @@ import (
 // Entitlements lists a term's entitlements, by year and key; year 0 means
 // every year.
 func (s *Service) Entitlements(ctx context.Context, now time.Time, contractID accord.ID, year int) ([]Entitlement, error) {
-	if _, err := s.Get(ctx, now, contractID); err != nil {
-		return nil, err
-	}
 	_, scope, err := s.scoped(ctx, now)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := s.store.GetContract(ctx, scope, contractID); err != nil {
 		return nil, err
 	}
 	all, err := s.store.ListEntitlements(ctx, scope, contractID)
@@ -182,11 +182,11 @@ func (s *Service) RecordSurvey(ctx context.Context, now time.Time, contractID ac
 
 // Surveys lists a term's survey figures by year and module.
 func (s *Service) Surveys(ctx context.Context, now time.Time, contractID accord.ID) ([]Survey, error) {
-	if _, err := s.Get(ctx, now, contractID); err != nil {
-		return nil, err
-	}
 	_, scope, err := s.scoped(ctx, now)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := s.store.GetContract(ctx, scope, contractID); err != nil {
 		return nil, err
 	}
 	return s.store.ListSurveys(ctx, scope, contractID)

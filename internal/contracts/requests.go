@@ -36,6 +36,15 @@ func checkText(field, v string, maxLen int) (string, error) {
 	return v, nil
 }
 
+// unavailable is the refusal of an address that cannot be requested: a
+// request for it is pending, or it belongs to a user who cannot become this
+// customer's contact. Both read the same, so that a customer cannot learn
+// which addresses other tenants use.
+func unavailable(err error) error {
+	return &accord.Error{Kind: accord.Conflict, Field: "email",
+		Msg: "this e-mail address cannot be requested: a request for it may be pending already; otherwise ask the vendor", Err: err}
+}
+
 // RequestContact asks that a person become an authorized contact of a
 // customer. Customer contacts ask for their own organization; vendor
 // administrators for any customer.
@@ -54,9 +63,18 @@ func (s *Service) RequestContact(ctx context.Context, now time.Time, in NewConta
 			return ContactRequest{}, &accord.Error{Kind: accord.NotFound, Field: "org_id", Msg: "organization not found"}
 		}
 	case a.System || a.Role == accord.RoleAdmin:
+		notCustomer := accord.FieldError("org_id", "must be a customer organization")
+		if in.OrgID == "" {
+			return ContactRequest{}, notCustomer
+		}
 		org, err := s.dir.GetOrganization(ctx, now, in.OrgID)
-		if err != nil || org.Kind != directory.KindCustomer {
-			return ContactRequest{}, accord.FieldError("org_id", "must be a customer organization")
+		if accord.IsKind(err, accord.NotFound) {
+			return ContactRequest{}, notCustomer
+		} else if err != nil {
+			return ContactRequest{}, accord.Wrap(op, err)
+		}
+		if org.Kind != directory.KindCustomer {
+			return ContactRequest{}, notCustomer
 		}
 	default:
 		return ContactRequest{}, forbidden(op, "only a customer's contacts and vendor administrators request authorized contacts")
@@ -73,8 +91,14 @@ func (s *Service) RequestContact(ctx context.Context, now time.Time, in NewConta
 	if addr, err := mail.ParseAddress(r.Email); err != nil || addr.Address != r.Email || addr.Name != "" {
 		return ContactRequest{}, accord.FieldError("email", "must be a plain e-mail address such as ana@example.com")
 	}
-	if u, err := s.dir.UserByEmail(system(ctx), now, r.Email); err == nil && u.OrgID == r.OrgID && u.Active && u.AuthorizedContact {
+	u, err := s.dir.UserByEmail(system(ctx), now, r.Email)
+	switch {
+	case err == nil && !mayBecomeContact(u, r.OrgID):
+		return ContactRequest{}, unavailable(nil)
+	case err == nil && u.Active && u.AuthorizedContact:
 		return ContactRequest{}, &accord.Error{Kind: accord.Conflict, Field: "email", Msg: "this person is already an authorized contact"}
+	case err != nil && !accord.IsKind(err, accord.NotFound):
+		return ContactRequest{}, accord.Wrap(op, err)
 	}
 	var ch audit.Changes
 	ch.Add("name", nil, r.Name)
@@ -83,9 +107,14 @@ func (s *Service) RequestContact(ctx context.Context, now time.Time, in NewConta
 	ch.Add("status", nil, r.Status)
 	err = s.store.CreateContactRequest(ctx, r, audit.New(a, now, r.OrgID, "contact_request.create", "contact_request", r.ID, ch))
 	if accord.IsKind(err, accord.Conflict) {
-		return ContactRequest{}, &accord.Error{Kind: accord.Conflict, Field: "email", Msg: "a request for this e-mail address is already pending", Err: err}
+		return ContactRequest{}, unavailable(err)
 	}
 	return r, accord.Wrap(op, err)
+}
+
+// mayBecomeContact says whether u may be made an authorized contact of org.
+func mayBecomeContact(u directory.User, org accord.ID) bool {
+	return u.OrgID == org && u.Role == accord.RoleCustomerContact
 }
 
 // GetContactRequest returns a request the actor may see.
@@ -115,9 +144,21 @@ func decider(a accord.Actor, org accord.ID, op string) error {
 	return forbidden(op, "only the customer's administrator contact or a vendor administrator decides authorization requests")
 }
 
+// checkNote validates a decision's note.
+func checkNote(note string) (string, error) {
+	note = strings.TrimSpace(note)
+	if len(note) > 1000 {
+		return "", accord.FieldError("note", "must be at most 1000 characters")
+	}
+	return note, nil
+}
+
 // Approve grants a request: the person becomes an active authorized
-// contact, created if new. The directory change comes first, so that a
-// failure leaves the request pending and approving again finishes the job.
+// contact, created if new. The decision is claimed first, with the
+// conditional pending-to-approved update a concurrent Reject also needs, so
+// a rejected request never authorizes anyone. The directory change comes
+// second and is idempotent: if it fails, the request is approved but the
+// person not yet authorized, and approving again finishes the job.
 func (s *Service) Approve(ctx context.Context, now time.Time, id accord.ID, in Decision) (ContactRequest, error) {
 	const op = "contracts.Approve"
 	r, err := s.GetContactRequest(ctx, now, id)
@@ -128,37 +169,68 @@ func (s *Service) Approve(ctx context.Context, now time.Time, id accord.ID, in D
 	if err := decider(a, r.OrgID, op); err != nil {
 		return ContactRequest{}, err
 	}
-	if r.Status != RequestPending {
+	note, err := checkNote(in.Note)
+	if err != nil {
+		return ContactRequest{}, err
+	}
+	if r.Status == RequestPending {
+		decided, err := s.decide(ctx, now, a, r, RequestApproved, "contact_request.approve", note)
+		if accord.IsKind(err, accord.Conflict) {
+			// Decided meanwhile: finish only if it was approved.
+			decided, err = s.GetContactRequest(ctx, now, id)
+		}
+		if err != nil {
+			return ContactRequest{}, err
+		}
+		r = decided
+	}
+	if r.Status != RequestApproved {
 		return ContactRequest{}, &accord.Error{Kind: accord.Conflict, Msg: "the request was already " + string(r.Status)}
 	}
 	u, err := s.authorize(onBehalf(ctx, a), now, r)
 	if err != nil {
 		return ContactRequest{}, err
 	}
-	return s.decide(ctx, now, a, r, RequestApproved, "contact_request.approve", in.Note, u.ID)
+	if r.UserID != u.ID {
+		r.UserID = u.ID
+		if err := s.store.LinkContactRequestUser(ctx, r); err != nil {
+			return ContactRequest{}, accord.Wrap(op, err)
+		}
+	}
+	return r, nil
 }
 
 // authorize makes the request's person an active authorized contact.
 func (s *Service) authorize(ctx context.Context, now time.Time, r ContactRequest) (directory.User, error) {
-	u, err := s.dir.UserByEmail(ctx, now, r.Email)
-	if accord.IsKind(err, accord.NotFound) {
-		// The person signs in once a vendor administrator sets a password
-		// (or a later invitation mail does).
-		return s.dir.CreateUser(ctx, now, directory.NewUser{OrgID: r.OrgID, Email: r.Email, Name: r.Name,
-			Role: accord.RoleCustomerContact, AuthorizedContact: true, WithoutPassword: true})
+	for try := 0; ; try++ {
+		u, err := s.dir.UserByEmail(ctx, now, r.Email)
+		if accord.IsKind(err, accord.NotFound) {
+			// The person signs in once a vendor administrator sets a password
+			// (or a later invitation mail does).
+			u, err = s.dir.CreateUser(ctx, now, directory.NewUser{OrgID: r.OrgID, Email: r.Email, Name: r.Name,
+				Role: accord.RoleCustomerContact, AuthorizedContact: true, WithoutPassword: true})
+			if accord.IsKind(err, accord.Conflict) && try == 0 {
+				continue // created meanwhile, by a concurrent approval: look again
+			}
+			return u, err
+		}
+		if err != nil {
+			return directory.User{}, err
+		}
+		if !mayBecomeContact(u, r.OrgID) {
+			// RequestContact refuses such addresses; the user came later.
+			return directory.User{}, unavailable(nil)
+		}
+		if u.Active && u.AuthorizedContact {
+			return u, nil
+		}
+		yes := true
+		return s.dir.UpdateUser(ctx, now, u.ID, directory.UserUpdate{Active: &yes, AuthorizedContact: &yes})
 	}
-	if err != nil {
-		return directory.User{}, err
-	}
-	if u.OrgID != r.OrgID || u.Role != accord.RoleCustomerContact {
-		return directory.User{}, &accord.Error{Kind: accord.Conflict, Field: "email",
-			Msg: "this e-mail address belongs to a user who cannot be this customer's contact; ask the vendor"}
-	}
-	yes := true
-	return s.dir.UpdateUser(ctx, now, u.ID, directory.UserUpdate{Active: &yes, AuthorizedContact: &yes})
 }
 
-// Reject refuses a request.
+// Reject refuses a pending request; it loses to an approval that claimed
+// the request first.
 func (s *Service) Reject(ctx context.Context, now time.Time, id accord.ID, in Decision) (ContactRequest, error) {
 	const op = "contracts.Reject"
 	r, err := s.GetContactRequest(ctx, now, id)
@@ -169,23 +241,24 @@ func (s *Service) Reject(ctx context.Context, now time.Time, id accord.ID, in De
 	if err := decider(a, r.OrgID, op); err != nil {
 		return ContactRequest{}, err
 	}
+	note, err := checkNote(in.Note)
+	if err != nil {
+		return ContactRequest{}, err
+	}
 	if r.Status != RequestPending {
 		return ContactRequest{}, &accord.Error{Kind: accord.Conflict, Msg: "the request was already " + string(r.Status)}
 	}
-	return s.decide(ctx, now, a, r, RequestRejected, "contact_request.reject", in.Note, "")
+	return s.decide(ctx, now, a, r, RequestRejected, "contact_request.reject", note)
 }
 
-func (s *Service) decide(ctx context.Context, now time.Time, a accord.Actor, r ContactRequest, status RequestStatus, action, note string, userID accord.ID) (ContactRequest, error) {
-	note = strings.TrimSpace(note)
-	if len(note) > 1000 {
-		return ContactRequest{}, accord.FieldError("note", "must be at most 1000 characters")
-	}
+// decide records a decision on a pending request, with its audit event; a
+// request decided meanwhile is accord.Conflict.
+func (s *Service) decide(ctx context.Context, now time.Time, a accord.Actor, r ContactRequest, status RequestStatus, action, note string) (ContactRequest, error) {
 	at := now.UTC()
-	r.Status, r.DecidedBy, r.DecidedByName, r.DecidedAt, r.Note, r.UserID = status, a.UserID, a.Name, &at, note, userID
+	r.Status, r.DecidedBy, r.DecidedByName, r.DecidedAt, r.Note = status, a.UserID, a.Name, &at, note
 	var ch audit.Changes
 	ch.Add("status", RequestPending, status)
 	ch.Add("note", "", note)
-	ch.Add("user_id", accord.ID(""), userID)
 	err := s.store.DecideContactRequest(ctx, r, audit.New(a, now, r.OrgID, action, "contact_request", r.ID, ch))
 	if err != nil {
 		return ContactRequest{}, accord.Wrap("contracts.decide", err)

@@ -117,6 +117,9 @@ func checkLicences(in []Licence) ([]Licence, error) {
 		switch {
 		case l.Module == "" || len(l.Module) > 100:
 			return nil, accord.FieldError(field+".module", "is required, at most 100 characters")
+		case strings.ContainsAny(l.Module, "=;"):
+			// Sheets write licences as core=100;reports=5.
+			return nil, accord.FieldError(field+".module", "must not contain = or ;")
 		case seen[l.Module]:
 			return nil, accord.FieldError(field+".module", "%q is listed twice", l.Module)
 		case l.Quantity < 1:
@@ -251,21 +254,47 @@ func (s *Service) Prepare(ctx context.Context, now time.Time, in NewContract, cu
 	if err != nil {
 		return Contract{}, nil, audit.Event{}, err
 	}
-	if err := checkNoOverlap(c, cu.Terms); err != nil {
+	if err := CheckNoOverlap(c, cu.Terms); err != nil {
 		return Contract{}, nil, audit.Event{}, err
 	}
 	c.Status = c.StatusOn(s.today(now))
 	return c, ents, audit.New(a, now, c.OrgID, "contract.create", "contract", c.ID, termChanges(c)), nil
 }
 
-// checkNoOverlap refuses a new contract whose term overlaps an uncancelled
-// term of the same customer: that one should be renewed instead.
-func checkNoOverlap(c Contract, terms []Contract) error {
+// LastDay returns the last day c covers: its end date, or the day before
+// its cancellation when that is earlier. A term cancelled on or before its
+// start covers nothing: LastDay is then "".
+func (c Contract) LastDay() string {
+	if c.CancelledOn == "" {
+		return c.EndsOn
+	}
+	if c.CancelledOn <= c.SignedOn {
+		return ""
+	}
+	d, err := time.Parse(time.DateOnly, c.CancelledOn)
+	if err != nil {
+		return c.EndsOn
+	}
+	return min(c.EndsOn, formatDate(d.AddDate(0, 0, -1)))
+}
+
+// CheckNoOverlap refuses a term c whose days overlap those another of
+// terms covers (see LastDay): that one should be renewed instead. c itself,
+// if among terms, is skipped. The store calls it again inside the
+// transaction that writes c.
+func CheckNoOverlap(c Contract, terms []Contract) error {
+	last := c.LastDay()
+	if last == "" {
+		return nil
+	}
 	for _, o := range terms {
-		cancelledBefore := o.CancelledOn != "" && o.CancelledOn <= c.SignedOn
-		if !cancelledBefore && o.SignedOn <= c.EndsOn && c.SignedOn <= o.EndsOn {
+		olast := o.LastDay()
+		if o.ID == c.ID || olast == "" {
+			continue
+		}
+		if o.SignedOn <= last && c.SignedOn <= olast {
 			return &accord.Error{Kind: accord.Conflict, Field: "signed_on",
-				Msg: fmt.Sprintf("the customer's contract %s runs from %s through %s; renew it instead", o.ID, o.SignedOn, o.EndsOn)}
+				Msg: fmt.Sprintf("the customer's contract %s runs from %s through %s; renew it instead", o.ID, o.SignedOn, olast)}
 		}
 	}
 	return nil
@@ -340,8 +369,15 @@ func (s *Service) Renew(ctx context.Context, now time.Time, id accord.ID, in Ren
 	if err != nil {
 		return Contract{}, err
 	}
+	terms, err := s.allOf(ctx, c.OrgID)
+	if err != nil {
+		return Contract{}, accord.Wrap(op, err)
+	}
+	if err := CheckNoOverlap(c, terms); err != nil {
+		return Contract{}, err
+	}
 	err = s.store.CreateContract(ctx, c, ents, audit.New(a, now, c.OrgID, "contract.renew", "contract", c.ID, termChanges(c)))
-	if accord.IsKind(err, accord.Conflict) {
+	if accord.IsKind(err, accord.Conflict) && accord.Public(err).Field != "signed_on" {
 		return Contract{}, &accord.Error{Kind: accord.Conflict, Msg: "this term was renewed meanwhile", Err: err}
 	}
 	if err != nil {
@@ -414,11 +450,11 @@ func (s *Service) List(ctx context.Context, now time.Time, f Filter, p accord.Pa
 // Terms returns the history of the contract id belongs to: every term from
 // the first, oldest first.
 func (s *Service) Terms(ctx context.Context, now time.Time, id accord.ID) ([]Contract, error) {
-	c, err := s.Get(ctx, now, id)
+	_, scope, err := s.scoped(ctx, now)
 	if err != nil {
 		return nil, err
 	}
-	_, scope, err := s.scoped(ctx, now)
+	c, err := s.store.GetContract(ctx, scope, id)
 	if err != nil {
 		return nil, err
 	}

@@ -54,6 +54,7 @@ func readCSV(data []byte, sh Sheet) (Table, error) {
 	r.FieldsPerRecord = -1
 	r.Comma = sniffComma(data)
 	var records [][]string
+	var lines []int // the line each record starts on: encoding/csv skips blank lines
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -62,13 +63,15 @@ func readCSV(data []byte, sh Sheet) (Table, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return Table{}, Problems{{Sheet: sh.Name, Row: len(records) + 1, Message: pe.Err.Error()}}
+				return Table{}, Problems{{Sheet: sh.Name, Row: pe.StartLine, Message: pe.Err.Error()}}
 			}
 			return Table{}, err
 		}
+		line, _ := r.FieldPos(0)
 		records = append(records, rec)
+		lines = append(lines, line)
 	}
-	return table(sh, records)
+	return table(sh, records, lines)
 }
 
 // sniffComma picks the separator of the header line: Excel in many locales
@@ -108,7 +111,7 @@ func readXLSX(data []byte, want []Sheet) ([]Table, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sheet %s: %w", name, err)
 		}
-		t, err := table(sh, rows)
+		t, err := table(sh, rows, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -124,8 +127,9 @@ func readXLSX(data []byte, want []Sheet) ([]Table, error) {
 	return tables, nil
 }
 
-// table maps records (the header first) to rows by column name.
-func table(sh Sheet, records [][]string) (Table, error) {
+// table maps records (the header first) to rows by column name. lines
+// holds the row number of each record; nil means one after another from 1.
+func table(sh Sheet, records [][]string, lines []int) (Table, error) {
 	t := Table{Sheet: sh}
 	if len(records) > maxRows+1 {
 		return t, Problems{{Sheet: sh.Name, Message: fmt.Sprintf("more than %d rows; split the file", maxRows)}}
@@ -157,6 +161,9 @@ func table(sh Sheet, records [][]string) (Table, error) {
 	}
 	for n, rec := range records[1:] {
 		row := Row{Number: n + 2, Cells: map[string]string{}}
+		if lines != nil {
+			row.Number = lines[n+1]
+		}
 		blank := true
 		for i, v := range rec {
 			if i < len(cols) && cols[i] != "" {

@@ -106,10 +106,17 @@ func (ps Problems) sort() {
 // cell as a formula (or, for tab and CR, hide one after them).
 const formulaStarts = "=+-@\t\r"
 
+// escaped says whether Escape prefixes v with a quote: v starts like a
+// formula, or with a quote itself, so that unescape can tell an added quote
+// from one of the value's own.
+func escaped(v string) bool {
+	return v != "" && (v[0] == '\'' || strings.IndexByte(formulaStarts, v[0]) >= 0)
+}
+
 // Escape protects an exported cell against formula injection by prefixing a
 // quote, which spreadsheets read as "this is text" and do not show.
 func Escape(v string) string {
-	if v != "" && strings.IndexByte(formulaStarts, v[0]) >= 0 {
+	if escaped(v) {
 		return "'" + v
 	}
 	return v
@@ -117,7 +124,7 @@ func Escape(v string) string {
 
 // unescape undoes Escape, so that an exported file imports as it was.
 func unescape(v string) string {
-	if len(v) > 1 && v[0] == '\'' && strings.IndexByte(formulaStarts, v[1]) >= 0 {
+	if len(v) > 1 && v[0] == '\'' && escaped(v[1:]) {
 		return v[1:]
 	}
 	return v

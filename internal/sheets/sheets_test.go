@@ -334,11 +334,44 @@ func workbook(t *testing.T, csvs map[string]string) []byte {
 func TestEscape(t *testing.T) {
 	for in, want := range map[string]string{
 		"=SUM(A1)": "'=SUM(A1)", "+1": "'+1", "-1": "'-1", "@cmd": "'@cmd", "\tx": "'\tx", "\rx": "'\rx",
-		"Acme Bank": "Acme Bank", "": "", "a=b": "a=b", "'quoted": "'quoted",
+		"Acme Bank": "Acme Bank", "": "", "a=b": "a=b", "'quoted": "''quoted", "'=x": "''=x", "'": "''",
 	} {
 		if got := sheets.Escape(in); got != want {
 			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestEscapeRoundTrips writes each value escaped into a CSV file and reads
+// it back: it must come back as it was.
+func TestEscapeRoundTrips(t *testing.T) {
+	for _, v := range []string{"=SUM(A1)", "'=x", "''=x", "'quoted", "'", "''", "Acme Bank", "+1", "x'y"} {
+		var buf bytes.Buffer
+		must(t, sheets.WriteCSV(&buf, [][]string{{"kind", "name"}, {"customer", sheets.Escape(v)}}))
+		tables, err := sheets.Read(buf.Bytes(), "orgs")
+		must(t, err)
+		if got := tables[0].Rows[0].Cells["name"]; got != v {
+			t.Errorf("%q reads back as %q", v, got)
+		}
+	}
+}
+
+func TestCSVRowNumbersAfterBlankLines(t *testing.T) {
+	csv := "kind,name\n\ncustomer,A\n\n\ncustomer,\"B\nC\"\ncustomer,D\n"
+	tables, err := sheets.Read([]byte(csv), "orgs")
+	must(t, err)
+	var got []int
+	for _, r := range tables[0].Rows {
+		got = append(got, r.Number)
+	}
+	// Line numbers of the file, as an editor shows them.
+	if want := []int{3, 6, 8}; !slices.Equal(got, want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+	_, err = sheets.Read([]byte("kind,name\n\n\ncustomer,\"A\"x\n"), "orgs")
+	var ps sheets.Problems
+	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Row != 4 {
+		t.Errorf("parse error at %v, want row 4", err)
 	}
 }
 

@@ -19,9 +19,14 @@ type Contracts struct{ db *DB }
 // NewContracts returns the contracts store of db.
 func NewContracts(db *DB) *Contracts { return &Contracts{db: db} }
 
+// renewing is true of a renewal n that counts: one not cancelled on or
+// before its start. It is the predicate of the contracts_renewal unique
+// index (migration 00003), which keeps such renewals to one per term.
+const renewing = `(n.cancelled_on IS NULL OR n.cancelled_on > n.signed_on)`
+
 // contractColumns reads a term with the id of the term that renews it.
 const contractColumns = `c.id, c.org_id, c.partner_id, c.series_id, c.previous_id,
-	(SELECT n.id FROM contracts n WHERE n.previous_id = c.id), c.plan, c.signed_on, c.years, c.ends_on,
+	(SELECT n.id FROM contracts n WHERE n.previous_id = c.id AND ` + renewing + `), c.plan, c.signed_on, c.years, c.ends_on,
 	c.cancelled_on, c.cancel_reason, c.created_at, c.updated_at`
 
 func scanContract(row interface{ Scan(...any) error }) (contracts.Contract, error) {
@@ -45,15 +50,48 @@ func nullable[T ~string](v T) any {
 
 func (s *Contracts) CreateContract(ctx context.Context, c contracts.Contract, ents []contracts.Entitlement, ev audit.Event) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		if err := insertContract(ctx, tx, c, ents); err != nil {
-			return s.db.mapErr(err)
+		if err := s.db.insertContract(ctx, tx, c, ents); err != nil {
+			return err
 		}
 		return s.db.appendEvent(ctx, tx, ev)
 	})
 }
 
-// insertContract writes a term with its licences and entitlements inside tx.
-func insertContract(ctx context.Context, tx *sql.Tx, c contracts.Contract, ents []contracts.Entitlement) error {
+// insertContract writes a term with its licences and entitlements inside
+// tx, refusing one that overlaps another term of the customer. It locks the
+// customer's row first (SQLite's immediate transactions already run one
+// writer at a time), so that of two concurrent overlapping terms the second
+// sees the first. Errors are mapped.
+func (db *DB) insertContract(ctx context.Context, tx *sql.Tx, c contracts.Contract, ents []contracts.Entitlement) error {
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM organizations WHERE id = $1`+db.forUpdate(), c.OrgID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &accord.Error{Kind: accord.Invalid, Field: "org_id", Msg: "refers to a record that does not exist"}
+	} else if err != nil {
+		return fmt.Errorf("lock customer: %w", err)
+	}
+	if err := writeContract(ctx, tx, c, ents); err != nil {
+		return db.mapErr(err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, signed_on, ends_on, cancelled_on FROM contracts WHERE org_id = $1 AND id <> $2`, c.OrgID, c.ID)
+	if err != nil {
+		return fmt.Errorf("customer's terms: %w", err)
+	}
+	terms, err := collect(rows, func(r interface{ Scan(...any) error }) (contracts.Contract, error) {
+		var o contracts.Contract
+		var cancelled sql.NullString
+		err := r.Scan(&o.ID, &o.SignedOn, &o.EndsOn, &cancelled)
+		o.CancelledOn = cancelled.String
+		return o, err
+	})
+	if err != nil {
+		return fmt.Errorf("customer's terms: %w", err)
+	}
+	return contracts.CheckNoOverlap(c, terms)
+}
+
+// writeContract inserts a term with its licences and entitlements.
+func writeContract(ctx context.Context, tx *sql.Tx, c contracts.Contract, ents []contracts.Entitlement) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO contracts (id, org_id, partner_id, series_id, previous_id, plan, signed_on, years, ends_on,
 		cancelled_on, cancel_reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, '', $10, $11)`,
 		c.ID, c.OrgID, nullable(c.PartnerID), c.SeriesID, nullable(c.PreviousID), c.Plan, c.SignedOn, c.Years, c.EndsOn, c.CreatedAt, c.UpdatedAt)
@@ -327,6 +365,18 @@ func (s *Contracts) DecideContactRequest(ctx context.Context, r contracts.Contac
 		}
 		return s.db.appendEvent(ctx, tx, ev)
 	})
+}
+
+func (s *Contracts) LinkContactRequestUser(ctx context.Context, r contracts.ContactRequest) error {
+	res, err := s.db.sql.ExecContext(ctx, `UPDATE contact_requests SET user_id = $1 WHERE id = $2 AND org_id = $3 AND status = 'approved'`,
+		r.UserID, r.ID, r.OrgID)
+	if err != nil {
+		return s.db.mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("contact request")
+	}
+	return nil
 }
 
 func (s *Contracts) GetContactRequest(ctx context.Context, scope accord.Scope, id accord.ID) (contracts.ContactRequest, error) {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"accord/internal/audit"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/sheets"
 	"accord/internal/store"
 )
 
@@ -28,6 +30,8 @@ func testContractStore(t *testing.T, db *store.DB) {
 		{"EntitlementProperty", testEntitlementProperty},
 		{"Surveys", testSurveys},
 		{"ContactRequests", testContactRequests},
+		{"Overlap", testOverlap},
+		{"CancelledRenewal", testCancelledRenewal},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, db) })
 	}
@@ -316,4 +320,87 @@ func testContactRequests(t *testing.T, db *store.DB) {
 	if l, _, _ := s.ListContactRequests(ctx, accord.OnlyOrg("org_other"), contracts.RequestFilter{OrgID: &a.ID}, accord.Page{Limit: 10}); len(l) != 0 {
 		t.Fatalf("foreign scope saw %+v", l)
 	}
+}
+
+// term returns an unstored first term of org.
+func term(org accord.ID, signed string, years int) contracts.Contract {
+	id := accord.NewID("ctr")
+	d, _ := time.Parse(time.DateOnly, signed)
+	return contracts.Contract{ID: id, OrgID: org, SeriesID: id, Plan: "premium", SignedOn: signed, Years: years,
+		EndsOn: contracts.EndsOn(d, years).Format(time.DateOnly), CreatedAt: t0, UpdatedAt: t0}
+}
+
+// testOverlap checks that the store itself refuses overlapping terms, in
+// the transaction that writes them, whoever calls it and however many at
+// once.
+func testOverlap(t *testing.T, db *store.DB) {
+	d := store.NewDirectory(db)
+	s := store.NewContracts(db)
+	a := mkOrg(t, d, directory.KindCustomer, "testOverlap A")
+	mkContract(t, s, a.ID, "", "", "2025-03-15", 2, 1)
+	wantKind(t, s.CreateContract(ctx, term(a.ID, "2026-01-01", 1), nil, ev(a.ID, "contract.create")), accord.Conflict)
+	if err := s.CreateContract(ctx, term(a.ID, "2027-03-15", 1), nil, ev(a.ID, "contract.create")); err != nil {
+		t.Fatalf("adjacent term: %v", err)
+	}
+
+	const n = 8
+	b := mkOrg(t, d, directory.KindCustomer, "testOverlap B")
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = s.CreateContract(ctx, term(b.ID, "2026-01-01", 1), nil, ev(b.ID, "contract.create")) })
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		} else if !accord.IsKind(err, accord.Conflict) {
+			t.Errorf("concurrent create: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d concurrent creates succeeded, want 1", ok)
+	}
+
+	// Imports go through the same check.
+	err := store.NewImports(db).Import(ctx, sheets.Batch{Contracts: []sheets.ContractRecord{
+		{At: sheets.At{Sheet: "contracts", Row: 2}, Contract: term(b.ID, "2026-06-01", 1), Event: ev(b.ID, "contract.create")}}})
+	var re *sheets.RowError
+	if !errors.As(err, &re) || re.Row != 2 || !accord.IsKind(err, accord.Conflict) {
+		t.Errorf("overlapping import: %v", err)
+	}
+}
+
+// testCancelledRenewal checks that a renewal cancelled before its start
+// does not count: the renewed term shows no next term and is renewed again.
+func testCancelledRenewal(t *testing.T, db *store.DB) {
+	d := store.NewDirectory(db)
+	s := store.NewContracts(db)
+	a := mkOrg(t, d, directory.KindCustomer, "testCancelledRenewal")
+	c1, _ := mkContract(t, s, a.ID, "", "", "2025-03-15", 1, 1)
+	r1 := term(a.ID, "2026-03-15", 1)
+	r1.SeriesID, r1.PreviousID = c1.SeriesID, c1.ID
+	if err := s.CreateContract(ctx, r1, nil, ev(a.ID, "contract.renew")); err != nil {
+		t.Fatal(err)
+	}
+	r1.CancelledOn, r1.CancelReason = "2026-01-10", "changed their mind"
+	if err := s.CancelContract(ctx, r1, ev(a.ID, "contract.cancel")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetContract(ctx, accord.Scope{All: true}, c1.ID); got.NextID != "" {
+		t.Fatalf("next = %q after the renewal was cancelled before its start", got.NextID)
+	}
+	r2 := term(a.ID, "2026-03-15", 1)
+	r2.SeriesID, r2.PreviousID = c1.SeriesID, c1.ID
+	if err := s.CreateContract(ctx, r2, nil, ev(a.ID, "contract.renew")); err != nil {
+		t.Fatalf("renew again: %v", err)
+	}
+	if got, _ := s.GetContract(ctx, accord.Scope{All: true}, c1.ID); got.NextID != r2.ID {
+		t.Fatalf("next = %q, want %q", got.NextID, r2.ID)
+	}
+	// A renewal cancelled after its start still counts.
+	r3 := term(a.ID, "2026-03-15", 1)
+	r3.SeriesID, r3.PreviousID = c1.SeriesID, c1.ID
+	wantKind(t, s.CreateContract(ctx, r3, nil, ev(a.ID, "contract.renew")), accord.Conflict)
 }

@@ -8,8 +8,8 @@ CREATE TABLE contracts (
     org_id        TEXT NOT NULL REFERENCES organizations (id),
     partner_id    TEXT REFERENCES organizations (id),
     series_id     TEXT NOT NULL,
-    -- A term is renewed at most once: the unique previous_id says so.
-    previous_id   TEXT UNIQUE REFERENCES contracts (id),
+    -- A term is renewed at most once: see contracts_renewal.
+    previous_id   TEXT REFERENCES contracts (id),
     plan          TEXT NOT NULL,
     signed_on     TEXT NOT NULL,
     years         INTEGER NOT NULL CHECK (years >= 1),
@@ -22,6 +22,10 @@ CREATE TABLE contracts (
 );
 CREATE INDEX contracts_org ON contracts (org_id, signed_on, id);
 CREATE INDEX contracts_series ON contracts (series_id, signed_on);
+-- One renewal per term, not counting renewals cancelled on or before
+-- their start, which cover nothing: the term may be renewed again.
+CREATE UNIQUE INDEX contracts_renewal ON contracts (previous_id)
+    WHERE cancelled_on IS NULL OR cancelled_on > signed_on;
 
 CREATE TABLE contract_licences (
     org_id      TEXT NOT NULL REFERENCES organizations (id),
