@@ -54,8 +54,27 @@ func scanOrg(row interface{ Scan(...any) error }) (directory.Organization, error
 func nameKey(s string) string { return strings.ToLower(s) }
 
 func (s *Directory) CreateOrganization(ctx context.Context, o directory.Organization, ev audit.Event) error {
-	return s.exec(ctx, ev, "", `INSERT INTO organizations (id, kind, name, name_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+	return s.db.txWithEvent(ctx, ev, func(tx *sql.Tx) error { return insertOrganization(ctx, tx, o) })
+}
+
+// insertOrganization, insertLink and insertUser are shared with bulk imports,
+// so that one record and a thousand are written by the same statements.
+func insertOrganization(ctx context.Context, tx *sql.Tx, o directory.Organization) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO organizations (id, kind, name, name_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		o.ID, o.Kind, o.Name, nameKey(o.Name), o.CreatedAt, o.UpdatedAt)
+	return err
+}
+
+func insertLink(ctx context.Context, tx *sql.Tx, partnerID, customerID accord.ID, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO partner_customers (partner_id, org_id, created_at) VALUES ($1, $2, $3)`, partnerID, customerID, at)
+	return err
+}
+
+func insertUser(ctx context.Context, tx *sql.Tx, u directory.User) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		u.ID, u.OrgID, u.Email, u.Name, u.Locale, u.TimeZone, u.Role, u.Active, u.AuthorizedContact, u.CustomerAdmin,
+		u.PasswordHash, u.CreatedAt, u.UpdatedAt, directory.EmailKey(u.Email))
+	return err
 }
 
 func (s *Directory) UpdateOrganization(ctx context.Context, o directory.Organization, ev audit.Event) error {
@@ -111,7 +130,7 @@ func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (
 }
 
 func (s *Directory) LinkPartner(ctx context.Context, partnerID, customerID accord.ID, now time.Time, ev audit.Event) error {
-	return s.exec(ctx, ev, "", `INSERT INTO partner_customers (partner_id, org_id, created_at) VALUES ($1, $2, $3)`, partnerID, customerID, now)
+	return s.db.txWithEvent(ctx, ev, func(tx *sql.Tx) error { return insertLink(ctx, tx, partnerID, customerID, now) })
 }
 
 func (s *Directory) UnlinkPartner(ctx context.Context, partnerID, customerID accord.ID, ev audit.Event) error {
@@ -142,9 +161,7 @@ func scanUser(row interface{ Scan(...any) error }) (directory.User, error) {
 }
 
 func (s *Directory) CreateUser(ctx context.Context, u directory.User, ev audit.Event) error {
-	return s.exec(ctx, ev, "", `INSERT INTO users (`+userColumns+`, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		u.ID, u.OrgID, u.Email, u.Name, u.Locale, u.TimeZone, u.Role, u.Active, u.AuthorizedContact, u.CustomerAdmin,
-		u.PasswordHash, u.CreatedAt, u.UpdatedAt, directory.EmailKey(u.Email))
+	return s.db.txWithEvent(ctx, ev, func(tx *sql.Tx) error { return insertUser(ctx, tx, u) })
 }
 
 func (s *Directory) UpdateUser(ctx context.Context, u directory.User, revoke bool, ev audit.Event) error {

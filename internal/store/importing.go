@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 
-	"accord/internal/directory"
 	"accord/internal/sheets"
 )
 
@@ -26,9 +25,7 @@ func (s *Imports) Import(ctx context.Context, b sheets.Batch) error {
 			return nil
 		}
 		for _, r := range b.Orgs {
-			o := r.Org
-			_, err := tx.ExecContext(ctx, `INSERT INTO organizations (id, kind, name, name_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				o.ID, o.Kind, o.Name, nameKey(o.Name), o.CreatedAt, o.UpdatedAt)
+			err := insertOrganization(ctx, tx, r.Org)
 			if err == nil {
 				err = s.db.appendEvent(ctx, tx, r.Event)
 			}
@@ -37,8 +34,7 @@ func (s *Imports) Import(ctx context.Context, b sheets.Batch) error {
 			}
 		}
 		for _, r := range b.Links {
-			_, err := tx.ExecContext(ctx, `INSERT INTO partner_customers (partner_id, org_id, created_at) VALUES ($1, $2, $3)`,
-				r.PartnerID, r.CustomerID, r.Event.At)
+			err := insertLink(ctx, tx, r.PartnerID, r.CustomerID, r.Event.At)
 			if err == nil {
 				err = s.db.appendEvent(ctx, tx, r.Event)
 			}
@@ -47,10 +43,7 @@ func (s *Imports) Import(ctx context.Context, b sheets.Batch) error {
 			}
 		}
 		for _, r := range b.Users {
-			u := r.User
-			_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-				u.ID, u.OrgID, u.Email, u.Name, u.Locale, u.TimeZone, u.Role, u.Active, u.AuthorizedContact, u.CustomerAdmin,
-				u.PasswordHash, u.CreatedAt, u.UpdatedAt, directory.EmailKey(u.Email))
+			err := insertUser(ctx, tx, r.User)
 			if err == nil {
 				err = s.db.appendEvent(ctx, tx, r.Event)
 			}

@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"accord/internal/audit"
 )
 
 // Engine names the database engine in use.
@@ -132,4 +134,15 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return db.mapErr(fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// txWithEvent runs write and appends ev in one transaction; constraint
+// violations of write become domain errors.
+func (db *DB) txWithEvent(ctx context.Context, ev audit.Event, write func(*sql.Tx) error) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := write(tx); err != nil {
+			return db.mapErr(err)
+		}
+		return db.appendEvent(ctx, tx, ev)
+	})
 }
