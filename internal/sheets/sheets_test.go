@@ -18,6 +18,8 @@ import (
 	"accord/internal/store/dbtest"
 )
 
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
 var plans = contracts.StaticPlans{
 	"advanced": {Name: "Advanced 24x7"},
 	"premium": {Name: "Premium", Inclusions: []contracts.Inclusion{

@@ -65,6 +65,9 @@ func Postgres(t testing.TB) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	base := PostgresURL(t)
+	if !mainRan {
+		t.Fatal("this package makes PostgreSQL test databases without dbtest.Main in its TestMain, so its template database would be left behind")
+	}
 	template.once.Do(func() { template.name, template.err = makeTemplate(ctx, base) })
 	if template.err != nil {
 		t.Fatal(template.err)
@@ -120,9 +123,22 @@ func makeTemplate(ctx context.Context, base string) (string, error) {
 	return name, nil
 }
 
-// DropTemplate removes this process's template database; call it from
-// TestMain after m.Run.
-func DropTemplate() {
+// mainRan is set by Main: a package that makes PostgreSQL databases must
+// also drop its template when its tests end.
+var mainRan bool
+
+// Main runs a package's tests, then drops the template database the process
+// made. Every test package that uses Postgres calls it from TestMain:
+//
+//	func TestMain(m *testing.M) { dbtest.Main(m) }
+func Main(m *testing.M) {
+	mainRan = true
+	code := m.Run()
+	dropTemplate()
+	os.Exit(code)
+}
+
+func dropTemplate() {
 	if template.name == "" {
 		return
 	}
