@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"accord/internal/accord"
@@ -182,64 +183,57 @@ func policyImport(ctx context.Context, e *env, args []string) error {
 }
 
 func policyDiff(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "policy diff", "policy diff A B [flags] (what changes from version A to version B)")
-	var db dbFlags
-	db.register(fs, e)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return usageError{"usage: accord policy diff A B"}
-	}
-	a, err := versionArg(pos[0], "A")
-	if err != nil {
-		return err
-	}
-	b, err := versionArg(pos[1], "B")
-	if err != nil {
-		return err
-	}
-	ctx, svc, done, err := openPolicy(ctx, &db)
-	if err != nil {
-		return err
-	}
-	defer done()
-	changes, err := svc.policy.Diff(ctx, a, b)
-	if err != nil {
-		return err
-	}
-	printChanges(e.stdout, changes)
-	return nil
+	return versionsCommand(ctx, e, args, "policy diff", "A B", "what changes from version A to version B",
+		func(ctx context.Context, svc *services, v []int) error {
+			changes, err := svc.policy.Diff(ctx, v[0], v[1])
+			if err != nil {
+				return err
+			}
+			printChanges(e.stdout, changes)
+			return nil
+		})
 }
 
 func policyRollback(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "policy rollback", "policy rollback N [flags] (the next version becomes a copy of version N)")
+	return versionsCommand(ctx, e, args, "policy rollback", "N", "the next version becomes a copy of version N",
+		func(ctx context.Context, svc *services, n []int) error {
+			v, changes, err := svc.policy.Rollback(ctx, time.Now(), n[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "policy version %d is a copy of version %d\n", v.Number, n[0])
+			printChanges(e.stdout, changes)
+			return nil
+		})
+}
+
+// versionsCommand runs a policy command whose arguments are version numbers
+// named in names ("A B"), with the database open.
+func versionsCommand(ctx context.Context, e *env, args []string, name, names, what string,
+	run func(ctx context.Context, svc *services, versions []int) error) error {
+	fs := newFlags(e, name, name+" "+names+" [flags] ("+what+")")
 	var db dbFlags
 	db.register(fs, e)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError{"usage: accord policy rollback N"}
+	want := strings.Fields(names)
+	if len(pos) != len(want) {
+		return usageError{"usage: accord " + name + " " + names}
 	}
-	n, err := versionArg(pos[0], "N")
-	if err != nil {
-		return err
+	versions := make([]int, len(pos))
+	for i, p := range pos {
+		if versions[i], err = versionArg(p, want[i]); err != nil {
+			return err
+		}
 	}
 	ctx, svc, done, err := openPolicy(ctx, &db)
 	if err != nil {
 		return err
 	}
 	defer done()
-	v, changes, err := svc.policy.Rollback(ctx, time.Now(), n)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "policy version %d is a copy of version %d\n", v.Number, n)
-	printChanges(e.stdout, changes)
-	return nil
+	return run(ctx, svc, versions)
 }
 
 func policyDue(ctx context.Context, e *env, args []string) error {
