@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
@@ -85,12 +84,8 @@ func (s *Audit) ListEvents(ctx context.Context, scope accord.Scope, f audit.Filt
 	if f.EntityID != nil {
 		w.add("entity_id = ?", *f.EntityID)
 	}
-	if c.ID != "" {
-		at, err := time.Parse(time.RFC3339Nano, c.Key)
-		if err != nil {
-			return nil, "", accord.FieldError("cursor", "is not a cursor this server issued")
-		}
-		w.add("(at < ? OR (at = ? AND id < ?))", at, at, c.ID)
+	if err := w.beforeTime("at", "id", c); err != nil {
+		return nil, "", err
 	}
 	q := `SELECT ` + eventColumns + ` FROM audit_events` + w.String() + ` ORDER BY at DESC, id DESC` + w.limit(p)
 	rows, err := s.db.sql.QueryContext(ctx, q, w.args...)
@@ -110,7 +105,7 @@ func (s *Audit) ListEvents(ctx context.Context, scope accord.Scope, f audit.Filt
 		return nil, "", err
 	}
 	out, next := page(out, p, func(e audit.Event) accord.Cursor {
-		return accord.Cursor{Key: e.At.Format(time.RFC3339Nano), ID: e.ID}
+		return timeCursor(e.At, e.ID)
 	})
 	return out, next, nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
@@ -399,12 +398,8 @@ func (s *Contracts) ListContactRequests(ctx context.Context, scope accord.Scope,
 	if f.Status != nil {
 		w.add("status = ?", *f.Status)
 	}
-	if cur.ID != "" {
-		at, err := time.Parse(time.RFC3339Nano, cur.Key)
-		if err != nil {
-			return nil, "", accord.FieldError("cursor", "is not a cursor this server issued")
-		}
-		w.add("(created_at < ? OR (created_at = ? AND id < ?))", at, at, cur.ID)
+	if err := w.beforeTime("created_at", "id", cur); err != nil {
+		return nil, "", err
 	}
 	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+requestColumns+` FROM contact_requests`+w.String()+` ORDER BY created_at DESC, id DESC`+w.limit(p), w.args...)
 	if err != nil {
@@ -415,7 +410,7 @@ func (s *Contracts) ListContactRequests(ctx context.Context, scope accord.Scope,
 		return nil, "", fmt.Errorf("list contact requests: %w", err)
 	}
 	out, next := page(out, p, func(r contracts.ContactRequest) accord.Cursor {
-		return accord.Cursor{Key: r.CreatedAt.Format(time.RFC3339Nano), ID: r.ID}
+		return timeCursor(r.CreatedAt, r.ID)
 	})
 	return out, next, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"accord/internal/accord"
 )
@@ -61,6 +62,25 @@ func (w *where) before(keyCol, idCol string, c accord.Cursor) {
 		return
 	}
 	w.add("("+keyCol+" < ? OR ("+keyCol+" = ? AND "+idCol+" < ?))", c.Key, c.Key, c.ID)
+}
+
+// beforeTime continues a list sorted newest first by (col, idCol), whose
+// cursors were made by timeCursor.
+func (w *where) beforeTime(col, idCol string, c accord.Cursor) error {
+	if c.ID == "" {
+		return nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, c.Key)
+	if err != nil {
+		return accord.FieldError("cursor", "is not a cursor this server issued")
+	}
+	w.add("("+col+" < ? OR ("+col+" = ? AND "+idCol+" < ?))", at, at, c.ID)
+	return nil
+}
+
+// timeCursor is the cursor after a row of a list sorted by time and id.
+func timeCursor(t time.Time, id accord.ID) accord.Cursor {
+	return accord.Cursor{Key: t.UTC().Format(time.RFC3339Nano), ID: id}
 }
 
 func (w *where) String() string {

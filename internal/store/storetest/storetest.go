@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"LoginFailures", testLoginFailures},
 		{"AuditChain", testAuditChain},
 		{"AuditChainConcurrent", testAuditChainConcurrent},
+		{"AuditPaging", testAuditPaging},
 		{"Contracts", testContractStore},
 		{"PolicyVersions", testPolicyVersions},
 		{"PolicyConcurrentImports", testPolicyConcurrentImports},
@@ -384,6 +385,56 @@ func testAuditChain(t *testing.T, db *store.DB) {
 	rep = verify(t, db)
 	if rep.Break == nil || rep.Break.OrgID != b.ID || !strings.Contains(rep.Break.Reason, "no recorded head") {
 		t.Fatalf("headless chain: %+v, want a break in %s", rep.Break, b.ID)
+	}
+}
+
+// testAuditPaging pages newest first through events, several of which share
+// a timestamp, and expects exactly the one-page listing back.
+func testAuditPaging(t *testing.T, db *store.DB) {
+	d := store.NewDirectory(db)
+	o := mkOrg(t, d, directory.KindCustomer, "Paged audit")
+	for i := range 6 {
+		ev := audit.New(system, t0.Add(time.Duration(i/2)*time.Minute), o.ID, "test.page", "test", o.ID, nil)
+		u := directory.User{ID: accord.NewID("usr"), OrgID: o.ID, Email: fmt.Sprintf("p%d@pa.example", i), Name: "n", Locale: "en-US",
+			TimeZone: "UTC", Role: accord.RoleCustomerContact, Active: true, PasswordHash: "x", CreatedAt: t0, UpdatedAt: t0}
+		if err := d.CreateUser(ctx, u, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := store.NewAudit(db)
+	all, next, err := a.ListEvents(ctx, accord.OnlyOrg(o.ID), audit.Filter{}, accord.Page{Limit: 100})
+	if err != nil || next != "" || len(all) != 7 {
+		t.Fatalf("one page: %d events, next %q, %v", len(all), next, err)
+	}
+	var paged []accord.ID
+	for cursor, pages := "", 0; ; pages++ {
+		if pages > 7 {
+			t.Fatal("paging does not end")
+		}
+		list, next, err := a.ListEvents(ctx, accord.OnlyOrg(o.ID), audit.Filter{}, accord.Page{Limit: 2, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range list {
+			paged = append(paged, e.ID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	for i, e := range all {
+		if i >= len(paged) || paged[i] != e.ID {
+			t.Fatalf("paged %v, want the order of %v", paged, all)
+		}
+	}
+	if len(paged) != len(all) {
+		t.Fatalf("paged %d events, want %d", len(paged), len(all))
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].At.After(all[i-1].At) {
+			t.Fatalf("not newest first at %d", i)
+		}
 	}
 }
 
