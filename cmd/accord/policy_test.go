@@ -33,7 +33,7 @@ func TestPolicyCommands(t *testing.T) {
 		t.Fatalf("due printed %q: %v", out, err)
 	}
 	if res["clock"] != "support-hours" || res["starts_at"] != "2024-03-11T12:00:00Z" || res["due_at"] != "2024-03-11T20:00:00Z" ||
-		res["guaranteed"] != true || len(res["explanation"].([]any)) == 0 || len(res) != 5 {
+		res["guaranteed"] != true || len(res["explanation"].([]any)) == 0 || res["warn_at"] != "2024-03-11T18:00:00Z" || res["target"] != "8h" {
 		t.Fatalf("due printed %s", out)
 	}
 

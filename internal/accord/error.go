@@ -28,6 +28,24 @@ type Error struct {
 	Field string // the input field at fault, as a path ("email", "hours.mon[0]")
 	Msg   string // for people; safe to show to the actor
 	Err   error  // the underlying cause, if any
+	// Problems lists every field at fault when there are several; Field and
+	// Msg then repeat the first.
+	Problems []Problem
+}
+
+// Problem is one field at fault and the rule it broke.
+type Problem struct {
+	Field string `json:"field"`
+	Msg   string `json:"message"`
+}
+
+// InvalidFields makes an Invalid error naming every field in ps, or returns nil
+// when ps is empty.
+func InvalidFields(op string, ps []Problem) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return &Error{Kind: Invalid, Op: op, Field: ps[0].Field, Msg: ps[0].Msg, Problems: ps}
 }
 
 func (e *Error) Error() string {

@@ -31,6 +31,8 @@ type errorDetail struct {
 	Kind    accord.Kind `json:"kind"`
 	Field   string      `json:"field,omitempty"`
 	Message string      `json:"message"`
+	// Problems names every field at fault when there are several.
+	Problems []accord.Problem `json:"problems,omitempty"`
 }
 
 // writeError answers with err's kind and public message. Internal errors are
@@ -45,7 +47,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if msg == "" {
 		msg = strings.ReplaceAll(string(kind), "_", " ")
 	}
-	writeJSON(w, statusOf[kind], errorBody{errorDetail{Kind: kind, Field: pub.Field, Message: msg}})
+	writeJSON(w, statusOf[kind], errorBody{errorDetail{Kind: kind, Field: pub.Field, Message: msg, Problems: pub.Problems}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -65,7 +65,7 @@ func TestPolicyScenarios(t *testing.T) {
 
 			// what-if
 			{name: "customer asks when a response is due", as: "acme", method: "POST", path: "/api/v1/policy/due", body: due, status: 200,
-				has: []string{`{"clock":"support-hours","starts_at":"2024-03-11T12:00:00Z","due_at":"2024-03-11T20:00:00Z","guaranteed":true,"explanation":[`}},
+				has: []string{`{"clock":"support-hours","starts_at":"2024-03-11T12:00:00Z","due_at":"2024-03-11T20:00:00Z","guaranteed":true,"target":"8h","warn_at":"2024-03-11T18:00:00Z","explanation":[`}},
 			{name: "portal C1 without a call is best effort", as: "agent", method: "POST", path: "/api/v1/policy/due",
 				body: `{"plan":"premium","criticality":"C1","channel":"portal","received":"2024-03-09T03:00:00-05:00"}`, status: 200,
 				has: []string{`"guaranteed":false`, `"due_at":"2024-03-11T12:30:00Z"`}},

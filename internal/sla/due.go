@@ -22,6 +22,8 @@ type DueInput struct {
 	// opened in the portal; nil when nobody called. A phone case's call is
 	// its receipt.
 	PhoneAt *time.Time `json:"phone_at,omitempty"`
+	// Pauses are the stretches (awaiting the customer) that do not count.
+	Pauses []businesstime.Interval `json:"-"`
 }
 
 // DueResult is when a first response is due, and why.
@@ -32,9 +34,16 @@ type DueResult struct {
 	DueAt    time.Time `json:"due_at"`    // UTC
 	// Guaranteed is false when the target needs a phone call and there was
 	// none: the answer is then best effort.
-	Guaranteed  bool     `json:"guaranteed"`
-	Explanation []string `json:"explanation"`
+	Guaranteed bool `json:"guaranteed"`
+	// Target is the working time allowed; WarnAt is when WarnShare of it has
+	// elapsed.
+	Target      Duration  `json:"target"`
+	WarnAt      time.Time `json:"warn_at"` // UTC
+	Explanation []string  `json:"explanation"`
 }
+
+// WarnShare is the part of a target after which the vendor is warned.
+const WarnShare = 0.75
 
 // Due computes when the first response to a case is due. It is the one
 // computation behind both the what-if tool and cases:
@@ -67,7 +76,7 @@ func (p *Policy) Due(in DueInput) (DueResult, error) {
 		return DueResult{}, accord.FieldError("phone_at", "is for portal cases: a phone case is received by its call")
 	}
 	t := plan.Targets[in.Criticality]
-	r := DueResult{Clock: t.Clock, Guaranteed: true}
+	r := DueResult{Clock: t.Clock, Guaranteed: true, Target: t.Work}
 	say := func(format string, args ...any) { r.Explanation = append(r.Explanation, fmt.Sprintf(format, args...)) }
 	say("%s, %s %s: first response within %s.", plan.Name, in.Criticality, p.Criticalities[in.Criticality].Name, describe(t))
 
@@ -101,18 +110,46 @@ func (p *Policy) Due(in DueInput) (DueResult, error) {
 	if err != nil {
 		return DueResult{}, fmt.Errorf("sla: start of the clock: %w", err)
 	}
-	r.DueAt, err = p.cals[r.Clock].Due(r.StartsAt, time.Duration(t.Work), nil)
+	cal := p.cals[r.Clock]
+	r.DueAt, err = cal.Due(r.StartsAt, time.Duration(t.Work), in.Pauses)
+	if err == nil {
+		r.WarnAt, err = cal.Due(r.StartsAt, time.Duration(float64(t.Work)*WarnShare), in.Pauses)
+	}
 	if errors.Is(err, businesstime.ErrHorizon) {
 		return DueResult{}, &accord.Error{Kind: accord.Unprocessable, Msg: fmt.Sprintf("the %s calendar has no working time for this target within 10 years", r.Clock), Err: err}
 	}
 	if err != nil {
 		return DueResult{}, fmt.Errorf("sla: due time: %w", err)
 	}
-	r.StartsAt, r.DueAt = r.StartsAt.UTC(), r.DueAt.UTC()
+	r.StartsAt, r.DueAt, r.WarnAt = r.StartsAt.UTC(), r.DueAt.UTC(), r.WarnAt.UTC()
+	for _, ps := range in.Pauses {
+		if ps.To.After(r.StartsAt) && ps.From.Before(r.DueAt) {
+			say("Paused from %s to %s while waiting for the customer: %s of working time did not count.", p.local(r.Clock, ps.From), p.local(r.Clock, ps.To), humanDuration(cal.Elapsed(ps.From, ps.To, nil)))
+		}
+	}
 	say("Due at %s (%s UTC).", p.local(r.Clock, r.DueAt), r.DueAt.Format("2006-01-02 15:04"))
-	p.explainSkipped(r.Clock, r.StartsAt, r.DueAt, time.Duration(t.Work), say)
+	p.explainSkipped(r.Clock, r.StartsAt, r.DueAt, time.Duration(t.Work)+pausedWork(cal, in.Pauses, r.StartsAt, r.DueAt), say)
 	return r, nil
 }
+
+// pausedWork is the working time the pauses took out of [start, due).
+func pausedWork(cal *businesstime.Calendar, pauses []businesstime.Interval, start, due time.Time) time.Duration {
+	if len(pauses) == 0 {
+		return 0
+	}
+	return cal.Elapsed(start, due, nil) - cal.Elapsed(start, due, pauses)
+}
+
+// Calendar returns the calendar a clock counts on: a named calendar of the
+// policy, or Clock24x7.
+func (p *Policy) Calendar(clock string) (*businesstime.Calendar, bool) {
+	c, ok := p.cals[clock]
+	return c, ok
+}
+
+// Local writes t in the clock's zone the way explanations do:
+// "Fri 2024-03-08 21:00 EST".
+func (p *Policy) Local(clock string, t time.Time) string { return p.local(clock, t) }
 
 // inRange reports whether t is inside the years business calendars answer
 // for, with room for a due time after it.

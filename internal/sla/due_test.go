@@ -56,7 +56,7 @@ func TestDueReferenceTable(t *testing.T) {
 		// Friday 19:30 EST: half an hour of business time left, then Monday (EDT).
 		{"fri 19:30", "advanced", C1, Portal, sh, "2024-03-09T00:30:00Z", "2024-03-11T12:30:00Z", false},
 		{"fri 19:30", "advanced", C1, Phone, x, "2024-03-09T00:30:00Z", "2024-03-09T01:30:00Z", true},
-		{"fri 19:30", "advanced", C2, Portal, sh, "2024-03-09T00:30:00Z", "2024-03-11T13:30:00Z", true},
+		{"fri 19:30", "advanced", C2, Portal, sh, "2024-03-09T00:30:00Z", "2024-03-11T13:30:00Z", false},
 		{"fri 19:30", "advanced", C2, Phone, sh, "2024-03-09T00:30:00Z", "2024-03-11T13:30:00Z", true},
 		{"fri 19:30", "advanced", C3, Portal, sh, "2024-03-09T00:30:00Z", "2024-03-11T19:30:00Z", true},
 		{"fri 19:30", "advanced", C3, Phone, sh, "2024-03-09T00:30:00Z", "2024-03-11T19:30:00Z", true},
@@ -75,7 +75,7 @@ func TestDueReferenceTable(t *testing.T) {
 		// Saturday 03:00: business clocks start Monday 08:00 EDT.
 		{"sat 03:00", "advanced", C1, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T13:00:00Z", false},
 		{"sat 03:00", "advanced", C1, Phone, x, "2024-03-09T08:00:00Z", "2024-03-09T09:00:00Z", true},
-		{"sat 03:00", "advanced", C2, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T14:00:00Z", true},
+		{"sat 03:00", "advanced", C2, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T14:00:00Z", false},
 		{"sat 03:00", "advanced", C2, Phone, sh, "2024-03-11T12:00:00Z", "2024-03-11T14:00:00Z", true},
 		{"sat 03:00", "advanced", C3, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T20:00:00Z", true},
 		{"sat 03:00", "advanced", C3, Phone, sh, "2024-03-11T12:00:00Z", "2024-03-11T20:00:00Z", true},
@@ -94,7 +94,7 @@ func TestDueReferenceTable(t *testing.T) {
 		// Monday 07:59 EDT: a minute before opening.
 		{"mon 07:59", "advanced", C1, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T13:00:00Z", false},
 		{"mon 07:59", "advanced", C1, Phone, x, "2024-03-11T11:59:00Z", "2024-03-11T12:59:00Z", true},
-		{"mon 07:59", "advanced", C2, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T14:00:00Z", true},
+		{"mon 07:59", "advanced", C2, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T14:00:00Z", false},
 		{"mon 07:59", "advanced", C2, Phone, sh, "2024-03-11T12:00:00Z", "2024-03-11T14:00:00Z", true},
 		{"mon 07:59", "advanced", C3, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T20:00:00Z", true},
 		{"mon 07:59", "advanced", C3, Phone, sh, "2024-03-11T12:00:00Z", "2024-03-11T20:00:00Z", true},
@@ -112,7 +112,7 @@ func TestDueReferenceTable(t *testing.T) {
 		// Monday 08:00 EDT: the opening itself.
 		{"mon 08:00", "advanced", C1, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T13:00:00Z", false},
 		{"mon 08:00", "advanced", C1, Phone, x, "2024-03-11T12:00:00Z", "2024-03-11T13:00:00Z", true},
-		{"mon 08:00", "advanced", C2, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T14:00:00Z", true},
+		{"mon 08:00", "advanced", C2, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T14:00:00Z", false},
 		{"mon 08:00", "advanced", C2, Phone, sh, "2024-03-11T12:00:00Z", "2024-03-11T14:00:00Z", true},
 		{"mon 08:00", "advanced", C3, Portal, sh, "2024-03-11T12:00:00Z", "2024-03-11T20:00:00Z", true},
 		{"mon 08:00", "advanced", C3, Phone, sh, "2024-03-11T12:00:00Z", "2024-03-11T20:00:00Z", true},

@@ -16,7 +16,7 @@ func TestDefaultPolicy(t *testing.T) {
 		t.Fatalf("support calendar %q, portal rule %q", p.SupportCalendar, p.PortalStart)
 	}
 	want := map[string]map[Criticality]string{
-		"advanced": {C1: "1h 24x7 phone", C2: "2h support-hours", C3: "8h support-hours", C4: "18h support-hours"},
+		"advanced": {C1: "1h 24x7 phone", C2: "2h support-hours phone", C3: "8h support-hours", C4: "18h support-hours"},
 		"premium":  {C1: "30m 24x7 phone", C2: "1h 24x7 phone", C3: "8h support-hours", C4: "12h support-hours"},
 	}
 	for plan, targets := range want {
