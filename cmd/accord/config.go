@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"time"
 
 	"accord/internal/audit"
+	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/sla"
@@ -27,6 +29,13 @@ func envOr(e *env, name, def string) string {
 func envBool(e *env, name string) bool {
 	b, _ := strconv.ParseBool(e.getenv(name))
 	return b
+}
+
+func envBoolOr(e *env, name string, def bool) bool {
+	if b, err := strconv.ParseBool(e.getenv(name)); err == nil {
+		return b
+	}
+	return def
 }
 
 func envDuration(e *env, name string, def time.Duration) time.Duration {
@@ -47,7 +56,9 @@ func checkEnv(e *env) error {
 		{"ACCORD_DEMO", "true or false (1, 0, t, f)", func(v string) bool { _, err := strconv.ParseBool(v); return err == nil }},
 		{"ACCORD_SECURE_COOKIES", "true or false (1, 0, t, f)", func(v string) bool { _, err := strconv.ParseBool(v); return err == nil }},
 		{"ACCORD_TRUST_REQUEST_ID", "true or false (1, 0, t, f)", func(v string) bool { _, err := strconv.ParseBool(v); return err == nil }},
+		{"ACCORD_JOBS", "true or false (1, 0, t, f)", func(v string) bool { _, err := strconv.ParseBool(v); return err == nil }},
 		{"ACCORD_SHUTDOWN_TIMEOUT", "a duration such as 20s", func(v string) bool { _, err := time.ParseDuration(v); return err == nil }},
+		{"ACCORD_JOBS_POLL", "a duration such as 1s", func(v string) bool { d, err := time.ParseDuration(v); return err == nil && d > 0 }},
 		{"ACCORD_DB_MAX_CONNS", "a whole number above 0", func(v string) bool { n, err := strconv.Atoi(v); return err == nil && n > 0 }},
 	}
 	for _, c := range checks {
@@ -105,6 +116,8 @@ type services struct {
 	audit     *audit.Service
 	policy    *sla.Service
 	contracts *contracts.Service
+	cases     *cases.Service
+	jobs      *store.Jobs
 }
 
 func newServices(db *store.DB) *services {
@@ -115,6 +128,9 @@ func newServices(db *store.DB) *services {
 		policy:    sla.NewService(store.NewPolicy(db)),
 	}
 	s.contracts = contracts.NewService(store.NewContracts(db), policyPlans{s.policy}, s.directory, contracts.DefaultConfig())
+	s.cases = cases.NewService(store.NewCases(db, db.DataDir()), s.policy, s.contracts, s.directory,
+		cases.Config{MaxFile: 20 << 20, Sniff: http.DetectContentType})
+	s.jobs = store.NewJobs(db)
 	return s
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/api"
+	"accord/internal/jobs"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -22,6 +23,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	logLevel := fs.String("log-level", envOr(e, "ACCORD_LOG_LEVEL", "info"), "log level: debug, info, warn, error (ACCORD_LOG_LEVEL)")
 	trustID := fs.Bool("trust-request-id", envBool(e, "ACCORD_TRUST_REQUEST_ID"), "use the X-Request-Id header a trusted proxy sets, instead of making one (ACCORD_TRUST_REQUEST_ID)")
 	secure := fs.Bool("secure-cookies", envBool(e, "ACCORD_SECURE_COOKIES"), "mark session cookies Secure; set it behind a TLS-terminating proxy (ACCORD_SECURE_COOKIES)")
+	runJobs := fs.Bool("jobs", envBoolOr(e, "ACCORD_JOBS", true), "run background jobs (SLA warnings and breaches, auto-close) in this process; any number of processes may, on PostgreSQL (ACCORD_JOBS)")
+	poll := fs.Duration("jobs-poll", envDuration(e, "ACCORD_JOBS_POLL", time.Second), "longest wait between looks for due jobs (ACCORD_JOBS_POLL)")
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -51,7 +54,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
-			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Log: log, SecureCookies: *secure, TrustRequestID: *trustID,
+			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Log: log, SecureCookies: *secure, TrustRequestID: *trustID,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -61,6 +64,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Accord listening on http://%s (database: %s)\n", ln.Addr(), store)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	if *runJobs {
+		go func() {
+			defer close(jobsDone)
+			_ = jobs.NewRunner(svc.jobs, svc.jobHandlers(), jobs.Config{Poll: *poll, Log: log}).Run(jobsCtx)
+		}()
+	} else {
+		close(jobsDone)
+	}
+	defer func() { stopJobs(); <-jobsDone }()
 
 	select {
 	case err := <-served:

@@ -16,6 +16,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/audit"
+	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/sla"
@@ -29,6 +30,7 @@ type Deps struct {
 	Audit     *audit.Service
 	Policy    *sla.Service
 	Contracts *contracts.Service
+	Cases     *cases.Service
 	Log       *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time

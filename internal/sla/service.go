@@ -135,6 +135,23 @@ func (s *Service) Get(ctx context.Context, n int) (Version, *Policy, error) {
 	return v, p, err
 }
 
+// Version returns policy version n for a record that was made under it (a
+// case keeps the version it was opened under). It does not authorize: the
+// caller has already decided the actor may read that record.
+func (s *Service) Version(ctx context.Context, n int) (*Policy, error) {
+	s.mu.Lock()
+	p, ok := s.parsed[n]
+	s.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	v, err := s.store.GetVersion(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return s.policy(v)
+}
+
 // List lists versions newest first, without their documents (vendor staff).
 func (s *Service) List(ctx context.Context, p accord.Page) ([]Version, string, error) {
 	if err := requireStaff(ctx, "sla.List"); err != nil {

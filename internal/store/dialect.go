@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -21,6 +22,18 @@ import (
 func (db *DB) forUpdate() string {
 	if db.engine == Postgres {
 		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// forChange locks a row the transaction will update without changing its
+// keys. PostgreSQL's FOR NO KEY UPDATE excludes other writers of the row as
+// FOR UPDATE does, but lets other transactions insert rows that refer to it
+// (a case opened with it as parent), which FOR UPDATE would make wait, and
+// could deadlock against the case-number lock. SQLite needs nothing.
+func (db *DB) forChange() string {
+	if db.engine == Postgres {
+		return " FOR NO KEY UPDATE"
 	}
 	return ""
 }
@@ -105,3 +118,74 @@ func (db *DB) mapErr(err error) error {
 	}
 	return err
 }
+
+// caseNumberLock is the key of the PostgreSQL advisory lock that makes case
+// numbering one at a time: the bytes "accdcase", a value no other lock of
+// the application (nor goose's migration lock) uses.
+const caseNumberLock int64 = 0x61636364_63617365
+
+// lockCaseNumbers holds, until tx ends, the right to take the next case
+// number with MAX(number)+1. PostgreSQL takes a transaction-scoped advisory
+// lock; SQLite's immediate transactions already run one writer at a time.
+func (db *DB) lockCaseNumbers(ctx context.Context, tx *sql.Tx) error {
+	if db.engine != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, caseNumberLock); err != nil {
+		return fmt.Errorf("lock case numbers: %w", err)
+	}
+	return nil
+}
+
+// skipLocked ends a SELECT of rows to claim: on PostgreSQL it locks them and
+// passes over rows another transaction holds, so concurrent claimers take
+// different rows without waiting; SQLite has one writer and needs nothing.
+func (db *DB) skipLocked() string {
+	if db.engine == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// indexCase writes a case's full-text document. PostgreSQL keeps it in
+// cases.search as a 'simple' tsvector; SQLite in the FTS5 table cases_fts,
+// whose rowid is the case's number.
+func (db *DB) indexCase(ctx context.Context, tx *sql.Tx, id accord.ID, number int64, text string) error {
+	if db.engine == Postgres {
+		_, err := tx.ExecContext(ctx, `UPDATE cases SET search = to_tsvector('simple', $1) WHERE id = $2`, text, id)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM cases_fts WHERE rowid = $1`, number); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases_fts (rowid, body) VALUES ($1, $2)`, number, text)
+	return err
+}
+
+// matchCases restricts w (over the cases table, unaliased) to the cases
+// whose document has every word. Words are what searchWords keeps; none
+// means no condition. On SQLite each word is quoted as an FTS5 string, so
+// that nothing a person types is FTS5 syntax (OR, NEAR, parentheses,
+// quotes, column filters); PostgreSQL's plainto_tsquery has no syntax.
+func (db *DB) matchCases(w *where, words []string) {
+	if len(words) == 0 {
+		return
+	}
+	if db.engine == Postgres {
+		w.add("search @@ plainto_tsquery('simple', ?)", strings.Join(words, " "))
+		return
+	}
+	quoted := make([]string, len(words))
+	for i, word := range words {
+		quoted[i] = `"` + strings.ReplaceAll(word, `"`, `""`) + `"`
+	}
+	w.add("number IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)", strings.Join(quoted, " "))
+}
+
+// maxRowFile is the largest attachment SQLite keeps inside the database;
+// larger ones go to the data directory. PostgreSQL keeps every file in its
+// row, because several processes share the database and no disk.
+const maxRowFile = 64 << 10
+
+// fileInRow reports whether an attachment of n bytes is kept in its row.
+func (db *DB) fileInRow(n int) bool { return db.engine == Postgres || n <= maxRowFile }

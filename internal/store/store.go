@@ -39,6 +39,7 @@ type DB struct {
 	pool   *pgxpool.Pool // PostgreSQL only
 	engine Engine
 	where  string // for people: the file or the host and database
+	dir    string // SQLite's data directory; "" on PostgreSQL
 }
 
 // Open opens (and for SQLite, creates) the database. It does not migrate.
@@ -73,7 +74,7 @@ func openSQLite(ctx context.Context, dir string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
-	return &DB{sql: db, engine: SQLite, where: "sqlite " + file}, nil
+	return &DB{sql: db, engine: SQLite, where: "sqlite " + file, dir: dir}, nil
 }
 
 func openPostgres(ctx context.Context, cfg Config) (*DB, error) {
@@ -105,6 +106,11 @@ func (db *DB) Engine() Engine { return db.engine }
 // password.
 func (db *DB) String() string { return db.where }
 
+// DataDir is the SQLite database's directory, where large attachments are
+// kept too; "" on PostgreSQL, where everything lives in the database so
+// that several processes share it.
+func (db *DB) DataDir() string { return db.dir }
+
 // SQL returns the underlying handle, for health checks and pool metrics.
 func (db *DB) SQL() *sql.DB { return db.sql }
 
@@ -120,12 +126,20 @@ func (db *DB) Close() error {
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
 
-// tx runs fn in a transaction, committing if it returns nil.
+// tx runs fn in a transaction, committing if it returns nil. A panic in fn
+// rolls back before it goes on: otherwise SQLite's one connection would stay
+// inside the open transaction and every later request would wait on it.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err

@@ -63,6 +63,14 @@ var template struct {
 // Postgres returns a migrated PostgreSQL database private to t.
 func Postgres(t testing.TB) *store.DB {
 	t.Helper()
+	db, _ := PostgresDatabase(t)
+	return db
+}
+
+// PostgresDatabase is Postgres that also gives the database's URL, for
+// tests that start other processes on it.
+func PostgresDatabase(t testing.TB) (*store.DB, string) {
+	t.Helper()
 	ctx := context.Background()
 	base := PostgresURL(t)
 	if !mainRan {
@@ -76,7 +84,8 @@ func Postgres(t testing.TB) *store.DB {
 	if err := admin(ctx, base, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, template.name)); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, store.Config{DatabaseURL: withDatabase(t, base, name), MaxConns: 8})
+	dbURL := withDatabase(t, base, name)
+	db, err := store.Open(ctx, store.Config{DatabaseURL: dbURL, MaxConns: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +95,7 @@ func Postgres(t testing.TB) *store.DB {
 			t.Errorf("drop test database: %v", err)
 		}
 	})
-	return db
+	return db, dbURL
 }
 
 // Engines runs fn once per engine available: SQLite always, PostgreSQL when

@@ -36,6 +36,12 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Contracts", testContractStore},
 		{"PolicyVersions", testPolicyVersions},
 		{"PolicyConcurrentImports", testPolicyConcurrentImports},
+		{"Cases", testCaseStore},
+		{"CasesConcurrentUpdate", testCasesConcurrentUpdate},
+		{"CasesSearch", testCasesSearch},
+		{"Jobs", testJobs},
+		{"JobsFailedPaging", testJobsFailedPaging},
+		{"JobsConcurrentClaims", testJobsConcurrentClaims},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}

@@ -1,0 +1,322 @@
+package cases
+
+import (
+	"context"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/audit"
+	"accord/internal/sla"
+)
+
+// Type is what a case asks for.
+type Type string
+
+const (
+	Incident      Type = "incident"
+	Defect        Type = "defect"
+	Question      Type = "question"
+	Enhancement   Type = "enhancement"    // has its own states and no response clock
+	RootCause     Type = "root_cause"     // opened by Accord when a C1 or C2 case is resolved
+	AccessRequest Type = "access_request" // a new user for the support platform (section 7.4)
+)
+
+// Types lists the types a person may open; root-cause analyses are opened
+// by Accord.
+var Types = []Type{Incident, Defect, Question, Enhancement, AccessRequest}
+
+// State is where a case stands.
+type State string
+
+const (
+	New              State = "new"               // nobody at the vendor has touched it
+	Open             State = "open"              // being worked
+	AwaitingCustomer State = "awaiting_customer" // the vendor asked; the clock is paused
+	Resolved         State = "resolved"          // awaiting the customer's confirmation
+	Closed           State = "closed"
+
+	// The states of enhancement requests.
+	Received      State = "received"
+	UnderAnalysis State = "under_analysis"
+	Accepted      State = "accepted"
+	Declined      State = "declined"
+	Delivered     State = "delivered" // in DeliveredIn
+)
+
+// States lists every state, support states first.
+var States = []State{New, Open, AwaitingCustomer, Resolved, Closed, Received, UnderAnalysis, Accepted, Declined, Delivered}
+
+// Details are what the policy asks the customer to report with an incident
+// or a defect (section 7.6); Criticality is the customer's own reading.
+type Details struct {
+	Criticality sla.Criticality `json:"customer_criticality,omitempty"`
+	Procedure   string          `json:"procedure,omitempty"` // the commands or procedure where it happens
+	Version     string          `json:"version,omitempty"`   // the software version
+	Observed    string          `json:"observed,omitempty"`  // what happened
+	Expected    string          `json:"expected,omitempty"`  // what should have happened
+	Discovery   string          `json:"discovery,omitempty"` // how it was found
+}
+
+// Clock is a case's first-response clock: the facts it was computed from
+// and the instants they give. DueAt and WarnAt are recomputed from the
+// stored facts (start, target, pauses) on every change, never adjusted.
+type Clock struct {
+	PolicyVersion int         `json:"policy_version"`
+	Plan          string      `json:"plan"`
+	Channel       sla.Channel `json:"channel"`
+	ReceivedAt    time.Time   `json:"received_at"`
+	// PhoneAt is the first recorded call about the case, if any.
+	PhoneAt *time.Time `json:"phone_at,omitempty"`
+	// Kind is sla.Clock24x7 or the calendar that counts; "" for a case
+	// without a response clock (enhancement requests).
+	Kind       string       `json:"kind"`
+	StartsAt   time.Time    `json:"starts_at"`
+	Target     sla.Duration `json:"target"`
+	Guaranteed bool         `json:"guaranteed"`
+	// CallRequired: the target is guaranteed only after a call, and there
+	// has been none yet.
+	CallRequired bool `json:"call_required"`
+	// DueAt and WarnAt are nil while the clock is paused (the remaining
+	// time is frozen, the instant unknown) and for cases without a clock.
+	DueAt  *time.Time `json:"due_at,omitempty"`
+	WarnAt *time.Time `json:"warn_at,omitempty"`
+	// RespondedAt is the first public reply by a vendor or partner agent.
+	RespondedAt *time.Time `json:"responded_at,omitempty"`
+	// WarnedAt and BreachedAt are when the jobs recorded the warning and
+	// the breach.
+	WarnedAt   *time.Time `json:"warned_at,omitempty"`
+	BreachedAt *time.Time `json:"breached_at,omitempty"`
+	// PausedSince is set while the case awaits the customer.
+	PausedSince *time.Time `json:"paused_since,omitempty"`
+}
+
+// Running reports whether the clock still counts toward its target.
+func (c Clock) Running() bool { return c.Kind != "" && c.RespondedAt == nil }
+
+// Case is a support case.
+type Case struct {
+	ID          accord.ID       `json:"id"`
+	OrgID       accord.ID       `json:"org_id"` // the customer
+	Number      int64           `json:"number"` // per database, for people: #1042
+	Type        Type            `json:"type"`
+	Title       string          `json:"title"`
+	Description string          `json:"description"`
+	Details     Details         `json:"details"`
+	Criticality sla.Criticality `json:"criticality"`
+	State       State           `json:"state"`
+	// DeliveredIn is the version an enhancement was delivered in.
+	DeliveredIn string    `json:"delivered_in,omitempty"`
+	ContractID  accord.ID `json:"contract_id,omitempty"`
+	OpenedByID  accord.ID `json:"opened_by_id,omitempty"` // empty when Accord opened it
+	OpenedBy    string    `json:"opened_by"`
+	AssigneeID  accord.ID `json:"assignee_id,omitempty"`
+	// ParentID links a root-cause analysis to the case it follows.
+	ParentID accord.ID `json:"parent_id,omitempty"`
+	// OutOfScope is the category of a request the vendor marked outside
+	// support's scope; the case then points to a professional service.
+	OutOfScope string `json:"out_of_scope,omitempty"`
+	Clock      Clock  `json:"clock"`
+	// AutoCloseAt is when the case closes by itself if nothing happens.
+	AutoCloseAt *time.Time `json:"auto_close_at,omitempty"`
+	ResolvedAt  *time.Time `json:"resolved_at,omitempty"`
+	ClosedAt    *time.Time `json:"closed_at,omitempty"`
+	CloseReason string     `json:"close_reason,omitempty"` // confirmed, auto_resolved, auto_awaiting_customer
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	// Pauses are filled by Get, oldest first; the last may be open.
+	Pauses []Pause `json:"pauses,omitempty"`
+}
+
+// Pause is a stretch during which the case awaited the customer.
+type Pause struct {
+	From time.Time  `json:"from"`
+	To   *time.Time `json:"to,omitempty"` // nil while it lasts
+}
+
+// EntryKind is what an entry of a case's timeline records.
+type EntryKind string
+
+const (
+	Opened         EntryKind = "opened"
+	Reply          EntryKind = "reply"          // public
+	Note           EntryKind = "note"           // internal: agents only
+	PhoneCall      EntryKind = "phone_call"     // a call the vendor received
+	Reclassified   EntryKind = "reclassified"   // criticality changed
+	StateChanged   EntryKind = "state_changed"  // with the reason, if any
+	RemoteSession  EntryKind = "remote_session" // proposed, then accepted or declined
+	Attachment     EntryKind = "attachment"
+	Assigned       EntryKind = "assigned"
+	OutOfScopeMark EntryKind = "out_of_scope"
+	SLAWarning     EntryKind = "sla_warning"
+	SLABreach      EntryKind = "sla_breach"
+	Linked         EntryKind = "linked" // a root-cause analysis was opened for it
+)
+
+// Entry is one item of a case's timeline. Data holds what the kind needs,
+// as in the fields below; the store keeps it as JSON.
+type Entry struct {
+	ID        accord.ID `json:"id"`
+	OrgID     accord.ID `json:"org_id"`
+	CaseID    accord.ID `json:"case_id"`
+	Kind      EntryKind `json:"kind"`
+	Internal  bool      `json:"internal"` // hidden from customer contacts
+	AuthorID  accord.ID `json:"author_id,omitempty"`
+	Author    string    `json:"author"`
+	AuthorOrg accord.ID `json:"author_org_id,omitempty"`
+	Body      string    `json:"body,omitempty"`
+	Data      EntryData `json:"data"`
+	At        time.Time `json:"at"`
+}
+
+// EntryData is the kind-specific part of an entry; unused fields are empty.
+type EntryData struct {
+	// Replies.
+	References         []Reference `json:"references,omitempty"`
+	RequestInformation bool        `json:"request_information,omitempty"`
+	// Phone calls.
+	Caller   string     `json:"caller,omitempty"`
+	Number   string     `json:"number,omitempty"`
+	CalledAt *time.Time `json:"called_at,omitempty"`
+	// Reclassifications and state changes.
+	From   string `json:"from,omitempty"`
+	To     string `json:"to,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Remote sessions.
+	Session *Session `json:"session,omitempty"`
+	// Attachments.
+	File *File `json:"file,omitempty"`
+	// Assignments, links.
+	UserID accord.ID `json:"user_id,omitempty"`
+	CaseID accord.ID `json:"case_id,omitempty"`
+	// Out of scope: the category and the service that covers it.
+	Category string `json:"category,omitempty"`
+	Service  string `json:"service,omitempty"`
+	// SLA warnings and breaches: the instant concerned.
+	DueAt *time.Time `json:"due_at,omitempty"`
+}
+
+// ReferenceKind is what a reply points to.
+type ReferenceKind string
+
+const (
+	KnowledgeBase ReferenceKind = "kb_article"  // a URL
+	KnownIssue    ReferenceKind = "known_issue" // an id in the vendor's tracker
+	LogRequest    ReferenceKind = "log_request" // which logs to collect, and how
+)
+
+// Reference is something a reply points the customer to.
+type Reference struct {
+	Kind  ReferenceKind `json:"kind"`
+	Value string        `json:"value"`
+}
+
+// SessionStatus is where a proposed remote session stands.
+type SessionStatus string
+
+const (
+	SessionProposed SessionStatus = "proposed"
+	SessionAccepted SessionStatus = "accepted"
+	SessionDeclined SessionStatus = "declined"
+)
+
+// MaxSession is the longest remote session (section 7.7).
+const MaxSession = 30 * time.Minute
+
+// Session is a remote session an agent proposed.
+type Session struct {
+	StartsAt      time.Time     `json:"starts_at"`
+	Minutes       int           `json:"minutes"`
+	Status        SessionStatus `json:"status"`
+	RemoteControl bool          `json:"remote_control"` // the customer allows it
+	DecidedBy     string        `json:"decided_by,omitempty"`
+	DecidedAt     *time.Time    `json:"decided_at,omitempty"`
+	Note          string        `json:"note,omitempty"`
+}
+
+// File describes an attachment; its content is kept apart.
+type File struct {
+	ID          accord.ID `json:"id"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"` // sniffed from the content
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+}
+
+// Upload is a file to store with an attachment entry.
+type Upload struct {
+	File    File
+	Content []byte
+}
+
+// TimerKind names the background work scheduled for a case.
+type TimerKind string
+
+const (
+	WarnTimer   TimerKind = "case.sla_warning"
+	BreachTimer TimerKind = "case.sla_breach"
+	CloseTimer  TimerKind = "case.auto_close"
+)
+
+// Timer schedules Kind for a case at At; a zero At cancels it. A case has
+// at most one timer of each kind: setting one replaces it.
+type Timer struct {
+	Kind TimerKind
+	At   time.Time
+}
+
+// Change is what a decision about one case writes, in one transaction.
+type Change struct {
+	Case    Case      // the case afterwards; Pauses are not written from it
+	Entries []Entry   // appended to the timeline
+	Update  []Entry   // entries whose Data changed (a remote session decided)
+	Pause   *Pause    // a new pause, or the open one now ended (matched by From)
+	Timers  []Timer   // to set or cancel
+	Upload  *Upload   // an attachment's content, with its entry among Entries
+	Created []Opening // cases opened by this change (a root-cause analysis)
+	Events  []audit.Event
+}
+
+// Opening is everything written when a case is opened.
+type Opening struct {
+	Case    Case
+	Entries []Entry
+	Timers  []Timer
+	Events  []audit.Event
+}
+
+// Filter narrows a list of cases; zero values do not filter.
+type Filter struct {
+	OrgID       accord.ID
+	States      []State
+	Type        Type
+	Criticality sla.Criticality
+	AssigneeID  accord.ID
+	Unassigned  bool
+	DueBefore   *time.Time
+	Breached    *bool
+	Text        string // full-text search in title, description and details
+	// ByDue lists only cases awaiting a first response whose clock has a
+	// due instant (not paused), soonest first: the queue. Otherwise every
+	// case is listed, newest first.
+	ByDue bool
+}
+
+// Store persists cases. Every method reads only inside scope; a case
+// outside it is accord.NotFound.
+type Store interface {
+	// Open writes a new case, assigning its Number, and returns it.
+	Open(ctx context.Context, o Opening) (Case, error)
+	// Get returns the case with its pauses.
+	Get(ctx context.Context, scope accord.Scope, id accord.ID) (Case, error)
+	List(ctx context.Context, scope accord.Scope, f Filter, p accord.Page) ([]Case, string, error)
+	// Entries returns the timeline oldest first; internal entries only when
+	// internal is true.
+	Entries(ctx context.Context, scope accord.Scope, caseID accord.ID, internal bool) ([]Entry, error)
+	// Update locks the case, passes it (with its pauses) to decide, and
+	// writes the Change decide returns, all in one transaction. An error
+	// from decide writes nothing and is returned as is. Numbers of created
+	// cases are assigned by the store.
+	Update(ctx context.Context, scope accord.Scope, id accord.ID, decide func(Case) (Change, error)) (Case, error)
+	// File returns an attachment's description and content.
+	File(ctx context.Context, scope accord.Scope, caseID, fileID accord.ID) (Entry, []byte, error)
+}

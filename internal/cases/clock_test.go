@@ -1,0 +1,340 @@
+package cases
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"accord/internal/sla"
+)
+
+var ny = mustZone("America/New_York")
+
+func mustZone(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+func defaultPolicy(t testing.TB) *sla.Policy {
+	t.Helper()
+	p, err := sla.Parse([]byte(sla.DefaultDocument()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// local reads "2024-03-08 21:00" as New York time.
+func local(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, ny)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func ptr(t time.Time) *time.Time { return &t }
+
+// newCase is a case as Open makes it, before settle.
+func newCase(plan string, crit sla.Criticality, ch sla.Channel, received time.Time) Case {
+	return Case{Type: Incident, Criticality: crit, State: New,
+		Clock: Clock{PolicyVersion: 1, Plan: plan, Channel: ch, ReceivedAt: received.UTC()}}
+}
+
+// The policy's numbers at chosen instants: in and out of hours, Friday
+// night, across the March 2024 DST change, for each plan and channel.
+func TestSettleScenarios(t *testing.T) {
+	pol := defaultPolicy(t)
+	for _, tc := range []struct {
+		name       string
+		plan       string
+		crit       sla.Criticality
+		channel    sla.Channel
+		received   string
+		phone      string // a recorded call, for portal cases
+		start, due string // New York time
+		guaranteed bool
+	}{
+		// The example.
+		{"advanced C3 portal friday night", "advanced", sla.C3, sla.Portal, "2024-03-08 21:00", "", "2024-03-11 08:00", "2024-03-11 16:00", true},
+		{"advanced C3 portal in hours", "advanced", sla.C3, sla.Portal, "2024-03-12 10:00", "", "2024-03-12 10:00", "2024-03-12 18:00", true},
+		{"advanced C3 portal late afternoon runs over the night", "advanced", sla.C3, sla.Portal, "2024-03-12 17:00", "", "2024-03-12 17:00", "2024-03-13 13:00", true},
+		{"advanced C4 portal friday 19:00: 18h over the weekend", "advanced", sla.C4, sla.Portal, "2024-03-08 19:00", "", "2024-03-08 19:00", "2024-03-12 13:00", true},
+		{"premium C4 portal saturday", "premium", sla.C4, sla.Portal, "2024-03-09 11:00", "", "2024-03-11 08:00", "2024-03-12 08:00", true}, // 20:00 is the close: the next opening
+		// The phone rule: no call, best effort on business hours.
+		{"premium C1 portal without call", "premium", sla.C1, sla.Portal, "2024-03-09 03:00", "", "2024-03-11 08:00", "2024-03-11 08:30", false},
+		{"premium C1 portal, call at 03:10", "premium", sla.C1, sla.Portal, "2024-03-09 03:00", "2024-03-09 03:10", "2024-03-09 03:10", "2024-03-09 03:40", true},
+		{"premium C1 by phone", "premium", sla.C1, sla.Phone, "2024-03-10 01:30", "", "2024-03-10 01:30", "2024-03-10 03:00", true}, // 01:30 EST + 30 min = 03:00 EDT
+		{"premium C2 by phone sunday", "premium", sla.C2, sla.Phone, "2024-03-10 10:00", "", "2024-03-10 10:00", "2024-03-10 11:00", true},
+		{"advanced C1 portal call before the portal entry", "advanced", sla.C1, sla.Portal, "2024-03-09 03:00", "2024-03-09 02:50", "2024-03-09 02:50", "2024-03-09 03:50", true},
+		{"advanced C2 portal without call", "advanced", sla.C2, sla.Portal, "2024-03-08 19:30", "", "2024-03-08 19:30", "2024-03-11 09:30", false},
+		{"advanced C2 portal with call friday 19:30", "advanced", sla.C2, sla.Portal, "2024-03-08 19:20", "2024-03-08 19:30", "2024-03-08 19:30", "2024-03-11 09:30", true},
+		{"advanced C2 by phone saturday", "advanced", sla.C2, sla.Phone, "2024-03-09 10:00", "", "2024-03-11 08:00", "2024-03-11 10:00", true},
+		// Across the autumn change.
+		{"advanced C3 portal friday before fall back", "advanced", sla.C3, sla.Portal, "2024-11-01 16:00", "", "2024-11-01 16:00", "2024-11-04 12:00", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCase(tc.plan, tc.crit, tc.channel, local(tc.received))
+			if tc.phone != "" {
+				c.Clock.PhoneAt = ptr(local(tc.phone).UTC())
+			}
+			if tc.channel == sla.Phone {
+				c.Clock.PhoneAt = ptr(c.Clock.ReceivedAt)
+			}
+			if err := settle(pol, &c); err != nil {
+				t.Fatal(err)
+			}
+			k := c.Clock
+			if !k.StartsAt.Equal(local(tc.start)) || k.DueAt == nil || !k.DueAt.Equal(local(tc.due)) || k.Guaranteed != tc.guaranteed || k.CallRequired == tc.guaranteed {
+				t.Fatalf("start %s due %v guaranteed %v call required %v; want start %s due %s guaranteed %v",
+					k.StartsAt.In(ny), k.DueAt.In(ny), k.Guaranteed, k.CallRequired, tc.start, tc.due, tc.guaranteed)
+			}
+			// The warning comes when 75% of the target has been worked.
+			cal, _ := pol.Calendar(k.Kind)
+			if got, want := cal.Elapsed(k.StartsAt, *k.WarnAt, nil), time.Duration(float64(k.Target)*sla.WarnShare); got != want {
+				t.Errorf("warning after %v of working time, want %v", got, want)
+			}
+		})
+	}
+}
+
+// Before a holiday: the clock counts on the policy's calendar, so a
+// holiday added to it is skipped.
+func TestSettleSkipsHolidays(t *testing.T) {
+	doc := sla.DefaultDocument()
+	doc = replaceOnce(t, doc, "  support-hours:\n    zone: America/New_York\n", "  support-hours:\n    zone: America/New_York\n    holidays: [\"2024-07-04\"]\n")
+	pol, err := sla.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCase("advanced", sla.C3, sla.Portal, local("2024-07-03 15:00"))
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	if want := local("2024-07-05 11:00"); !c.Clock.DueAt.Equal(want) {
+		t.Fatalf("due %s, want %s (5h on the 3rd, the 4th skipped, 3h on the 5th)", c.Clock.DueAt.In(ny), want)
+	}
+}
+
+// A pause moves the due instant by exactly the working time it covered;
+// while it lasts the clock has no due instant.
+func TestPauseArithmetic(t *testing.T) {
+	pol := defaultPolicy(t)
+	for _, tc := range []struct {
+		name     string
+		from, to string
+		due      string
+	}{
+		{"pause inside hours", "2024-03-12 11:00", "2024-03-12 13:30", "2024-03-13 08:30"}, // 7.5h by the close, 0.5h on Wednesday
+		{"pause over the night", "2024-03-12 17:00", "2024-03-13 09:00", "2024-03-13 10:00"},
+		{"pause entirely out of hours", "2024-03-12 21:00", "2024-03-13 07:00", "2024-03-12 18:00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00"))
+			c.Pauses = []Pause{{From: local(tc.from).UTC()}}
+			c.Clock.PausedSince = ptr(local(tc.from).UTC())
+			if err := settle(pol, &c); err != nil {
+				t.Fatal(err)
+			}
+			if c.Clock.DueAt != nil || c.Clock.WarnAt != nil {
+				t.Fatalf("paused clock has due %v", c.Clock.DueAt)
+			}
+			c.Pauses[0].To = ptr(local(tc.to).UTC())
+			c.Clock.PausedSince = nil
+			if err := settle(pol, &c); err != nil {
+				t.Fatal(err)
+			}
+			want := local(tc.due)
+			if !c.Clock.DueAt.Equal(want) {
+				t.Fatalf("due %s, want %s", c.Clock.DueAt.In(ny), want)
+			}
+		})
+	}
+}
+
+// A pause that starts after the response changes nothing: the clock had
+// stopped.
+func TestPauseAfterResponse(t *testing.T) {
+	pol := defaultPolicy(t)
+	c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00"))
+	c.Clock.RespondedAt = ptr(local("2024-03-12 11:00").UTC())
+	c.Pauses = []Pause{{From: local("2024-03-12 11:00").UTC()}}
+	c.Clock.PausedSince = ptr(local("2024-03-12 11:00").UTC())
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	if want := local("2024-03-12 18:00"); c.Clock.DueAt == nil || !c.Clock.DueAt.Equal(want) {
+		t.Fatalf("due %v, want %s", c.Clock.DueAt, want)
+	}
+	if st, margin := StatusAt(c, local("2024-03-20 00:00")); st != Met || margin != 7*time.Hour {
+		t.Fatalf("status %s margin %v, want met with 7h", st, margin)
+	}
+}
+
+// Reclassification recomputes from the original start with the new target,
+// and clears a breach recorded under the old one when the new instant lies
+// ahead.
+func TestReclassifyRecomputes(t *testing.T) {
+	pol := defaultPolicy(t)
+	c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00"))
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	now := local("2024-03-12 19:00")
+	c.Clock.WarnedAt, c.Clock.BreachedAt = ptr(local("2024-03-12 16:00")), ptr(local("2024-03-12 18:00"))
+	before := c
+	c.Criticality = sla.C4
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	rearm(&c, now)
+	// 18h from Tuesday 10:00: 10h on Tuesday, 8h on Wednesday.
+	if want := local("2024-03-13 16:00"); !c.Clock.DueAt.Equal(want) || !c.Clock.StartsAt.Equal(local("2024-03-12 10:00")) {
+		t.Fatalf("due %s start %s, want due %s from the original start", c.Clock.DueAt.In(ny), c.Clock.StartsAt.In(ny), want)
+	}
+	if c.Clock.BreachedAt != nil {
+		t.Fatal("a breach under the old target survived a later due instant")
+	}
+	// 75% of 18h is 13.5h: Wednesday 11:30, ahead too.
+	if c.Clock.WarnedAt != nil || !c.Clock.WarnAt.Equal(local("2024-03-13 11:30")) {
+		t.Fatalf("warned %v, warn at %s: want the warning re-armed for Wednesday 11:30", c.Clock.WarnedAt, c.Clock.WarnAt.In(ny))
+	}
+	timers := timersFor(before, c)
+	if len(timers) != 2 || timers[0].Kind != WarnTimer || !timers[0].At.Equal(*c.Clock.WarnAt) ||
+		timers[1].Kind != BreachTimer || !timers[1].At.Equal(*c.Clock.DueAt) {
+		t.Fatalf("timers %+v, want the warning and the breach set again at the new instants", timers)
+	}
+}
+
+// Raising the criticality to one that needs a call turns a guaranteed clock
+// into best effort: no warning or breach timers remain.
+func TestReclassifyToPhoneRequired(t *testing.T) {
+	pol := defaultPolicy(t)
+	c := newCase("premium", sla.C3, sla.Portal, local("2024-03-12 10:00"))
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	before := c
+	c.Criticality = sla.C2
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Clock.Guaranteed || !c.Clock.CallRequired {
+		t.Fatal("premium C2 without a call is guaranteed")
+	}
+	timers := timersFor(before, c)
+	if len(timers) != 2 || !timers[0].At.IsZero() || !timers[1].At.IsZero() {
+		t.Fatalf("timers %+v, want warning and breach cancelled", timers)
+	}
+	if st, _ := StatusAt(c, local("2024-04-01 00:00")); st != NotGuaranteed {
+		t.Fatalf("status %s, want not_guaranteed", st)
+	}
+}
+
+func TestStatusAt(t *testing.T) {
+	pol := defaultPolicy(t)
+	c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00")) // due 18:00
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		responded string
+		now       string
+		want      Status
+		margin    time.Duration
+	}{
+		{"", "2024-03-12 17:59", Running, 0},
+		{"", "2024-03-12 18:00", Breached, 0},
+		{"", "2024-03-12 18:40", Breached, -40 * time.Minute},
+		{"2024-03-12 17:00", "2024-03-13 00:00", Met, time.Hour},
+		{"2024-03-12 18:00", "2024-03-13 00:00", Breached, 0},
+		{"2024-03-13 09:00", "2024-03-13 10:00", Breached, -15 * time.Hour},
+	} {
+		c := c
+		if tc.responded != "" {
+			c.Clock.RespondedAt = ptr(local(tc.responded))
+		}
+		st, m := StatusAt(c, local(tc.now))
+		if st != tc.want || m != tc.margin {
+			t.Errorf("responded %q now %s: %s %v, want %s %v", tc.responded, tc.now, st, m, tc.want, tc.margin)
+		}
+	}
+}
+
+// Auto-close comes the policy's business days after the state began.
+func TestTransitionAutoClose(t *testing.T) {
+	pol := defaultPolicy(t)
+	c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00"))
+	if _, err := transition(pol, &c, Resolved, local("2024-03-15 17:00")); err != nil {
+		t.Fatal(err)
+	}
+	if want := local("2024-03-29 17:00"); !c.AutoCloseAt.Equal(want) {
+		t.Fatalf("resolved Friday 17:00: closes %s, want %s (10 business days)", c.AutoCloseAt.In(ny), want)
+	}
+	if _, err := transition(pol, &c, Open, local("2024-03-18 09:00")); err != nil {
+		t.Fatal(err)
+	}
+	if c.AutoCloseAt != nil || c.ResolvedAt != nil {
+		t.Fatal("reopening kept the auto-close")
+	}
+	p, err := transition(pol, &c, AwaitingCustomer, local("2024-03-18 09:00"))
+	if err != nil || p == nil || p.To != nil {
+		t.Fatalf("awaiting the customer: pause %+v, %v", p, err)
+	}
+	if want := local("2024-04-08 09:00"); !c.AutoCloseAt.Equal(want) {
+		t.Fatalf("awaiting since Monday 09:00: closes %s, want %s (15 business days)", c.AutoCloseAt.In(ny), want)
+	}
+	p, err = transition(pol, &c, Open, local("2024-03-19 09:00"))
+	if err != nil || p == nil || p.To == nil || !p.To.Equal(local("2024-03-19 09:00")) || c.Clock.PausedSince != nil || c.AutoCloseAt != nil {
+		t.Fatalf("resumed: pause %+v, paused since %v, auto-close %v", p, c.Clock.PausedSince, c.AutoCloseAt)
+	}
+}
+
+// Whatever pauses a case goes through, the working time from start to due
+// outside them is the target, and a pause never brings the due earlier.
+func TestPausesKeepTheTarget(t *testing.T) {
+	pol := defaultPolicy(t)
+	base := local("2024-03-04 00:00")
+	rapid.Check(t, func(t *rapid.T) {
+		plan := rapid.SampledFrom([]string{"advanced", "premium"}).Draw(t, "plan")
+		crit := rapid.SampledFrom([]sla.Criticality{sla.C3, sla.C4}).Draw(t, "crit")
+		received := base.Add(time.Duration(rapid.IntRange(0, 14*24*60).Draw(t, "received")) * time.Minute)
+		c := newCase(plan, crit, sla.Portal, received)
+		if err := settle(pol, &c); err != nil {
+			t.Fatal(err)
+		}
+		unpaused := *c.Clock.DueAt
+		at := received
+		for i := range rapid.IntRange(0, 4).Draw(t, "pauses") {
+			from := at.Add(time.Duration(rapid.IntRange(0, 3*24*60).Draw(t, "gap")) * time.Minute)
+			to := from.Add(time.Duration(rapid.IntRange(1, 3*24*60).Draw(t, "len")) * time.Minute)
+			c.Pauses = append(c.Pauses, Pause{From: from.UTC(), To: ptr(to.UTC())})
+			at = to
+			_ = i
+		}
+		if err := settle(pol, &c); err != nil {
+			t.Fatal(err)
+		}
+		cal, _ := pol.Calendar(c.Clock.Kind)
+		if got := cal.Elapsed(c.Clock.StartsAt, *c.Clock.DueAt, pausesBefore(c.Pauses, nil)); got != time.Duration(c.Clock.Target) {
+			t.Fatalf("worked %v between start and due, want %v", got, time.Duration(c.Clock.Target))
+		}
+		if c.Clock.DueAt.Before(unpaused) {
+			t.Fatalf("pauses brought the due from %s to %s", unpaused, c.Clock.DueAt)
+		}
+	})
+}
+
+func replaceOnce(t testing.TB, s, old, new string) string {
+	t.Helper()
+	i := strings.Index(s, old)
+	if i < 0 {
+		t.Fatalf("%q not found", old)
+	}
+	return s[:i] + new + s[i+len(old):]
+}

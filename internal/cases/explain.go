@@ -1,0 +1,162 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/businesstime"
+	"accord/internal/sla"
+)
+
+// Explanation is a case's clock laid out for a person or an auditor: the
+// facts, each stretch of working time that counted, each pause, and the
+// verdict.
+type Explanation struct {
+	CaseID        accord.ID       `json:"case_id"`
+	PolicyVersion int             `json:"policy_version"`
+	Plan          string          `json:"plan"`
+	PlanName      string          `json:"plan_name"`
+	Criticality   sla.Criticality `json:"criticality"`
+	Channel       sla.Channel     `json:"channel"`
+	ReceivedAt    time.Time       `json:"received_at"`
+	PhoneAt       *time.Time      `json:"phone_at,omitempty"`
+	// Clock is sla.Clock24x7 or the calendar that counts; Zone its zone.
+	Clock        string       `json:"clock"`
+	Zone         string       `json:"zone,omitempty"`
+	StartsAt     time.Time    `json:"starts_at"`
+	Target       sla.Duration `json:"target"`
+	Guaranteed   bool         `json:"guaranteed"`
+	CallRequired bool         `json:"call_required"`
+	// PhoneLines are the numbers to call when a call is required.
+	PhoneLines []sla.PhoneLine `json:"phone_lines,omitempty"`
+	// Segments are the stretches of working time counted so far, up to the
+	// response (or now); Truncated when there were more than MaxSegments.
+	Segments  []Segment    `json:"segments"`
+	Truncated bool         `json:"truncated,omitempty"`
+	Pauses    []Pause      `json:"pauses"`
+	Used      sla.Duration `json:"used"`
+	Remaining sla.Duration `json:"remaining"`
+	DueAt     *time.Time   `json:"due_at,omitempty"`
+	WarnAt    *time.Time   `json:"warn_at,omitempty"`
+	// RespondedAt stops the clock.
+	RespondedAt *time.Time `json:"responded_at,omitempty"`
+	WarnedAt    *time.Time `json:"warned_at,omitempty"`
+	BreachedAt  *time.Time `json:"breached_at,omitempty"`
+	Status      Status     `json:"status"`
+	// Margin is the time to spare (met, positive) or the lateness
+	// (breached, negative), in real time.
+	Margin sla.Duration `json:"margin"`
+	Why    []string     `json:"why"`
+	At     time.Time    `json:"at"` // when this was computed
+}
+
+// Segment is a stretch of working time that counted.
+type Segment struct {
+	From   time.Time    `json:"from"`
+	To     time.Time    `json:"to"`
+	Worked sla.Duration `json:"worked"`
+}
+
+// MaxSegments bounds the segments listed for one clock.
+const MaxSegments = 400
+
+// Explain lays out the clock of a case the actor may read, at now.
+func (s *Service) Explain(ctx context.Context, now time.Time, id accord.ID) (Explanation, error) {
+	const op = "cases.Explain"
+	c, err := s.Get(ctx, now, id)
+	if err != nil {
+		return Explanation{}, err
+	}
+	pol, err := s.policies.Version(ctx, c.Clock.PolicyVersion)
+	if err != nil {
+		return Explanation{}, accord.Wrap(op, err)
+	}
+	k := c.Clock
+	x := Explanation{
+		CaseID: c.ID, PolicyVersion: k.PolicyVersion, Plan: k.Plan, PlanName: pol.Plans[k.Plan].Name,
+		Criticality: c.Criticality, Channel: k.Channel, ReceivedAt: k.ReceivedAt, PhoneAt: k.PhoneAt,
+		Clock: k.Kind, StartsAt: k.StartsAt, Target: k.Target, Guaranteed: k.Guaranteed, CallRequired: k.CallRequired,
+		Pauses: c.Pauses, DueAt: k.DueAt, WarnAt: k.WarnAt, RespondedAt: k.RespondedAt,
+		WarnedAt: k.WarnedAt, BreachedAt: k.BreachedAt, Segments: []Segment{}, At: now,
+	}
+	if x.Pauses == nil {
+		x.Pauses = []Pause{}
+	}
+	st, margin := StatusAt(c, now)
+	x.Status, x.Margin = st, sla.Duration(margin)
+	if k.Kind == "" {
+		x.Why = []string{"Enhancement requests have no response clock: the technology team analyses them in its own time."}
+		return x, nil
+	}
+	if k.CallRequired {
+		x.PhoneLines = pol.PhoneLines
+	}
+	in := sla.DueInput{Plan: k.Plan, Criticality: c.Criticality, Channel: k.Channel, Received: k.ReceivedAt,
+		Pauses: pausesBefore(c.Pauses, k.RespondedAt)}
+	if k.Channel == sla.Portal {
+		in.PhoneAt = k.PhoneAt
+	}
+	r, err := pol.Due(in)
+	if err != nil {
+		return Explanation{}, accord.Wrap(op, err)
+	}
+	x.Why = r.Explanation
+	cal, ok := pol.Calendar(k.Kind)
+	if !ok {
+		return Explanation{}, accord.Wrap(op, errNoCalendar)
+	}
+	x.Zone = cal.Spec().Zone
+	stop := now
+	if k.RespondedAt != nil {
+		stop = *k.RespondedAt
+	}
+	pauses := pausesBefore(c.Pauses, &stop)
+	var used time.Duration
+	for _, w := range cal.Working(k.StartsAt, stop, pauses) {
+		used += w.To.Sub(w.From)
+		if len(x.Segments) == MaxSegments {
+			x.Truncated = true
+			continue
+		}
+		x.Segments = append(x.Segments, Segment{From: w.From, To: w.To, Worked: sla.Duration(w.To.Sub(w.From))})
+	}
+	x.Used = sla.Duration(used)
+	x.Remaining = sla.Duration(max(0, time.Duration(k.Target)-used))
+	x.Why = append(x.Why, verdict(pol, c, st, margin, now)...)
+	return x, nil
+}
+
+// verdict says in words where the clock stands.
+func verdict(pol *sla.Policy, c Case, st Status, margin time.Duration, now time.Time) []string {
+	k := c.Clock
+	at := func(t time.Time) string { return pol.Local(k.Kind, t) }
+	switch st {
+	case NotGuaranteed:
+		return []string{"No call has been recorded, so the response time is not guaranteed and this case cannot be in breach; call a support line to start the guaranteed clock."}
+	case Paused:
+		return []string{fmt.Sprintf("The clock is paused since %s, waiting for the customer's answer.", at(*k.PausedSince))}
+	case Met:
+		return []string{fmt.Sprintf("First response at %s: met, %s before the due time.", at(*k.RespondedAt), round(margin))}
+	case Breached:
+		if k.RespondedAt != nil {
+			return []string{fmt.Sprintf("First response at %s: breached, %s after the due time.", at(*k.RespondedAt), round(-margin))}
+		}
+		return []string{fmt.Sprintf("No response yet at %s: breached, %s late so far.", at(now), round(-margin))}
+	}
+	return []string{fmt.Sprintf("No response yet; %s of real time left until the due time.", round(k.DueAt.Sub(now)))}
+}
+
+func round(d time.Duration) string {
+	return sla.Duration(d.Round(time.Minute)).String()
+}
+
+// clockCalendar returns the calendar of a clock kind under pol.
+func clockCalendar(pol *sla.Policy, kind string) (*businesstime.Calendar, error) {
+	cal, ok := pol.Calendar(kind)
+	if !ok {
+		return nil, errNoCalendar
+	}
+	return cal, nil
+}

@@ -1,0 +1,307 @@
+package cases
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/sla"
+)
+
+// SessionProposal is the input to ProposeSession.
+type SessionProposal struct {
+	StartsAt time.Time `json:"starts_at"`
+	Minutes  int       `json:"minutes"` // at most 30; 30 when zero
+	Note     string    `json:"note"`
+}
+
+// ProposeSession proposes a remote session to the customer (agents). A
+// proposal answers the customer (section 7.7 lists it among responses).
+func (s *Service) ProposeSession(ctx context.Context, now time.Time, id accord.ID, in SessionProposal) (Case, error) {
+	const op = "cases.ProposeSession"
+	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		var ps []accord.Problem
+		note := checkText(&ps, "note", in.Note, false, maxShort)
+		minutes := in.Minutes
+		if minutes == 0 {
+			minutes = int(MaxSession / time.Minute)
+		}
+		if minutes < 1 || time.Duration(minutes)*time.Minute > MaxSession {
+			ps = append(ps, accord.Problem{Field: "minutes", Msg: fmt.Sprintf("a remote session lasts 1 to %d minutes", int(MaxSession/time.Minute))})
+		}
+		if in.StartsAt.IsZero() {
+			ps = append(ps, accord.Problem{Field: "starts_at", Msg: "is required"})
+		} else if !in.StartsAt.After(now) {
+			ps = append(ps, accord.Problem{Field: "starts_at", Msg: "must be in the future"})
+		}
+		if err := accord.InvalidFields(op, ps); err != nil {
+			return Change{}, err
+		}
+		if !isAgent(a) {
+			return Change{}, forbidden(op, "agents propose remote sessions")
+		}
+		if err := supportCase(op, c); err != nil {
+			return Change{}, err
+		}
+		before, after := c, c
+		respond(&after, a, now)
+		e := entry(a, now, c, RemoteSession)
+		e.Body = note
+		e.Data.Session = &Session{StartsAt: in.StartsAt.UTC().Truncate(time.Second), Minutes: minutes, Status: SessionProposed}
+		var p *Pause
+		entries := []Entry{e}
+		if after.State == New {
+			var err error
+			if p, err = transition(pol, &after, Open, now); err != nil {
+				return Change{}, err
+			}
+			entries = append(entries, stateChange(a, now, after, New, "", "", false))
+		}
+		return finish(pol, a, now, before, after, "case.session_propose", p, entries...)
+	})
+}
+
+// SessionDecision is the customer's answer to a proposed session.
+type SessionDecision struct {
+	Accept        bool   `json:"accept"`
+	RemoteControl bool   `json:"remote_control"` // may the engineer take control?
+	Note          string `json:"note"`
+}
+
+// DecideSession records the customer's answer to a proposed session.
+func (s *Service) DecideSession(ctx context.Context, now time.Time, id, entryID accord.ID, in SessionDecision) (Case, error) {
+	const op = "cases.DecideSession"
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return Case{}, err
+	}
+	timeline, err := s.store.Entries(ctx, scope, id, false)
+	if err != nil {
+		return Case{}, accord.Wrap(op, err)
+	}
+	var proposal *Entry
+	for i := range timeline {
+		if timeline[i].ID == entryID && timeline[i].Kind == RemoteSession {
+			proposal = &timeline[i]
+		}
+	}
+	if proposal == nil {
+		return Case{}, &accord.Error{Kind: accord.NotFound, Op: op, Msg: "no such remote session on this case"}
+	}
+	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		var ps []accord.Problem
+		note := checkText(&ps, "note", in.Note, false, maxShort)
+		if err := accord.InvalidFields(op, ps); err != nil {
+			return Change{}, err
+		}
+		if !isCustomer(a, c) {
+			return Change{}, forbidden(op, "the customer accepts or declines a remote session")
+		}
+		if proposal.Data.Session.Status != SessionProposed {
+			return Change{}, conflict(op, "the session was already "+string(proposal.Data.Session.Status))
+		}
+		if c.State == Closed {
+			return Change{}, conflict(op, "the case is closed")
+		}
+		decided := *proposal
+		sess := *decided.Data.Session
+		at := now
+		sess.Status, sess.RemoteControl, sess.DecidedBy, sess.DecidedAt, sess.Note = SessionDeclined, false, a.Name, &at, note
+		if in.Accept {
+			sess.Status, sess.RemoteControl = SessionAccepted, in.RemoteControl
+		}
+		decided.Data.Session = &sess
+		e := entry(a, now, c, RemoteSession)
+		e.Body, e.Data.Session = note, &sess
+		ch, err := finish(pol, a, now, c, c, "case.session_"+string(sess.Status), nil, e)
+		ch.Update = []Entry{decided}
+		return ch, err
+	})
+}
+
+// NewFile is an attachment to add.
+type NewFile struct {
+	Name     string
+	Content  []byte
+	Internal bool // agents only: hidden from the customer
+}
+
+// Attach adds a file to a case. Its type is sniffed from its content, never
+// taken from the uploader.
+func (s *Service) Attach(ctx context.Context, now time.Time, id accord.ID, in NewFile) (Case, Entry, error) {
+	const op = "cases.Attach"
+	var ps []accord.Problem
+	name := checkText(&ps, "name", filepath.Base(strings.ReplaceAll(in.Name, `\`, "/")), true, 255)
+	if strings.ContainsAny(name, "\x00\r\n\"") || name == "." || name == "/" {
+		ps = append(ps, accord.Problem{Field: "name", Msg: "is not a usable file name"})
+	}
+	switch {
+	case len(in.Content) == 0:
+		ps = append(ps, accord.Problem{Field: "file", Msg: "is empty"})
+	case int64(len(in.Content)) > s.cfg.MaxFile:
+		ps = append(ps, accord.Problem{Field: "file", Msg: fmt.Sprintf("at most %d MiB", s.cfg.MaxFile>>20)})
+	}
+	if err := accord.InvalidFields(op, ps); err != nil {
+		return Case{}, Entry{}, err
+	}
+	sum := sha256.Sum256(in.Content)
+	f := File{ID: accord.NewID("fil"), Name: name, ContentType: s.cfg.Sniff(in.Content), Size: int64(len(in.Content)), SHA256: hex.EncodeToString(sum[:])}
+	var added Entry
+	c, err := s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		if !isAgent(a) && !isCustomer(a, c) {
+			return Change{}, forbidden(op, "only the customer's contacts and agents add files")
+		}
+		if in.Internal && !isAgent(a) {
+			return Change{}, accord.FieldError("internal", "internal files are for agents")
+		}
+		if c.State == Closed {
+			return Change{}, conflict(op, "the case is closed")
+		}
+		e := entry(a, now, c, Attachment)
+		e.Internal, e.Data.File = in.Internal, &f
+		added = e
+		ch, err := finish(pol, a, now, c, c, "case.attach", nil, e)
+		ch.Upload = &Upload{File: f, Content: in.Content}
+		return ch, err
+	})
+	return c, added, err
+}
+
+// File returns an attachment of a case the actor may read; internal files
+// only to agents.
+func (s *Service) File(ctx context.Context, now time.Time, id, fileID accord.ID) (File, []byte, error) {
+	a, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return File{}, nil, err
+	}
+	e, content, err := s.store.File(ctx, scope, id, fileID)
+	if err != nil {
+		return File{}, nil, err
+	}
+	if e.Internal && !isAgent(a) && !a.IsVendor() {
+		return File{}, nil, &accord.Error{Kind: accord.NotFound, Op: "cases.File", Msg: "file not found"}
+	}
+	return *e.Data.File, content, nil
+}
+
+// Scope categories: requests outside support's scope (section 5.5) and
+// the professional service that covers each, by catalog key.
+var scopeServices = map[string]struct{ Key, Name string }{
+	"upgrade":          {"assisted_update", "Assisted update"},
+	"configuration":    {"assisted_settings", "Assisted settings"},
+	"migration":        {"environment_migration", "Environment migration"},
+	"environment_test": {"ha_dr_test", "HA/DR test"},
+	"integration_test": {"ha_dr_test", "HA/DR test"},
+	"training":         {"admin_training", "Administrator training"},
+	"installation":     {"deployment", "Deployment"},
+	"data_collection":  {"health_check", "Health check"},
+	"database_restore": {"database_restore", "Database restore"},
+	"credentials":      {"device_registration", "Registration of devices and credentials"},
+	"on_site_visit":    {"", ""},
+	"other":            {"", ""},
+}
+
+// ScopeCategories lists the categories MarkOutOfScope accepts.
+func ScopeCategories() []string {
+	return slices.Sorted(maps.Keys(scopeServices))
+}
+
+// OutOfScope is the input to MarkOutOfScope.
+type OutOfScope struct {
+	Category string `json:"category"`
+	Note     string `json:"note"`
+}
+
+// MarkOutOfScope records that a request lies outside support's scope and
+// points the customer to the professional service that covers it.
+func (s *Service) MarkOutOfScope(ctx context.Context, now time.Time, id accord.ID, in OutOfScope) (Case, error) {
+	const op = "cases.MarkOutOfScope"
+	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		var ps []accord.Problem
+		svc, ok := scopeServices[in.Category]
+		if !ok {
+			ps = append(ps, accord.Problem{Field: "category", Msg: "must be one of " + strings.Join(ScopeCategories(), ", ")})
+		}
+		note := checkText(&ps, "note", in.Note, false, maxText)
+		if err := accord.InvalidFields(op, ps); err != nil {
+			return Change{}, err
+		}
+		if !isAgent(a) {
+			return Change{}, forbidden(op, "agents decide what support covers")
+		}
+		if err := supportCase(op, c); err != nil {
+			return Change{}, err
+		}
+		before, after := c, c
+		after.OutOfScope = in.Category
+		respond(&after, a, now)
+		e := entry(a, now, c, OutOfScopeMark)
+		e.Data.Category, e.Data.Service = in.Category, svc.Key
+		e.Body = "This request is outside the scope of support (" + strings.ReplaceAll(in.Category, "_", " ") + ")."
+		if svc.Name != "" {
+			e.Body += " The professional service \"" + svc.Name + "\" covers it; your partner or our team can book it for you."
+		} else {
+			e.Body += " Ask your partner or our team about professional services."
+		}
+		if note != "" {
+			e.Body += "\n\n" + note
+		}
+		return finish(pol, a, now, before, after, "case.out_of_scope", nil, e)
+	})
+}
+
+// enhancementNext lists where each enhancement state may go.
+var enhancementNext = map[State][]State{
+	Received:      {UnderAnalysis, Accepted, Declined},
+	UnderAnalysis: {Accepted, Declined},
+	Accepted:      {Delivered, Declined},
+}
+
+// EnhancementUpdate is the input to UpdateEnhancement.
+type EnhancementUpdate struct {
+	State       State  `json:"state"`
+	DeliveredIn string `json:"delivered_in"` // required for delivered
+	Note        string `json:"note"`
+}
+
+// UpdateEnhancement moves an enhancement request along its own states
+// (vendor staff): received, under analysis, accepted or declined, and
+// delivered in a version.
+func (s *Service) UpdateEnhancement(ctx context.Context, now time.Time, id accord.ID, in EnhancementUpdate) (Case, error) {
+	const op = "cases.UpdateEnhancement"
+	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		var ps []accord.Problem
+		note := checkText(&ps, "note", in.Note, false, maxText)
+		version := checkText(&ps, "delivered_in", in.DeliveredIn, in.State == Delivered, 100)
+		if err := accord.InvalidFields(op, ps); err != nil {
+			return Change{}, err
+		}
+		if !isVendorAgent(a) {
+			return Change{}, forbidden(op, "the vendor decides on enhancement requests")
+		}
+		if c.Type != Enhancement {
+			return Change{}, conflict(op, "only enhancement requests have these states")
+		}
+		next := enhancementNext[c.State]
+		if !slices.Contains(next, in.State) {
+			return Change{}, accord.FieldError("state", "from %s the request can go to %s", c.State, joinStates(next))
+		}
+		before, after := c, c
+		after.State = in.State
+		if in.State == Delivered {
+			after.DeliveredIn = version
+		}
+		if in.State == Declined || in.State == Delivered {
+			closed := now
+			after.ClosedAt = &closed
+		}
+		return finish(pol, a, now, before, after, "case.enhancement", nil, stateChange(a, now, after, before.State, note, version, false))
+	})
+}

@@ -1,0 +1,205 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/audit"
+	"accord/internal/contracts"
+	"accord/internal/directory"
+	"accord/internal/sla"
+)
+
+// Policies gives the support policy: the current version for new cases,
+// and the version each case was opened under; *sla.Service provides it.
+type Policies interface {
+	Current(ctx context.Context) (sla.Version, *sla.Policy, error)
+	Version(ctx context.Context, n int) (*sla.Policy, error)
+}
+
+// Contracts says who may open cases and under which contract;
+// *contracts.Service provides it.
+type Contracts interface {
+	CanOpenCases(ctx context.Context, now time.Time, userID, customerID accord.ID) error
+	ActiveContract(ctx context.Context, now time.Time, customerID accord.ID) (contracts.Contract, error)
+}
+
+// Directory gives actors' scopes and users; *directory.Service provides it.
+type Directory interface {
+	Scope(ctx context.Context, now time.Time) (accord.Scope, error)
+	GetUser(ctx context.Context, now time.Time, id accord.ID) (directory.User, error)
+}
+
+// Config holds the limits of cases.
+type Config struct {
+	// MaxFile bounds an attachment's size.
+	MaxFile int64
+	// Sniff names a file's type from its first bytes; the wiring passes
+	// http.DetectContentType, keeping net/http out of this package.
+	Sniff func([]byte) string
+}
+
+// Service applies the rules of cases.
+type Service struct {
+	store     Store
+	policies  Policies
+	contracts Contracts
+	dir       Directory
+	cfg       Config
+}
+
+// NewService returns a service over store.
+func NewService(store Store, policies Policies, contracts Contracts, dir Directory, cfg Config) *Service {
+	return &Service{store: store, policies: policies, contracts: contracts, dir: dir, cfg: cfg}
+}
+
+func forbidden(op, msg string) error { return &accord.Error{Kind: accord.Forbidden, Op: op, Msg: msg} }
+
+func conflict(op, msg string) error { return &accord.Error{Kind: accord.Conflict, Op: op, Msg: msg} }
+
+// system is ctx acting as the system, for lookups this package makes on its
+// own behalf.
+func system(ctx context.Context) context.Context {
+	return accord.WithActor(ctx, accord.SystemActor("cases"))
+}
+
+// scoped returns the actor and the organizations it may read.
+func (s *Service) scoped(ctx context.Context, now time.Time) (accord.Actor, accord.Scope, error) {
+	a, err := accord.ActorFrom(ctx)
+	if err != nil {
+		return a, accord.Scope{}, err
+	}
+	if a.System {
+		return a, accord.Scope{All: true}, nil
+	}
+	scope, err := s.dir.Scope(ctx, now)
+	return a, scope, err
+}
+
+// isAgent: vendor support staff and partner agents work cases; partner
+// agents only reach the customers their partner serves, through the scope.
+func isAgent(a accord.Actor) bool {
+	return a.System || a.Role == accord.RoleAdmin || a.Role == accord.RoleAgent || a.Role == accord.RolePartnerAgent
+}
+
+func isVendorAgent(a accord.Actor) bool {
+	return a.System || a.Role == accord.RoleAdmin || a.Role == accord.RoleAgent
+}
+
+// isCustomer: a contact of the case's own organization.
+func isCustomer(a accord.Actor, c Case) bool {
+	return a.Role == accord.RoleCustomerContact && a.OrgID == c.OrgID
+}
+
+// Get returns a case the actor may read, with its pauses.
+func (s *Service) Get(ctx context.Context, now time.Time, id accord.ID) (Case, error) {
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return Case{}, err
+	}
+	return s.store.Get(ctx, scope, id)
+}
+
+// List lists the cases the actor may read.
+func (s *Service) List(ctx context.Context, now time.Time, f Filter, p accord.Page) ([]Case, string, error) {
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, st := range f.States {
+		if !validState(st) {
+			return nil, "", accord.FieldError("state", "unknown state %q", st)
+		}
+	}
+	if f.Type != "" && !validType(f.Type, true) {
+		return nil, "", accord.FieldError("type", "unknown type %q", f.Type)
+	}
+	if f.Criticality != "" && !validCriticality(f.Criticality) {
+		return nil, "", accord.FieldError("criticality", "must be C1, C2, C3 or C4")
+	}
+	if len(f.Text) > 200 {
+		return nil, "", accord.FieldError("q", "at most 200 characters")
+	}
+	return s.store.List(ctx, scope, f, p.Normalize())
+}
+
+// Timeline returns a case's entries, oldest first; customer contacts do
+// not see internal notes.
+func (s *Service) Timeline(ctx context.Context, now time.Time, id accord.ID) ([]Entry, error) {
+	a, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Entries(ctx, scope, id, isAgent(a) || a.IsVendor())
+}
+
+func validState(st State) bool { return slices.Contains(States, st) }
+
+func validType(t Type, orRootCause bool) bool {
+	return (orRootCause && t == RootCause) || slices.Contains(Types, t)
+}
+
+func validCriticality(c sla.Criticality) bool { return slices.Contains(sla.Criticalities, c) }
+
+// errUnchanged tells Update's caller that the decision was to do nothing.
+var errUnchanged = errors.New("cases: nothing to change")
+
+// change loads the case under lock, lets decide make the change, and
+// writes it. Decide gets the policy the case was opened under.
+func (s *Service) change(ctx context.Context, now time.Time, op string, id accord.ID, decide func(a accord.Actor, pol *sla.Policy, c Case) (Change, error)) (Case, error) {
+	a, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return Case{}, err
+	}
+	if !a.CanWrite() {
+		return Case{}, forbidden(op, "auditors only read")
+	}
+	c, err := s.store.Update(ctx, scope, id, func(c Case) (Change, error) {
+		pol, err := s.policies.Version(ctx, c.Clock.PolicyVersion)
+		if err != nil {
+			return Change{}, fmt.Errorf("policy version %d of case %s: %w", c.Clock.PolicyVersion, c.ID, err)
+		}
+		before := c
+		ch, err := decide(a, pol, c)
+		if err != nil {
+			return Change{}, err
+		}
+		ch.Case.UpdatedAt = now
+		ch.Timers = append(ch.Timers, timersFor(before, ch.Case)...)
+		return ch, nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return s.store.Get(ctx, scope, id)
+	}
+	return c, accord.Wrap(op, err)
+}
+
+// event is the audit event of a change to c.
+func event(a accord.Actor, now time.Time, c Case, action string, changes audit.Changes) audit.Event {
+	return audit.New(a, now, c.OrgID, action, "case", c.ID, changes)
+}
+
+// entry is a new timeline entry on c by a.
+func entry(a accord.Actor, now time.Time, c Case, kind EntryKind) Entry {
+	e := Entry{ID: accord.NewID("ent"), OrgID: c.OrgID, CaseID: c.ID, Kind: kind, AuthorID: a.UserID, Author: a.Name, AuthorOrg: a.OrgID, At: now}
+	if a.System && e.Author == "" {
+		e.Author = "Accord"
+	}
+	return e
+}
+
+func joinStates(l []State) string {
+	if len(l) == 0 {
+		return "nowhere: it is final"
+	}
+	s := make([]string, len(l))
+	for i, x := range l {
+		s[i] = string(x)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,366 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/audit"
+	"accord/internal/sla"
+)
+
+// transition moves c to state `to` at now, keeping the pause and the
+// auto-close instant in step, and returns the pause it opened or closed.
+func transition(pol *sla.Policy, c *Case, to State, now time.Time) (*Pause, error) {
+	var p *Pause
+	from := c.State
+	if from == AwaitingCustomer && to != AwaitingCustomer {
+		end := now
+		if n := len(c.Pauses); n > 0 && c.Pauses[n-1].To == nil {
+			c.Pauses[n-1].To = &end
+			p = &c.Pauses[n-1]
+		}
+		c.Clock.PausedSince, c.AutoCloseAt = nil, nil
+	}
+	if from == Resolved && to != Resolved {
+		c.AutoCloseAt = nil
+		if to != Closed {
+			c.ResolvedAt = nil
+		}
+	}
+	switch to {
+	case AwaitingCustomer:
+		if from != AwaitingCustomer {
+			start := now
+			c.Pauses = append(c.Pauses, Pause{From: start})
+			p = &c.Pauses[len(c.Pauses)-1]
+			c.Clock.PausedSince = &start
+			at, err := pol.AutoCloseAt(sla.AwaitingCustomer, now)
+			if err != nil {
+				return nil, err
+			}
+			c.AutoCloseAt = &at
+		}
+	case Resolved:
+		at, err := pol.AutoCloseAt(sla.Resolved, now)
+		if err != nil {
+			return nil, err
+		}
+		resolved := now
+		c.ResolvedAt, c.AutoCloseAt = &resolved, &at
+	case Closed:
+		closed := now
+		c.ClosedAt, c.AutoCloseAt = &closed, nil
+	}
+	c.State = to
+	return p, nil
+}
+
+// respond records the first public answer by an agent: it stops the clock.
+func respond(c *Case, a accord.Actor, now time.Time) {
+	if isAgent(a) && c.Clock.Kind != "" && c.Clock.RespondedAt == nil {
+		at := now
+		c.Clock.RespondedAt = &at
+	}
+}
+
+// supportCase refuses enhancement requests and closed cases for the
+// support workflow's actions.
+func supportCase(op string, c Case) error {
+	switch {
+	case c.Type == Enhancement:
+		return conflict(op, "enhancement requests follow their own states")
+	case c.State == Closed:
+		return conflict(op, "the case is closed; open a new case and mention this one")
+	}
+	return nil
+}
+
+// stateChange records a move of state in the timeline.
+func stateChange(a accord.Actor, now time.Time, c Case, from State, body, reason string, internal bool) Entry {
+	e := entry(a, now, c, StateChanged)
+	e.Data.From, e.Data.To, e.Data.Reason, e.Body, e.Internal = string(from), string(c.State), reason, body, internal
+	return e
+}
+
+// clockChanges adds the clock's moving parts to an audit record.
+func clockChanges(ch *audit.Changes, before, after Case) {
+	ch.Add("state", before.State, after.State)
+	ch.Add("criticality", before.Criticality, after.Criticality)
+	ch.Add("responded_at", before.Clock.RespondedAt, after.Clock.RespondedAt)
+	ch.Add("due_at", before.Clock.DueAt, after.Clock.DueAt)
+	ch.Add("guaranteed", before.Clock.Guaranteed, after.Clock.Guaranteed)
+	ch.Add("paused_since", before.Clock.PausedSince, after.Clock.PausedSince)
+	ch.Add("auto_close_at", before.AutoCloseAt, after.AutoCloseAt)
+	ch.Add("warned_at", before.Clock.WarnedAt, after.Clock.WarnedAt)
+	ch.Add("breached_at", before.Clock.BreachedAt, after.Clock.BreachedAt)
+}
+
+// finish recomputes the clock of after and makes the change with its entries.
+func finish(pol *sla.Policy, a accord.Actor, now time.Time, before, after Case, action string, p *Pause, entries ...Entry) (Change, error) {
+	if err := settle(pol, &after); err != nil {
+		return Change{}, err
+	}
+	rearm(&after, now)
+	var ch audit.Changes
+	clockChanges(&ch, before, after)
+	for _, e := range entries {
+		ch.Add("entry", nil, map[string]any{"id": e.ID, "kind": e.Kind, "internal": e.Internal})
+	}
+	return Change{Case: after, Entries: entries, Pause: p, Events: []audit.Event{event(a, now, after, action, ch)}}, nil
+}
+
+// NewReply is the input to Reply.
+type NewReply struct {
+	Body string `json:"body"`
+	// Internal makes an internal note, which customers do not see and which
+	// does not answer the customer.
+	Internal bool `json:"internal"`
+	// RequestInformation asks the customer for details or logs: the case
+	// then awaits the customer, and closes by itself if no answer comes.
+	RequestInformation bool        `json:"request_information"`
+	References         []Reference `json:"references"`
+}
+
+func (in NewReply) validate(a accord.Actor) (NewReply, error) {
+	var ps []accord.Problem
+	in.Body = checkText(&ps, "body", in.Body, true, maxText)
+	if !isAgent(a) {
+		if in.Internal {
+			ps = append(ps, accord.Problem{Field: "internal", Msg: "internal notes are for agents"})
+		}
+		if in.RequestInformation {
+			ps = append(ps, accord.Problem{Field: "request_information", Msg: "only agents request information"})
+		}
+		if len(in.References) > 0 {
+			ps = append(ps, accord.Problem{Field: "references", Msg: "only agents add references"})
+		}
+	}
+	if in.Internal && in.RequestInformation {
+		ps = append(ps, accord.Problem{Field: "request_information", Msg: "a request for information must be public"})
+	}
+	if len(in.References) > 20 {
+		ps = append(ps, accord.Problem{Field: "references", Msg: "at most 20"})
+	}
+	for i, r := range in.References {
+		field := fmt.Sprintf("references[%d]", i)
+		in.References[i].Value = checkText(&ps, field+".value", r.Value, true, 2000)
+		switch r.Kind {
+		case KnowledgeBase:
+			if u, err := url.Parse(r.Value); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				ps = append(ps, accord.Problem{Field: field + ".value", Msg: "a knowledge-base article is an http or https URL"})
+			}
+		case KnownIssue, LogRequest:
+		default:
+			ps = append(ps, accord.Problem{Field: field + ".kind", Msg: "must be kb_article, known_issue or log_request"})
+		}
+	}
+	return in, accord.InvalidFields("cases.Reply", ps)
+}
+
+// Reply adds a reply or an internal note. An agent's first public reply
+// meets the first-response target; a customer's reply resumes a case
+// awaiting the customer and reopens a resolved one.
+func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in NewReply) (Case, error) {
+	const op = "cases.Reply"
+	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		in, err := in.validate(a)
+		if err != nil {
+			return Change{}, err
+		}
+		if c.State == Closed {
+			return Change{}, conflict(op, "the case is closed; open a new case and mention this one")
+		}
+		if !isAgent(a) && !isCustomer(a, c) {
+			return Change{}, forbidden(op, "only the customer's contacts and agents reply")
+		}
+		if in.RequestInformation && c.Type == Enhancement {
+			return Change{}, conflict(op, "enhancement requests follow their own states")
+		}
+		before, after := c, c
+		after.Pauses = slices.Clone(c.Pauses)
+		e := entry(a, now, c, Reply)
+		e.Body, e.Internal, e.Data.References, e.Data.RequestInformation = in.Body, in.Internal, in.References, in.RequestInformation
+		if in.Internal {
+			e.Kind = Note
+			return finish(pol, a, now, before, after, "case.note", nil, e)
+		}
+		var p *Pause
+		entries := []Entry{e}
+		switch {
+		case isAgent(a):
+			respond(&after, a, now)
+			next := after.State
+			if next == New {
+				next = Open
+			}
+			if in.RequestInformation {
+				next = AwaitingCustomer
+			}
+			if next != after.State {
+				if p, err = transition(pol, &after, next, now); err != nil {
+					return Change{}, err
+				}
+				entries = append(entries, stateChange(a, now, after, before.State, "", "", false))
+			}
+		case c.State == AwaitingCustomer || c.State == Resolved:
+			if p, err = transition(pol, &after, Open, now); err != nil {
+				return Change{}, err
+			}
+			reason := "the customer answered"
+			if c.State == Resolved {
+				reason = "the customer replied to the resolution"
+			}
+			entries = append(entries, stateChange(a, now, after, before.State, "", reason, false))
+		}
+		return finish(pol, a, now, before, after, "case.reply", p, entries...)
+	})
+}
+
+// AwaitCustomer puts a case on hold for the customer without a public
+// reply (the customer asked by phone to wait for a maintenance window):
+// the clock pauses until the customer writes.
+func (s *Service) AwaitCustomer(ctx context.Context, now time.Time, id accord.ID, reason string) (Case, error) {
+	const op = "cases.AwaitCustomer"
+	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		var ps []accord.Problem
+		reason := checkText(&ps, "reason", reason, true, maxShort)
+		if err := accord.InvalidFields(op, ps); err != nil {
+			return Change{}, err
+		}
+		if !isAgent(a) {
+			return Change{}, forbidden(op, "only agents put a case on hold")
+		}
+		if err := supportCase(op, c); err != nil {
+			return Change{}, err
+		}
+		if c.State != New && c.State != Open {
+			return Change{}, conflict(op, fmt.Sprintf("a case that is %s cannot start waiting for the customer", c.State))
+		}
+		before, after := c, c
+		after.Pauses = slices.Clone(c.Pauses)
+		p, err := transition(pol, &after, AwaitingCustomer, now)
+		if err != nil {
+			return Change{}, err
+		}
+		return finish(pol, a, now, before, after, "case.await_customer", p, stateChange(a, now, after, before.State, "", reason, true))
+	})
+}
+
+// RecordCall records a phone notification the vendor received about a
+// case. The first call of a portal case whose target needs one starts the
+// guaranteed clock from the call.
+func (s *Service) RecordCall(ctx context.Context, now time.Time, id accord.ID, call Call) (Case, error) {
+	const op = "cases.RecordCall"
+	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		var ps []accord.Problem
+		call := call.clean(&ps, "")
+		if err := accord.InvalidFields(op, ps); err != nil {
+			return Change{}, err
+		}
+		if call.At.After(now) {
+			return Change{}, accord.FieldError("at", "is in the future")
+		}
+		if !isVendorAgent(a) {
+			return Change{}, forbidden(op, "calls are recorded by the vendor's agents who took them")
+		}
+		if err := supportCase(op, c); err != nil {
+			return Change{}, err
+		}
+		before, after := c, c
+		if after.Clock.PhoneAt == nil || call.At.Before(*after.Clock.PhoneAt) {
+			at := call.At
+			after.Clock.PhoneAt = &at
+		}
+		return finish(pol, a, now, before, after, "case.call", nil, callEntry(a, now, c, call))
+	})
+}
+
+// Reclassification is the input to Reclassify.
+type Reclassification struct {
+	Criticality sla.Criticality `json:"criticality"`
+	Reason      string          `json:"reason"`
+}
+
+// Reclassify changes a case's criticality (vendor agents, with a reason).
+// The clock is recomputed from its original start with the new target;
+// the customer sees the change and its reason in the timeline.
+func (s *Service) Reclassify(ctx context.Context, now time.Time, id accord.ID, in Reclassification) (Case, error) {
+	const op = "cases.Reclassify"
+	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		var ps []accord.Problem
+		if !validCriticality(in.Criticality) {
+			ps = append(ps, accord.Problem{Field: "criticality", Msg: "must be C1, C2, C3 or C4"})
+		}
+		reason := checkText(&ps, "reason", in.Reason, true, maxShort)
+		if err := accord.InvalidFields(op, ps); err != nil {
+			return Change{}, err
+		}
+		if !isVendorAgent(a) {
+			return Change{}, forbidden(op, "only the vendor's agents change a case's criticality")
+		}
+		if err := supportCase(op, c); err != nil {
+			return Change{}, err
+		}
+		if in.Criticality == c.Criticality {
+			return Change{}, conflict(op, "the case is already "+string(c.Criticality))
+		}
+		before, after := c, c
+		after.Criticality = in.Criticality
+		e := entry(a, now, c, Reclassified)
+		e.Data.From, e.Data.To, e.Data.Reason = string(c.Criticality), string(in.Criticality), reason
+		return finish(pol, a, now, before, after, "case.reclassify", nil, e)
+	})
+}
+
+// Assign gives a case to a vendor agent or a partner agent; an empty user
+// unassigns it. Assigning a new case opens it.
+func (s *Service) Assign(ctx context.Context, now time.Time, id, userID accord.ID) (Case, error) {
+	const op = "cases.Assign"
+	if userID != "" {
+		u, err := s.dir.GetUser(system(ctx), now, userID)
+		if err != nil {
+			return Case{}, accord.Wrap(op, err)
+		}
+		if !u.Active || (u.Role != accord.RoleAgent && u.Role != accord.RoleAdmin && u.Role != accord.RolePartnerAgent) {
+			return Case{}, accord.FieldError("user_id", "must be an active agent")
+		}
+		// Vendor staff assign to vendor staff; a partner to its own agents,
+		// whom its scope already lets reach the case.
+		if a, err := accord.ActorFrom(ctx); err == nil && !a.System && u.OrgID != a.OrgID {
+			return Case{}, accord.FieldError("user_id", "cases go to agents of your own organization")
+		}
+	}
+	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		if !isAgent(a) {
+			return Change{}, forbidden(op, "only agents assign cases")
+		}
+		if c.State == Closed {
+			return Change{}, conflict(op, "the case is closed")
+		}
+		if c.AssigneeID == userID {
+			return Change{}, errUnchanged
+		}
+		before, after := c, c
+		after.AssigneeID = userID
+		e := entry(a, now, c, Assigned)
+		e.Internal, e.Data.UserID = true, userID
+		entries := []Entry{e}
+		var p *Pause
+		if after.State == New && userID != "" {
+			var err error
+			if p, err = transition(pol, &after, Open, now); err != nil {
+				return Change{}, err
+			}
+			entries = append(entries, stateChange(a, now, after, New, "", "assigned", true))
+		}
+		ch, err := finish(pol, a, now, before, after, "case.assign", p, entries...)
+		if err == nil {
+			ch.Events[0].Changes = append(ch.Events[0].Changes, audit.Change{Field: "assignee_id", Before: before.AssigneeID, After: userID})
+		}
+		return ch, err
+	})
+}

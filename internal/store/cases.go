@@ -1,0 +1,576 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"accord/internal/accord"
+	"accord/internal/cases"
+	"accord/internal/sla"
+)
+
+// Cases implements cases.Store.
+type Cases struct {
+	db *DB
+	// dataDir holds SQLite's large attachments, under files/<org>/<file>.
+	dataDir string
+}
+
+// NewCases returns the case store of db; dataDir is where SQLite keeps
+// attachments too large for a row (unused on PostgreSQL).
+func NewCases(db *DB, dataDir string) *Cases { return &Cases{db: db, dataDir: dataDir} }
+
+// A case's columns: those written once, then those every update rewrites.
+// caseColumns lists them in the order scanCase and caseValues use.
+const caseFixed = `id, org_id, number, created_at`
+
+var caseMutable = []string{"type", "title", "description", "details", "criticality", "state", "delivered_in", "contract_id",
+	"opened_by_id", "opened_by", "assignee_id", "parent_id", "out_of_scope",
+	"policy_version", "plan", "channel", "received_at", "phone_at", "clock_kind", "clock_starts_at", "target_ns", "guaranteed",
+	"call_required", "due_at", "warn_at", "responded_at", "warned_at", "breached_at", "paused_since",
+	"auto_close_at", "resolved_at", "closed_at", "close_reason", "updated_at"}
+
+var (
+	caseColumns = caseFixed + ", " + strings.Join(caseMutable, ", ")
+	// caseSet is "type = $1, title = $2, ..." over caseMutable.
+	caseSet = func() string {
+		set := make([]string, len(caseMutable))
+		for i, col := range caseMutable {
+			set[i] = col + " = $" + strconv.Itoa(i+1)
+		}
+		return strings.Join(set, ", ")
+	}()
+)
+
+// caseValues are c's values for caseMutable, in order.
+func caseValues(c cases.Case) ([]any, error) {
+	details, err := json.Marshal(c.Details)
+	if err != nil {
+		return nil, fmt.Errorf("case details: %w", err)
+	}
+	k := c.Clock
+	return []any{string(c.Type), c.Title, c.Description, string(details), string(c.Criticality), string(c.State), c.DeliveredIn,
+		nullable(c.ContractID), nullable(c.OpenedByID), c.OpenedBy, nullable(c.AssigneeID), nullable(c.ParentID), c.OutOfScope,
+		k.PolicyVersion, k.Plan, string(k.Channel), k.ReceivedAt.UTC(), nullTime(k.PhoneAt), k.Kind, k.StartsAt.UTC(), int64(k.Target),
+		k.Guaranteed, k.CallRequired, nullTime(k.DueAt), nullTime(k.WarnAt), nullTime(k.RespondedAt), nullTime(k.WarnedAt),
+		nullTime(k.BreachedAt), nullTime(k.PausedSince), nullTime(c.AutoCloseAt), nullTime(c.ResolvedAt), nullTime(c.ClosedAt),
+		c.CloseReason, c.UpdatedAt.UTC()}, nil
+}
+
+func scanCase(row interface{ Scan(...any) error }) (cases.Case, error) {
+	var c cases.Case
+	var details string
+	var contract, openedByID, assignee, parent sql.NullString
+	var phone, due, warn, responded, warned, breached, paused, autoClose, resolved, closed sql.NullTime
+	var target int64
+	k := &c.Clock
+	err := row.Scan(&c.ID, &c.OrgID, &c.Number, &c.CreatedAt,
+		&c.Type, &c.Title, &c.Description, &details, &c.Criticality, &c.State, &c.DeliveredIn, &contract,
+		&openedByID, &c.OpenedBy, &assignee, &parent, &c.OutOfScope,
+		&k.PolicyVersion, &k.Plan, &k.Channel, &k.ReceivedAt, &phone, &k.Kind, &k.StartsAt, &target, &k.Guaranteed,
+		&k.CallRequired, &due, &warn, &responded, &warned, &breached, &paused,
+		&autoClose, &resolved, &closed, &c.CloseReason, &c.UpdatedAt)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal([]byte(details), &c.Details); err != nil {
+		return c, fmt.Errorf("case %s: details: %w", c.ID, err)
+	}
+	c.ContractID, c.OpenedByID = accord.ID(contract.String), accord.ID(openedByID.String)
+	c.AssigneeID, c.ParentID = accord.ID(assignee.String), accord.ID(parent.String)
+	k.ReceivedAt, k.StartsAt, k.Target = k.ReceivedAt.UTC(), k.StartsAt.UTC(), sla.Duration(target)
+	k.PhoneAt, k.DueAt, k.WarnAt, k.RespondedAt = utcPtr(phone), utcPtr(due), utcPtr(warn), utcPtr(responded)
+	k.WarnedAt, k.BreachedAt, k.PausedSince = utcPtr(warned), utcPtr(breached), utcPtr(paused)
+	c.AutoCloseAt, c.ResolvedAt, c.ClosedAt = utcPtr(autoClose), utcPtr(resolved), utcPtr(closed)
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c, nil
+}
+
+// queryer is a transaction or the database.
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// readCase reads the case w selects, with its pauses; lock is appended to
+// the SELECT (db.forChange() or "").
+func readCase(ctx context.Context, q queryer, w where, lock string) (cases.Case, error) {
+	c, err := oneRow(scanCase, q.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases`+w.String()+lock, w.args...), "case")
+	if err != nil {
+		return c, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT starts_at, ends_at FROM case_pauses WHERE case_id = $1 ORDER BY starts_at`, c.ID)
+	if err != nil {
+		return c, fmt.Errorf("case pauses: %w", err)
+	}
+	c.Pauses, err = collect(rows, func(r interface{ Scan(...any) error }) (cases.Pause, error) {
+		var p cases.Pause
+		var to sql.NullTime
+		err := r.Scan(&p.From, &to)
+		p.From, p.To = p.From.UTC(), utcPtr(to)
+		return p, err
+	})
+	if err != nil {
+		return c, fmt.Errorf("case pauses: %w", err)
+	}
+	return c, nil
+}
+
+func caseByID(id accord.ID, scope accord.Scope) where {
+	var w where
+	w.add("id = ?", id)
+	w.scope("org_id", scope)
+	return w
+}
+
+// searchText is the document full-text search reads: the title, the
+// description and the details' free text.
+func searchText(c cases.Case) string {
+	d := c.Details
+	return strings.Join([]string{c.Title, c.Description, d.Procedure, d.Version, d.Observed, d.Expected, d.Discovery}, "\n")
+}
+
+// searchWords splits what a person typed into the words to look for,
+// dropping those without a letter or a digit, which no document has.
+func searchWords(text string) []string {
+	var words []string
+	for _, f := range strings.Fields(text) {
+		if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+			words = append(words, f)
+		}
+	}
+	return words
+}
+
+func (s *Cases) Open(ctx context.Context, o cases.Opening) (cases.Case, error) {
+	var c cases.Case
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = s.open(ctx, tx, o)
+		return err
+	})
+	return c, err
+}
+
+// open writes an opening inside tx: the case under the next number, its
+// search document, entries, timers and events. It returns the case as
+// stored. Errors are mapped.
+func (s *Cases) open(ctx context.Context, tx *sql.Tx, o cases.Opening) (cases.Case, error) {
+	c := o.Case
+	if err := s.db.lockCaseNumbers(ctx, tx); err != nil {
+		return c, err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM cases`).Scan(&c.Number); err != nil {
+		return c, fmt.Errorf("next case number: %w", err)
+	}
+	vals, err := caseValues(c)
+	if err != nil {
+		return c, err
+	}
+	args := append([]any{c.ID, c.OrgID, c.Number, c.CreatedAt.UTC()}, vals...)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES `+inList(1, len(args)), args...); err != nil {
+		return c, s.db.mapErr(fmt.Errorf("insert case: %w", err))
+	}
+	if err := s.db.indexCase(ctx, tx, c.ID, c.Number, searchText(c)); err != nil {
+		return c, fmt.Errorf("index case: %w", err)
+	}
+	if err := s.db.insertEntries(ctx, tx, c, o.Entries); err != nil {
+		return c, err
+	}
+	for _, t := range o.Timers {
+		if err := setTimer(ctx, tx, c.OrgID, c.ID, string(t.Kind), t.At, c.CreatedAt); err != nil {
+			return c, err
+		}
+	}
+	for _, ev := range o.Events {
+		if err := s.db.appendEvent(ctx, tx, ev); err != nil {
+			return c, err
+		}
+	}
+	return readCase(ctx, tx, caseByID(c.ID, accord.Scope{All: true}), "")
+}
+
+// insertEntries appends entries to c's timeline, numbering them after its
+// last. The caller holds the case (it is new, or locked). An entry's case
+// and organization are c's; an entry naming another case is refused.
+func (db *DB) insertEntries(ctx context.Context, tx *sql.Tx, c cases.Case, entries []cases.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM case_entries WHERE case_id = $1`, c.ID).Scan(&seq); err != nil {
+		return fmt.Errorf("last entry: %w", err)
+	}
+	for _, e := range entries {
+		if (e.CaseID != "" && e.CaseID != c.ID) || (e.OrgID != "" && e.OrgID != c.OrgID) {
+			return fmt.Errorf("entry %s names case %s of %s, but is written to case %s of %s", e.ID, e.CaseID, e.OrgID, c.ID, c.OrgID)
+		}
+		data, err := json.Marshal(e.Data)
+		if err != nil {
+			return fmt.Errorf("entry data: %w", err)
+		}
+		seq++
+		_, err = tx.ExecContext(ctx, `INSERT INTO case_entries (id, org_id, case_id, seq, kind, internal, author_id, author, author_org_id, body, data, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			e.ID, c.OrgID, c.ID, seq, string(e.Kind), e.Internal, nullable(e.AuthorID), e.Author, nullable(e.AuthorOrg), e.Body, string(data), e.At.UTC())
+		if err != nil {
+			return db.mapErr(fmt.Errorf("insert entry: %w", err))
+		}
+	}
+	return nil
+}
+
+const entryColumns = `id, org_id, case_id, kind, internal, author_id, author, author_org_id, body, data, at`
+
+func scanEntry(row interface{ Scan(...any) error }) (cases.Entry, error) { return scanEntryAnd(row) }
+
+// scanEntryAnd scans an entry's columns followed by extra ones.
+func scanEntryAnd(row interface{ Scan(...any) error }, extra ...any) (cases.Entry, error) {
+	var e cases.Entry
+	var author, authorOrg sql.NullString
+	var data string
+	dest := append([]any{&e.ID, &e.OrgID, &e.CaseID, &e.Kind, &e.Internal, &author, &e.Author, &authorOrg, &e.Body, &data, &e.At}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return e, err
+	}
+	e.AuthorID, e.AuthorOrg, e.At = accord.ID(author.String), accord.ID(authorOrg.String), e.At.UTC()
+	if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
+		return e, fmt.Errorf("entry %s: data: %w", e.ID, err)
+	}
+	return e, nil
+}
+
+func (s *Cases) Get(ctx context.Context, scope accord.Scope, id accord.ID) (cases.Case, error) {
+	return readCase(ctx, s.db.sql, caseByID(id, scope), "")
+}
+
+// List lists cases newest first, or with ByDue soonest due first. ByDue
+// lists only cases that have a due instant: those whose clock runs (not
+// paused, not answered), which is the queue the partial indexes cases_due
+// and cases_org_due serve. Breached selects on breached_at alone. Pauses
+// are not read.
+func (s *Cases) List(ctx context.Context, scope accord.Scope, f cases.Filter, p accord.Page) ([]cases.Case, string, error) {
+	p = p.Normalize()
+	cur, err := accord.DecodeCursor(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.scope("org_id", scope)
+	if f.OrgID != "" {
+		w.add("org_id = ?", f.OrgID)
+	}
+	if len(f.States) > 0 {
+		marks := make([]string, len(f.States))
+		vals := make([]any, len(f.States))
+		for i, st := range f.States {
+			marks[i], vals[i] = "?", string(st)
+		}
+		w.add("state IN ("+strings.Join(marks, ", ")+")", vals...)
+	}
+	if f.Type != "" {
+		w.add("type = ?", string(f.Type))
+	}
+	if f.Criticality != "" {
+		w.add("criticality = ?", string(f.Criticality))
+	}
+	if f.AssigneeID != "" {
+		w.add("assignee_id = ?", f.AssigneeID)
+	}
+	if f.Unassigned {
+		w.add("assignee_id IS NULL")
+	}
+	if f.DueBefore != nil {
+		w.add("due_at < ?", f.DueBefore.UTC())
+	}
+	if f.Breached != nil {
+		if *f.Breached {
+			w.add("breached_at IS NOT NULL")
+		} else {
+			w.add("breached_at IS NULL")
+		}
+	}
+	s.db.matchCases(&w, searchWords(f.Text))
+	order := ` ORDER BY created_at DESC, id DESC`
+	if f.ByDue {
+		w.add("due_at IS NOT NULL AND responded_at IS NULL")
+		if cur.ID != "" {
+			at, err := time.Parse(time.RFC3339Nano, cur.Key)
+			if err != nil {
+				return nil, "", accord.FieldError("cursor", "is not a cursor this server issued")
+			}
+			w.add("(due_at > ? OR (due_at = ? AND id > ?))", at, at, cur.ID)
+		}
+		order = ` ORDER BY due_at, id`
+	} else if err := w.beforeTime("created_at", "id", cur); err != nil {
+		return nil, "", err
+	}
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases`+w.String()+order+w.limit(p), w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list cases: %w", err)
+	}
+	out, err := collect(rows, scanCase)
+	if err != nil {
+		return nil, "", fmt.Errorf("list cases: %w", err)
+	}
+	out, next := page(out, p, func(c cases.Case) accord.Cursor {
+		if f.ByDue {
+			return timeCursor(*c.Clock.DueAt, c.ID)
+		}
+		return timeCursor(c.CreatedAt, c.ID)
+	})
+	return out, next, nil
+}
+
+func (s *Cases) Entries(ctx context.Context, scope accord.Scope, caseID accord.ID, internal bool) ([]cases.Entry, error) {
+	w := caseByID(caseID, scope)
+	var n int
+	if err := s.db.sql.QueryRowContext(ctx, `SELECT count(*) FROM cases`+w.String(), w.args...).Scan(&n); err != nil {
+		return nil, fmt.Errorf("case entries: %w", err)
+	}
+	if n == 0 {
+		return nil, notFound("case")
+	}
+	q := `SELECT ` + entryColumns + ` FROM case_entries WHERE case_id = $1`
+	if !internal {
+		q += ` AND NOT internal`
+	}
+	rows, err := s.db.sql.QueryContext(ctx, q+` ORDER BY seq`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("case entries: %w", err)
+	}
+	out, err := collect(rows, scanEntry)
+	if err != nil {
+		return nil, fmt.Errorf("case entries: %w", err)
+	}
+	return out, nil
+}
+
+// Update holds the case for the whole transaction: a row lock on
+// PostgreSQL (a concurrent Update waits, then decides on what this one
+// wrote), the one write lock on SQLite. The lock does not exclude rows
+// that refer to the case: opening a case with it as parent elsewhere does
+// not wait for it (see forChange). A large attachment is written to the
+// data directory before the commit and removed if the transaction fails,
+// so that a committed row never points to a missing file, even when decide
+// panics.
+func (s *Cases) Update(ctx context.Context, scope accord.Scope, id accord.ID, decide func(cases.Case) (cases.Change, error)) (cases.Case, error) {
+	var out cases.Case
+	var written string // a file put in the data directory
+	committed := false
+	defer func() {
+		if !committed && written != "" {
+			_ = os.Remove(written)
+		}
+	}()
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		old, err := readCase(ctx, tx, caseByID(id, scope), s.db.forChange())
+		if err != nil {
+			return err
+		}
+		ch, err := decide(old)
+		if err != nil {
+			return err
+		}
+		if err := s.write(ctx, tx, old, ch, &written); err != nil {
+			return err
+		}
+		out, err = readCase(ctx, tx, caseByID(old.ID, accord.Scope{All: true}), "")
+		return err
+	})
+	if err != nil {
+		return cases.Case{}, err
+	}
+	committed = true
+	return out, nil
+}
+
+// write stores a Change to old inside tx. Openings come before the events
+// so that on PostgreSQL the case-number lock is always taken before any
+// audit head, in every transaction.
+func (s *Cases) write(ctx context.Context, tx *sql.Tx, old cases.Case, ch cases.Change, written *string) error {
+	c := ch.Case
+	vals, err := caseValues(c)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET `+caseSet+` WHERE id = $`+strconv.Itoa(len(vals)+1), append(vals, old.ID)...); err != nil {
+		return s.db.mapErr(fmt.Errorf("update case: %w", err))
+	}
+	if text := searchText(c); text != searchText(old) {
+		if err := s.db.indexCase(ctx, tx, old.ID, old.Number, text); err != nil {
+			return fmt.Errorf("index case: %w", err)
+		}
+	}
+	if err := s.db.insertEntries(ctx, tx, old, ch.Entries); err != nil {
+		return err
+	}
+	for _, e := range ch.Update {
+		data, err := json.Marshal(e.Data)
+		if err != nil {
+			return fmt.Errorf("entry data: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE case_entries SET data = $1 WHERE id = $2 AND case_id = $3`, string(data), e.ID, old.ID)
+		if err != nil {
+			return fmt.Errorf("update entry: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("entry")
+		}
+	}
+	if p := ch.Pause; p != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_pauses (org_id, case_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (case_id, starts_at) DO UPDATE SET ends_at = excluded.ends_at`, old.OrgID, old.ID, p.From.UTC(), nullTime(p.To)); err != nil {
+			return s.db.mapErr(fmt.Errorf("write pause: %w", err))
+		}
+	}
+	if ch.Upload != nil {
+		if err := s.upload(ctx, tx, old, ch.Entries, ch.Upload, written); err != nil {
+			return err
+		}
+	}
+	for _, o := range ch.Created {
+		if _, err := s.open(ctx, tx, o); err != nil {
+			return err
+		}
+	}
+	for _, t := range ch.Timers {
+		if err := setTimer(ctx, tx, old.OrgID, old.ID, string(t.Kind), t.At, c.UpdatedAt); err != nil {
+			return err
+		}
+	}
+	for _, ev := range ch.Events {
+		if err := s.db.appendEvent(ctx, tx, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// upload stores an attachment's content with the entry among entries that
+// describes it: in its row, or for a large file on SQLite in
+// <dataDir>/files/<org>/<file id>, whose full name goes to *written.
+func (s *Cases) upload(ctx context.Context, tx *sql.Tx, c cases.Case, entries []cases.Entry, u *cases.Upload, written *string) error {
+	var entryID accord.ID
+	for _, e := range entries {
+		if e.Data.File != nil && e.Data.File.ID == u.File.ID {
+			entryID = e.ID
+		}
+	}
+	if entryID == "" {
+		return fmt.Errorf("upload %s: no entry of the change describes it", u.File.ID)
+	}
+	content, rel := u.Content, ""
+	if content == nil {
+		content = []byte{} // an empty file, not a missing one
+	}
+	if !s.db.fileInRow(len(content)) {
+		if !accord.ValidID(string(c.OrgID)) || !accord.ValidID(string(u.File.ID)) {
+			return fmt.Errorf("upload %s of %s: not ids that make a file name", u.File.ID, c.OrgID)
+		}
+		if s.dataDir == "" {
+			return errors.New("upload: no data directory for large files")
+		}
+		rel = path.Join("files", string(c.OrgID), string(u.File.ID))
+		full := filepath.Join(s.dataDir, filepath.FromSlash(rel))
+		if err := writeNewFile(full, content); err != nil {
+			return err
+		}
+		*written = full
+		content = nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO case_files (id, org_id, case_id, entry_id, name, content_type, size, sha256, content, path)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		u.File.ID, c.OrgID, c.ID, entryID, u.File.Name, u.File.ContentType, u.File.Size, u.File.SHA256, content, rel)
+	if err != nil {
+		return s.db.mapErr(fmt.Errorf("insert file: %w", err))
+	}
+	return nil
+}
+
+// writeNewFile writes content to name, which must not exist yet, through a
+// temporary file renamed into place once synced, so that name is never
+// seen half written.
+func writeNewFile(name string, content []byte) error {
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("attachment directory: %w", err)
+	}
+	if _, err := os.Lstat(name); err == nil {
+		return &accord.Error{Kind: accord.Conflict, Msg: "the attachment already exists"}
+	}
+	f, err := os.CreateTemp(dir, ".upload-*")
+	if err != nil {
+		return fmt.Errorf("write attachment: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(content)
+	if err == nil {
+		err = f.Chmod(0o640)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, name)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("write attachment: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // make the rename durable before the commit
+		d.Close()
+	}
+	return nil
+}
+
+// File returns the attachment entry that describes fileID and its content.
+func (s *Cases) File(ctx context.Context, scope accord.Scope, caseID, fileID accord.ID) (cases.Entry, []byte, error) {
+	var w where
+	w.add("f.id = ?", fileID)
+	w.add("f.case_id = ?", caseID)
+	w.scope("f.org_id", scope)
+	w.add("e.kind = ?", string(cases.Attachment))
+	var content []byte
+	var rel string
+	e, err := oneRow(func(r interface{ Scan(...any) error }) (cases.Entry, error) { return scanEntryAnd(r, &content, &rel) },
+		s.db.sql.QueryRowContext(ctx, `SELECT e.id, e.org_id, e.case_id, e.kind, e.internal, e.author_id, e.author, e.author_org_id,
+		e.body, e.data, e.at, f.content, f.path FROM case_files f JOIN case_entries e ON e.id = f.entry_id AND e.case_id = f.case_id`+w.String(), w.args...), "file")
+	if err != nil {
+		return cases.Entry{}, nil, err
+	}
+	if e.Data.File == nil || e.Data.File.ID != fileID {
+		return cases.Entry{}, nil, notFound("file")
+	}
+	if rel == "" {
+		if content == nil {
+			content = []byte{}
+		}
+		return e, content, nil
+	}
+	if !filepath.IsLocal(filepath.FromSlash(rel)) {
+		return cases.Entry{}, nil, fmt.Errorf("file %s: stored path %q is outside the data directory", fileID, rel)
+	}
+	content, err = os.ReadFile(filepath.Join(s.dataDir, filepath.FromSlash(rel)))
+	if errors.Is(err, os.ErrNotExist) {
+		return cases.Entry{}, nil, notFound("file")
+	}
+	if err != nil {
+		return cases.Entry{}, nil, fmt.Errorf("read file %s: %w", fileID, err)
+	}
+	return e, content, nil
+}
