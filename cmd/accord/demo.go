@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/sla"
 )
 
 // demoPassword is every demo user's password; demo data is for trying
@@ -75,12 +77,14 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "demo logins (password %q for all):\n", demoPassword)
+	made := map[string]directory.User{}
 	for _, in := range users {
 		in.Password = demoPassword
 		u, err := d.CreateUser(ctx, now, in)
 		if err != nil {
 			return fmt.Errorf("%s: %w", in.Email, err)
 		}
+		made[u.Email] = u
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", u.Email, u.Role, orgName(u.OrgID, vendor, partner, acme, globex))
 		if u.Role == accord.RolePartnerAgent {
 			_, err := d.CreateCertification(ctx, now, u.ID, directory.NewCertification{
@@ -92,7 +96,48 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 			}
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return seedCases(ctx, svc, now, made, acme.ID, globex.ID)
+}
+
+// seedCases opens a few cases in the past, by the people who would have,
+// so that the queue shows a breach, a running clock and a paused one.
+func seedCases(ctx context.Context, svc *services, now time.Time, users map[string]directory.User, acme, globex accord.ID) error {
+	as := func(email string) context.Context {
+		u := users[email]
+		return accord.WithActor(ctx, accord.Actor{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Name: u.Name, CustomerAdmin: u.CustomerAdmin})
+	}
+	agent := as("agent@northwind.example")
+	details := cases.Details{Criticality: sla.C2, Procedure: "Vault > Cluster > Status", Version: "4.2.1",
+		Observed: "The standby node shows as unreachable; replication stopped.", Expected: "Both nodes in sync.",
+		Discovery: "Our monitoring alerted at 02:40."}
+	lost, err := svc.cases.Open(as("cto@acme.example"), now.Add(-3*time.Hour), cases.NewCase{OrgID: acme, Type: cases.Incident,
+		Title: "Vault cluster lost redundancy", Description: "Since the storage maintenance the standby node is out of the cluster.", Details: details})
+	if err != nil {
+		return fmt.Errorf("demo case: %w", err)
+	}
+	if _, err := svc.cases.RecordCall(agent, now.Add(-170*time.Minute), lost.ID, cases.Call{Caller: "Carla Chief", Number: "+1 212 555 0100",
+		At: now.Add(-170 * time.Minute), Notes: "Confirms production still works on the primary."}); err != nil {
+		return fmt.Errorf("demo call: %w", err)
+	}
+	keys, err := svc.cases.Open(as("ops@acme.example"), now.Add(-time.Hour), cases.NewCase{OrgID: acme, Type: cases.Question,
+		Title: "How do we rotate SSH keys for a whole device group?", Description: "We want to rotate keys for 120 Linux servers at once.", Criticality: sla.C3})
+	if err != nil {
+		return fmt.Errorf("demo case: %w", err)
+	}
+	if _, err := svc.cases.Reply(agent, now.Add(-30*time.Minute), keys.ID, cases.NewReply{Body: "Which version are you running? Please send the output of the device group export.",
+		RequestInformation: true, References: []cases.Reference{{Kind: cases.KnowledgeBase, Value: "https://docs.example.com/kb/ssh-key-rotation"}}}); err != nil {
+		return fmt.Errorf("demo reply: %w", err)
+	}
+	if _, err := svc.cases.Open(as("it@globex.example"), now.Add(-20*time.Minute), cases.NewCase{OrgID: globex, Type: cases.Enhancement,
+		Title: "Export session recordings to our SIEM", Description: "We would like recordings' metadata forwarded over syslog."}); err != nil {
+		return fmt.Errorf("demo case: %w", err)
+	}
+	_, err = svc.cases.Open(as("it@globex.example"), now.Add(-10*time.Minute), cases.NewCase{OrgID: globex, Type: cases.Question,
+		Title: "Password policy for service accounts", Description: "Can a policy require 32 characters only for service accounts?", Criticality: sla.C4})
+	return err
 }
 
 func orgName(id accord.ID, orgs ...directory.Organization) string {

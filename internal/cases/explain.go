@@ -65,6 +65,7 @@ const MaxSegments = 400
 // Explain lays out the clock of a case the actor may read, at now.
 func (s *Service) Explain(ctx context.Context, now time.Time, id accord.ID) (Explanation, error) {
 	const op = "cases.Explain"
+	now = now.UTC().Truncate(time.Second) // durations read in whole seconds
 	c, err := s.Get(ctx, now, id)
 	if err != nil {
 		return Explanation{}, err
@@ -85,7 +86,7 @@ func (s *Service) Explain(ctx context.Context, now time.Time, id accord.ID) (Exp
 		x.Pauses = []Pause{}
 	}
 	st, margin := StatusAt(c, now)
-	x.Status, x.Margin = st, sla.Duration(margin)
+	x.Status, x.Margin = st, sla.Duration(margin.Round(time.Second))
 	if k.Kind == "" {
 		x.Why = []string{"Enhancement requests have no response clock: the technology team analyses them in its own time."}
 		return x, nil

@@ -152,6 +152,7 @@ var errUnchanged = errors.New("cases: nothing to change")
 // change loads the case under lock, lets decide make the change, and
 // writes it. Decide gets the policy the case was opened under.
 func (s *Service) change(ctx context.Context, now time.Time, op string, id accord.ID, decide func(a accord.Actor, pol *sla.Policy, c Case) (Change, error)) (Case, error) {
+	now = now.UTC().Truncate(time.Microsecond) // what both databases keep
 	a, scope, err := s.scoped(ctx, now)
 	if err != nil {
 		return Case{}, err
