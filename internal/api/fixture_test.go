@@ -14,6 +14,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/audit"
+	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/sla"
@@ -41,20 +42,28 @@ type fixture struct {
 	cookie map[string]string
 	dir    *directory.Service
 	ctr    map[string]contracts.Contract // acme's and globex's current terms
+
+	contracts *contracts.Service
+	cases     *cases.Service
+	ids       map[string]string // for {id:name} placeholders, as tests name records
 }
 
 func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	t.Helper()
 	f := &fixture{t: t, db: open(t), now: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC),
 		orgs: map[string]directory.Organization{}, users: map[string]directory.User{}, cookie: map[string]string{},
-		ctr: map[string]contracts.Contract{}}
+		ctr: map[string]contracts.Contract{}, ids: map[string]string{}}
 	cfg := directory.DefaultConfig()
 	cfg.Argon2 = cheapArgon2
 	f.dir = directory.NewService(store.NewDirectory(f.db), cfg)
+	policy := sla.NewService(store.NewPolicy(f.db))
+	f.contracts = contracts.NewService(store.NewContracts(f.db), testPlans, f.dir, contracts.DefaultConfig())
+	f.cases = cases.NewService(store.NewCases(f.db, t.TempDir()), policy, f.contracts, f.dir,
+		cases.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
 	s := New(Deps{
-		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: sla.NewService(store.NewPolicy(f.db)),
-		Contracts: contracts.NewService(store.NewContracts(f.db), testPlans, f.dir, contracts.DefaultConfig()),
-		Log:       slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
+		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
+		Contracts: f.contracts, Cases: f.cases,
+		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})
 	f.srv = httptest.NewServer(s)
 	t.Cleanup(f.srv.Close)
@@ -200,7 +209,8 @@ func (f *fixture) events() []audit.Event {
 	return all
 }
 
-// expand replaces {org:acme}, {user:globex} style placeholders with ids.
+// expand replaces {org:acme}, {user:globex}, {contract:acme} and {id:name}
+// style placeholders with ids.
 func (f *fixture) expand(s string) string {
 	for k, o := range f.orgs {
 		s = strings.ReplaceAll(s, "{org:"+k+"}", string(o.ID))
@@ -211,5 +221,79 @@ func (f *fixture) expand(s string) string {
 	for k, c := range f.ctr {
 		s = strings.ReplaceAll(s, "{contract:"+k+"}", string(c.ID))
 	}
+	for k, id := range f.ids {
+		s = strings.ReplaceAll(s, "{id:"+k+"}", id)
+	}
 	return s
+}
+
+// system is a context acting as the system, for setting the fixture up.
+func (f *fixture) system() context.Context {
+	return accord.WithActor(context.Background(), accord.SystemActor("fixture"))
+}
+
+// actor is a context acting as the named fixture user, for calling the
+// services directly.
+func (f *fixture) actor(key string) context.Context {
+	u := f.users[key]
+	return accord.WithActor(context.Background(), accord.Actor{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Name: u.Name})
+}
+
+// login signs the named user in at f.now and keeps the session cookie.
+func (f *fixture) login(key string) {
+	f.t.Helper()
+	resp := f.do("", "POST", "/api/v1/login", map[string]string{"email": f.users[key].Email, "password": testPassword})
+	if resp.status != http.StatusOK {
+		f.t.Fatalf("login %s: %d %s", key, resp.status, resp.body)
+	}
+	f.cookie[key] = resp.cookie
+}
+
+// at stands the clock at t and signs every user in again there, since
+// sessions last 12 hours.
+func (f *fixture) at(t time.Time) {
+	f.t.Helper()
+	f.now = t
+	for key := range f.users {
+		f.login(key)
+	}
+}
+
+// contract gives the customer org a term on plan, signed on signedOn for
+// years, and makes it the customer's current term in f.ctr.
+func (f *fixture) contract(org, plan, signedOn string, years int) contracts.Contract {
+	f.t.Helper()
+	c, err := f.contracts.Create(f.system(), f.now, contracts.NewContract{OrgID: f.orgs[org].ID, Plan: plan, SignedOn: signedOn, Years: years})
+	if err != nil {
+		f.t.Fatalf("contract for %s: %v", org, err)
+	}
+	f.ctr[org] = c
+	return c
+}
+
+// customer adds a customer organization, keyed key and named name, with
+// one signed-in authorized contact (user key, key@key.example) and a
+// contract on plan.
+func (f *fixture) customer(key, name, plan, signedOn string, years int) {
+	f.t.Helper()
+	org, err := f.dir.CreateOrganization(f.system(), f.now, directory.NewOrganization{Kind: directory.KindCustomer, Name: name})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.orgs[key] = org
+	f.contact(key, key, true)
+	f.contract(key, plan, signedOn, years)
+}
+
+// contact adds a signed-in customer contact, user key, to org.
+func (f *fixture) contact(key, org string, authorized bool) directory.User {
+	f.t.Helper()
+	u, err := f.dir.CreateUser(f.system(), f.now, directory.NewUser{OrgID: f.orgs[org].ID, Email: key + "@" + org + ".example",
+		Name: "User " + key, Role: accord.RoleCustomerContact, AuthorizedContact: authorized, Password: testPassword})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.users[key] = u
+	f.login(key)
+	return u
 }

@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"accord/internal/accord"
+	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/store"
@@ -56,9 +58,12 @@ func TestTenantIsolation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// tenant is what one customer has under contract.
-		type tenant struct{ contract, entitlement, request accord.ID }
+		// tenant is what one customer has under contract, and a case with a
+		// file and a proposed remote session.
+		type tenant struct{ contract, entitlement, request, kase, file, session accord.ID }
 		tenants := map[accord.ID]tenant{}
+		names := map[accord.ID]string{f.orgs["acme"].ID: "Acme", f.orgs["globex"].ID: "Globex", eastco.ID: "Eastco"}
+		agent := f.actor("agent")
 		for org, c := range map[accord.ID]contracts.Contract{f.orgs["acme"].ID: f.ctr["acme"], f.orgs["globex"].ID: f.ctr["globex"], eastco.ID: ectr} {
 			ents, err := csvc.Entitlements(ctx, f.now, c.ID, 1)
 			if err != nil {
@@ -68,11 +73,32 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID}
+			kase, err := f.cases.Open(agent, f.now, cases.NewCase{OrgID: org, Type: cases.Question, Title: names[org] + " vault question", Description: names[org] + " asks"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, file, err := f.cases.Attach(agent, f.now, kase.ID, cases.NewFile{Name: names[org] + ".txt", Content: []byte(names[org] + " secret log")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.cases.ProposeSession(agent, f.now, kase.ID, cases.SessionProposal{StartsAt: f.now.Add(24 * time.Hour), Minutes: 20}); err != nil {
+				t.Fatal(err)
+			}
+			timeline, err := f.cases.Timeline(agent, f.now, kase.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var session accord.ID
+			for _, e := range timeline {
+				if e.Kind == cases.RemoteSession {
+					session = e.ID
+				}
+			}
+			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file.Data.File.ID, session: session}
 		}
 		ids := func(org accord.ID) []string {
 			x := tenants[org]
-			return []string{string(x.contract), string(x.entitlement), string(x.request)}
+			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session)}
 		}
 
 		type foreign struct {
@@ -130,7 +156,26 @@ func TestTenantIsolation(t *testing.T) {
 			"DELETE /api/v1/users/{id}/authorization":     "",
 			"POST /api/v1/imports/{kind}":                 "kind,name\ncustomer,Hijack\n",
 			"GET /api/v1/exports/{kind}":                  "",
+
+			"GET /api/v1/cases": "", "POST /api/v1/cases": `{"org_id":"{org}","type":"question","title":"Hijack","description":"hijack"}`,
+			"GET /api/v1/cases/{id}": "", "GET /api/v1/cases/{id}/timeline": "", "GET /api/v1/cases/{id}/sla": "",
+			"POST /api/v1/cases/{id}/replies":                      `{"body":"hijack"}`,
+			"POST /api/v1/cases/{id}/calls":                        `{"caller":"Hijack","number":"1","at":"2026-11-20T14:00:00Z"}`,
+			"POST /api/v1/cases/{id}/reclassify":                   `{"criticality":"C1","reason":"hijack"}`,
+			"POST /api/v1/cases/{id}/assign":                       `{"user_id":""}`,
+			"POST /api/v1/cases/{id}/await-customer":               `{"reason":"hijack"}`,
+			"POST /api/v1/cases/{id}/resolve":                      `{"summary":"hijack"}`,
+			"POST /api/v1/cases/{id}/confirm":                      `{}`,
+			"POST /api/v1/cases/{id}/reopen":                       `{"reason":"hijack"}`,
+			"POST /api/v1/cases/{id}/sessions":                     `{"starts_at":"2030-01-01T10:00:00Z","minutes":20}`,
+			"POST /api/v1/cases/{id}/sessions/{entry_id}/decision": `{"accept":true,"remote_control":true}`,
+			"POST /api/v1/cases/{id}/files":                        "--hijack\r\nContent-Disposition: form-data; name=\"file\"; filename=\"hijack.txt\"\r\n\r\nhijack\r\n--hijack--\r\n",
+			"GET /api/v1/cases/{id}/files/{file_id}":               "",
+			"POST /api/v1/cases/{id}/out-of-scope":                 `{"category":"upgrade"}`,
+			"POST /api/v1/cases/{id}/enhancement":                  `{"state":"accepted"}`,
 		}
+		// Bodies that are not JSON, by route.
+		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack"}
 		s := &Server{}
 		for role, foreigners := range cases {
 			for _, fo := range foreigners {
@@ -155,6 +200,9 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].entitlement), 1)
 					case strings.HasPrefix(path, "/api/v1/contact-requests/{id}"):
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].request), 1)
+					case strings.HasPrefix(path, "/api/v1/cases/{id}"):
+						x := tenants[fo.customer]
+						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file)).Replace(path)
 					}
 					path = strings.Replace(path, "{customer_id}", string(fo.customer), 1)
 					path = strings.Replace(path, "{version}", "1", 1) // policy versions are vendor-wide: staff only
@@ -177,9 +225,12 @@ func TestTenantIsolation(t *testing.T) {
 					t.Run(name, func(t *testing.T) {
 						before := chainLengths(f)
 						var resp response
-						if body == "" {
+						switch ct := contentTypes[rt.method+" "+rt.path]; {
+						case body == "":
 							resp = f.do(role, rt.method, path, nil)
-						} else {
+						case ct != "":
+							resp = f.do(role, rt.method, path, body, "Content-Type", ct)
+						default:
 							resp = f.do(role, rt.method, path, body)
 						}
 						if hasID && resp.status != http.StatusNotFound && resp.status != http.StatusForbidden {

@@ -266,15 +266,21 @@ type Timer struct {
 
 // Change is what a decision about one case writes, in one transaction.
 type Change struct {
-	Case    Case      // the case afterwards; Pauses are not written from it
-	Entries []Entry   // appended to the timeline
-	Update  []Entry   // entries whose Data changed (a remote session decided)
+	Case    Case    // the case afterwards; Pauses are not written from it
+	Entries []Entry // appended to the timeline
+	// Update replaces entries' Data (a remote session decided), each only
+	// if the entry still holds From's Data: decisions read entries before
+	// the case is locked, and the store refuses a stale one with Conflict.
+	Update  []EntryUpdate
 	Pause   *Pause    // a new pause, or the open one now ended (matched by From)
 	Timers  []Timer   // to set or cancel
 	Upload  *Upload   // an attachment's content, with its entry among Entries
 	Created []Opening // cases opened by this change (a root-cause analysis)
 	Events  []audit.Event
 }
+
+// EntryUpdate is an entry as it was read and as it is to be.
+type EntryUpdate struct{ From, To Entry }
 
 // Opening is everything written when a case is opened.
 type Opening struct {

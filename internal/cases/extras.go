@@ -121,7 +121,7 @@ func (s *Service) DecideSession(ctx context.Context, now time.Time, id, entryID 
 		e := entry(a, now, c, RemoteSession)
 		e.Body, e.Data.Session = note, &sess
 		ch, err := finish(pol, a, now, c, c, "case.session_"+string(sess.Status), nil, e)
-		ch.Update = []Entry{decided}
+		ch.Update = []EntryUpdate{{From: *proposal, To: decided}}
 		return ch, err
 	})
 }

@@ -82,7 +82,7 @@ func (in NewCase) validate(a accord.Actor) (NewCase, error) {
 	if in.Criticality != "" && !validCriticality(in.Criticality) {
 		ps = append(ps, accord.Problem{Field: "criticality", Msg: "must be C1, C2, C3 or C4"})
 	}
-	if in.Criticality != "" && in.Criticality != d.Criticality && !isVendorAgent(a) && d.Criticality != "" {
+	if in.Criticality != "" && in.Criticality != d.Criticality && !isVendorAgent(a) {
 		ps = append(ps, accord.Problem{Field: "criticality", Msg: "only the vendor classifies a case; give your reading as details.customer_criticality"})
 	}
 	if in.Channel == "" {

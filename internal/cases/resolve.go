@@ -142,12 +142,12 @@ func (s *Service) Fire(ctx context.Context, now time.Time, kind TimerKind, id ac
 			e.Internal, e.Data.DueAt = true, k.DueAt
 			if kind == WarnTimer {
 				k.WarnedAt = &fired
-				e.Body = fmt.Sprintf("%d%% of the %s first-response target has elapsed with no response.", int(sla.WarnShare*100), time.Duration(k.Target))
+				e.Body = fmt.Sprintf("%d%% of the %s first-response target has elapsed with no response.", int(sla.WarnShare*100), k.Target)
 				action = "case.sla_warning"
 			} else {
 				k.BreachedAt = &fired
 				e.Kind = SLABreach
-				e.Body = fmt.Sprintf("The %s first-response target was breached with no response.", time.Duration(k.Target))
+				e.Body = fmt.Sprintf("The %s first-response target was breached with no response.", k.Target)
 				action = "case.sla_breach"
 			}
 		case CloseTimer:

@@ -320,6 +320,18 @@ func (s *Service) Reclassify(ctx context.Context, now time.Time, id accord.ID, i
 // unassigns it. Assigning a new case opens it.
 func (s *Service) Assign(ctx context.Context, now time.Time, id, userID accord.ID) (Case, error) {
 	const op = "cases.Assign"
+	// The case and the actor's right come first, so that nobody learns
+	// whether a user id exists elsewhere.
+	a, err := accord.ActorFrom(ctx)
+	if err != nil {
+		return Case{}, err
+	}
+	if !isAgent(a) {
+		return Case{}, forbidden(op, "only agents assign cases")
+	}
+	if _, err := s.Get(ctx, now, id); err != nil {
+		return Case{}, err
+	}
 	if userID != "" {
 		u, err := s.dir.GetUser(system(ctx), now, userID)
 		if err != nil {
@@ -330,7 +342,7 @@ func (s *Service) Assign(ctx context.Context, now time.Time, id, userID accord.I
 		}
 		// Vendor staff assign to vendor staff; a partner to its own agents,
 		// whom its scope already lets reach the case.
-		if a, err := accord.ActorFrom(ctx); err == nil && !a.System && u.OrgID != a.OrgID {
+		if !a.System && u.OrgID != a.OrgID {
 			return Case{}, accord.FieldError("user_id", "cases go to agents of your own organization")
 		}
 	}

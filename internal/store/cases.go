@@ -415,16 +415,27 @@ func (s *Cases) write(ctx context.Context, tx *sql.Tx, old cases.Case, ch cases.
 	if err := s.db.insertEntries(ctx, tx, old, ch.Entries); err != nil {
 		return err
 	}
-	for _, e := range ch.Update {
-		data, err := json.Marshal(e.Data)
+	for _, u := range ch.Update {
+		data, err := json.Marshal(u.To.Data)
 		if err != nil {
 			return fmt.Errorf("entry data: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE case_entries SET data = $1 WHERE id = $2 AND case_id = $3`, string(data), e.ID, old.ID)
+		was, err := json.Marshal(u.From.Data)
+		if err != nil {
+			return fmt.Errorf("entry data: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE case_entries SET data = $1 WHERE id = $2 AND case_id = $3 AND data = $4`, string(data), u.To.ID, old.ID, string(was))
 		if err != nil {
 			return fmt.Errorf("update entry: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			var exists int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM case_entries WHERE id = $1 AND case_id = $2`, u.To.ID, old.ID).Scan(&exists); err != nil {
+				return fmt.Errorf("update entry: %w", err)
+			}
+			if exists > 0 {
+				return &accord.Error{Kind: accord.Conflict, Msg: "the entry changed meanwhile; reload and try again"}
+			}
 			return notFound("entry")
 		}
 	}

@@ -722,10 +722,15 @@ func testCasesChanges(t *testing.T, db *store.DB) {
 		next := old
 		next.State, next.UpdatedAt, next.Clock.PausedSince = cases.Open, t0.Add(2*time.Hour), nil
 		next.Clock.DueAt, next.Clock.WarnAt = after0(5*time.Hour), after0(4*time.Hour)
-		return cases.Change{Case: next, Update: []cases.Entry{accepted}, Pause: &cases.Pause{From: t0.Add(time.Hour), To: after0(2 * time.Hour)},
+		return cases.Change{Case: next, Update: []cases.EntryUpdate{{From: session, To: accepted}}, Pause: &cases.Pause{From: t0.Add(time.Hour), To: after0(2 * time.Hour)},
 			Timers: []cases.Timer{{Kind: cases.BreachTimer, At: t0.Add(5 * time.Hour)}, {Kind: cases.WarnTimer, At: t0.Add(4 * time.Hour)}, {Kind: cases.CloseTimer}}}
 	})
 	wantSame(t, "pauses seen by decide", []cases.Pause{{From: t0.Add(time.Hour)}}, seenPauses)
+	// A decision made on a stale read of the entry is refused.
+	_, err := w.s.Update(ctx, accord.Scope{All: true}, c.ID, func(old cases.Case) (cases.Change, error) {
+		return cases.Change{Case: old, Update: []cases.EntryUpdate{{From: session, To: accepted}}}, nil
+	})
+	wantKind(t, err, accord.Conflict)
 	wantSame(t, "closed pause", []cases.Pause{{From: t0.Add(time.Hour), To: after0(2 * time.Hour)}}, got.Pauses)
 	again := wantTimers(t, db, c.ID, map[cases.TimerKind]time.Time{cases.BreachTimer: t0.Add(5 * time.Hour), cases.WarnTimer: t0.Add(4 * time.Hour)})
 	if again[cases.BreachTimer].ID == opened[cases.BreachTimer].ID {
@@ -742,8 +747,8 @@ func testCasesChanges(t *testing.T, db *store.DB) {
 	wantSame(t, "two pauses", []cases.Pause{{From: t0.Add(time.Hour), To: after0(2 * time.Hour)}, {From: t0.Add(3 * time.Hour)}}, got.Pauses)
 	other := mustOpen(t, w.s, sampleCase(w.a.ID, t0, "other"))
 	otherEntries, _ := w.s.Entries(ctx, accord.Scope{All: true}, other.ID, true)
-	_, err := w.s.Update(ctx, accord.Scope{All: true}, c.ID, func(old cases.Case) (cases.Change, error) {
-		return cases.Change{Case: old, Update: otherEntries[:1]}, nil
+	_, err = w.s.Update(ctx, accord.Scope{All: true}, c.ID, func(old cases.Case) (cases.Change, error) {
+		return cases.Change{Case: old, Update: []cases.EntryUpdate{{From: otherEntries[0], To: otherEntries[0]}}}, nil
 	})
 	wantKind(t, err, accord.NotFound)
 

@@ -1,0 +1,399 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/cases"
+	"accord/internal/sla"
+)
+
+// caseView is a case as the API shows it: the stored case and where its
+// first-response clock stands at the moment of the answer.
+type caseView struct {
+	cases.Case
+	// SLAStatus is cases.StatusAt at the answer's instant.
+	SLAStatus cases.Status `json:"sla_status"`
+	// SLAMargin is the time to spare (met, positive) or the lateness
+	// (breached, negative); zero while the clock is undecided.
+	SLAMargin sla.Duration `json:"sla_margin"`
+}
+
+func viewOf(c cases.Case, now time.Time) caseView {
+	st, margin := cases.StatusAt(c, now)
+	return caseView{Case: c, SLAStatus: st, SLAMargin: sla.Duration(margin)}
+}
+
+// respondCase answers with the case as viewed at now, or the error.
+func (s *Server) respondCase(w http.ResponseWriter, r *http.Request, status int, now time.Time, c cases.Case, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, viewOf(c, now))
+}
+
+// --- reading
+
+// caseFilter reads the list's query parameters; a value it cannot read is
+// refused naming the parameter. Parameters it does not know are ignored.
+func caseFilter(r *http.Request) (cases.Filter, error) {
+	q := r.URL.Query()
+	var f cases.Filter
+	if id, err := queryID(r, "org_id"); err != nil {
+		return f, err
+	} else if id != nil {
+		f.OrgID = *id
+	}
+	for _, v := range q["state"] {
+		for st := range strings.SplitSeq(v, ",") {
+			if st = strings.TrimSpace(st); st != "" {
+				f.States = append(f.States, cases.State(st))
+			}
+		}
+	}
+	f.Type = cases.Type(q.Get("type"))
+	f.Criticality = sla.Criticality(q.Get("criticality"))
+	switch v := q.Get("assignee_id"); {
+	case v == "none":
+		f.Unassigned = true
+	case v != "":
+		if !accord.ValidID(v) {
+			return f, accord.FieldError("assignee_id", `is not an id (or "none" for unassigned cases)`)
+		}
+		f.AssigneeID = accord.ID(v)
+	}
+	if v := q.Get("due_before"); v != "" {
+		at, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return f, accord.FieldError("due_before", "must be an RFC 3339 instant such as 2024-03-11T20:00:00Z")
+		}
+		f.DueBefore = &at
+	}
+	if v := q.Get("breached"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return f, accord.FieldError("breached", "must be true or false")
+		}
+		f.Breached = &b
+	}
+	f.Text = strings.TrimSpace(q.Get("q"))
+	switch q.Get("sort") {
+	case "", "created":
+	case "due":
+		f.ByDue = true
+	default:
+		return f, accord.FieldError("sort", "must be created or due")
+	}
+	return f, nil
+}
+
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
+	p, err := pageOf(r)
+	var f cases.Filter
+	if err == nil {
+		f, err = caseFilter(r)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.Now()
+	l, next, err := s.Cases.List(r.Context(), now, f, p)
+	views := make([]caseView, len(l))
+	for i, c := range l {
+		views[i] = viewOf(c, now)
+	}
+	s.respond(w, r, http.StatusOK, list(views, next), err)
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
+	now := s.Now()
+	id, err := pathID(r, "id")
+	var c cases.Case
+	if err == nil {
+		c, err = s.Cases.Get(r.Context(), now, id)
+	}
+	s.respondCase(w, r, http.StatusOK, now, c, err)
+}
+
+func (s *Server) caseTimeline(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var l []cases.Entry
+	if err == nil {
+		l, err = s.Cases.Timeline(r.Context(), s.Now(), id)
+	}
+	s.respond(w, r, http.StatusOK, list(l, ""), err)
+}
+
+func (s *Server) explainCase(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var x cases.Explanation
+	if err == nil {
+		x, err = s.Cases.Explain(r.Context(), s.Now(), id)
+	}
+	s.respond(w, r, http.StatusOK, x, err)
+}
+
+// --- opening and working
+
+func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
+	var in cases.NewCase
+	if err := decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.Now()
+	c, err := s.Cases.Open(r.Context(), now, in)
+	s.respondCase(w, r, http.StatusCreated, now, c, err)
+}
+
+// caseChange answers a write to the case in the path: it decodes the body
+// into in (an empty body too when optional), calls do, and answers 200
+// with the case.
+func caseChange[T any](s *Server, optional bool, do func(ctx context.Context, now time.Time, id accord.ID, in T) (cases.Case, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		now := s.Now()
+		id, err := pathID(r, "id")
+		var in T
+		if err == nil {
+			if optional {
+				err = decodeOptional(w, r, &in)
+			} else {
+				err = decode(w, r, &in)
+			}
+		}
+		var c cases.Case
+		if err == nil {
+			c, err = do(r.Context(), now, id, in)
+		}
+		s.respondCase(w, r, http.StatusOK, now, c, err)
+	}
+}
+
+// decodeOptional is decode for bodies that may be left out: an empty or
+// blank body leaves v as it is.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return accord.FieldError("body", "must be at most %d bytes", tooBig.Limit)
+	case err != nil:
+		return accord.FieldError("body", "could not be read")
+	case len(bytes.TrimSpace(b)) == 0:
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return decode(w, r, v)
+}
+
+type caseAssignment struct {
+	UserID accord.ID `json:"user_id"` // "" unassigns
+}
+
+type caseReason struct {
+	Reason string `json:"reason"`
+}
+
+type caseSummary struct {
+	Summary string `json:"summary"`
+}
+
+type caseConfirmation struct{}
+
+func (s *Server) replyToCase(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, false, s.Cases.Reply)(w, r)
+}
+
+func (s *Server) recordCaseCall(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, false, s.Cases.RecordCall)(w, r)
+}
+
+func (s *Server) reclassifyCase(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, false, s.Cases.Reclassify)(w, r)
+}
+
+func (s *Server) assignCase(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, false, func(ctx context.Context, now time.Time, id accord.ID, in caseAssignment) (cases.Case, error) {
+		if in.UserID != "" && !accord.ValidID(string(in.UserID)) {
+			return cases.Case{}, accord.FieldError("user_id", `is not an id ("" unassigns the case)`)
+		}
+		return s.Cases.Assign(ctx, now, id, in.UserID)
+	})(w, r)
+}
+
+func (s *Server) awaitCustomer(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, false, func(ctx context.Context, now time.Time, id accord.ID, in caseReason) (cases.Case, error) {
+		return s.Cases.AwaitCustomer(ctx, now, id, in.Reason)
+	})(w, r)
+}
+
+func (s *Server) resolveCase(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, false, func(ctx context.Context, now time.Time, id accord.ID, in caseSummary) (cases.Case, error) {
+		return s.Cases.Resolve(ctx, now, id, in.Summary)
+	})(w, r)
+}
+
+func (s *Server) confirmCase(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, true, func(ctx context.Context, now time.Time, id accord.ID, _ caseConfirmation) (cases.Case, error) {
+		return s.Cases.Confirm(ctx, now, id)
+	})(w, r)
+}
+
+func (s *Server) reopenCase(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, false, func(ctx context.Context, now time.Time, id accord.ID, in caseReason) (cases.Case, error) {
+		return s.Cases.Reopen(ctx, now, id, in.Reason)
+	})(w, r)
+}
+
+func (s *Server) proposeSession(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, false, s.Cases.ProposeSession)(w, r)
+}
+
+func (s *Server) decideSession(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, false, func(ctx context.Context, now time.Time, id accord.ID, in cases.SessionDecision) (cases.Case, error) {
+		entry, err := pathID(r, "entry_id")
+		if err != nil {
+			return cases.Case{}, err
+		}
+		return s.Cases.DecideSession(ctx, now, id, entry, in)
+	})(w, r)
+}
+
+func (s *Server) markOutOfScope(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, false, s.Cases.MarkOutOfScope)(w, r)
+}
+
+func (s *Server) updateEnhancement(w http.ResponseWriter, r *http.Request) {
+	caseChange(s, false, s.Cases.UpdateEnhancement)(w, r)
+}
+
+// --- attachments
+
+// maxAttachment bounds an uploaded file as the API reads it, so that a
+// request holds at most this much in memory. The cases service's MaxFile
+// (20 MiB as cmd/accord wires it) is the limit people meet; the service
+// does not expose it, so this ceiling sits above it.
+const maxAttachment = 32 << 20
+
+// attachmentSlack is room for the multipart framing and the small fields.
+const attachmentSlack = 64 << 10
+
+// readUpload reads a multipart/form-data body with one "file" part and an
+// optional "internal" field. Every problem is Invalid naming its field.
+func readUpload(w http.ResponseWriter, r *http.Request) (cases.NewFile, error) {
+	var in cases.NewFile
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return in, accord.FieldError("Content-Type", "must be multipart/form-data, with the file in the field \"file\"")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxAttachment+attachmentSlack)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return in, accord.FieldError("Content-Type", "must be multipart/form-data with a boundary")
+	}
+	tooBig := accord.FieldError("file", "must be at most %d bytes", maxAttachment)
+	got := false
+	for {
+		part, err := mr.NextPart()
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.Is(err, io.EOF):
+			if !got {
+				return in, accord.FieldError("file", "is required: send the file in the multipart field \"file\"")
+			}
+			return in, nil
+		case errors.As(err, &mbe):
+			return in, tooBig
+		case err != nil:
+			return in, accord.FieldError("body", "is not valid multipart/form-data")
+		}
+		switch name := part.FormName(); name {
+		case "file":
+			if got {
+				return in, accord.FieldError("file", "one file per request")
+			}
+			got = true
+			in.Name = part.FileName()
+			in.Content, err = io.ReadAll(io.LimitReader(part, maxAttachment+1))
+			switch {
+			case errors.As(err, &mbe) || len(in.Content) > maxAttachment:
+				return in, tooBig
+			case err != nil:
+				return in, accord.FieldError("file", "could not be read")
+			}
+		case "internal":
+			v, err := io.ReadAll(io.LimitReader(part, 16))
+			b, perr := strconv.ParseBool(strings.TrimSpace(string(v)))
+			if err != nil || perr != nil {
+				return in, accord.FieldError("internal", "must be true or false")
+			}
+			in.Internal = b
+		default:
+			return in, accord.FieldError(name, "is not a known field")
+		}
+	}
+}
+
+func (s *Server) attachFile(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var in cases.NewFile
+	if err == nil {
+		in, err = readUpload(w, r)
+	}
+	var e cases.Entry
+	if err == nil {
+		_, e, err = s.Cases.Attach(r.Context(), s.Now(), id, in)
+	}
+	s.respond(w, r, http.StatusCreated, e, err)
+}
+
+// servedType is the Content-Type a stored file is served with: the
+// sniffed type, except that anything a browser could run or render as a
+// document of this origin goes out as opaque bytes.
+func servedType(sniffed string) string {
+	t := strings.ToLower(sniffed)
+	if t == "" || strings.HasPrefix(t, "text/html") || strings.Contains(t, "script") || strings.Contains(t, "svg") || strings.Contains(t, "xml") {
+		return "application/octet-stream"
+	}
+	return sniffed
+}
+
+func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var fileID accord.ID
+	if err == nil {
+		fileID, err = pathID(r, "file_id")
+	}
+	var f cases.File
+	var content []byte
+	if err == nil {
+		f, content, err = s.Cases.File(r.Context(), s.Now(), id, fileID)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": f.Name})
+	if disposition == "" {
+		disposition = "attachment"
+	}
+	h := w.Header()
+	h.Set("Content-Type", servedType(f.ContentType))
+	h.Set("Content-Disposition", disposition)
+	h.Set("Content-Length", strconv.Itoa(len(content)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox")
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(content)
+}
