@@ -112,6 +112,8 @@ type Case struct {
 	AssigneeID  accord.ID `json:"assignee_id,omitempty"`
 	// ParentID links a root-cause analysis to the case it follows.
 	ParentID accord.ID `json:"parent_id,omitempty"`
+	// RootCauseID is the analysis opened when this case was resolved.
+	RootCauseID accord.ID `json:"root_cause_id,omitempty"`
 	// OutOfScope is the category of a request the vendor marked outside
 	// support's scope; the case then points to a professional service.
 	OutOfScope string `json:"out_of_scope,omitempty"`
@@ -320,7 +322,8 @@ type Store interface {
 	Entries(ctx context.Context, scope accord.Scope, caseID accord.ID, internal bool) ([]Entry, error)
 	// Update locks the case, passes it (with its pauses) to decide, and
 	// writes the Change decide returns, all in one transaction. An error
-	// from decide writes nothing and is returned as is. Numbers of created
+	// from decide writes nothing and is returned as is. Decide must not
+	// use the database: on SQLite the transaction holds the one connection. Numbers of created
 	// cases are assigned by the store.
 	Update(ctx context.Context, scope accord.Scope, id accord.ID, decide func(Case) (Change, error)) (Case, error)
 	// File returns an attachment's description and content.

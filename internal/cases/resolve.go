@@ -14,19 +14,10 @@ import (
 // Resolve marks a case resolved with a public summary (agents). It answers
 // the customer if nobody had, waits for the customer's confirmation, and
 // closes by itself after the policy's business days. Resolving a C1 or C2
-// case opens its root-cause analysis, once.
+// case opens its root-cause analysis, once: a case reopened and resolved
+// again already has it.
 func (s *Service) Resolve(ctx context.Context, now time.Time, id accord.ID, summary string) (Case, error) {
 	const op = "cases.Resolve"
-	_, scope, err := s.scoped(ctx, now)
-	if err != nil {
-		return Case{}, err
-	}
-	// A case reopened and resolved again already has its analysis.
-	timeline, err := s.store.Entries(ctx, scope, id, true)
-	if err != nil {
-		return Case{}, accord.Wrap(op, err)
-	}
-	analysed := slices.ContainsFunc(timeline, func(e Entry) bool { return e.Kind == Linked })
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
 		var ps []accord.Problem
 		summary := checkText(&ps, "summary", summary, true, maxText)
@@ -51,7 +42,7 @@ func (s *Service) Resolve(ctx context.Context, now time.Time, id accord.ID, summ
 		}
 		entries := []Entry{stateChange(a, now, after, before.State, summary, "", false)}
 		var created []Opening
-		if (c.Criticality == sla.C1 || c.Criticality == sla.C2) && c.Type != RootCause && !analysed {
+		if (c.Criticality == sla.C1 || c.Criticality == sla.C2) && c.Type != RootCause && c.RootCauseID == "" {
 			rca, err := rootCause(pol, c, now)
 			if err != nil {
 				return Change{}, err
@@ -61,6 +52,7 @@ func (s *Service) Resolve(ctx context.Context, now time.Time, id accord.ID, summ
 			link.Body = "A root-cause analysis was opened at Medium criticality."
 			entries = append(entries, link)
 			created = append(created, rca)
+			after.RootCauseID = rca.Case.ID
 		}
 		ch, err := finish(pol, a, now, before, after, "case.resolve", p, entries...)
 		ch.Created = created

@@ -160,11 +160,17 @@ func (s *Service) change(ctx context.Context, now time.Time, op string, id accor
 	if !a.CanWrite() {
 		return Case{}, forbidden(op, "auditors only read")
 	}
+	// The policy is read before the case is locked: decide must not use the
+	// database, and a case's policy version never changes.
+	seen, err := s.store.Get(ctx, scope, id)
+	if err != nil {
+		return Case{}, accord.Wrap(op, err)
+	}
+	pol, err := s.policies.Version(ctx, seen.Clock.PolicyVersion)
+	if err != nil {
+		return Case{}, fmt.Errorf("%s: policy version %d of case %s: %w", op, seen.Clock.PolicyVersion, id, err)
+	}
 	c, err := s.store.Update(ctx, scope, id, func(c Case) (Change, error) {
-		pol, err := s.policies.Version(ctx, c.Clock.PolicyVersion)
-		if err != nil {
-			return Change{}, fmt.Errorf("policy version %d of case %s: %w", c.Clock.PolicyVersion, c.ID, err)
-		}
 		before := c
 		ch, err := decide(a, pol, c)
 		if err != nil {

@@ -35,7 +35,7 @@ func NewCases(db *DB, dataDir string) *Cases { return &Cases{db: db, dataDir: da
 const caseFixed = `id, org_id, number, created_at`
 
 var caseMutable = []string{"type", "title", "description", "details", "criticality", "state", "delivered_in", "contract_id",
-	"opened_by_id", "opened_by", "assignee_id", "parent_id", "out_of_scope",
+	"opened_by_id", "opened_by", "assignee_id", "parent_id", "root_cause_id", "out_of_scope",
 	"policy_version", "plan", "channel", "received_at", "phone_at", "clock_kind", "clock_starts_at", "target_ns", "guaranteed",
 	"call_required", "due_at", "warn_at", "responded_at", "warned_at", "breached_at", "paused_since",
 	"auto_close_at", "resolved_at", "closed_at", "close_reason", "updated_at"}
@@ -60,7 +60,7 @@ func caseValues(c cases.Case) ([]any, error) {
 	}
 	k := c.Clock
 	return []any{string(c.Type), c.Title, c.Description, string(details), string(c.Criticality), string(c.State), c.DeliveredIn,
-		nullable(c.ContractID), nullable(c.OpenedByID), c.OpenedBy, nullable(c.AssigneeID), nullable(c.ParentID), c.OutOfScope,
+		nullable(c.ContractID), nullable(c.OpenedByID), c.OpenedBy, nullable(c.AssigneeID), nullable(c.ParentID), nullable(c.RootCauseID), c.OutOfScope,
 		k.PolicyVersion, k.Plan, string(k.Channel), k.ReceivedAt.UTC(), nullTime(k.PhoneAt), k.Kind, k.StartsAt.UTC(), int64(k.Target),
 		k.Guaranteed, k.CallRequired, nullTime(k.DueAt), nullTime(k.WarnAt), nullTime(k.RespondedAt), nullTime(k.WarnedAt),
 		nullTime(k.BreachedAt), nullTime(k.PausedSince), nullTime(c.AutoCloseAt), nullTime(c.ResolvedAt), nullTime(c.ClosedAt),
@@ -70,13 +70,13 @@ func caseValues(c cases.Case) ([]any, error) {
 func scanCase(row interface{ Scan(...any) error }) (cases.Case, error) {
 	var c cases.Case
 	var details string
-	var contract, openedByID, assignee, parent sql.NullString
+	var contract, openedByID, assignee, parent, rootCause sql.NullString
 	var phone, due, warn, responded, warned, breached, paused, autoClose, resolved, closed sql.NullTime
 	var target int64
 	k := &c.Clock
 	err := row.Scan(&c.ID, &c.OrgID, &c.Number, &c.CreatedAt,
 		&c.Type, &c.Title, &c.Description, &details, &c.Criticality, &c.State, &c.DeliveredIn, &contract,
-		&openedByID, &c.OpenedBy, &assignee, &parent, &c.OutOfScope,
+		&openedByID, &c.OpenedBy, &assignee, &parent, &rootCause, &c.OutOfScope,
 		&k.PolicyVersion, &k.Plan, &k.Channel, &k.ReceivedAt, &phone, &k.Kind, &k.StartsAt, &target, &k.Guaranteed,
 		&k.CallRequired, &due, &warn, &responded, &warned, &breached, &paused,
 		&autoClose, &resolved, &closed, &c.CloseReason, &c.UpdatedAt)
@@ -87,7 +87,7 @@ func scanCase(row interface{ Scan(...any) error }) (cases.Case, error) {
 		return c, fmt.Errorf("case %s: details: %w", c.ID, err)
 	}
 	c.ContractID, c.OpenedByID = accord.ID(contract.String), accord.ID(openedByID.String)
-	c.AssigneeID, c.ParentID = accord.ID(assignee.String), accord.ID(parent.String)
+	c.AssigneeID, c.ParentID, c.RootCauseID = accord.ID(assignee.String), accord.ID(parent.String), accord.ID(rootCause.String)
 	k.ReceivedAt, k.StartsAt, k.Target = k.ReceivedAt.UTC(), k.StartsAt.UTC(), sla.Duration(target)
 	k.PhoneAt, k.DueAt, k.WarnAt, k.RespondedAt = utcPtr(phone), utcPtr(due), utcPtr(warn), utcPtr(responded)
 	k.WarnedAt, k.BreachedAt, k.PausedSince = utcPtr(warned), utcPtr(breached), utcPtr(paused)

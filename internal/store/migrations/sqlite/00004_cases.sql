@@ -19,6 +19,9 @@ CREATE TABLE cases (
     opened_by       TEXT NOT NULL,
     assignee_id     TEXT REFERENCES users (id),
     parent_id       TEXT REFERENCES cases (id),
+    -- The analysis opened when this case was resolved; no foreign key, as
+    -- the two rows are written in one change, this one first.
+    root_cause_id   TEXT,
     out_of_scope    TEXT NOT NULL,
     policy_version  INTEGER NOT NULL,
     plan            TEXT NOT NULL,
@@ -50,6 +53,8 @@ CREATE INDEX cases_due ON cases (due_at, id) WHERE due_at IS NOT NULL AND respon
 CREATE INDEX cases_org_due ON cases (org_id, due_at, id) WHERE due_at IS NOT NULL AND responded_at IS NULL;
 CREATE INDEX cases_assignee ON cases (assignee_id, state) WHERE assignee_id IS NOT NULL;
 CREATE INDEX cases_parent ON cases (parent_id) WHERE parent_id IS NOT NULL;
+-- One root-cause analysis per case.
+CREATE UNIQUE INDEX cases_root_cause ON cases (parent_id) WHERE type = 'root_cause';
 
 CREATE TABLE case_entries (
     id            TEXT PRIMARY KEY,
