@@ -123,7 +123,7 @@ func seedCases(ctx context.Context, svc *services, now time.Time, users map[stri
 		return fmt.Errorf("demo call: %w", err)
 	}
 	keys, err := svc.cases.Open(as("ops@acme.example"), now.Add(-time.Hour), cases.NewCase{OrgID: acme, Type: cases.Question,
-		Title: "How do we rotate SSH keys for a whole device group?", Description: "We want to rotate keys for 120 Linux servers at once.", Criticality: sla.C3})
+		Title: "How do we rotate SSH keys for a whole device group?", Description: "We want to rotate keys for 120 Linux servers at once.", Details: cases.Details{Criticality: sla.C3}})
 	if err != nil {
 		return fmt.Errorf("demo case: %w", err)
 	}
@@ -136,7 +136,7 @@ func seedCases(ctx context.Context, svc *services, now time.Time, users map[stri
 		return fmt.Errorf("demo case: %w", err)
 	}
 	_, err = svc.cases.Open(as("it@globex.example"), now.Add(-10*time.Minute), cases.NewCase{OrgID: globex, Type: cases.Question,
-		Title: "Password policy for service accounts", Description: "Can a policy require 32 characters only for service accounts?", Criticality: sla.C4})
+		Title: "Password policy for service accounts", Description: "Can a policy require 32 characters only for service accounts?", Details: cases.Details{Criticality: sla.C4}})
 	return err
 }
 
