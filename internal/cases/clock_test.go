@@ -310,12 +310,11 @@ func TestPausesKeepTheTarget(t *testing.T) {
 		}
 		unpaused := *c.Clock.DueAt
 		at := received
-		for i := range rapid.IntRange(0, 4).Draw(t, "pauses") {
+		for range rapid.IntRange(0, 4).Draw(t, "pauses") {
 			from := at.Add(time.Duration(rapid.IntRange(0, 3*24*60).Draw(t, "gap")) * time.Minute)
 			to := from.Add(time.Duration(rapid.IntRange(1, 3*24*60).Draw(t, "len")) * time.Minute)
 			c.Pauses = append(c.Pauses, Pause{From: from.UTC(), To: ptr(to.UTC())})
 			at = to
-			_ = i
 		}
 		if err := settle(pol, &c); err != nil {
 			t.Fatal(err)
