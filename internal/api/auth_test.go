@@ -120,7 +120,7 @@ func TestAuthentication(t *testing.T) {
 			if r := f.do("acme", "GET", "/api/v1/me", nil); r.status != http.StatusOK {
 				t.Fatalf("session on the second server: %d", r.status)
 			}
-			f.srv, other = other, f.srv
+			f.srv = other
 			r := f.do("acme", "POST", "/api/v1/login", map[string]string{"email": f.users["acme"].Email, "password": testPassword})
 			if r.status != http.StatusOK || r.cookie == "" || r.cookie == old {
 				t.Fatalf("login again: %d, new cookie %q", r.status, r.cookie)

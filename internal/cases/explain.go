@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"accord/internal/accord"
-	"accord/internal/businesstime"
 	"accord/internal/sla"
 )
 
@@ -151,13 +150,4 @@ func verdict(pol *sla.Policy, c Case, st Status, margin time.Duration, now time.
 
 func round(d time.Duration) string {
 	return sla.Duration(d.Round(time.Minute)).String()
-}
-
-// clockCalendar returns the calendar of a clock kind under pol.
-func clockCalendar(pol *sla.Policy, kind string) (*businesstime.Calendar, error) {
-	cal, ok := pol.Calendar(kind)
-	if !ok {
-		return nil, errNoCalendar
-	}
-	return cal, nil
 }

@@ -115,7 +115,7 @@ func (s *Service) Fire(ctx context.Context, now time.Time, kind TimerKind, id ac
 		before, after := c, c
 		k := &after.Clock
 		var e Entry
-		action := "case." + string(kind)
+		var action string
 		switch kind {
 		case WarnTimer, BreachTimer:
 			at := k.WarnAt
