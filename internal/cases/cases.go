@@ -279,6 +279,9 @@ type Change struct {
 	Upload  *Upload   // an attachment's content, with its entry among Entries
 	Created []Opening // cases opened by this change (a root-cause analysis)
 	Events  []audit.Event
+	// Notify lists the entries people are to hear about: the store
+	// schedules a NotifyJob for each in the same transaction.
+	Notify []accord.ID
 }
 
 // EntryUpdate is an entry as it was read and as it is to be.
@@ -290,6 +293,7 @@ type Opening struct {
 	Entries []Entry
 	Timers  []Timer
 	Events  []audit.Event
+	Notify  []accord.ID // as in Change
 }
 
 // Filter narrows a list of cases; zero values do not filter.
@@ -326,6 +330,9 @@ type Store interface {
 	// use the database: on SQLite the transaction holds the one connection. Numbers of created
 	// cases are assigned by the store.
 	Update(ctx context.Context, scope accord.Scope, id accord.ID, decide func(Case) (Change, error)) (Case, error)
+	// Entry returns one timeline entry; an internal one only when internal
+	// is true.
+	Entry(ctx context.Context, scope accord.Scope, id accord.ID, internal bool) (Entry, error)
 	// File returns an attachment's description and content.
 	File(ctx context.Context, scope accord.Scope, caseID, fileID accord.ID) (Entry, []byte, error)
 }

@@ -212,13 +212,16 @@ func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in New
 			}
 			reason := "the customer answered"
 			if c.State == Resolved {
-				reason = "the customer replied to the resolution"
+				reason = reasonRepliedToResolution
 			}
 			entries = append(entries, stateChange(a, now, after, before.State, "", reason, false))
 		}
 		return finish(pol, a, now, before, after, "case.reply", p, entries...)
 	})
 }
+
+// reasonRepliedToResolution is why a customer's reply reopens a resolved case.
+const reasonRepliedToResolution = "the customer replied to the resolution"
 
 // AwaitCustomer puts a case on hold for the customer without a public
 // reply (the customer asked by phone to wait for a maintenance window):

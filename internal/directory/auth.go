@@ -111,6 +111,10 @@ func actorOf(u User, requestID string) accord.Actor {
 	return accord.Actor{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Name: u.Name, RequestID: requestID, CustomerAdmin: u.CustomerAdmin}
 }
 
+// Actor is u acting in person, as when a reply to a notification e-mail is
+// proven to come from u.
+func (u User) Actor() accord.Actor { return actorOf(u, "") }
+
 // Authenticate resolves a session cookie's value to its user.
 func (s *Service) Authenticate(ctx context.Context, now time.Time, cookie string) (accord.Actor, Session, error) {
 	unauth := &accord.Error{Kind: accord.Unauthenticated, Msg: "your session has ended; sign in again"}

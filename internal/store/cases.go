@@ -192,6 +192,9 @@ func (s *Cases) open(ctx context.Context, tx *sql.Tx, o cases.Opening) (cases.Ca
 			return c, err
 		}
 	}
+	if err := notifyEntries(ctx, tx, c.OrgID, o.Notify, c.CreatedAt); err != nil {
+		return c, err
+	}
 	for _, ev := range o.Events {
 		if err := s.db.appendEvent(ctx, tx, ev); err != nil {
 			return c, err
@@ -356,6 +359,34 @@ func (s *Cases) Entries(ctx context.Context, scope accord.Scope, caseID accord.I
 	return out, nil
 }
 
+// Entry reads one entry of a case inside scope.
+func (s *Cases) Entry(ctx context.Context, scope accord.Scope, id accord.ID, internal bool) (cases.Entry, error) {
+	var w where
+	w.add("id = ?", id)
+	w.scope("org_id", scope)
+	if !internal {
+		w.add("NOT internal")
+	}
+	e, err := scanEntry(s.db.sql.QueryRowContext(ctx, `SELECT `+entryColumns+` FROM case_entries`+w.String(), w.args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, notFound("entry")
+	}
+	if err != nil {
+		return e, fmt.Errorf("case entry: %w", err)
+	}
+	return e, nil
+}
+
+// notifyEntries schedules the job that tells people about each entry, now.
+func notifyEntries(ctx context.Context, tx *sql.Tx, orgID accord.ID, ids []accord.ID, now time.Time) error {
+	for _, id := range ids {
+		if err := setTimer(ctx, tx, orgID, id, cases.NotifyJob, now, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Update holds the case for the whole transaction: a row lock on
 // PostgreSQL (a concurrent Update waits, then decides on what this one
 // wrote), the one write lock on SQLite. The lock does not exclude rows
@@ -459,6 +490,9 @@ func (s *Cases) write(ctx context.Context, tx *sql.Tx, old cases.Case, ch cases.
 		if err := setTimer(ctx, tx, old.OrgID, old.ID, string(t.Kind), t.At, c.UpdatedAt); err != nil {
 			return err
 		}
+	}
+	if err := notifyEntries(ctx, tx, old.OrgID, ch.Notify, c.UpdatedAt); err != nil {
+		return err
 	}
 	for _, ev := range ch.Events {
 		if err := s.db.appendEvent(ctx, tx, ev); err != nil {
