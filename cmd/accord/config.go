@@ -14,6 +14,8 @@ import (
 	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/notify"
+	"accord/internal/reports"
 	"accord/internal/sla"
 	"accord/internal/store"
 )
@@ -118,6 +120,8 @@ type services struct {
 	contracts *contracts.Service
 	cases     *cases.Service
 	jobs      *store.Jobs
+	reports   *reports.Service
+	notify    *notify.Service // sends nothing until enableMail
 }
 
 func newServices(db *store.DB) *services {
@@ -131,6 +135,8 @@ func newServices(db *store.DB) *services {
 	s.cases = cases.NewService(store.NewCases(db, db.DataDir()), s.policy, s.contracts, s.directory,
 		cases.Config{MaxFile: 20 << 20, Sniff: http.DetectContentType})
 	s.jobs = store.NewJobs(db)
+	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())
+	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
 }
 

@@ -33,6 +33,7 @@ func commands() []command {
 		{"calendar", "compute due times and working time on a business calendar", runCalendar},
 		{"import", "import organizations, contacts and contracts from CSV or XLSX, all or nothing", runImport},
 		{"export", "export organizations, contacts and contracts as CSV or XLSX", runExport},
+		{"report", "print reports: SLA compliance per customer, plan, criticality and month", runReport},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/api"
+	"accord/internal/contracts"
 	"accord/internal/jobs"
 )
 
@@ -17,6 +18,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "serve [flags]")
 	var db dbFlags
 	db.register(fs, e)
+	var mail mailFlags
+	mail.register(fs, e)
 	addr := fs.String("addr", envOr(e, "ACCORD_ADDR", "127.0.0.1:8080"), "listen `address` (ACCORD_ADDR)")
 	demo := fs.Bool("demo", envBool(e, "ACCORD_DEMO"), "fill an empty database with demo organizations and users, and print their logins (ACCORD_DEMO=1)")
 	logFormat := fs.String("log-format", envOr(e, "ACCORD_LOG_FORMAT", "text"), "log format: text or json (ACCORD_LOG_FORMAT)")
@@ -39,6 +42,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 	svc := newServices(store)
+	if err := svc.enableMail(mail, *addr, contracts.DefaultConfig().Zone); err != nil {
+		return err
+	}
 	if _, err := svc.policy.EnsureDefault(accord.WithActor(ctx, accord.SystemActor("accord serve")), time.Now()); err != nil {
 		return fmt.Errorf("load the default policy: %w", err)
 	}
@@ -54,7 +60,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
-			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Log: log, SecureCookies: *secure, TrustRequestID: *trustID,
+			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Notify: svc.notify, Log: log, SecureCookies: *secure, TrustRequestID: *trustID,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

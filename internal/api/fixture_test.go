@@ -62,7 +62,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		cases.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
 	s := New(Deps{
 		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
-		Contracts: f.contracts, Cases: f.cases,
+		Contracts: f.contracts, Cases: f.cases, Notify: mailLog(f.db, f.cases, f.dir),
 		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})
 	f.srv = httptest.NewServer(s)

@@ -11,6 +11,7 @@ import (
 	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/notify"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
 )
@@ -60,7 +61,8 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		// tenant is what one customer has under contract, and a case with a
 		// file and a proposed remote session.
-		type tenant struct{ contract, entitlement, request, kase, file, session accord.ID }
+		type tenant struct{ contract, entitlement, request, kase, file, session, mail accord.ID }
+		mail := store.NewMail(f.db)
 		tenants := map[accord.ID]tenant{}
 		names := map[accord.ID]string{f.orgs["acme"].ID: "Acme", f.orgs["globex"].ID: "Globex", eastco.ID: "Eastco"}
 		agent := f.actor("agent")
@@ -94,11 +96,18 @@ func TestTenantIsolation(t *testing.T) {
 					session = e.ID
 				}
 			}
-			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file.Data.File.ID, session: session}
+			// A notification about the case, as the mail job would queue it.
+			msg := notify.Message{ID: accord.NewID("msg"), OrgID: org, CaseID: kase.ID, EntryID: timeline[0].ID, Event: cases.EventOpened,
+				UserID: f.users["agent"].ID, To: "agent@vendor.example", Locale: "en-US", Subject: names[org] + " vault question",
+				Body: names[org] + " asks", MessageID: string(kase.ID) + "@test", ReplyToken: string(accord.NewID("tok")), CreatedAt: f.now}
+			if err := mail.Queue(ctx, f.now, []notify.Message{msg}); err != nil {
+				t.Fatal(err)
+			}
+			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file.Data.File.ID, session: session, mail: msg.ID}
 		}
 		ids := func(org accord.ID) []string {
 			x := tenants[org]
-			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session)}
+			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail)}
 		}
 
 		type foreign struct {
@@ -173,9 +182,17 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/cases/{id}/files/{file_id}":               "",
 			"POST /api/v1/cases/{id}/out-of-scope":                 `{"category":"upgrade"}`,
 			"POST /api/v1/cases/{id}/enhancement":                  `{"state":"accepted"}`,
+
+			"GET /api/v1/reports/sla": "",
+
+			"GET /api/v1/mail": "", "GET /api/v1/mail/inbound": "", "GET /api/v1/mail/{id}": "", "POST /api/v1/mail/{id}/resend": `{}`,
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack"}
+		// Query parameters a route needs besides org_id, so that validation
+		// cannot answer before the scope check does: the fixture's cases are
+		// received in November 2026.
+		queries := map[string]string{"GET /api/v1/reports/sla": "month=2026-11&"}
 		s := &Server{}
 		for role, foreigners := range cases {
 			for _, fo := range foreigners {
@@ -200,6 +217,8 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].entitlement), 1)
 					case strings.HasPrefix(path, "/api/v1/contact-requests/{id}"):
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].request), 1)
+					case strings.HasPrefix(path, "/api/v1/mail/{id}"):
+						path = strings.Replace(path, "{id}", string(tenants[fo.customer].mail), 1)
 					case strings.HasPrefix(path, "/api/v1/cases/{id}"):
 						x := tenants[fo.customer]
 						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file)).Replace(path)
@@ -214,7 +233,7 @@ func TestTenantIsolation(t *testing.T) {
 						t.Fatalf("route %s %s: the matrix does not know its parameters; teach it", rt.method, rt.path)
 					}
 					if rt.method == "GET" && !hasID {
-						path += "?org_id=" + string(fo.org) + "&partner_id=" + string(fo.org) + "&entity_id=" + string(fo.user)
+						path += "?" + queries[rt.method+" "+rt.path] + "org_id=" + string(fo.org) + "&partner_id=" + string(fo.org) + "&entity_id=" + string(fo.user)
 					}
 					body, known := bodies[rt.method+" "+rt.path]
 					if !known {

@@ -94,7 +94,14 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/cases/{id}/out-of-scope", s.markOutOfScope, false},
 		{"POST", "/api/v1/cases/{id}/enhancement", s.updateEnhancement, false},
 
+		{"GET", "/api/v1/mail", s.listMail, false},
+		{"GET", "/api/v1/mail/inbound", s.listInboundMail, false},
+		{"GET", "/api/v1/mail/{id}", s.getMail, false},
+		{"POST", "/api/v1/mail/{id}/resend", s.resendMail, false},
+
 		{"POST", "/api/v1/imports/{kind}", s.importSheets, false},
 		{"GET", "/api/v1/exports/{kind}", s.exportSheets, false},
+
+		{"GET", "/api/v1/reports/sla", s.slaReport, false},
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/notify"
 	"accord/internal/sla"
 	"accord/internal/store"
 )
@@ -31,6 +32,7 @@ type Deps struct {
 	Policy    *sla.Service
 	Contracts *contracts.Service
 	Cases     *cases.Service
+	Notify    *notify.Service
 	Log       *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time

@@ -65,10 +65,12 @@ func pausesBefore(ps []Pause, stop *time.Time) []businesstime.Interval {
 // rearm clears a warning or breach recorded under an earlier target when
 // the recomputed instant lies ahead of now (a criticality lowered, a call
 // that started the guaranteed clock): the jobs will record it again if the
-// new instant passes without a response.
+// new instant passes without a response. A paused clock has no instant to
+// compare; what was recorded before the pause stands, and the change that
+// resumes the clock re-checks it.
 func rearm(c *Case, now time.Time) {
 	k := &c.Clock
-	if !k.Running() {
+	if !k.Running() || k.PausedSince != nil {
 		return
 	}
 	if k.WarnedAt != nil && (k.WarnAt == nil || k.WarnAt.After(now) || !k.Guaranteed) {

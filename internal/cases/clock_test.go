@@ -211,6 +211,41 @@ func TestReclassifyRecomputes(t *testing.T) {
 	}
 }
 
+// A breach stands while the case waits for the customer: the hold neither
+// undoes it nor hides the case from the breached list.
+func TestBreachSurvivesAHold(t *testing.T) {
+	pol := defaultPolicy(t)
+	c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00"))
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	breached := local("2024-03-12 18:00").UTC()
+	c.Clock.WarnedAt, c.Clock.BreachedAt = ptr(local("2024-03-12 16:00").UTC()), &breached
+	hold := local("2024-03-13 09:00").UTC()
+	p, err := transition(pol, &c, AwaitingCustomer, hold)
+	if err != nil || p == nil {
+		t.Fatal(p, err)
+	}
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	rearm(&c, hold)
+	if c.Clock.BreachedAt == nil || c.Clock.WarnedAt == nil {
+		t.Fatalf("the hold cleared the recorded warning or breach: %+v", c.Clock)
+	}
+	resume := local("2024-03-14 09:00").UTC()
+	if _, err := transition(pol, &c, Open, resume); err != nil {
+		t.Fatal(err)
+	}
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	rearm(&c, resume)
+	if c.Clock.BreachedAt == nil || !c.Clock.DueAt.Equal(local("2024-03-12 18:00")) {
+		t.Fatalf("after the customer answered: breached %v, due %v; want the breach kept and the due time unmoved", c.Clock.BreachedAt, c.Clock.DueAt)
+	}
+}
+
 // Raising the criticality to one that needs a call turns a guaranteed clock
 // into best effort: no warning or breach timers remain.
 func TestReclassifyToPhoneRequired(t *testing.T) {

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Cases", testCaseStore},
 		{"CasesConcurrentUpdate", testCasesConcurrentUpdate},
 		{"CasesSearch", testCasesSearch},
+		{"ReportsReceived", testReportsReceived},
 		{"Jobs", testJobs},
 		{"JobsFailedPaging", testJobsFailedPaging},
 		{"JobsConcurrentClaims", testJobsConcurrentClaims},

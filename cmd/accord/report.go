@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/reports"
+)
+
+// runReport prints reports computed from the database, as the system
+// actor: every customer, or the one -org names.
+func runReport(ctx context.Context, e *env, args []string) error {
+	const usage = "usage: accord report sla -month YYYY-MM [-org ID] [-format table|csv|json] [flags]"
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
+		return usageError{usage}
+	}
+	switch args[0] {
+	case "sla":
+		return reportSLA(ctx, e, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(e.stdout, usage+"\n\nreports:\n  sla  SLA compliance per customer, plan, criticality and month (docs/reports.md)")
+		return flag.ErrHelp
+	}
+	return usageError{fmt.Sprintf("unknown report %q; want sla", args[0])}
+}
+
+func reportSLA(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "report sla", "report sla -month YYYY-MM [-org ID] [-format table|csv|json] [flags]")
+	var db dbFlags
+	db.register(fs, e)
+	month := fs.String("month", "", "the month the cases were received in, `YYYY-MM`, read in America/New_York (required)")
+	org := fs.String("org", "", "only this customer's cases (an organization `id`)")
+	format := fs.String("format", "table", "table, csv or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q; the month is given with -month", fs.Arg(0))}
+	}
+	if _, _, err := reports.DefaultConfig().Month(*month); err != nil {
+		return usageError{"-month: " + accord.Public(err).Msg}
+	}
+	if *org != "" && !accord.ValidID(*org) {
+		return usageError{fmt.Sprintf("-org: %q is not an organization id (org_...)", *org)}
+	}
+	if *format != "table" && *format != "csv" && *format != "json" {
+		return usageError{fmt.Sprintf("-format: %q is not table, csv or json", *format)}
+	}
+	d, err := db.openMigrated(ctx, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	svc := newServices(d)
+	ctx = accord.WithActor(ctx, accord.SystemActor("accord report"))
+	now := time.Now()
+	if *org != "" {
+		if _, err := svc.directory.GetOrganization(ctx, now, accord.ID(*org)); accord.IsKind(err, accord.NotFound) {
+			return fmt.Errorf("-org: no organization %s", *org)
+		} else if err != nil {
+			return err
+		}
+	}
+	rep, err := svc.reports.SLA(ctx, now, reports.Query{Month: *month, OrgID: accord.ID(*org)})
+	var fe *accord.Error
+	if errors.As(err, &fe) && fe.Kind == accord.Invalid && fe.Field != "" {
+		return usageError{"-" + fe.Field + ": " + fe.Msg}
+	}
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "csv":
+		return reports.WriteCSV(e.stdout, rep)
+	case "json":
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return printSLA(e.stdout, rep)
+}
+
+// printSLA writes the report as an aligned table for a terminal.
+func printSLA(w io.Writer, r reports.SLAReport) error {
+	fmt.Fprintf(w, "SLA compliance of the cases received in %s (%s), as of %s\n\n", r.Month, r.Zone, r.At.UTC().Format("2006-01-02 15:04 UTC"))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CUSTOMER\tPLAN\tCRITICALITY\tCASES\tMET\tBREACHED\tNOT GUARANTEED\tPENDING\tRESPONDED\tMEDIAN\tP90")
+	line := func(customer string, row reports.SLARow) {
+		span := func(s *reports.Span) string {
+			if s == nil {
+				return "-"
+			}
+			return s.Text
+		}
+		n := strconv.Itoa
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", customer, row.Plan, row.Criticality, n(row.Cases), n(row.Met),
+			n(row.Breached), n(row.NotGuaranteed), n(row.Pending), n(row.Responded), span(row.Median), span(row.P90))
+	}
+	for _, row := range r.Rows {
+		line(row.Customer, row)
+	}
+	line(reports.TotalLabel, r.Total)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.Rows) == 0 {
+		fmt.Fprintln(w, "\nno cases with a response clock were received in this month")
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package reports
+
+import (
+	"context"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/cases"
+	"accord/internal/directory"
+	"accord/internal/sla"
+)
+
+// Store reads the records reports count. It reads only inside scope.
+type Store interface {
+	// Received returns the cases whose clock received them in [from, to),
+	// only org's when org is not empty, each with its pauses (oldest
+	// first), in no particular order.
+	Received(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]cases.Case, error)
+}
+
+// Policies gives the policy version each case was opened under;
+// *sla.Service provides it.
+type Policies interface {
+	Version(ctx context.Context, n int) (*sla.Policy, error)
+}
+
+// Directory gives the actor's scope and organizations' names;
+// *directory.Service provides it.
+type Directory interface {
+	Scope(ctx context.Context, now time.Time) (accord.Scope, error)
+	GetOrganization(ctx context.Context, now time.Time, id accord.ID) (directory.Organization, error)
+}
+
+// Config says how reports read time.
+type Config struct {
+	// Zone is the vendor's zone: a month begins and ends at its midnights,
+	// as contract dates are read (contracts.Config.Zone).
+	Zone *time.Location
+}
+
+// DefaultConfig reads months in America/New_York, the zone of the
+// reference policy's business hours and of contract dates.
+func DefaultConfig() Config {
+	zone, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		// The binary embeds time/tzdata; only a test binary without it and
+		// without system zoneinfo gets here.
+		zone = time.UTC
+	}
+	return Config{Zone: zone}
+}
+
+// Month reads a month written "YYYY-MM" and returns the instants, in UTC,
+// at which it and the next month begin in the zone.
+func (c Config) Month(s string) (from, to time.Time, err error) {
+	if s == "" {
+		return from, to, accord.FieldError("month", "is required; write it as YYYY-MM, such as 2026-10")
+	}
+	t, perr := time.ParseInLocation("2006-01", s, c.zone())
+	if perr != nil || len(s) != len("2006-01") {
+		return from, to, accord.FieldError("month", "%q is not a month; write it as YYYY-MM, such as 2026-10", s)
+	}
+	if t.Year() < 1900 || t.Year() >= 2150 {
+		return from, to, accord.FieldError("month", "must be between 1900-01 and 2149-12")
+	}
+	return t.UTC(), t.AddDate(0, 1, 0).UTC(), nil
+}
+
+func (c Config) zone() *time.Location {
+	if c.Zone == nil {
+		return time.UTC
+	}
+	return c.Zone
+}
+
+// Service computes reports for the actor in the context.
+type Service struct {
+	store    Store
+	policies Policies
+	dir      Directory
+	cfg      Config
+}
+
+// NewService returns a service over store.
+func NewService(store Store, policies Policies, dir Directory, cfg Config) *Service {
+	return &Service{store: store, policies: policies, dir: dir, cfg: cfg}
+}
+
+// scoped returns the organizations the actor may read: vendor staff (and
+// the system) every one, a certified partner agent its partner's
+// customers, a customer contact its own organization.
+func (s *Service) scoped(ctx context.Context, now time.Time) (accord.Scope, error) {
+	a, err := accord.ActorFrom(ctx)
+	if err != nil {
+		return accord.Scope{}, err
+	}
+	if a.System {
+		return accord.Scope{All: true}, nil
+	}
+	return s.dir.Scope(ctx, now)
+}
+
+// system is ctx acting as the system, for the names of organizations the
+// actor's scope has already admitted.
+func system(ctx context.Context) context.Context {
+	return accord.WithActor(ctx, accord.SystemActor("reports"))
+}
