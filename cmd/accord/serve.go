@@ -42,7 +42,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 	svc := newServices(store)
-	if err := svc.enableMail(mail, *addr, contracts.DefaultConfig().Zone); err != nil {
+	if err := svc.enableMail(mail, *addr, contracts.DefaultConfig().Zone, log); err != nil {
 		return err
 	}
 	if _, err := svc.policy.EnsureDefault(accord.WithActor(ctx, accord.SystemActor("accord serve")), time.Now()); err != nil {
@@ -81,6 +81,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		close(jobsDone)
 	}
 	defer func() { stopJobs(); <-jobsDone }()
+	repliesCtx, stopReplies := context.WithCancel(context.WithoutCancel(ctx))
+	waitReplies, err := svc.receiveReplies(repliesCtx, mail, log, e.stdout)
+	if err != nil {
+		stopReplies()
+		return err
+	}
+	defer func() { stopReplies(); waitReplies() }()
 
 	select {
 	case err := <-served:

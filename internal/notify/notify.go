@@ -184,9 +184,6 @@ func NewService(store Store, cs Cases, dir Directory, smtp *SMTP, cfg Config) (*
 	return s, nil
 }
 
-// Enabled reports whether mail is sent.
-func (s *Service) Enabled() bool { return s.smtp != nil }
-
 // system acts as Accord itself, for the jobs.
 func system(ctx context.Context) context.Context {
 	return accord.WithActor(ctx, accord.SystemActor("notify"))
