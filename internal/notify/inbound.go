@@ -396,7 +396,7 @@ func messageIDs(v string) []string {
 		if j < 0 {
 			break
 		}
-		if id := strings.TrimSpace(rest[i+1 : i+j]); id != "" {
+		if id := strings.TrimSpace(rest[i+1 : i+j]); id != "" && !strings.Contains(id, "<") {
 			ids = append(ids, id)
 		}
 		rest = rest[i+j+1:]
