@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -175,7 +174,7 @@ func TestServeMailsAndTakesReplies(t *testing.T) {
 	// The assignee hears of the answer by mail, too.
 	for deadline := time.Now().Add(20 * time.Second); box.find("agent@northwind.example", "case.customer_reply") == nil; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal(fmt.Sprintf("no customer_reply mail to the agent; stderr %s", errb.String()))
+			t.Fatalf("no customer_reply mail to the agent; stderr %s", errb.String())
 		}
 	}
 }

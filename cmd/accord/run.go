@@ -34,6 +34,7 @@ func commands() []command {
 		{"import", "import organizations, contacts and contracts from CSV or XLSX, all or nothing", runImport},
 		{"export", "export organizations, contacts and contracts as CSV or XLSX", runExport},
 		{"report", "print reports: SLA compliance per customer, plan, criticality and month", runReport},
+		{"bench", "measure opening cases over the API against pgbench; seed a large history; time the due-work queries", runBench},
 	}
 }
 

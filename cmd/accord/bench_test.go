@@ -1,0 +1,299 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"accord/internal/store/dbtest"
+)
+
+// startServe runs `accord serve --demo` in-process on a free port and
+// returns its URL; the server stops when the test ends.
+func startServe(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--demo", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...), noEnv, nil, &out, &errb)
+	}()
+	t.Cleanup(func() {
+		stop()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	re := regexp.MustCompile(`Accord listening on (http://\S+) `)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no startup line; stdout %q stderr %q", out.String(), errb.String())
+		}
+	}
+}
+
+// benchFigure reads a figure from bench cases' output.
+func benchFigure(t *testing.T, out, pattern string) float64 {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no %q in the output:\n%s", pattern, out)
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func countCases(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM cases`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestBenchCasesOpensCasesOverTheAPI(t *testing.T) {
+	dir := t.TempDir()
+	url := startServe(t, "--data-dir", dir)
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "accord.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	before := countCases(t, db)
+
+	code, out, errs := runCLI(t, "", "bench", "cases", "--url", url, "--clients", "2", "--count", "6", "--warmup", "0")
+	if code != 0 {
+		t.Fatalf("bench cases: exit %d\n%s\n%s", code, out, errs)
+	}
+	if got := benchFigure(t, out, `cases opened\s+(\d+) \(errors 0\)`); got != 6 {
+		t.Errorf("opened %v cases, want 6:\n%s", got, out)
+	}
+	if rate := benchFigure(t, out, `rate\s+([0-9.]+) cases/s`); rate <= 0 {
+		t.Errorf("rate %v:\n%s", rate, out)
+	}
+	benchFigure(t, out, `latency\s+p50 ([0-9.]+) ms\s+p90 [0-9.]+ ms\s+p99 [0-9.]+ ms`)
+	if strings.Contains(out, "pgbench") {
+		t.Errorf("pgbench ran without -database-url:\n%s", out)
+	}
+	if got := countCases(t, db) - before; got != 6 {
+		t.Errorf("%d cases stored, want 6", got)
+	}
+
+	// A partner agent opens portal cases for the customer its partner
+	// serves; the vendor's agent records phone cases.
+	code, out, errs = runCLI(t, "", "bench", "cases", "--url", url, "--clients", "2", "--count", "4", "--warmup", "0",
+		"--users", "partner@southwind.example,agent@northwind.example")
+	if code != 0 || benchFigure(t, out, `cases opened\s+(\d+) \(errors 0\)`) != 4 {
+		t.Fatalf("partner and vendor agents: exit %d\n%s\n%s", code, out, errs)
+	}
+	var partnerCases, phoneCases int
+	if err := db.QueryRow(`SELECT count(*) FROM cases c JOIN users u ON u.id = c.opened_by_id WHERE u.role = 'partner_agent' AND c.channel = 'portal'`).Scan(&partnerCases); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM cases c JOIN users u ON u.id = c.opened_by_id WHERE u.role = 'agent' AND c.channel = 'phone'`).Scan(&phoneCases); err != nil {
+		t.Fatal(err)
+	}
+	if partnerCases+phoneCases < 4 {
+		t.Errorf("%d portal cases by the partner agent and %d phone cases by the vendor's agent, want 4 in all", partnerCases, phoneCases)
+	}
+
+	// A wrong password stops before any case is opened.
+	code, _, errs = runCLI(t, "", "bench", "cases", "--url", url, "--clients", "1", "--count", "1", "--password", "not the password")
+	if code != 1 || !strings.Contains(errs, "sign in as cto@acme.example: 401") {
+		t.Errorf("wrong password: exit %d %q", code, errs)
+	}
+}
+
+// On PostgreSQL, bench cases also runs pgbench against the same database,
+// reports the ratio and drops its scratch table; bench seed and bench due
+// work on the result.
+func TestBenchOnPostgres(t *testing.T) {
+	_, dbURL := dbtest.PostgresDatabase(t)
+	if code, out, errs := runCLI(t, "", "bench", "seed", "--database-url", dbURL, "--cases", "300", "--batch", "120", "--closed", "0.3"); code != 0 ||
+		!strings.Contains(out, "seeded 300 cases") || !strings.Contains(out, "no audit events") {
+		t.Fatalf("bench seed: exit %d\n%s\n%s", code, out, errs)
+	}
+	url := startServe(t, "--database-url", dbURL, "--jobs=false")
+	args := []string{"bench", "cases", "--url", url, "--clients", "2", "--count", "4", "--warmup", "0"}
+	_, err := exec.LookPath("pgbench")
+	withPgbench := err == nil
+	if withPgbench {
+		args = append(args, "--database-url", dbURL)
+	} else {
+		t.Log("pgbench is not installed: measuring the API only")
+	}
+	code, out, errs := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("bench cases: exit %d\n%s\n%s", code, out, errs)
+	}
+	if got := benchFigure(t, out, `cases opened\s+(\d+) \(errors 0\)`); got != 4 {
+		t.Errorf("opened %v cases, want 4:\n%s", got, out)
+	}
+	if withPgbench {
+		if benchFigure(t, out, `cases stored\s+\d+ before, \d+ after \(\+(\d+),`) != 4 {
+			t.Errorf("cases stored:\n%s", out)
+		}
+		if benchFigure(t, out, `pgbench\s+([0-9.]+) single-row inserts/s`) <= 0 || benchFigure(t, out, `ratio\s+([0-9.]+)%`) <= 0 {
+			t.Errorf("no pgbench rate or ratio:\n%s", out)
+		}
+		d, err := sql.Open("pgx", dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		var left int
+		if err := d.QueryRow(`SELECT count(*) FROM pg_tables WHERE tablename LIKE 'accord_bench_raw_%'`).Scan(&left); err != nil || left != 0 {
+			t.Errorf("scratch tables left: %d, %v", left, err)
+		}
+	}
+
+	code, out, errs = runCLI(t, "", "bench", "due", "--database-url", dbURL, "--runs", "3")
+	if code != 0 {
+		t.Fatalf("bench due: exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"== claim: the jobs runner", "== next run", "== queue: vendor's cases", "== queue of one customer", "LockRows", "time over 3 runs: p50"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bench due output lacks %q:\n%s", want, out)
+		}
+	}
+	// The claims rolled back: nothing is held.
+	d, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var held int
+	if err := d.QueryRow(`SELECT count(*) FROM jobs WHERE claimed_by = 'bench'`).Scan(&held); err != nil || held != 0 {
+		t.Errorf("jobs claimed by bench due: %d, %v", held, err)
+	}
+}
+
+func TestBenchParsePgbench(t *testing.T) {
+	const pg15 = `pgbench (15.20 (Debian 15.20-0+deb12u1))
+transaction type: /tmp/accord-pgbench-1/insert.sql
+scaling factor: 1
+query mode: prepared
+number of clients: 8
+number of threads: 8
+maximum number of tries: 1
+duration: 30 s
+number of transactions actually processed: 104550
+number of failed transactions: 0 (0.000%)
+latency average = 2.295 ms
+initial connection time = 21.448 ms
+tps = 3485.312977 (without initial connection time)
+`
+	const pg12 = `transaction type: insert.sql
+number of transactions actually processed: 5000
+latency average = 1.600 ms
+tps = 2500.123 (including connections establishing)
+tps = 2510.500 (excluding connections establishing)
+`
+	for _, c := range []struct {
+		name, out string
+		tps, lat  float64
+	}{{"15", pg15, 3485.312977, 2.295}, {"12", pg12, 2510.5, 1.6}} {
+		r, err := parsePgbench(c.out)
+		if err != nil || r.TPS != c.tps || r.LatencyMS != c.lat || r.Failed != 0 {
+			t.Errorf("PostgreSQL %s: %+v, %v; want tps %v latency %v", c.name, r, err, c.tps, c.lat)
+		}
+	}
+	if r, err := parsePgbench("number of failed transactions: 7 (0.1%)\ntps = 10.5 (something new)\n"); err != nil || r.TPS != 10.5 || r.Failed != 7 {
+		t.Errorf("unknown wording: %+v, %v", r, err)
+	}
+	if _, err := parsePgbench("pgbench: error: connection to server failed\n"); err == nil {
+		t.Error("no tps line should be an error")
+	}
+}
+
+func TestBenchPercentile(t *testing.T) {
+	var l []time.Duration
+	for i := 1; i <= 100; i++ {
+		l = append(l, time.Duration(i)*time.Millisecond)
+	}
+	for p, want := range map[float64]time.Duration{50: 50 * time.Millisecond, 90: 90 * time.Millisecond, 99: 99 * time.Millisecond, 100: 100 * time.Millisecond, 0: time.Millisecond} {
+		if got := percentile(l, p); got != want {
+			t.Errorf("p%v = %v, want %v", p, got, want)
+		}
+	}
+	if percentile(nil, 50) != 0 {
+		t.Error("no latencies should give 0")
+	}
+}
+
+func TestBenchFlagErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench"}, "usage: accord bench cases|seed|due"},
+		{[]string{"bench", "frobnicate"}, `unknown bench command "frobnicate"`},
+		{[]string{"bench", "cases", "--clients", "0"}, "-clients must be at least 1"},
+		{[]string{"bench", "cases", "--duration", "0s"}, "give a positive -duration or a -count"},
+		{[]string{"bench", "cases", "--count", "-1"}, "-count must not be negative"},
+		{[]string{"bench", "cases", "--users", " ", "--count", "1"}, "give -users (and -password) or -token"},
+		{[]string{"bench", "cases", "--clients", "two"}, "invalid value"},
+		{[]string{"bench", "seed", "--data-dir", t.TempDir()}, "PostgreSQL only: give -database-url"},
+		{[]string{"bench", "seed", "--database-url", "postgres://x", "--closed", "2"}, "-closed must be between 0 and 1"},
+		{[]string{"bench", "seed", "--database-url", "postgres://x", "--cases", "0"}, "-cases must be at least 1"},
+		{[]string{"bench", "due", "--data-dir", t.TempDir()}, "measures PostgreSQL: give -database-url"},
+		{[]string{"bench", "due", "--database-url", "postgres://x", "--runs", "0"}, "-runs must be at least 1"},
+	} {
+		code, _, errs := runCLI(t, "", c.args...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d %q, want 2 and %q", c.args, code, errs, c.want)
+		}
+	}
+	if code, out, _ := runCLI(t, "", "bench", "-h"); code != 0 || !strings.Contains(out, "seed") {
+		t.Errorf("bench -h: %d %q", code, out)
+	}
+	if code, out, _ := runCLI(t, "", "bench", "cases", "-h"); code != 0 || !strings.Contains(out, "-clients") || !strings.Contains(out, "-database-url") {
+		t.Errorf("bench cases -h: %d %q", code, out)
+	}
+}
+
+// bench due explains and times the statements the store runs: if jobs.go
+// changes them, bench.go must follow.
+func TestBenchDueQueriesAreTheStores(t *testing.T) {
+	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	code := norm(string(mustRead(t, filepath.Join("..", "..", "internal", "store", "jobs.go"))))
+	dialect := norm(string(mustRead(t, filepath.Join("..", "..", "internal", "store", "dialect.go"))))
+	claimStart := claimSQL[:strings.Index(claimSQL, "LIMIT $4")+len("LIMIT $4")]
+	for _, q := range []string{claimStart + "`+s.db.skipLocked()+`) RETURNING `+jobColumns", nextRunSQL} {
+		if !strings.Contains(code, norm(q)) {
+			t.Errorf("internal/store/jobs.go no longer runs %q", norm(q))
+		}
+	}
+	if !strings.Contains(dialect, `return " FOR UPDATE SKIP LOCKED"`) {
+		t.Error("skipLocked no longer appends FOR UPDATE SKIP LOCKED on PostgreSQL")
+	}
+	if !strings.HasSuffix(norm(claimSQL), "RETURNING id, org_id, subject_id, kind, run_at, attempts, last_error, failed_at") ||
+		!strings.Contains(code, "const jobColumns = `id, org_id, subject_id, kind, run_at, attempts, last_error, failed_at`") {
+		t.Error("the claim's RETURNING list differs from jobColumns")
+	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
