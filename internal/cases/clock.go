@@ -62,6 +62,25 @@ func pausesBefore(ps []Pause, stop *time.Time) []businesstime.Interval {
 	return out
 }
 
+// Used is the working time c's clock counted from its start up to at, or
+// up to the first response if that came earlier, outside the pauses, on
+// the calendar of pol (the policy version the case was opened under).
+func Used(pol *sla.Policy, c Case, at time.Time) (time.Duration, error) {
+	k := c.Clock
+	cal, ok := pol.Calendar(k.Kind)
+	if !ok {
+		return 0, errNoCalendar
+	}
+	if k.RespondedAt != nil && k.RespondedAt.Before(at) {
+		at = *k.RespondedAt
+	}
+	var used time.Duration
+	for _, w := range cal.Working(k.StartsAt, at, pausesBefore(c.Pauses, &at)) {
+		used += w.To.Sub(w.From)
+	}
+	return used, nil
+}
+
 // rearm clears a warning or breach recorded under an earlier target when
 // the recomputed instant lies ahead of now (a criticality lowered, a call
 // that started the guaranteed clock): the jobs will record it again if the

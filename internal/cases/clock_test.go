@@ -372,3 +372,34 @@ func replaceOnce(t testing.TB, s, old, new string) string {
 	}
 	return s[:i] + new + s[i+len(old):]
 }
+
+// Used counts working time from the start, outside pauses, and stops at
+// the first response.
+func TestUsed(t *testing.T) {
+	pol := defaultPolicy(t)
+	c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00"))
+	c.Pauses = []Pause{{From: local("2024-03-12 11:00").UTC(), To: ptr(local("2024-03-12 13:00").UTC())}}
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		at        string
+		responded string
+		want      time.Duration
+	}{
+		{"2024-03-12 10:30", "", 30 * time.Minute},
+		{"2024-03-12 12:00", "", time.Hour},     // the pause does not count
+		{"2024-03-12 14:00", "", 2 * time.Hour}, // 10-11 and 13-14
+		{"2024-03-13 09:00", "", 9 * time.Hour}, // Tuesday until 20:00, Wednesday from 08:00
+		{"2024-03-13 09:00", "2024-03-12 14:00", 2 * time.Hour},
+	} {
+		c.Clock.RespondedAt = nil
+		if tc.responded != "" {
+			c.Clock.RespondedAt = ptr(local(tc.responded).UTC())
+		}
+		got, err := Used(pol, c, local(tc.at))
+		if err != nil || got != tc.want {
+			t.Errorf("Used at %s (responded %q) = %v, %v; want %v", tc.at, tc.responded, got, err, tc.want)
+		}
+	}
+}

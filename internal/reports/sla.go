@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"accord/internal/accord"
-	"accord/internal/businesstime"
 	"accord/internal/cases"
 	"accord/internal/sla"
 )
@@ -107,14 +106,13 @@ type judged struct {
 // used before the pause already reached the target.
 func judge(pol *sla.Policy, c cases.Case, now time.Time) (judged, error) {
 	k := c.Clock
-	cal, ok := pol.Calendar(k.Kind)
-	if !ok {
-		return judged{}, fmt.Errorf("case %s: policy version %d has no calendar %q", c.ID, k.PolicyVersion, k.Kind)
-	}
 	var j judged
 	if k.RespondedAt != nil {
-		j.responded = true
-		j.ttfr = cal.Elapsed(k.StartsAt, *k.RespondedAt, pausesBefore(c.Pauses, *k.RespondedAt))
+		used, err := cases.Used(pol, c, *k.RespondedAt)
+		if err != nil {
+			return judged{}, fmt.Errorf("case %s: %w", c.ID, err)
+		}
+		j.responded, j.ttfr = true, used
 	}
 	switch st, _ := cases.StatusAt(c, now); st {
 	case cases.NotGuaranteed:
@@ -124,8 +122,12 @@ func judge(pol *sla.Policy, c cases.Case, now time.Time) (judged, error) {
 	case cases.Breached:
 		j.outcome = breached
 	case cases.Paused:
+		used, err := cases.Used(pol, c, now)
+		if err != nil {
+			return judged{}, fmt.Errorf("case %s: %w", c.ID, err)
+		}
 		j.outcome = pending
-		if cal.Elapsed(k.StartsAt, now, pausesBefore(c.Pauses, now)) >= time.Duration(k.Target) {
+		if used >= time.Duration(k.Target) {
 			j.outcome = breached
 		}
 	case cases.Running:
@@ -134,25 +136,6 @@ func judge(pol *sla.Policy, c cases.Case, now time.Time) (judged, error) {
 		return judged{}, fmt.Errorf("case %s: unexpected clock status %q", c.ID, st)
 	}
 	return j, nil
-}
-
-// pausesBefore returns the pauses that began before stop as intervals, an
-// open one or one lasting past stop cut there: what did not count of the
-// clock up to stop. It is the rule of cases' clock (cases.pausesBefore),
-// which is not exported.
-func pausesBefore(ps []cases.Pause, stop time.Time) []businesstime.Interval {
-	var out []businesstime.Interval
-	for _, p := range ps {
-		if !p.From.Before(stop) {
-			continue
-		}
-		to := stop
-		if p.To != nil && p.To.Before(stop) {
-			to = *p.To
-		}
-		out = append(out, businesstime.Interval{From: p.From, To: to})
-	}
-	return out
 }
 
 // tally accumulates the cases of a row.
