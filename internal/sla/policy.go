@@ -146,6 +146,16 @@ func parseDuration(s string) (Duration, error) {
 	return Duration(d), nil
 }
 
+// CheckScalar implements [yamldoc.Scalar]: Parse reports a bad duration
+// with its path.
+func (Duration) CheckScalar(text string) error {
+	_, err := parseDuration(text)
+	return err
+}
+
+// NotScalar is the problem of a mapping or list written as a duration.
+func (Duration) NotScalar() string { return "must be a duration like 30m or 8h" }
+
 // MarshalYAML writes the short form.
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
