@@ -213,6 +213,13 @@ func ScopeCategories() []string {
 	return slices.Sorted(maps.Keys(scopeServices))
 }
 
+// ServiceFor names the professional service that covers an out-of-scope
+// category, if one does.
+func ServiceFor(category string) (key, name string) {
+	s := scopeServices[category]
+	return s.Key, s.Name
+}
+
 // OutOfScope is the input to MarkOutOfScope.
 type OutOfScope struct {
 	Category string `json:"category"`

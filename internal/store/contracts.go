@@ -261,15 +261,22 @@ func (s *Contracts) Consume(ctx context.Context, c contracts.Consumption, ev aud
 		if err != nil {
 			return s.db.mapErr(err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO entitlement_uses (id, org_id, entitlement_id, quantity, at, reason, record_type, record_id,
-			actor_id, actor_name, override) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			c.ID, c.OrgID, c.EntitlementID, c.Quantity, c.At, c.Reason, c.RecordType, c.RecordID, c.ActorID, c.ActorName, c.Override); err != nil {
+		if err := insertUse(ctx, tx, c); err != nil {
 			return s.db.mapErr(err)
 		}
 		ok = true
 		return s.db.appendEvent(ctx, tx, ev)
 	})
 	return e, ok, err
+}
+
+// insertUse records a use of an entitlement whose used count the caller
+// has already changed by c.Quantity in tx.
+func insertUse(ctx context.Context, tx *sql.Tx, c contracts.Consumption) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO entitlement_uses (id, org_id, entitlement_id, quantity, at, reason, record_type, record_id,
+		actor_id, actor_name, override) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		c.ID, c.OrgID, c.EntitlementID, c.Quantity, c.At, c.Reason, c.RecordType, c.RecordID, c.ActorID, c.ActorName, c.Override)
+	return err
 }
 
 func (s *Contracts) ListConsumptions(ctx context.Context, scope accord.Scope, entitlementID accord.ID) ([]contracts.Consumption, error) {

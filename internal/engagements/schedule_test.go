@@ -1,0 +1,169 @@
+package engagements_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/engagements"
+	"accord/internal/sla"
+)
+
+// services is the default policy's services calendar: Mon-Fri 08:00-18:00
+// in Sao Paulo (UTC-3 all year since 2019), with Brazil's national holidays.
+func services(t testing.TB) engagements.Hours {
+	t.Helper()
+	pol, err := sla.Parse([]byte(sla.DefaultDocument()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, ok := pol.Calendar("services")
+	if !ok {
+		t.Fatal("the default policy has no services calendar")
+	}
+	h, err := engagements.NewHours("services", cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// sp is a Sao Paulo wall-clock time.
+func sp(s string) time.Time {
+	zone, err := time.LoadLocation("America/Sao_Paulo")
+	if err != nil {
+		panic(err)
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, zone)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestEarliestStart(t *testing.T) {
+	h := services(t)
+	for _, tc := range []struct {
+		name     string
+		accepted string
+		lead     int
+		want     string
+	}{
+		{"plain week", "2026-11-09 10:00", 5, "2026-11-16 08:00"},
+		{"over Black Awareness Day (Fri 20 Nov, national since 2024)", "2026-11-16 10:00", 5, "2026-11-24 08:00"},
+		{"accepted after hours on a Friday, across the month's end", "2026-11-27 17:59", 5, "2026-12-04 08:00"},
+		{"accepted on a Saturday counts from the Monday", "2026-11-28 11:00", 5, "2026-12-04 08:00"},
+		{"accepted at midnight", "2026-11-30 00:00", 5, "2026-12-07 08:00"},
+		{"over Christmas", "2026-12-23 09:00", 5, "2026-12-31 08:00"},
+		{"over Christmas and New Year", "2026-12-24 09:00", 5, "2027-01-04 08:00"},
+		{"over Carnival Monday and Tuesday", "2027-02-03 14:00", 5, "2027-02-12 08:00"},
+		{"over Good Friday", "2027-03-22 14:00", 5, "2027-03-30 08:00"},
+		{"over Tiradentes (Wed 21 Apr)", "2027-04-16 14:00", 5, "2027-04-26 08:00"},
+		{"over Corpus Christi (Thu 27 May)", "2027-05-24 09:00", 5, "2027-06-01 08:00"},
+		{"leap February: Carnival on the 28th and 29th", "2028-02-23 12:00", 5, "2028-03-03 08:00"},
+		{"deployment: 3 business days for the kick-off", "2026-11-19 16:00", 3, "2026-11-25 08:00"},
+		{"no lead time: at once", "2026-11-21 03:00", 0, "2026-11-21 03:00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := h.EarliestStart(sp(tc.accepted), tc.lead)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := sp(tc.want); !got.Equal(want) {
+				t.Errorf("EarliestStart(%s, %d) = %s, want %s", tc.accepted, tc.lead, h.Local(got), h.Local(want))
+			}
+		})
+	}
+}
+
+func session(eng, name, start, end string) engagements.Session {
+	return engagements.Session{ID: accord.ID("ses_" + start), EngineerID: accord.ID(eng), EngineerName: name, Start: sp(start), End: sp(end)}
+}
+
+func TestCheckSessions(t *testing.T) {
+	h := services(t)
+	earliest := sp("2026-11-24 08:00") // 5 working days after Mon 16 Nov
+	busy := []engagements.Booking{{Session: session("u1", "Ana", "2026-11-26 08:00", "2026-11-26 14:00"), OrgName: "Globex", ServiceName: "Health check"}}
+	for _, tc := range []struct {
+		name     string
+		sessions []engagements.Session
+		ooh      bool
+		kind     accord.Kind
+		field    string
+		earliest string // the allowed start the error names, Sao Paulo time
+	}{
+		{name: "one session on the first allowed morning", sessions: []engagements.Session{session("u1", "Ana", "2026-11-24 08:00", "2026-11-24 12:00")}},
+		{name: "a full 8-hour day", sessions: []engagements.Session{session("u1", "Ana", "2026-11-24 09:00", "2026-11-24 17:00")}},
+		{name: "two engineers at once", sessions: []engagements.Session{
+			session("u1", "Ana", "2026-11-24 08:00", "2026-11-24 12:00"), session("u2", "Bruno", "2026-11-24 08:00", "2026-11-24 12:00")}},
+		{name: "before the lead time has passed", kind: accord.Unprocessable, field: "sessions[0].start", earliest: "2026-11-24 08:00",
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-23 09:00", "2026-11-23 13:00")}},
+		{name: "one minute early", kind: accord.Unprocessable, field: "sessions[0].start", earliest: "2026-11-24 08:00",
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-24 07:59", "2026-11-24 11:59")}},
+		{name: "running past 18:00", kind: accord.Unprocessable, field: "sessions[0].start", earliest: "2026-11-25 08:00",
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-24 16:00", "2026-11-24 20:00")}},
+		{name: "running past 18:00 with the out-of-hours surcharge", ooh: true,
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-24 16:00", "2026-11-24 20:00")}},
+		{name: "on a Sunday", kind: accord.Unprocessable, field: "sessions[0].start", earliest: "2026-11-30 08:00",
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-29 10:00", "2026-11-29 12:00")}},
+		{name: "on a Sunday with the surcharge", ooh: true,
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-29 10:00", "2026-11-29 12:00")}},
+		{name: "on Christmas Day", kind: accord.Unprocessable, field: "sessions[0].start", earliest: "2026-12-28 08:00",
+			sessions: []engagements.Session{session("u1", "Ana", "2026-12-25 10:00", "2026-12-25 12:00")}},
+		{name: "longer than 8 hours", kind: accord.Unprocessable, field: "sessions[0].end", ooh: true,
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-24 08:00", "2026-11-24 16:01")}},
+		{name: "more than 8 hours in one day", kind: accord.Unprocessable, field: "sessions[1].start", earliest: "2026-11-25 08:00",
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-24 08:00", "2026-11-24 12:00"), session("u1", "Ana", "2026-11-24 13:00", "2026-11-24 18:00")}},
+		{name: "more than 8 hours across midnight with the surcharge", ooh: true, kind: accord.Unprocessable, field: "sessions[1].start", earliest: "2026-11-25 08:00",
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-24 10:00", "2026-11-24 16:00"), session("u1", "Ana", "2026-11-24 20:00", "2026-11-25 02:00")}},
+		{name: "overlapping sessions of one engineer", kind: accord.Conflict, field: "sessions[1].start", earliest: "2026-11-24 12:00",
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-24 08:00", "2026-11-24 12:00"), session("u1", "Ana", "2026-11-24 11:00", "2026-11-24 13:00")}},
+		{name: "back to back is fine", sessions: []engagements.Session{session("u1", "Ana", "2026-11-24 08:00", "2026-11-24 12:00"), session("u1", "Ana", "2026-11-24 12:00", "2026-11-24 14:00")}},
+		{name: "double-booked on another engagement", kind: accord.Conflict, field: "sessions[0].start", earliest: "2026-11-26 14:00",
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-26 13:00", "2026-11-26 17:00")}},
+		{name: "right after the other engagement", sessions: []engagements.Session{session("u1", "Ana", "2026-11-26 14:00", "2026-11-26 18:00")}},
+		{name: "another engineer while Ana is busy", sessions: []engagements.Session{session("u2", "Bruno", "2026-11-26 08:00", "2026-11-26 12:00")}},
+		{name: "an empty plan", kind: accord.Invalid, field: "sessions"},
+		{name: "ending before it starts", kind: accord.Invalid, field: "sessions[0].end",
+			sessions: []engagements.Session{session("u1", "Ana", "2026-11-24 12:00", "2026-11-24 08:00")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := h.Check(engagements.Plan{Sessions: tc.sessions, Earliest: earliest, LeadNote: "5 working days after acceptance", OutOfHours: tc.ooh, Busy: busy})
+			if tc.kind == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ae *accord.Error
+			if !accord.IsKind(err, tc.kind) || !asError(err, &ae) || ae.Field != tc.field {
+				t.Fatalf("got %v (%#v), want %s on %s", err, ae, tc.kind, tc.field)
+			}
+			if tc.earliest != "" {
+				want := sp(tc.earliest).UTC().Format(time.RFC3339)
+				if !strings.Contains(ae.Msg, want) {
+					t.Errorf("message %q does not name the earliest allowed start %s (%s)", ae.Msg, want, tc.earliest)
+				}
+			}
+		})
+	}
+}
+
+// Sessions that have already started are kept and not judged again: the
+// lead time is behind them.
+func TestCheckKeepsStartedSessions(t *testing.T) {
+	h := services(t)
+	started := session("u1", "Ana", "2026-11-24 08:00", "2026-11-24 12:00")
+	next := session("u1", "Ana", "2026-11-25 08:00", "2026-11-25 12:00")
+	if err := h.Check(engagements.Plan{Sessions: []engagements.Session{started, next}, Fixed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// The day's limit still counts the kept session.
+	same := session("u1", "Ana", "2026-11-24 13:00", "2026-11-24 18:00")
+	err := h.Check(engagements.Plan{Sessions: []engagements.Session{started, same}, Fixed: 1})
+	var ae *accord.Error
+	if !asError(err, &ae) || ae.Field != "sessions[0].start" {
+		t.Fatalf("got %v, want the new session (sessions[0]) refused for the 8-hour day", err)
+	}
+}
