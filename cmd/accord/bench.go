@@ -895,8 +895,8 @@ func seedHistory(ctx context.Context, w io.Writer, d *store.DB, dbURL string, f 
 	now = now.UTC().Truncate(time.Microsecond)
 	svc := newServices(d)
 	sys := accord.WithActor(ctx, accord.SystemActor("accord bench seed"))
-	if _, err := svc.policy.EnsureDefault(sys, now); err != nil {
-		return fmt.Errorf("load the default policy: %w", err)
+	if err := svc.ensureDefaults(sys, now); err != nil {
+		return err
 	}
 	if err := seedDemo(ctx, svc, now, w); err != nil {
 		return fmt.Errorf("demo data: %w", err)

@@ -14,6 +14,7 @@ import (
 	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/engagements"
 	"accord/internal/notify"
 	"accord/internal/reports"
 	"accord/internal/sla"
@@ -113,15 +114,16 @@ func (f *dbFlags) openMigrated(ctx context.Context, log *slog.Logger) (*store.DB
 
 // services are the domain services over one database.
 type services struct {
-	db        *store.DB
-	directory *directory.Service
-	audit     *audit.Service
-	policy    *sla.Service
-	contracts *contracts.Service
-	cases     *cases.Service
-	jobs      *store.Jobs
-	reports   *reports.Service
-	notify    *notify.Service // sends nothing until enableMail
+	db          *store.DB
+	directory   *directory.Service
+	audit       *audit.Service
+	policy      *sla.Service
+	contracts   *contracts.Service
+	cases       *cases.Service
+	engagements *engagements.Service // serve rebuilds it with its base URL
+	jobs        *store.Jobs
+	reports     *reports.Service
+	notify      *notify.Service // sends nothing until enableMail
 }
 
 func newServices(db *store.DB) *services {
@@ -133,11 +135,35 @@ func newServices(db *store.DB) *services {
 	}
 	s.contracts = contracts.NewService(store.NewContracts(db), policyPlans{s.policy}, s.directory, contracts.DefaultConfig())
 	s.cases = cases.NewService(store.NewCases(db, db.DataDir()), s.policy, s.contracts, s.directory,
-		cases.Config{MaxFile: 20 << 20, Sniff: http.DetectContentType})
+		cases.Config{MaxFile: maxFile, Sniff: http.DetectContentType})
+	s.engagements = s.newEngagements("")
 	s.jobs = store.NewJobs(db)
 	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
+}
+
+// maxFile bounds a case attachment and an engagement's evidence file.
+const maxFile = 20 << 20
+
+// newEngagements builds the professional-services service; baseURL, when
+// set, is the web address calendar feeds link engagements to.
+func (s *services) newEngagements(baseURL string) *engagements.Service {
+	return engagements.NewService(store.NewEngagements(s.db), s.policy, s.contracts, s.directory, s.cases, engagements.Config{
+		MaxFile: maxFile, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: baseURL})
+}
+
+// ensureDefaults loads the default support policy and then the default
+// services catalog, which names a calendar of the policy, into a database
+// that has none. ctx acts as the system.
+func (s *services) ensureDefaults(ctx context.Context, now time.Time) error {
+	if _, err := s.policy.EnsureDefault(ctx, now); err != nil {
+		return fmt.Errorf("load the default policy: %w", err)
+	}
+	if _, err := s.engagements.EnsureDefaultCatalog(ctx, now); err != nil {
+		return fmt.Errorf("load the default services catalog: %w", err)
+	}
+	return nil
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

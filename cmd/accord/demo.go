@@ -11,6 +11,7 @@ import (
 	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/engagements"
 	"accord/internal/sla"
 )
 
@@ -19,8 +20,9 @@ import (
 const demoPassword = "accord-demo-2026"
 
 // seedDemo fills an empty database with a vendor, a partner, two customers
-// with a contract each, and a user of every role, and prints how to sign in. A database that
-// already has organizations is left alone.
+// with a contract each, a user of every role, a few cases and engagements,
+// and prints how to sign in. A database that already has organizations is
+// left alone.
 func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) error {
 	ctx = accord.WithActor(ctx, accord.SystemActor("demo"))
 	existing, _, err := svc.directory.ListOrganizations(ctx, now, directory.OrgFilter{}, accord.Page{Limit: 1})
@@ -99,7 +101,10 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	return seedCases(ctx, svc, now, made, acme.ID, globex.ID)
+	if err := seedCases(ctx, svc, now, made, acme.ID, globex.ID); err != nil {
+		return err
+	}
+	return seedEngagements(ctx, svc, now, made, acme.ID, globex.ID)
 }
 
 // seedCases opens a few cases in the past, by the people who would have,
@@ -138,6 +143,42 @@ func seedCases(ctx context.Context, svc *services, now time.Time, users map[stri
 	_, err = svc.cases.Open(as("it@globex.example"), now.Add(-10*time.Minute), cases.NewCase{OrgID: globex, Type: cases.Question,
 		Title: "Password policy for service accounts", Description: "Can a policy require 32 characters only for service accounts?", Details: cases.Details{Criticality: sla.C4}})
 	return err
+}
+
+// seedEngagements books professional services the way people would have:
+// Acme's HA/DR test requested two days ago, quoted, accepted yesterday and
+// scheduled at the first start its lead time allows; and an assisted
+// update the partner requested for Globex this morning, waiting for a
+// quote.
+func seedEngagements(ctx context.Context, svc *services, now time.Time, users map[string]directory.User, acme, globex accord.ID) error {
+	as := func(email string) context.Context {
+		u := users[email]
+		return accord.WithActor(ctx, accord.Actor{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Name: u.Name, CustomerAdmin: u.CustomerAdmin})
+	}
+	es := svc.engagements
+	customer, agent := as("cto@acme.example"), as("agent@northwind.example")
+	test, err := es.Request(customer, now.Add(-48*time.Hour), engagements.RequestInput{OrgID: acme, Service: "ha_dr_test", Format: "segregated_clone",
+		Scope: "Yearly disaster-recovery test of the vault cluster on a clone, for the auditors."})
+	if err == nil {
+		_, err = es.Quote(agent, now.Add(-30*time.Hour), test.ID, engagements.QuoteInput{Hours: 4, Note: "One engineer, remote."})
+	}
+	if err == nil {
+		test, err = es.Accept(customer, now.Add(-24*time.Hour), test.ID)
+	}
+	if err == nil {
+		start := *test.EarliestStart
+		_, err = es.Schedule(agent, now, test.ID, engagements.ScheduleInput{Sessions: []engagements.SessionInput{
+			{EngineerID: users["agent@northwind.example"].ID, Start: start, End: start.Add(4 * time.Hour)}}})
+	}
+	if err != nil {
+		return fmt.Errorf("demo engagement: %w", err)
+	}
+	_, err = es.Request(as("partner@southwind.example"), now.Add(-2*time.Hour), engagements.RequestInput{OrgID: globex, Service: "assisted_update",
+		Scope: "Update the production instances from 4.2 to 4.3, one at a time."})
+	if err != nil {
+		return fmt.Errorf("demo engagement: %w", err)
+	}
+	return nil
 }
 
 func orgName(id accord.ID, orgs ...directory.Organization) string {

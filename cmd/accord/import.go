@@ -65,7 +65,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	svc := newServices(d)
 	ctx = accord.WithActor(ctx, accord.SystemActor("accord import"))
 	now := time.Now()
-	if _, err := svc.policy.EnsureDefault(ctx, now); err != nil {
+	if err := svc.ensureDefaults(ctx, now); err != nil {
 		return err
 	}
 	total := 0

@@ -31,7 +31,7 @@ func (f *mailFlags) register(fs *flag.FlagSet, e *env) {
 	fs.StringVar(&f.smtpURL, "smtp-url", e.getenv("ACCORD_SMTP_URL"), "SMTP server for notifications, `url` smtp://user:password@host:587?tls=starttls (or tls, opportunistic, none); unset: no mail (ACCORD_SMTP_URL)")
 	fs.StringVar(&f.from, "mail-from", envOr(e, "ACCORD_MAIL_FROM", "Accord <accord@localhost>"), "sender `address` of notifications (ACCORD_MAIL_FROM)")
 	fs.StringVar(&f.replyTo, "mail-reply-to", e.getenv("ACCORD_MAIL_REPLY_TO"), "`address` whose +token sub-addresses receive replies; unset: replies are not read (ACCORD_MAIL_REPLY_TO)")
-	fs.StringVar(&f.baseURL, "base-url", e.getenv("ACCORD_BASE_URL"), "public `url` of this Accord, for links in mail; default http://<addr> (ACCORD_BASE_URL)")
+	fs.StringVar(&f.baseURL, "base-url", e.getenv("ACCORD_BASE_URL"), "public `url` of this Accord, for links in mail and calendar feeds; default: mail links to http://<addr>, feeds to the address each request came to (ACCORD_BASE_URL)")
 	fs.StringVar(&f.imapURL, "imap-url", e.getenv("ACCORD_IMAP_URL"), "IMAP mailbox to read replies from, `url` imap://user:password@host:993/INBOX?tls=tls (or starttls, none) (ACCORD_IMAP_URL)")
 	fs.DurationVar(&f.imapPoll, "imap-poll", envDuration(e, "ACCORD_IMAP_POLL", time.Minute), "how often to look for replies in the IMAP mailbox (ACCORD_IMAP_POLL)")
 	fs.StringVar(&f.smtpdAddr, "inbound-smtp-addr", e.getenv("ACCORD_INBOUND_SMTP_ADDR"), "listen `address` for replies delivered by SMTP, such as :2525 (ACCORD_INBOUND_SMTP_ADDR)")

@@ -56,17 +56,22 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // openPolicy opens the migrated database as the system actor and makes
-// sure it holds a policy.
+// sure it holds a policy and a services catalog.
 func openPolicy(ctx context.Context, db *dbFlags) (context.Context, *services, func(), error) {
+	return openAs(ctx, db, "accord policy")
+}
+
+// openAs is openPolicy acting as the system actor named name.
+func openAs(ctx context.Context, db *dbFlags, name string) (context.Context, *services, func(), error) {
 	d, err := db.openMigrated(ctx, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return ctx, nil, nil, err
 	}
 	svc := newServices(d)
-	ctx = accord.WithActor(ctx, accord.SystemActor("accord policy"))
-	if _, err := svc.policy.EnsureDefault(ctx, time.Now()); err != nil {
+	ctx = accord.WithActor(ctx, accord.SystemActor(name))
+	if err := svc.ensureDefaults(ctx, time.Now()); err != nil {
 		d.Close()
-		return ctx, nil, nil, fmt.Errorf("load the default policy: %w", err)
+		return ctx, nil, nil, err
 	}
 	return ctx, svc, func() { d.Close() }, nil
 }

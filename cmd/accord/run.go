@@ -30,6 +30,7 @@ func commands() []command {
 		{"admin", "create users and reset passwords from the command line", runAdmin},
 		{"audit", "verify the audit trail's hash chains", runAudit},
 		{"policy", "export, import, diff and roll back the support policy; compute due times", runPolicy},
+		{"catalog", "show, export, import and list versions of the professional-services catalog", runCatalog},
 		{"calendar", "compute due times and working time on a business calendar", runCalendar},
 		{"import", "import organizations, contacts and contracts from CSV or XLSX, all or nothing", runImport},
 		{"export", "export organizations, contacts and contracts as CSV or XLSX", runExport},

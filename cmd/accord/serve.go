@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"accord/internal/accord"
@@ -45,8 +46,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := svc.enableMail(mail, *addr, contracts.DefaultConfig().Zone, log); err != nil {
 		return err
 	}
-	if _, err := svc.policy.EnsureDefault(accord.WithActor(ctx, accord.SystemActor("accord serve")), time.Now()); err != nil {
-		return fmt.Errorf("load the default policy: %w", err)
+	if mail.baseURL != "" {
+		// Calendar feeds link to engagements and the API answers feed
+		// URLs under it; without it, the request's own address is used.
+		if u, err := url.Parse(mail.baseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageError{fmt.Sprintf("-base-url: %q is not an http or https URL", mail.baseURL)}
+		}
+		svc.engagements = svc.newEngagements(mail.baseURL)
+	}
+	if err := svc.ensureDefaults(accord.WithActor(ctx, accord.SystemActor("accord serve")), time.Now()); err != nil {
+		return err
 	}
 	if *demo {
 		if err := seedDemo(ctx, svc, time.Now(), e.stdout); err != nil {
@@ -60,7 +69,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
-			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Notify: svc.notify, Log: log, SecureCookies: *secure, TrustRequestID: *trustID,
+			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Notify: svc.notify, Log: log,
+			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

@@ -288,60 +288,102 @@ const maxAttachment = 32 << 20
 // attachmentSlack is room for the multipart framing and the small fields.
 const attachmentSlack = 64 << 10
 
-// readUpload reads a multipart/form-data body with one "file" part and an
-// optional "internal" field. Every problem is Invalid naming its field.
-func readUpload(w http.ResponseWriter, r *http.Request) (cases.NewFile, error) {
-	var in cases.NewFile
+// formFile is the file a multipart/form-data body carried.
+type formFile struct {
+	Name    string
+	Content []byte
+}
+
+// form is what readForm read: the file, if one was sent, and the text
+// fields by name.
+type form struct {
+	File   *formFile
+	Values map[string]string
+}
+
+// readForm reads a multipart/form-data body with at most one file, in the
+// part "file" (at most maxAttachment bytes), and the text fields named in
+// fields, each at most its limit in bytes. Any other part is refused
+// naming it. Every problem is Invalid naming its field.
+func readForm(w http.ResponseWriter, r *http.Request, fields map[string]int64) (form, error) {
+	fm := form{Values: map[string]string{}}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		return in, accord.FieldError("Content-Type", "must be multipart/form-data, with the file in the field \"file\"")
+		return fm, accord.FieldError("Content-Type", "must be multipart/form-data, with the file in the field \"file\"")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxAttachment+attachmentSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return in, accord.FieldError("Content-Type", "must be multipart/form-data with a boundary")
+		return fm, accord.FieldError("Content-Type", "must be multipart/form-data with a boundary")
 	}
 	tooBig := accord.FieldError("file", "must be at most %d bytes", maxAttachment)
-	got := false
 	for {
 		part, err := mr.NextPart()
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.Is(err, io.EOF):
-			if !got {
-				return in, accord.FieldError("file", "is required: send the file in the multipart field \"file\"")
-			}
-			return in, nil
+			return fm, nil
 		case errors.As(err, &mbe):
-			return in, tooBig
+			return fm, tooBig
 		case err != nil:
-			return in, accord.FieldError("body", "is not valid multipart/form-data")
+			return fm, accord.FieldError("body", "is not valid multipart/form-data")
 		}
-		switch name := part.FormName(); name {
-		case "file":
-			if got {
-				return in, accord.FieldError("file", "one file per request")
+		name := part.FormName()
+		if name == "file" {
+			if fm.File != nil {
+				return fm, accord.FieldError("file", "one file per request")
 			}
-			got = true
-			in.Name = part.FileName()
-			in.Content, err = io.ReadAll(io.LimitReader(part, maxAttachment+1))
+			f := &formFile{Name: part.FileName()}
+			f.Content, err = io.ReadAll(io.LimitReader(part, maxAttachment+1))
 			switch {
-			case errors.As(err, &mbe) || len(in.Content) > maxAttachment:
-				return in, tooBig
+			case errors.As(err, &mbe) || len(f.Content) > maxAttachment:
+				return fm, tooBig
 			case err != nil:
-				return in, accord.FieldError("file", "could not be read")
+				return fm, accord.FieldError("file", "could not be read")
 			}
-		case "internal":
-			v, err := io.ReadAll(io.LimitReader(part, 16))
-			b, perr := strconv.ParseBool(strings.TrimSpace(string(v)))
-			if err != nil || perr != nil {
-				return in, accord.FieldError("internal", "must be true or false")
-			}
-			in.Internal = b
-		default:
-			return in, accord.FieldError(name, "is not a known field")
+			fm.File = f
+			continue
 		}
+		limit, ok := fields[name]
+		if !ok {
+			return fm, accord.FieldError(name, "is not a known field")
+		}
+		if _, seen := fm.Values[name]; seen {
+			return fm, accord.FieldError(name, "is sent twice")
+		}
+		v, err := io.ReadAll(io.LimitReader(part, limit+1))
+		switch {
+		case errors.As(err, &mbe):
+			return fm, accord.FieldError("body", "must be at most %d bytes", maxAttachment+attachmentSlack)
+		case err != nil:
+			return fm, accord.FieldError(name, "could not be read")
+		case int64(len(v)) > limit:
+			return fm, accord.FieldError(name, "must be at most %d bytes", limit)
+		}
+		fm.Values[name] = string(v)
 	}
+}
+
+// readUpload reads a multipart/form-data body with one "file" part and an
+// optional "internal" field. Every problem is Invalid naming its field.
+func readUpload(w http.ResponseWriter, r *http.Request) (cases.NewFile, error) {
+	var in cases.NewFile
+	fm, err := readForm(w, r, map[string]int64{"internal": 16})
+	if err != nil {
+		return in, err
+	}
+	if fm.File == nil {
+		return in, accord.FieldError("file", "is required: send the file in the multipart field \"file\"")
+	}
+	in.Name, in.Content = fm.File.Name, fm.File.Content
+	if v, ok := fm.Values["internal"]; ok {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return in, accord.FieldError("internal", "must be true or false")
+		}
+		in.Internal = b
+	}
+	return in, nil
 }
 
 func (s *Server) attachFile(w http.ResponseWriter, r *http.Request) {
@@ -383,12 +425,18 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": f.Name})
+	serveFile(w, f.Name, f.ContentType, content)
+}
+
+// serveFile answers with a stored file, always as a download of its name,
+// typed by servedType, and sandboxed should a browser open it anyway.
+func serveFile(w http.ResponseWriter, name, sniffed string, content []byte) {
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": name})
 	if disposition == "" {
 		disposition = "attachment"
 	}
 	h := w.Header()
-	h.Set("Content-Type", servedType(f.ContentType))
+	h.Set("Content-Type", servedType(sniffed))
 	h.Set("Content-Disposition", disposition)
 	h.Set("Content-Length", strconv.Itoa(len(content)))
 	h.Set("X-Content-Type-Options", "nosniff")

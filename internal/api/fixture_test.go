@@ -17,6 +17,7 @@ import (
 	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/engagements"
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -43,9 +44,10 @@ type fixture struct {
 	dir    *directory.Service
 	ctr    map[string]contracts.Contract // acme's and globex's current terms
 
-	contracts *contracts.Service
-	cases     *cases.Service
-	ids       map[string]string // for {id:name} placeholders, as tests name records
+	contracts   *contracts.Service
+	cases       *cases.Service
+	engagements *engagements.Service
+	ids         map[string]string // for {id:name} placeholders, as tests name records
 }
 
 func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
@@ -60,9 +62,11 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	f.contracts = contracts.NewService(store.NewContracts(f.db), testPlans, f.dir, contracts.DefaultConfig())
 	f.cases = cases.NewService(store.NewCases(f.db, t.TempDir()), policy, f.contracts, f.dir,
 		cases.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
+	f.engagements = engagements.NewService(store.NewEngagements(f.db), policy, f.contracts, f.dir, f.cases,
+		engagements.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone})
 	s := New(Deps{
 		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
-		Contracts: f.contracts, Cases: f.cases, Notify: mailLog(f.db, f.cases, f.dir),
+		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Notify: mailLog(f.db, f.cases, f.dir),
 		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})
 	f.srv = httptest.NewServer(s)
@@ -70,6 +74,9 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 
 	ctx := accord.WithActor(context.Background(), accord.SystemActor("fixture"))
 	if _, err := s.Policy.EnsureDefault(ctx, f.now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.engagements.EnsureDefaultCatalog(ctx, f.now); err != nil {
 		t.Fatal(err)
 	}
 	for _, o := range []struct {

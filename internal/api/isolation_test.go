@@ -11,6 +11,7 @@ import (
 	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/engagements"
 	"accord/internal/notify"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -59,9 +60,18 @@ func TestTenantIsolation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// tenant is what one customer has under contract, and a case with a
-		// file and a proposed remote session.
-		type tenant struct{ contract, entitlement, request, kase, file, session, mail accord.ID }
+		// Eastco's contact, who accepts Eastco's engagement.
+		econtact, err := f.dir.CreateUser(ctx, f.now, directory.NewUser{OrgID: eastco.ID, Email: "it@eastco.example", Name: "Ed Eastco",
+			Role: accord.RoleCustomerContact, AuthorizedContact: true, Password: testPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contacts := map[accord.ID]context.Context{f.orgs["acme"].ID: f.actor("acme"), f.orgs["globex"].ID: f.actor("globex"),
+			eastco.ID: accord.WithActor(ctx, accord.Actor{UserID: econtact.ID, OrgID: eastco.ID, Role: econtact.Role, Name: econtact.Name})}
+		// tenant is what one customer has under contract, a case with a
+		// file and a proposed remote session, and an accepted engagement
+		// with an evidence file.
+		type tenant struct{ contract, entitlement, request, kase, file, session, mail, engagement, evidence accord.ID }
 		mail := store.NewMail(f.db)
 		tenants := map[accord.ID]tenant{}
 		names := map[accord.ID]string{f.orgs["acme"].ID: "Acme", f.orgs["globex"].ID: "Globex", eastco.ID: "Eastco"}
@@ -103,11 +113,27 @@ func TestTenantIsolation(t *testing.T) {
 			if err := mail.Queue(ctx, f.now, []notify.Message{msg}); err != nil {
 				t.Fatal(err)
 			}
-			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file.Data.File.ID, session: session, mail: msg.ID}
+			eng, err := f.engagements.Request(agent, f.now, engagements.RequestInput{OrgID: org, Service: "health_check", Scope: names[org] + " yearly review"})
+			if err == nil {
+				_, err = f.engagements.Quote(agent, f.now, eng.ID, engagements.QuoteInput{Hours: 4})
+			}
+			if err == nil {
+				_, err = f.engagements.Accept(contacts[org], f.now, eng.ID)
+			}
+			if err == nil {
+				eng, err = f.engagements.CompleteStep(contacts[org], f.now, eng.ID, 1, engagements.StepInput{Note: names[org] + " agreed",
+					File: &engagements.NewFile{Name: names[org] + "-evidence.txt", Content: []byte(names[org] + " evidence")}})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file.Data.File.ID, session: session, mail: msg.ID,
+				engagement: eng.ID, evidence: eng.Steps[0].File.ID}
 		}
 		ids := func(org accord.ID) []string {
 			x := tenants[org]
-			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail)}
+			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail),
+				string(x.engagement), string(x.evidence)}
 		}
 
 		type foreign struct {
@@ -186,6 +212,22 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/reports/sla": "",
 
 			"GET /api/v1/mail": "", "GET /api/v1/mail/inbound": "", "GET /api/v1/mail/{id}": "", "POST /api/v1/mail/{id}/resend": `{}`,
+
+			"GET /api/v1/catalog": "", "GET /api/v1/catalog/versions": "", "GET /api/v1/catalog/versions/{version}": "",
+			"POST /api/v1/catalog/versions": `{"document":"services: {}","note":"hijack"}`,
+			"GET /api/v1/engagements":       "", "POST /api/v1/engagements": `{"org_id":"{org}","service":"health_check","scope":"hijack"}`,
+			"GET /api/v1/engagements/{id}": "", "POST /api/v1/engagements/{id}/quote": `{"hours":4}`, "POST /api/v1/engagements/{id}/accept": `{}`,
+			"POST /api/v1/engagements/{id}/schedule":                  `{"sessions":[{"engineer_id":"` + string(f.users["agent"].ID) + `","start":"2030-01-07T11:00:00Z","end":"2030-01-07T15:00:00Z"}]}`,
+			"POST /api/v1/engagements/{id}/start":                     `{}`,
+			"POST /api/v1/engagements/{id}/steps/{position}/complete": `{"note":"hijack"}`,
+			"GET /api/v1/engagements/{id}/files/{file_id}":            "",
+			"PUT /api/v1/engagements/{id}/outcome":                    `{"notes":"hijack"}`,
+			"POST /api/v1/engagements/{id}/complete":                  `{}`,
+			"POST /api/v1/engagements/{id}/sign-off":                  `{"note":"hijack"}`,
+			"POST /api/v1/engagements/{id}/cancel":                    `{"reason":"hijack"}`,
+			"GET /api/v1/engagements/{id}/report":                     "", "GET /api/v1/engagements/{id}/report.html": "",
+			// A caller's own feed: never another tenant's.
+			"GET /api/v1/me/calendar-feed": "", "POST /api/v1/me/calendar-feed": "",
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack"}
@@ -219,6 +261,9 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].request), 1)
 					case strings.HasPrefix(path, "/api/v1/mail/{id}"):
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].mail), 1)
+					case strings.HasPrefix(path, "/api/v1/engagements/{id}"):
+						x := tenants[fo.customer]
+						path = strings.NewReplacer("{id}", string(x.engagement), "{file_id}", string(x.evidence), "{position}", "1").Replace(path)
 					case strings.HasPrefix(path, "/api/v1/cases/{id}"):
 						x := tenants[fo.customer]
 						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file)).Replace(path)

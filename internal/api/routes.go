@@ -103,5 +103,31 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/exports/{kind}", s.exportSheets, false},
 
 		{"GET", "/api/v1/reports/sla", s.slaReport, false},
+
+		{"GET", "/api/v1/catalog", s.getCatalog, false},
+		{"GET", "/api/v1/catalog/versions", s.listCatalogVersions, false},
+		{"POST", "/api/v1/catalog/versions", s.importCatalog, false},
+		{"GET", "/api/v1/catalog/versions/{version}", s.getCatalogVersion, false},
+
+		{"GET", "/api/v1/engagements", s.listEngagements, false},
+		{"POST", "/api/v1/engagements", s.requestEngagement, false},
+		{"GET", "/api/v1/engagements/{id}", s.getEngagement, false},
+		{"POST", "/api/v1/engagements/{id}/quote", s.quoteEngagement, false},
+		{"POST", "/api/v1/engagements/{id}/accept", s.acceptEngagement, false},
+		{"POST", "/api/v1/engagements/{id}/schedule", s.scheduleEngagement, false},
+		{"POST", "/api/v1/engagements/{id}/start", s.startEngagement, false},
+		{"POST", "/api/v1/engagements/{id}/steps/{position}/complete", s.completeStep, false},
+		{"GET", "/api/v1/engagements/{id}/files/{file_id}", s.downloadEvidence, false},
+		{"PUT", "/api/v1/engagements/{id}/outcome", s.recordOutcome, false},
+		{"POST", "/api/v1/engagements/{id}/complete", s.completeEngagement, false},
+		{"POST", "/api/v1/engagements/{id}/sign-off", s.signOffEngagement, false},
+		{"POST", "/api/v1/engagements/{id}/cancel", s.cancelEngagement, false},
+		{"GET", "/api/v1/engagements/{id}/report", s.engagementReport, false},
+		{"GET", "/api/v1/engagements/{id}/report.html", s.engagementReportHTML, false},
+
+		{"GET", "/api/v1/me/calendar-feed", s.getCalendarFeed, false},
+		{"POST", "/api/v1/me/calendar-feed", s.rotateCalendarFeed, false},
+		// The secret in the file name is the feed's only credential.
+		{"GET", "/feeds/{file}", s.calendarFeed, true},
 	}
 }

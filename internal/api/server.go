@@ -19,6 +19,7 @@ import (
 	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/engagements"
 	"accord/internal/notify"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -32,13 +33,20 @@ type Deps struct {
 	Policy    *sla.Service
 	Contracts *contracts.Service
 	Cases     *cases.Service
-	Notify    *notify.Service
-	Log       *slog.Logger
+	// Engagements are professional services: the catalog, bookings and
+	// calendar feeds.
+	Engagements *engagements.Service
+	Notify      *notify.Service
+	Log         *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
 	// SecureCookies marks session cookies Secure even on plain HTTP, for
 	// deployments behind a TLS-terminating proxy.
 	SecureCookies bool
+	// BaseURL is the public address of this Accord (https://accord.example)
+	// that calendar feed URLs are given under; empty, each request's own
+	// scheme and host.
+	BaseURL string
 	// TrustRequestID takes X-Request-Id from the request, for deployments
 	// whose proxy sets it; otherwise every id is made here, so that a client
 	// cannot choose what the audit trail records.
@@ -146,10 +154,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if route == "" {
 			route = "unmatched"
 		}
+		path := r.URL.Path
+		if route == "GET /feeds/{file}" {
+			path = "/feeds/(secret).ics" // the secret is the feed's credential: never logged
+		}
 		elapsed := time.Since(start)
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		s.metrics.latency.WithLabelValues(route).Observe(elapsed.Seconds())
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", path),
 			slog.String("route", route), slog.Int("status", sw.status), slog.Duration("elapsed", elapsed),
 			slog.String("request_id", accord.RequestID(r.Context())))
 	})

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/engagements"
+	"accord/internal/store"
+)
+
+// TestDemoEngagements seeds the demo at awkward instants (a Friday night,
+// the eve of a national holiday, a Sunday) and finds Acme's HA/DR test
+// scheduled at the first start its lead time allows and Globex's assisted
+// update waiting for a quote.
+func TestDemoEngagements(t *testing.T) {
+	sp, err := time.LoadLocation("America/Sao_Paulo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, now := range []time.Time{
+		time.Date(2026, 11, 20, 22, 30, 0, 0, sp), // Friday night, a holiday
+		time.Date(2026, 12, 24, 9, 0, 0, 0, sp),   // Christmas Eve
+		time.Date(2027, 3, 7, 12, 0, 0, 0, sp),    // a Sunday
+	} {
+		t.Run(now.Format(time.DateOnly), func(t *testing.T) {
+			ctx := context.Background()
+			db, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			svc := newServices(db)
+			sys := accord.WithActor(ctx, accord.SystemActor("test"))
+			if err := svc.ensureDefaults(sys, now); err != nil {
+				t.Fatal(err)
+			}
+			if err := seedDemo(ctx, svc, now, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			list, _, err := svc.engagements.List(sys, now, engagements.Filter{}, accord.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != 2 {
+				t.Fatalf("%d demo engagements, want 2", len(list))
+			}
+			update, test := list[0], list[1] // newest first
+			if update.Service != "assisted_update" || update.State != engagements.Requested || update.Provider != engagements.Reseller {
+				t.Errorf("Globex's update: %+v", update)
+			}
+			test, err = svc.engagements.Get(sys, now, test.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if test.Service != "ha_dr_test" || test.State != engagements.Scheduled || len(test.Sessions) != 1 ||
+				test.EarliestStart == nil || !test.Sessions[0].Start.Equal(*test.EarliestStart) || !test.Sessions[0].Start.After(now) {
+				t.Errorf("Acme's test: %+v", test)
+			}
+		})
+	}
+}
