@@ -410,12 +410,17 @@ func servedType(sniffed string) string {
 	return sniffed
 }
 
-func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	var fileID accord.ID
-	if err == nil {
-		fileID, err = pathID(r, "file_id")
+// filePath reads the {id} and {file_id} of a file download.
+func filePath(r *http.Request) (id, fileID accord.ID, err error) {
+	if id, err = pathID(r, "id"); err != nil {
+		return "", "", err
 	}
+	fileID, err = pathID(r, "file_id")
+	return id, fileID, err
+}
+
+func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
+	id, fileID, err := filePath(r)
 	var f cases.File
 	var content []byte
 	if err == nil {

@@ -258,11 +258,7 @@ func (s *Server) completeStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	var fileID accord.ID
-	if err == nil {
-		fileID, err = pathID(r, "file_id")
-	}
+	id, fileID, err := filePath(r)
 	var f engagements.File
 	var content []byte
 	if err == nil {

@@ -231,13 +231,14 @@ func testStepsByParty(t *testing.T, f *fixture) {
 	// A vendor-only step: the partner may not complete it even for its
 	// customer. The restore test is delivered by the vendor.
 	r := f.accepted(t, "globex", "agent", engagements.RequestInput{Service: "restore_test", Scope: "Restore last night's backup"}, 4)
-	for _, st := range r.Steps {
-		if slices.Equal(st.Parties, []engagements.Party{engagements.Vendor}) {
-			_, err := f.svc.CompleteStep(f.as("partner"), t0, r.ID, st.Position, engagements.StepInput{})
-			wantKind(t, err, accord.Forbidden) // the partner serves Globex but is not on this engagement
-			break
-		}
+	vendorOnly := slices.IndexFunc(r.Steps, func(st engagements.Step) bool {
+		return slices.Equal(st.Parties, []engagements.Party{engagements.Vendor})
+	})
+	if vendorOnly < 0 {
+		t.Fatalf("the restore test has no vendor-only step: %+v", r.Steps)
 	}
+	_, err := f.svc.CompleteStep(f.as("partner"), t0, r.ID, r.Steps[vendorOnly].Position, engagements.StepInput{})
+	wantKind(t, err, accord.Forbidden) // the partner serves Globex but is not on this engagement
 	// Evidence: the file is stored with the step and reads back.
 	pos := 0
 	for _, st := range r.Steps {
