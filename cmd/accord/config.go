@@ -133,7 +133,7 @@ func newServices(db *store.DB) *services {
 		audit:     audit.NewService(store.NewAudit(db)),
 		policy:    sla.NewService(store.NewPolicy(db)),
 	}
-	s.contracts = contracts.NewService(store.NewContracts(db), policyPlans{s.policy}, s.directory, contracts.DefaultConfig())
+	s.contracts = contracts.NewService(store.NewContracts(db), contracts.PolicyPlans{Policy: s.policy}, s.directory, contracts.DefaultConfig())
 	s.cases = cases.NewService(store.NewCases(db, db.DataDir()), s.policy, s.contracts, s.directory,
 		cases.Config{MaxFile: maxFile, Sniff: http.DetectContentType})
 	s.engagements = s.newEngagements("")

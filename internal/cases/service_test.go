@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -59,27 +58,6 @@ func same(p *time.Time, want time.Time) bool { return p != nil && p.Equal(want) 
 // sys acts as the system, as the jobs runner does.
 var sys = accord.WithActor(context.Background(), accord.SystemActor("jobs"))
 
-// policyPlans gives contracts the plans of the current support policy, as
-// cmd/accord wires it.
-type policyPlans struct{ policy *sla.Service }
-
-func (p policyPlans) Plan(ctx context.Context, key string) (contracts.Plan, error) {
-	_, pol, err := p.policy.Current(ctx)
-	if err != nil {
-		return contracts.Plan{}, err
-	}
-	plan, ok := pol.Plans[key]
-	if !ok {
-		return contracts.Plan{}, &accord.Error{Kind: accord.NotFound, Msg: "no plan " + key}
-	}
-	out := contracts.Plan{Key: key, Name: plan.Name}
-	for _, k := range slices.Sorted(maps.Keys(plan.Inclusions)) {
-		in := plan.Inclusions[k]
-		out.Inclusions = append(out.Inclusions, contracts.Inclusion{Key: k, Name: in.Name, Quantity: in.Quantity, Unit: in.Unit})
-	}
-	return out, nil
-}
-
 const password = "a long test passphrase"
 
 // fixture is the cases service over a fresh database with: the vendor
@@ -105,7 +83,7 @@ func services(db *store.DB) (*directory.Service, *sla.Service, *contracts.Servic
 	cfg.Argon2 = directory.Argon2{MemoryKiB: 64, Time: 1, Threads: 1}
 	dir := directory.NewService(store.NewDirectory(db), cfg)
 	policy := sla.NewService(store.NewPolicy(db))
-	ctr := contracts.NewService(store.NewContracts(db), policyPlans{policy}, dir, contracts.DefaultConfig())
+	ctr := contracts.NewService(store.NewContracts(db), contracts.PolicyPlans{Policy: policy}, dir, contracts.DefaultConfig())
 	svc := cases.NewService(store.NewCases(db, db.DataDir()), policy, ctr, dir,
 		cases.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
 	return dir, policy, ctr, svc

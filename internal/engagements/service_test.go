@@ -3,7 +3,6 @@ package engagements_test
 import (
 	"bytes"
 	"context"
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -25,27 +24,6 @@ import (
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
-
-// policyPlans gives contracts the plans of the current support policy, as
-// cmd/accord wires it.
-type policyPlans struct{ policy *sla.Service }
-
-func (p policyPlans) Plan(ctx context.Context, key string) (contracts.Plan, error) {
-	_, pol, err := p.policy.Current(ctx)
-	if err != nil {
-		return contracts.Plan{}, err
-	}
-	plan, ok := pol.Plans[key]
-	if !ok {
-		return contracts.Plan{}, &accord.Error{Kind: accord.NotFound, Msg: "no plan " + key}
-	}
-	out := contracts.Plan{Key: key, Name: plan.Name}
-	for _, k := range slices.Sorted(maps.Keys(plan.Inclusions)) {
-		in := plan.Inclusions[k]
-		out.Inclusions = append(out.Inclusions, contracts.Inclusion{Key: k, Name: in.Name, Quantity: in.Quantity, Unit: in.Unit})
-	}
-	return out, nil
-}
 
 // fixture is the engagements service over a fresh database with: the
 // vendor (admin, two agents, an auditor); a partner serving Globex with a
@@ -72,7 +50,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	cfg.Argon2 = directory.Argon2{MemoryKiB: 64, Time: 1, Threads: 1}
 	dir := directory.NewService(store.NewDirectory(db), cfg)
 	policy := sla.NewService(store.NewPolicy(db))
-	f.contracts = contracts.NewService(store.NewContracts(db), policyPlans{policy}, dir, contracts.DefaultConfig())
+	f.contracts = contracts.NewService(store.NewContracts(db), contracts.PolicyPlans{Policy: policy}, dir, contracts.DefaultConfig())
 	f.cases = cases.NewService(store.NewCases(db, db.DataDir()), policy, f.contracts, dir, cases.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
 	f.svc = engagements.NewService(store.NewEngagements(db), policy, f.contracts, dir, f.cases,
 		engagements.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: "https://desk.example"})

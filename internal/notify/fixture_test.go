@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -125,27 +124,6 @@ func (s *mailSession) Data(r io.Reader) error {
 	return nil
 }
 
-// policyPlans gives contracts the plans of the current support policy, as
-// cmd/accord wires it.
-type policyPlans struct{ policy *sla.Service }
-
-func (p policyPlans) Plan(ctx context.Context, key string) (contracts.Plan, error) {
-	_, pol, err := p.policy.Current(ctx)
-	if err != nil {
-		return contracts.Plan{}, err
-	}
-	plan, ok := pol.Plans[key]
-	if !ok {
-		return contracts.Plan{}, &accord.Error{Kind: accord.NotFound, Msg: "no plan " + key}
-	}
-	out := contracts.Plan{Key: key, Name: plan.Name}
-	for _, k := range slices.Sorted(maps.Keys(plan.Inclusions)) {
-		in := plan.Inclusions[k]
-		out.Inclusions = append(out.Inclusions, contracts.Inclusion{Key: k, Name: in.Name, Quantity: in.Quantity, Unit: in.Unit})
-	}
-	return out, nil
-}
-
 // fixture: the vendor Northwind (admin; agent in New York, en-US; a second
 // agent), Acme (premium) with an authorized contact in Sao Paulo (pt-BR)
 // and a colleague who is not authorized, Globex (advanced) with a contact
@@ -171,7 +149,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	cfg.Argon2 = directory.Argon2{MemoryKiB: 64, Time: 1, Threads: 1}
 	f.dir = directory.NewService(store.NewDirectory(f.db), cfg)
 	policy := sla.NewService(store.NewPolicy(f.db))
-	ctr := contracts.NewService(store.NewContracts(f.db), policyPlans{policy}, f.dir, contracts.DefaultConfig())
+	ctr := contracts.NewService(store.NewContracts(f.db), contracts.PolicyPlans{Policy: policy}, f.dir, contracts.DefaultConfig())
 	f.cases = cases.NewService(store.NewCases(f.db, f.db.DataDir()), policy, ctr, f.dir, cases.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
 	f.box = newMailbox(t)
 	smtpc, err := notify.NewSMTP("smtp://" + f.box.addr + "?tls=none")
