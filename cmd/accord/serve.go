@@ -13,6 +13,7 @@ import (
 	"accord/internal/api"
 	"accord/internal/contracts"
 	"accord/internal/jobs"
+	"accord/internal/web"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -63,6 +64,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
+	ui, err := web.New(web.Deps{
+		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
+		Engagements: svc.engagements, Reports: svc.reports, Log: log, SecureCookies: *secure,
+	})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -70,7 +78,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
 			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Notify: svc.notify, Log: log,
-			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID,
+			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, UI: ui,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

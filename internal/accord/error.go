@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// Kind classifies an error for the caller; api/errors.go maps each to one
-// HTTP status.
+// Kind classifies an error for the caller; Status maps each to one HTTP
+// status, for the API and the web pages alike.
 type Kind string
 
 const (
@@ -20,6 +20,29 @@ const (
 	TooManyRequests Kind = "too_many_requests"
 	Internal        Kind = "internal"
 )
+
+// Status is the HTTP status code that answers an error of kind k. The
+// numbers are written out so that this package, which every domain package
+// imports, does not import net/http.
+func (k Kind) Status() int {
+	switch k {
+	case Invalid:
+		return 400
+	case Unauthenticated:
+		return 401
+	case Forbidden:
+		return 403
+	case NotFound:
+		return 404
+	case Conflict:
+		return 409
+	case Unprocessable:
+		return 422
+	case TooManyRequests:
+		return 429
+	}
+	return 500
+}
 
 // Error is the error every package returns for anything a caller may act on.
 type Error struct {

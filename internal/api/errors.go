@@ -11,18 +11,6 @@ import (
 	"accord/internal/accord"
 )
 
-// statusOf is the one table from error kinds to HTTP status codes.
-var statusOf = map[accord.Kind]int{
-	accord.Invalid:         http.StatusBadRequest,
-	accord.Unauthenticated: http.StatusUnauthorized,
-	accord.Forbidden:       http.StatusForbidden,
-	accord.NotFound:        http.StatusNotFound,
-	accord.Conflict:        http.StatusConflict,
-	accord.Unprocessable:   http.StatusUnprocessableEntity,
-	accord.TooManyRequests: http.StatusTooManyRequests,
-	accord.Internal:        http.StatusInternalServerError,
-}
-
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }
@@ -47,7 +35,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if msg == "" {
 		msg = strings.ReplaceAll(string(kind), "_", " ")
 	}
-	writeJSON(w, statusOf[kind], errorBody{errorDetail{Kind: kind, Field: pub.Field, Message: msg, Problems: pub.Problems}})
+	writeJSON(w, kind.Status(), errorBody{errorDetail{Kind: kind, Field: pub.Field, Message: msg, Problems: pub.Problems}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

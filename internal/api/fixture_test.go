@@ -181,7 +181,7 @@ func (f *fixture) do(as, method, path string, body any, headers ...string) respo
 		if strings.HasPrefix(as, "acc_") {
 			req.Header.Set("Authorization", "Bearer "+as)
 		} else {
-			req.AddCookie(&http.Cookie{Name: sessionCookie, Value: f.cookie[as]})
+			req.AddCookie(&http.Cookie{Name: directory.SessionCookie, Value: f.cookie[as]})
 		}
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
@@ -195,7 +195,7 @@ func (f *fixture) do(as, method, path string, body any, headers ...string) respo
 	b, _ := io.ReadAll(resp.Body)
 	out := response{status: resp.StatusCode, body: string(b), header: resp.Header}
 	for _, c := range resp.Cookies() {
-		if c.Name == sessionCookie {
+		if c.Name == directory.SessionCookie {
 			out.cookie = c.Value
 		}
 	}

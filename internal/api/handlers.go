@@ -126,7 +126,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	// A session that existed before sign-in is ended, not reused: the new one
 	// gets a fresh value (no session fixation).
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(directory.SessionCookie); err == nil {
 		if a, old, err := s.Directory.Authenticate(ctx, now, c.Value); err == nil {
 			if err := s.Directory.Logout(accord.WithActor(ctx, a), now, old.ID); err != nil {
 				s.writeError(w, r, err)
@@ -140,7 +140,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt, HttpOnly: true,
+		Name: directory.SessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || r.TLS != nil,
 	})
 	writeJSON(w, http.StatusOK, map[string]any{"user": u, "expires_at": sess.ExpiresAt})
@@ -156,7 +156,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: directory.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	w.WriteHeader(http.StatusNoContent)
 }
 

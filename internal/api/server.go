@@ -47,6 +47,9 @@ type Deps struct {
 	// that calendar feed URLs are given under; empty, each request's own
 	// scheme and host.
 	BaseURL string
+	// UI answers every path the API does not: the web pages. It gets the
+	// same request ids, logs, metrics and cross-origin protection.
+	UI http.Handler
 	// TrustRequestID takes X-Request-Id from the request, for deployments
 	// whose proxy sets it; otherwise every id is made here, so that a client
 	// cannot choose what the audit trail records.
@@ -84,6 +87,9 @@ func New(d Deps) *Server {
 		mux.Handle(rt.method+" "+rt.path, h)
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if d.UI != nil {
+		mux.Handle("/", d.UI)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &accord.Error{Kind: accord.NotFound, Msg: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})
@@ -201,9 +207,6 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
-// sessionCookie names the browser session cookie.
-const sessionCookie = "accord_session"
-
 type sessionKey struct{}
 
 // authenticated resolves the caller from a bearer token or the session
@@ -222,7 +225,7 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 			}
 			a, err = s.Directory.AuthenticateToken(ctx, now, strings.TrimSpace(tok))
 		} else {
-			c, _ := r.Cookie(sessionCookie)
+			c, _ := r.Cookie(directory.SessionCookie)
 			var sess directory.Session
 			value := ""
 			if c != nil {

@@ -15,6 +15,10 @@ import (
 	"accord/internal/audit"
 )
 
+// SessionCookie names the cookie a browser keeps its session secret in; the
+// API and the web pages read the same one, so one sign-in serves both.
+const SessionCookie = "accord_session"
+
 // tokenPrefix marks Accord API tokens, so that secret scanners can find
 // leaked ones.
 const tokenPrefix = "acc_"

@@ -1,0 +1,27 @@
+package web
+
+import "net/http"
+
+type route struct {
+	method  string
+	path    string
+	handler http.HandlerFunc
+	public  bool // shown without signing in
+}
+
+// routes lists every page and form target: the sign-in and settings pages
+// here, the others in the file of their area.
+func (s *Server) routes() []route {
+	rs := []route{
+		{"GET", "/login", s.loginPage, true},
+		{"POST", "/login", s.login, true},
+		{"POST", "/logout", s.logout, false},
+		{"GET", "/{$}", s.home, false},
+		{"GET", "/settings", s.settingsPage, false},
+		{"POST", "/settings", s.saveSettings, false},
+	}
+	for _, area := range [][]route{s.caseRoutes(), s.queueRoutes(), s.contractRoutes(), s.engagementRoutes(), s.adminRoutes()} {
+		rs = append(rs, area...)
+	}
+	return rs
+}

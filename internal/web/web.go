@@ -1,0 +1,479 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/audit"
+	"accord/internal/cases"
+	"accord/internal/contracts"
+	"accord/internal/directory"
+	"accord/internal/engagements"
+	"accord/internal/reports"
+	"accord/internal/sla"
+)
+
+// Deps is what the pages need; cmd/accord wires it.
+type Deps struct {
+	Directory   *directory.Service
+	Audit       *audit.Service
+	Policy      *sla.Service
+	Contracts   *contracts.Service
+	Cases       *cases.Service
+	Engagements *engagements.Service
+	Reports     *reports.Service
+	Log         *slog.Logger
+	// Now is the clock; tests stand it at any instant.
+	Now func() time.Time
+	// SecureCookies marks cookies Secure even on plain HTTP, behind a
+	// TLS-terminating proxy.
+	SecureCookies bool
+}
+
+//go:embed templates static
+var files embed.FS
+
+// Server answers the pages. Mount it under the API server (api.Deps.UI),
+// which gives it request ids, logs, metrics and cross-origin protection.
+type Server struct {
+	Deps
+	msgs  catalogs
+	md    *markdown
+	pages map[string]*template.Template
+	mux   *http.ServeMux
+}
+
+// New parses the templates and catalogs and builds the routes.
+func New(d Deps) (*Server, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	msgs, err := loadCatalogs(catalogFiles)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, msgs: msgs, md: newMarkdown(), mux: http.NewServeMux()}
+	if s.pages, err = parsePages(files); err != nil {
+		return nil, err
+	}
+	static, _ := fs.Sub(files, "static")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	for _, rt := range s.routes() {
+		h := http.Handler(rt.handler)
+		if !rt.public {
+			h = s.signedIn(h)
+		}
+		s.mux.Handle(rt.method+" "+rt.path, h)
+	}
+	s.mux.Handle("/", s.signedIn(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, &accord.Error{Kind: accord.NotFound, Msg: "not found"})
+	})))
+	return s, nil
+}
+
+// contentSecurityPolicy allows scripts, styles and images from Accord itself
+// only: no inline script or style, no plugins, no framing.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	s.mux.ServeHTTP(w, r)
+}
+
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// parsePages parses each page file in templates/ with the layout and the
+// partials in templates/shared/; a page defines "content".
+func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
+	names, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	shared, err := fs.Glob(fsys, "templates/shared/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		base := path.Base(n)
+		t, err := template.New(base).Funcs(placeholderFuncs).ParseFS(fsys, append(slices.Clone(shared), n)...)
+		if err != nil {
+			return nil, err
+		}
+		pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return pages, nil
+}
+
+// --- the signed-in reader
+
+type ctxKey int
+
+const readerKey ctxKey = iota
+
+// reader is who a page is for: the actor, their user record, and how they
+// read (locale and zone).
+type reader struct {
+	Actor  accord.Actor
+	User   directory.User
+	Locale string
+	Zone   *time.Location
+}
+
+func (rd reader) is(roles ...accord.Role) bool {
+	for _, r := range roles {
+		if rd.Actor.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// vendor reports whether the reader is the vendor's own staff.
+func (rd reader) vendor() bool {
+	return rd.is(accord.RoleAdmin, accord.RoleAgent, accord.RoleAuditor)
+}
+
+// agent reports whether the reader works cases (vendor or partner agent).
+func (rd reader) agent() bool {
+	return rd.is(accord.RoleAdmin, accord.RoleAgent, accord.RolePartnerAgent)
+}
+
+func readerOf(ctx context.Context) reader {
+	rd, _ := ctx.Value(readerKey).(reader)
+	if rd.Zone == nil {
+		rd.Zone = time.UTC
+	}
+	if rd.Locale == "" {
+		rd.Locale = Locales[0]
+	}
+	return rd
+}
+
+// localeCookie keeps the language chosen on the sign-in page, before anyone
+// is signed in.
+const localeCookie = "accord_locale"
+
+// anonymousLocale is the locale for someone not signed in: the one they
+// chose, else their browser's.
+func anonymousLocale(r *http.Request) string {
+	if c, err := r.Cookie(localeCookie); err == nil && supported(c.Value) != "" {
+		return c.Value
+	}
+	return negotiate(r.Header.Get("Accept-Language"))
+}
+
+// signedIn resolves the session cookie to a reader, or sends the browser
+// to the sign-in page and back here afterwards.
+func (s *Server) signedIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		now := s.Now()
+		value := ""
+		if c, err := r.Cookie(directory.SessionCookie); err == nil {
+			value = c.Value
+		}
+		a, _, err := s.Directory.Authenticate(ctx, now, value)
+		if err != nil {
+			if accord.IsKind(err, accord.Unauthenticated) {
+				s.toLogin(w, r)
+				return
+			}
+			s.fail(w, r, err)
+			return
+		}
+		a.RequestID = accord.RequestID(ctx)
+		ctx = accord.WithActor(ctx, a)
+		u, err := s.Directory.Me(ctx)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rd := reader{Actor: a, User: u, Locale: supported(u.Locale), Zone: time.UTC}
+		if rd.Locale == "" {
+			rd.Locale = negotiate(r.Header.Get("Accept-Language"))
+		}
+		if z, err := time.LoadLocation(u.TimeZone); err == nil && u.TimeZone != "" {
+			rd.Zone = z
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, readerKey, rd)))
+	})
+}
+
+func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
+	target := "/login"
+	if r.Method == http.MethodGet && r.URL.Path != "/" {
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("HX-Redirect", target)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// localPath returns next if it is a path on this site, else "/": the
+// sign-in page must not forward anyone elsewhere.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return next
+}
+
+// --- rendering
+
+// page is what every template gets: the reader, the form being shown again
+// after a failure, and the page's own data.
+type page struct {
+	Title  string // message key of the page's title
+	Reader reader
+	Path   string
+	Query  url.Values
+	Flash  string // message key of a notice from the previous request
+	// Form holds what was submitted, shown again after a failure; Errors
+	// names each field's problem, and Error is a failure of the whole form.
+	Form   url.Values
+	Errors map[string]string
+	Error  string
+	Now    time.Time
+	Data   any
+}
+
+// Value is a submitted field shown again, or def when the form is fresh.
+func (p *page) Value(field, def string) string {
+	if p.Form != nil {
+		if _, ok := p.Form[field]; ok {
+			return p.Form.Get(field)
+		}
+	}
+	return def
+}
+
+// Err is the problem with a field of the form shown again, if any.
+func (p *page) Err(field string) string { return p.Errors[field] }
+
+// Me is the signed-in user's record.
+func (p *page) Me() directory.User { return p.Reader.User }
+
+// ZoneAbbr is the reader's zone as clocks show it now ("EST", "-03").
+func (p *page) ZoneAbbr() string { return p.Now.In(p.Reader.Zone).Format("MST") }
+
+// Role is the signed-in actor's role.
+func (p *page) Role() accord.Role { return p.Reader.Actor.Role }
+
+// Vendor, Agent and Customer tell templates which face of Accord to show.
+func (p *page) Vendor() bool   { return p.Reader.vendor() }
+func (p *page) Agent() bool    { return p.Reader.agent() }
+func (p *page) Customer() bool { return p.Reader.is(accord.RoleCustomerContact) }
+func (p *page) Partner() bool  { return p.Reader.is(accord.RolePartnerAgent) }
+func (p *page) Admin() bool    { return p.Reader.is(accord.RoleAdmin) }
+
+// newPage starts the data of a page titled by the message key title.
+func (s *Server) newPage(r *http.Request, title string, data any) *page {
+	p := &page{Title: title, Reader: readerOf(r.Context()), Path: r.URL.Path, Query: r.URL.Query(), Now: s.Now(), Data: data}
+	if p.Reader.Actor.UserID == "" {
+		p.Reader.Locale = anonymousLocale(r)
+	}
+	if c, err := r.Cookie(flashCookie); err == nil && s.msgs.has(Locales[0], c.Value) {
+		p.Flash = c.Value
+	}
+	return p
+}
+
+// placeholderFuncs name the functions each request binds for real, so that
+// the templates parse once at start.
+var placeholderFuncs = template.FuncMap{
+	"t": func(string, ...any) string { return "" }, "when": func(any) string { return "" },
+	"date": func(any) string { return "" }, "localInput": func(any) string { return "" },
+	"dur": func(time.Duration) string { return "" }, "md": func(string) template.HTML { return "" },
+	"until": func(any) time.Duration { return 0 }, "iso": func(any) string { return "" },
+	"eq2": func(a, b any) bool { return false }, "has": func([]string, string) bool { return false },
+	"join": func([]string, string) string { return "" },
+}
+
+func (s *Server) funcs(p *page) template.FuncMap {
+	c := clock{zone: p.Reader.Zone, msgs: s.msgs, loc: p.Reader.Locale}
+	return template.FuncMap{
+		"t":          func(key string, args ...any) string { return s.msgs.text(p.Reader.Locale, key, args...) },
+		"when":       c.when,
+		"date":       c.date,
+		"localInput": c.inputValue,
+		"dur":        c.duration,
+		"md":         s.md.render,
+		// until is the time left from the page's instant to t; negative when past.
+		"until": func(t any) time.Duration {
+			at, ok := instant(t)
+			if !ok {
+				return 0
+			}
+			return at.Sub(p.Now)
+		},
+		"iso": func(t any) string {
+			at, ok := instant(t)
+			if !ok {
+				return ""
+			}
+			return at.UTC().Format(time.RFC3339)
+		},
+		// eq2 compares values of different string types (a State and a string).
+		"eq2": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"has": func(l []string, v string) bool {
+			for _, x := range l {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
+		"join": strings.Join,
+	}
+}
+
+// render writes page name with status. Each request binds the functions
+// to its reader on a clone of the parsed page, so two readers never share
+// a locale or a zone.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	base, ok := s.pages[name]
+	if !ok {
+		s.Log.ErrorContext(r.Context(), "no such page template", "page", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	t, err := base.Clone()
+	if err == nil {
+		var buf bytes.Buffer
+		if err = t.Funcs(s.funcs(p)).ExecuteTemplate(&buf, "layout", p); err == nil {
+			if p.Flash != "" {
+				http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(status)
+			_, _ = buf.WriteTo(w)
+			return
+		}
+	}
+	s.Log.ErrorContext(r.Context(), "render", "page", name, "err", err, "request_id", accord.RequestID(r.Context()))
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}
+
+// flashCookie carries the message key of a notice ("Reply sent") across the
+// redirect that follows a successful form.
+const flashCookie = "accord_flash"
+
+// done answers a successful form: back to target (Post/Redirect/Get), with
+// the notice flash shown there.
+func (s *Server) done(w http.ResponseWriter, r *http.Request, target, flash string) {
+	if flash != "" {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: flash, Path: "/", MaxAge: 60, HttpOnly: true,
+			SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || r.TLS != nil})
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// fail answers an error that is not a form's field problem: an error page
+// with the status its kind maps to; a lapsed session goes to sign-in.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	kind := accord.KindOf(err)
+	if kind == accord.Unauthenticated {
+		s.toLogin(w, r)
+		return
+	}
+	if kind == accord.Internal {
+		s.Log.ErrorContext(r.Context(), "internal error", "err", err, "request_id", accord.RequestID(r.Context()), "route", r.Pattern)
+	}
+	p := s.newPage(r, "error.title."+string(kind), nil)
+	if kind != accord.Internal && kind != accord.NotFound {
+		p.Error = accord.Public(err).Msg
+	}
+	s.render(w, r, kind.Status(), "error", p)
+}
+
+// failForm shows a form again after err: field problems next to their
+// fields and what was typed kept (422); refusals of the whole form (a state
+// that does not allow it, a role that may not) above it with the status of
+// their kind. Only a missing record or an internal error leaves the form.
+func (s *Server) failForm(w http.ResponseWriter, r *http.Request, err error, name string, p *page) {
+	kind := accord.KindOf(err)
+	if kind == accord.Internal || kind == accord.NotFound || kind == accord.Unauthenticated {
+		s.fail(w, r, err)
+		return
+	}
+	pub := accord.Public(err)
+	p.Form = r.PostForm
+	p.Errors = map[string]string{}
+	for _, pr := range pub.Problems {
+		p.Errors[pr.Field] = pr.Msg
+	}
+	if pub.Field != "" && p.Errors[pub.Field] == "" {
+		p.Errors[pub.Field] = pub.Msg
+	}
+	status := kind.Status()
+	if len(p.Errors) == 0 {
+		p.Error = pub.Msg
+	} else {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, name, p)
+}
+
+// maxForm bounds a form without files; forms with files are bounded by the
+// file limit of the service they go to.
+const maxForm = 1 << 20
+
+// parseForm reads a urlencoded or multipart form into r.PostForm, keeping
+// files up to maxFile in memory.
+func parseForm(w http.ResponseWriter, r *http.Request, maxFile int64) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFile+maxForm)
+		if err := r.ParseMultipartForm(maxFile + maxForm); err != nil {
+			return formError(err)
+		}
+		return nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	return nil
+}
+
+func formError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return accord.FieldError("file", "is larger than %d MiB", tooBig.Limit>>20)
+	}
+	return &accord.Error{Kind: accord.Invalid, Op: "web.form", Msg: "the form could not be read", Err: err}
+}
