@@ -14,6 +14,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"accord/internal/accord"
@@ -24,6 +25,7 @@ import (
 	"accord/internal/engagements"
 	"accord/internal/reports"
 	"accord/internal/sla"
+	"accord/internal/views"
 )
 
 // Deps is what the pages need; cmd/accord wires it.
@@ -35,6 +37,7 @@ type Deps struct {
 	Cases       *cases.Service
 	Engagements *engagements.Service
 	Reports     *reports.Service
+	Views       *views.Service
 	Log         *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
@@ -52,7 +55,7 @@ type Server struct {
 	Deps
 	msgs  catalogs
 	md    *markdown
-	pages map[string]*template.Template
+	pages map[string]*sync.Pool
 	mux   *http.ServeMux
 }
 
@@ -69,8 +72,21 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Deps: d, msgs: msgs, md: newMarkdown(), mux: http.NewServeMux()}
-	if s.pages, err = parsePages(files); err != nil {
+	parsed, err := parsePages(files)
+	if err != nil {
 		return nil, err
+	}
+	s.pages = map[string]*sync.Pool{}
+	for name, t := range parsed {
+		s.pages[name] = &sync.Pool{New: func() any {
+			c, err := t.Clone()
+			if err != nil {
+				return nil
+			}
+			b := &bound{t: c}
+			c.Funcs(s.funcs(b))
+			return b
+		}}
 	}
 	static, _ := fs.Sub(files, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
@@ -165,6 +181,10 @@ func (rd reader) agent() bool {
 	return rd.is(accord.RoleAdmin, accord.RoleAgent, accord.RolePartnerAgent)
 }
 
+func withReader(ctx context.Context, rd reader) context.Context {
+	return context.WithValue(ctx, readerKey, rd)
+}
+
 func readerOf(ctx context.Context) reader {
 	rd, _ := ctx.Value(readerKey).(reader)
 	if rd.Zone == nil {
@@ -222,7 +242,7 @@ func (s *Server) signedIn(next http.Handler) http.Handler {
 		if z, err := time.LoadLocation(u.TimeZone); err == nil && u.TimeZone != "" {
 			rd.Zone = z
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, readerKey, rd)))
+		next.ServeHTTP(w, r.WithContext(withReader(ctx, rd)))
 	})
 }
 
@@ -323,14 +343,23 @@ var placeholderFuncs = template.FuncMap{
 	"join": func([]string, string) string { return "" },
 }
 
-func (s *Server) funcs(p *page) template.FuncMap {
-	c := clock{zone: p.Reader.Zone, msgs: s.msgs, loc: p.Reader.Locale}
+// bound is a clone of a parsed page whose functions read the page being
+// rendered from p. A clone is used by one request at a time (it comes from
+// a pool), so readers never share a locale or a zone, and the templates are
+// escaped once per clone instead of once per request.
+type bound struct {
+	t *template.Template
+	p *page
+}
+
+func (s *Server) funcs(b *bound) template.FuncMap {
+	clock := func() clock { return clock{zone: b.p.Reader.Zone, msgs: s.msgs, loc: b.p.Reader.Locale} }
 	return template.FuncMap{
-		"t":          func(key string, args ...any) string { return s.msgs.text(p.Reader.Locale, key, args...) },
-		"when":       c.when,
-		"date":       c.date,
-		"localInput": c.inputValue,
-		"dur":        c.duration,
+		"t":          func(key string, args ...any) string { return s.msgs.text(b.p.Reader.Locale, key, args...) },
+		"when":       func(t any) string { return clock().when(t) },
+		"date":       func(t any) string { return clock().date(t) },
+		"localInput": func(t any) string { return clock().inputValue(t) },
+		"dur":        func(d time.Duration) string { return clock().duration(d) },
 		"md":         s.md.render,
 		// until is the time left from the page's instant to t; negative when past.
 		"until": func(t any) time.Duration {
@@ -338,7 +367,7 @@ func (s *Server) funcs(p *page) template.FuncMap {
 			if !ok {
 				return 0
 			}
-			return at.Sub(p.Now)
+			return at.Sub(b.p.Now)
 		},
 		"iso": func(t any) string {
 			at, ok := instant(t)
@@ -348,45 +377,43 @@ func (s *Server) funcs(p *page) template.FuncMap {
 			return at.UTC().Format(time.RFC3339)
 		},
 		// eq2 compares values of different string types (a State and a string).
-		"eq2": func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
-		"has": func(l []string, v string) bool {
-			for _, x := range l {
-				if x == v {
-					return true
-				}
-			}
-			return false
-		},
+		"eq2":  func(x, y any) bool { return fmt.Sprint(x) == fmt.Sprint(y) },
+		"has":  slices.Contains[[]string],
 		"join": strings.Join,
 	}
 }
 
-// render writes page name with status. Each request binds the functions
-// to its reader on a clone of the parsed page, so two readers never share
-// a locale or a zone.
+// render writes page name with status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
-	base, ok := s.pages[name]
+	pool, ok := s.pages[name]
 	if !ok {
 		s.Log.ErrorContext(r.Context(), "no such page template", "page", name)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	t, err := base.Clone()
-	if err == nil {
-		var buf bytes.Buffer
-		if err = t.Funcs(s.funcs(p)).ExecuteTemplate(&buf, "layout", p); err == nil {
-			if p.Flash != "" {
-				http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-			}
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store")
-			w.WriteHeader(status)
-			_, _ = buf.WriteTo(w)
-			return
-		}
+	b, ok := pool.Get().(*bound)
+	if !ok {
+		s.Log.ErrorContext(r.Context(), "render", "page", name, "err", "cannot clone the template")
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
 	}
-	s.Log.ErrorContext(r.Context(), "render", "page", name, "err", err, "request_id", accord.RequestID(r.Context()))
-	http.Error(w, "internal error", http.StatusInternalServerError)
+	b.p = p
+	var buf bytes.Buffer
+	err := b.t.ExecuteTemplate(&buf, "layout", p)
+	b.p = nil
+	pool.Put(b)
+	if err != nil {
+		s.Log.ErrorContext(r.Context(), "render", "page", name, "err", err, "request_id", accord.RequestID(r.Context()))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if p.Flash != "" {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
 }
 
 // flashCookie carries the message key of a notice ("Reply sent") across the
