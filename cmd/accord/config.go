@@ -19,6 +19,7 @@ import (
 	"accord/internal/reports"
 	"accord/internal/sla"
 	"accord/internal/store"
+	"accord/internal/views"
 )
 
 // envOr returns the environment variable, or def when it is unset.
@@ -124,6 +125,7 @@ type services struct {
 	jobs        *store.Jobs
 	reports     *reports.Service
 	notify      *notify.Service // sends nothing until enableMail
+	views       *views.Service
 }
 
 func newServices(db *store.DB) *services {
@@ -139,6 +141,7 @@ func newServices(db *store.DB) *services {
 	s.engagements = s.newEngagements("")
 	s.jobs = store.NewJobs(db)
 	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())
+	s.views = views.NewService(store.NewViews(db))
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
 }

@@ -28,6 +28,7 @@ import (
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
+	"accord/internal/views"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -84,7 +85,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	ui, err := New(Deps{
 		Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
-		Log: log, Now: clock,
+		Views: views.NewService(store.NewViews(f.db)), Log: log, Now: clock,
 	})
 	if err != nil {
 		t.Fatal(err)

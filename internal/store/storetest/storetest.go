@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Engagements", testEngagementStore},
 		{"EngagementsConcurrentBooking", testEngagementsConcurrentBooking},
 		{"ReportsReceived", testReportsReceived},
+		{"Views", testViews},
 		{"Jobs", testJobs},
 		{"JobsFailedPaging", testJobsFailedPaging},
 		{"JobsConcurrentClaims", testJobsConcurrentClaims},
