@@ -1,3 +1,314 @@
 package web
 
-func (s *Server) contractRoutes() []route { return nil }
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/contracts"
+	"accord/internal/directory"
+)
+
+// contractRoutes are the contracts a reader may see, the requests that add
+// a customer's authorized contacts, and the customers a partner serves.
+func (s *Server) contractRoutes() []route {
+	return []route{
+		{"GET", "/contracts", s.contractList, false},
+		{"GET", "/contracts/{id}", s.contractPage, false},
+		{"GET", "/contacts/new", s.newContactPage, false},
+		{"POST", "/contacts/new", s.requestContact, false},
+		{"GET", "/contact-requests", s.contactRequestList, false},
+		{"POST", "/contact-requests/{id}/approve", s.approveContact, false},
+		{"POST", "/contact-requests/{id}/reject", s.rejectContact, false},
+		{"GET", "/customers", s.customerList, false},
+	}
+}
+
+type contractListData struct {
+	Contracts []contracts.Contract
+	// Orgs names the customers, for readers who see more than their own
+	// organization; Choices offers them in the filter.
+	Orgs     map[accord.ID]string
+	Choices  []directory.Organization
+	Plans    planNames
+	NextPage string
+}
+
+// planNames names the support policy's plans by key.
+type planNames map[string]string
+
+// Name is the plan's name, or its key when the current policy has no such
+// plan any more.
+func (p planNames) Name(key string) string {
+	if n, ok := p[key]; ok {
+		return n
+	}
+	return key
+}
+
+func (s *Server) planNames(r *http.Request) (planNames, error) {
+	_, pol, err := s.Policy.Current(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	names := planNames{}
+	for key, pl := range pol.Plans {
+		names[key] = pl.Name
+	}
+	return names, nil
+}
+
+// contractList lists the terms the reader may see, newest first: a
+// customer's own, a partner's customers', every customer's for the vendor.
+func (s *Server) contractList(w http.ResponseWriter, r *http.Request) {
+	rd := readerOf(r.Context())
+	q := r.URL.Query()
+	data := contractListData{}
+	var err error
+	if data.Plans, err = s.planNames(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !rd.is(accord.RoleCustomerContact) {
+		if data.Choices, data.Orgs, err = s.customerOrgs(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	var f contracts.Filter
+	if org := accord.ID(q.Get("org_id")); org != "" {
+		f.OrgID = &org
+	}
+	list, next, err := s.Contracts.List(r.Context(), s.Now(), f, accord.Page{Cursor: q.Get("cursor")})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data.Contracts = list
+	if next != "" {
+		q.Set("cursor", next)
+		data.NextPage = "/contracts?" + q.Encode()
+	}
+	s.render(w, r, http.StatusOK, "contracts", s.newPage(r, "contract.list.title", &data))
+}
+
+type contractData struct {
+	Contract contracts.Contract
+	Customer string
+	Plan     string
+	Terms    []contracts.Contract
+	// Year is the contract year whose entitlements are shown: the one
+	// today falls in, else the first or the last.
+	Year         contracts.Year
+	Entitlements []entitlementUse
+	Surveys      []contracts.Survey
+}
+
+// entitlementUse is an entitlement with each recorded use of it.
+type entitlementUse struct {
+	contracts.Entitlement
+	Uses []contracts.Consumption
+}
+
+// contractPage shows one term: its plan, dates and licences, the terms of
+// its contract, what the plan includes this contract year and what of it
+// was used, and the licence surveys.
+func (s *Server) contractPage(w http.ResponseWriter, r *http.Request) {
+	ctx, now, id := r.Context(), s.Now(), accord.ID(r.PathValue("id"))
+	c, err := s.Contracts.Get(ctx, now, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data := contractData{Contract: c, Year: yearOn(c, now.In(readerOf(ctx).Zone))}
+	org, err := s.Directory.GetOrganization(ctx, now, c.OrgID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data.Customer = org.Name
+	plans, err := s.planNames(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data.Plan = plans.Name(c.Plan)
+	if data.Terms, err = s.Contracts.Terms(ctx, now, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ents, err := s.Contracts.Entitlements(ctx, now, id, data.Year.Number)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, e := range ents {
+		uses, err := s.Contracts.Consumptions(ctx, now, e.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data.Entitlements = append(data.Entitlements, entitlementUse{Entitlement: e, Uses: uses})
+	}
+	if data.Surveys, err = s.Contracts.Surveys(ctx, now, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "contract", s.newPage(r, "contract.title", &data))
+}
+
+// yearOn is the contract year of c that today falls in; before the term
+// its first year, after it its last.
+func yearOn(c contracts.Contract, today time.Time) contracts.Year {
+	signed, err := time.Parse(time.DateOnly, c.SignedOn)
+	if err != nil || c.Years < 1 {
+		return contracts.Year{Number: 1}
+	}
+	years := contracts.Years(signed, c.Years)
+	day := today.Format(time.DateOnly)
+	for _, y := range years {
+		if day <= y.EndsOn {
+			return y
+		}
+	}
+	return years[len(years)-1]
+}
+
+// --- authorized-contact requests
+
+type contactFormData struct {
+	// Choices are the customers a vendor administrator requests for;
+	// customer contacts request for their own organization.
+	Choices []directory.Organization
+}
+
+func (s *Server) newContactPage(w http.ResponseWriter, r *http.Request) {
+	data, err := s.contactFormData(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "contact_request", s.newPage(r, "contacts.new.title", data))
+}
+
+func (s *Server) contactFormData(r *http.Request) (*contactFormData, error) {
+	data := &contactFormData{}
+	if readerOf(r.Context()).is(accord.RoleAdmin) {
+		var err error
+		if data.Choices, _, err = s.customerOrgs(r); err != nil {
+			return nil, err
+		}
+	}
+	return data, nil
+}
+
+// requestContact asks that a person become an authorized contact of the
+// customer; its administrator contact or a vendor administrator decides.
+func (s *Server) requestContact(w http.ResponseWriter, r *http.Request) {
+	data, err := s.contactFormData(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := s.newPage(r, "contacts.new.title", data)
+	if err := parseForm(w, r, 0); err != nil {
+		s.failForm(w, r, err, "contact_request", p)
+		return
+	}
+	f := r.PostForm
+	in := contracts.NewContactRequest{OrgID: accord.ID(f.Get("org_id")), Name: f.Get("name"), Email: f.Get("email"), Reason: f.Get("reason")}
+	if _, err := s.Contracts.RequestContact(r.Context(), s.Now(), in); err != nil {
+		s.failForm(w, r, err, "contact_request", p)
+		return
+	}
+	s.done(w, r, "/contact-requests", "contacts.requested")
+}
+
+type contactRequestsData struct {
+	formSet
+	Requests []contracts.ContactRequest
+	Orgs     map[accord.ID]string
+	Statuses []contracts.RequestStatus
+	NextPage string
+}
+
+// Decides reports whether the reader may approve or reject req: the
+// customer's administrator contact, or a vendor administrator. The
+// service decides again when the form is sent.
+func (d *contactRequestsData) Decides(req contracts.ContactRequest) bool {
+	rd := d.page.Reader
+	return req.Status == contracts.RequestPending &&
+		(rd.is(accord.RoleAdmin) || (rd.is(accord.RoleCustomerContact) && rd.Actor.CustomerAdmin && rd.Actor.OrgID == req.OrgID))
+}
+
+// contactRequestList lists the requests the reader may see, newest first
+// (?status= narrows them), with a form to decide each for those who may.
+func (s *Server) contactRequestList(w http.ResponseWriter, r *http.Request) {
+	s.renderContactRequests(w, r, "", nil)
+}
+
+// renderContactRequests shows the list; after a refused decision, err is
+// why and sent names the request's form.
+func (s *Server) renderContactRequests(w http.ResponseWriter, r *http.Request, sent string, err error) {
+	rd := readerOf(r.Context())
+	q := r.URL.Query()
+	data := &contactRequestsData{Statuses: []contracts.RequestStatus{contracts.RequestPending, contracts.RequestApproved, contracts.RequestRejected}}
+	p := s.newPage(r, "contacts.list.title", data)
+	data.page, data.sent = p, sent
+	var f contracts.RequestFilter
+	if st := contracts.RequestStatus(q.Get("status")); slices.Contains(data.Statuses, st) {
+		f.Status = &st
+	}
+	if org := accord.ID(q.Get("org_id")); org != "" {
+		f.OrgID = &org
+	}
+	list, next, lerr := s.Contracts.ContactRequests(r.Context(), s.Now(), f, accord.Page{Cursor: q.Get("cursor")})
+	if lerr != nil {
+		s.fail(w, r, lerr)
+		return
+	}
+	data.Requests = list
+	if next != "" {
+		q.Set("cursor", next)
+		data.NextPage = "/contact-requests?" + q.Encode()
+	}
+	if !rd.is(accord.RoleCustomerContact) {
+		var oerr error
+		if _, data.Orgs, oerr = s.customerOrgs(r); oerr != nil {
+			s.fail(w, r, oerr)
+			return
+		}
+	}
+	if err != nil {
+		s.failForm(w, r, err, "contact_requests", p)
+		return
+	}
+	s.render(w, r, http.StatusOK, "contact_requests", p)
+}
+
+func (s *Server) approveContact(w http.ResponseWriter, r *http.Request) {
+	s.decideContact(w, r, s.Contracts.Approve, "contacts.approved")
+}
+
+func (s *Server) rejectContact(w http.ResponseWriter, r *http.Request) {
+	s.decideContact(w, r, s.Contracts.Reject, "contacts.rejected")
+}
+
+type contactDecision func(ctx context.Context, now time.Time, id accord.ID, in contracts.Decision) (contracts.ContactRequest, error)
+
+func (s *Server) decideContact(w http.ResponseWriter, r *http.Request, decide contactDecision, flash string) {
+	id := accord.ID(r.PathValue("id"))
+	sent := "decide-" + string(id)
+	if err := parseForm(w, r, 0); err != nil {
+		s.renderContactRequests(w, r, sent, err)
+		return
+	}
+	if _, err := decide(r.Context(), s.Now(), id, contracts.Decision{Note: r.PostForm.Get("note")}); err != nil {
+		s.renderContactRequests(w, r, sent, err)
+		return
+	}
+	s.done(w, r, "/contact-requests?"+url.Values{"status": {string(contracts.RequestPending)}}.Encode(), flash)
+}

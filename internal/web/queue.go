@@ -1,3 +1,279 @@
 package web
 
-func (s *Server) queueRoutes() []route { return nil }
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"accord/internal/accord"
+	"accord/internal/cases"
+	"accord/internal/directory"
+	"accord/internal/sla"
+	"accord/internal/views"
+)
+
+// queueRoutes are the agent console's queue with the reader's saved views,
+// and the dashboard (dashboard.go).
+func (s *Server) queueRoutes() []route {
+	return []route{
+		{"GET", "/queue", s.queuePage, false},
+		{"POST", "/queue/views", s.saveView, false},
+		{"POST", "/queue/views/{id}/delete", s.deleteView, false},
+		{"GET", "/dashboard", s.dashboard, false},
+	}
+}
+
+// queueFilter is the queue's filter form as the query names it. The
+// canonical query of its fields is what a saved view keeps.
+type queueFilter struct {
+	Criticality string
+	State       string
+	Assigned    string // "me", "none" or "" for anyone
+	OrgID       string
+	Q           string
+	Breached    bool
+	Within      string // a key of dueWithin, or ""
+}
+
+// dueWithin are the spans the "due within" filter offers.
+var dueWithin = map[string]time.Duration{"1h": time.Hour, "4h": 4 * time.Hour, "24h": 24 * time.Hour}
+
+// queueStates are the states a case awaiting its first response can be in
+// with its clock running.
+var queueStates = []cases.State{cases.New, cases.Open}
+
+func queueFilterOf(q url.Values) queueFilter {
+	return queueFilter{Criticality: q.Get("criticality"), State: q.Get("state"), Assigned: q.Get("assigned"),
+		OrgID: q.Get("org_id"), Q: strings.TrimSpace(q.Get("q")), Breached: q.Get("breached") == "1", Within: q.Get("within")}
+}
+
+// values is the filter as a query, without the fields left empty.
+func (qf queueFilter) values() url.Values {
+	v := url.Values{}
+	for k, x := range map[string]string{"criticality": qf.Criticality, "state": qf.State, "assigned": qf.Assigned,
+		"org_id": qf.OrgID, "q": qf.Q, "within": qf.Within} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if qf.Breached {
+		v.Set("breached", "1")
+	}
+	return v
+}
+
+// filter is the cases.Filter of the queue for the reader me at now: cases
+// awaiting a first response, soonest due first. The service checks the
+// criticality, the state and the text; the rest is checked here.
+func (qf queueFilter) filter(me accord.ID, now time.Time) (cases.Filter, error) {
+	f := cases.Filter{ByDue: true, Criticality: sla.Criticality(qf.Criticality), OrgID: accord.ID(qf.OrgID), Text: qf.Q}
+	if qf.State != "" {
+		f.States = []cases.State{cases.State(qf.State)}
+	}
+	switch qf.Assigned {
+	case "":
+	case "me":
+		f.AssigneeID = me
+	case "none":
+		f.Unassigned = true
+	default:
+		return f, accord.FieldError("assigned", `must be "me" or "none"`)
+	}
+	if qf.Breached {
+		yes := true
+		f.Breached = &yes
+	}
+	if qf.Within != "" {
+		d, ok := dueWithin[qf.Within]
+		if !ok {
+			return f, accord.FieldError("within", "must be 1h, 4h or 24h")
+		}
+		before := now.Add(d)
+		f.DueBefore = &before
+	}
+	return f, nil
+}
+
+// queueURL is the queue with a canonical query (url.Values.Encode's, which
+// escapes everything a URL could misread), safe as a link.
+func queueURL(query string) template.URL {
+	if query == "" {
+		return "/queue"
+	}
+	return template.URL("/queue?" + query) //nolint:gosec // encoded by url.Values.Encode
+}
+
+// caseRow is a case of the queue or of the dashboard with what its row
+// shows besides the case itself.
+type caseRow struct {
+	cases.Case
+	Org      string
+	Assignee string // a name, "" when unassigned
+	// Urgency is the row's class at the page's instant, "breached" or
+	// "warning"; app.js keeps it current afterwards.
+	Urgency string
+}
+
+// savedView is one of the reader's views, with the link that applies it.
+type savedView struct {
+	views.View
+	Href template.URL
+}
+
+type queueData struct {
+	Rows   []caseRow
+	Filter queueFilter
+	Crits  []sla.Criticality
+	States []cases.State
+	Orgs   []directory.Organization // for the organization filter
+	Plans  planNames
+	Views  []savedView
+	// Query is the filters as a canonical query, which "Save this view"
+	// keeps; Refresh is the queue with them, which htmx reloads.
+	Query    string
+	Refresh  template.URL
+	NextPage template.URL
+}
+
+// queuePage shows the cases awaiting a first response to agents; anyone
+// else is sent to their own start page.
+func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
+	if !readerOf(r.Context()).agent() {
+		s.home(w, r)
+		return
+	}
+	p, err := s.queue(r, r.URL.Query())
+	if err != nil {
+		s.failForm(w, r, err, "queue", p)
+		return
+	}
+	s.render(w, r, http.StatusOK, "queue", p)
+}
+
+// queue loads the queue filtered by q into a page. A filter the service
+// refuses is returned as the error, with the rest of the page loaded, so
+// that the form can be shown again with the problem.
+func (s *Server) queue(r *http.Request, q url.Values) (*page, error) {
+	ctx, rd := r.Context(), readerOf(r.Context())
+	qf := queueFilterOf(q)
+	data := &queueData{Filter: qf, Crits: sla.Criticalities, States: queueStates, Query: qf.values().Encode()}
+	data.Refresh = queueURL(data.Query)
+	p := s.newPage(r, "queue.title", data)
+	p.Path = "/queue" // also when a view's form shows the queue again
+	orgs, err := s.caseOrgs(r)
+	if err != nil {
+		return p, err
+	}
+	data.Orgs = orgs.list
+	if data.Plans, err = s.planNames(r); err != nil {
+		return p, err
+	}
+	mine, err := s.Views.List(ctx, views.Queue)
+	if err != nil {
+		return p, err
+	}
+	for _, v := range mine {
+		data.Views = append(data.Views, savedView{View: v, Href: queueURL(v.Query)})
+	}
+	f, err := qf.filter(rd.Actor.UserID, p.Now)
+	if err != nil {
+		return p, err
+	}
+	list, next, err := s.Cases.List(ctx, p.Now, f, accord.Page{Cursor: q.Get("cursor")})
+	if err != nil {
+		return p, err
+	}
+	if data.Rows, err = s.caseRows(r, list, orgs.names, p.Now); err != nil {
+		return p, err
+	}
+	if next != "" {
+		more := qf.values()
+		more.Set("cursor", next)
+		data.NextPage = queueURL(more.Encode())
+	}
+	return p, nil
+}
+
+// caseRows names each case's organization (from orgs, which the caller
+// read once for the page) and assignee, each assignee read once.
+func (s *Server) caseRows(r *http.Request, list []cases.Case, orgs map[accord.ID]string, now time.Time) ([]caseRow, error) {
+	rd := readerOf(r.Context())
+	names := map[accord.ID]string{rd.Actor.UserID: s.msgs.text(rd.Locale, "queue.you")}
+	rows := make([]caseRow, len(list))
+	for i, c := range list {
+		row := caseRow{Case: c, Org: orgs[c.OrgID], Urgency: urgency(c.Clock, now)}
+		if id := c.AssigneeID; id != "" {
+			name, ok := names[id]
+			if !ok {
+				u, err := s.Directory.GetUser(r.Context(), now, id)
+				switch {
+				case err == nil:
+					name = u.Name
+				case accord.IsKind(err, accord.NotFound):
+					// A vendor engineer, whom a partner agent may not look up.
+					name = s.msgs.text(rd.Locale, "queue.someone")
+				default:
+					return nil, err
+				}
+				names[id] = name
+			}
+			row.Assignee = name
+		}
+		rows[i] = row
+	}
+	return rows, nil
+}
+
+// urgency is a row's class at now, as app.js computes it from the clock's
+// instants; a breach the jobs recorded stays one.
+func urgency(k cases.Clock, now time.Time) string {
+	switch {
+	case k.BreachedAt != nil || (k.DueAt != nil && !now.Before(*k.DueAt)):
+		return "breached"
+	case k.WarnAt != nil && k.DueAt != nil && !now.Before(*k.WarnAt):
+		return "warning"
+	}
+	return ""
+}
+
+// saveView keeps the queue's current filters as one of the reader's
+// views and shows the queue with them.
+func (s *Server) saveView(w http.ResponseWriter, r *http.Request) {
+	if !readerOf(r.Context()).agent() {
+		s.home(w, r)
+		return
+	}
+	if err := parseForm(w, r, 0); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.Views.Save(r.Context(), s.Now(), views.NewView{Page: views.Queue, Name: r.PostForm.Get("name"), Query: r.PostForm.Get("query")})
+	if err != nil {
+		// The queue as it was, with the problem next to the form.
+		q, _ := url.ParseQuery(r.PostForm.Get("query"))
+		p, qerr := s.queue(r, q)
+		if qerr != nil {
+			s.fail(w, r, qerr)
+			return
+		}
+		s.failForm(w, r, err, "queue", p)
+		return
+	}
+	s.done(w, r, string(queueURL(v.Query)), "queue.view_saved")
+}
+
+// deleteView removes one of the reader's views; anyone else's is a 404.
+func (s *Server) deleteView(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !accord.ValidID(id) {
+		s.fail(w, r, &accord.Error{Kind: accord.NotFound, Msg: "not found"})
+		return
+	}
+	if err := s.Views.Delete(r.Context(), accord.ID(id)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.done(w, r, "/queue", "queue.view_deleted")
+}

@@ -1,0 +1,212 @@
+package web
+
+import (
+	"net/http"
+
+	"accord/internal/accord"
+	"accord/internal/cases"
+	"accord/internal/sla"
+)
+
+type casePageData struct {
+	Case     cases.Case
+	Org      string
+	Assignee string // for agents: who has the case, "" when nobody
+	Explain  cases.Explanation
+	Entries  []caseEntry
+	Can      caseCan
+	// What the action forms offer.
+	Crits        []caseCrit
+	RefKinds     []cases.ReferenceKind
+	RefRows      []int
+	Scopes       []string
+	Enhancements []cases.State
+	MaxMinutes   int
+
+	page   *page
+	failed string // the action whose form is shown again
+}
+
+// caseEntry is a timeline entry with what the page needs to say about it.
+type caseEntry struct {
+	cases.Entry
+	// Decision marks the customer's answer to a remote session, as
+	// opposed to the agent's proposal (which the answer also updates).
+	Decision bool
+	// CanDecide: the reader may accept or decline this proposal now.
+	CanDecide bool
+	// Assignee names whom an assignment gave the case to.
+	Assignee string
+}
+
+// caseCan says which actions the page offers the reader on the case in its
+// state. It only spares people forms that would be refused: the service
+// decides again on every post.
+type caseCan struct {
+	Write      bool // reply and attach files
+	Work       bool // agents: internal notes, references, requests for information
+	Support    bool // the support workflow applies: not an enhancement, not closed
+	Call       bool
+	Reclassify bool
+	Session    bool
+	Resolve    bool
+	OutOfScope bool
+	Assign     bool
+	Confirm    bool
+	Reopen     bool
+	Enhance    bool
+}
+
+// caseRefRows is how many reference rows the reply form offers without
+// scripts; rows left blank are not sent.
+const caseRefRows = 3
+
+func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
+	p, err := s.casePageOf(r, accord.ID(r.PathValue("id")), "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "case", p)
+}
+
+// casePageOf reads the case, its clock's explanation and its timeline as
+// the reader may see them; failed names the action whose form is to be
+// shown again.
+func (s *Server) casePageOf(r *http.Request, id accord.ID, failed string) (*page, error) {
+	ctx, now, rd := r.Context(), s.Now(), readerOf(r.Context())
+	x, err := s.Cases.Explain(ctx, now, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Cases.Get(ctx, now, id)
+	if err != nil {
+		return nil, err
+	}
+	timeline, err := s.Cases.Timeline(ctx, now, id)
+	if err != nil {
+		return nil, err
+	}
+	org, err := s.Directory.GetOrganization(ctx, now, c.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	// The criticalities are defined as the policy the case was opened under
+	// defined them.
+	pol, err := s.Policy.Version(ctx, c.Clock.PolicyVersion)
+	if err != nil {
+		return nil, err
+	}
+	d := &casePageData{
+		Case: c, Org: org.Name, Explain: x, Can: caseCanOn(rd, c), Crits: caseCrits(pol),
+		RefKinds: []cases.ReferenceKind{cases.KnowledgeBase, cases.KnownIssue, cases.LogRequest},
+		RefRows:  make([]int, caseRefRows), Scopes: cases.ScopeCategories(), MaxMinutes: int(cases.MaxSession.Minutes()),
+		Enhancements: []cases.State{cases.UnderAnalysis, cases.Accepted, cases.Declined, cases.Delivered},
+		failed:       failed,
+	}
+	for i := range d.RefRows {
+		d.RefRows[i] = i
+	}
+	d.Entries, d.Assignee = caseEntriesOf(rd, c, timeline)
+	d.page = s.newPage(r, "case.title", d)
+	return d.page, nil
+}
+
+func caseCanOn(rd reader, c cases.Case) caseCan {
+	customer := rd.is(accord.RoleCustomerContact)
+	vendorAgent := rd.is(accord.RoleAdmin, accord.RoleAgent)
+	support := c.Type != cases.Enhancement && c.State != cases.Closed
+	can := caseCan{
+		Write:   c.State != cases.Closed && (customer || rd.agent()),
+		Support: support,
+		Confirm: c.State == cases.Resolved && (customer || rd.is(accord.RolePartnerAgent)),
+		Reopen:  c.State == cases.Resolved && (customer || rd.agent()),
+		Enhance: vendorAgent && c.Type == cases.Enhancement && c.ClosedAt == nil,
+	}
+	if rd.agent() {
+		can.Work = can.Write
+		can.Call, can.Reclassify = support && vendorAgent, support && vendorAgent
+		can.Session, can.OutOfScope = support, support && c.OutOfScope == ""
+		can.Resolve = support && c.State != cases.Resolved
+		can.Assign = c.State != cases.Closed && c.AssigneeID != rd.Actor.UserID
+	}
+	return can
+}
+
+// caseEntriesOf prepares the timeline for rd, and names the case's assignee
+// from it: the people who wrote on a case are the ones it is given to.
+func caseEntriesOf(rd reader, c cases.Case, timeline []cases.Entry) ([]caseEntry, string) {
+	names := map[accord.ID]string{rd.Actor.UserID: rd.User.Name}
+	for _, e := range timeline {
+		if e.AuthorID != "" {
+			names[e.AuthorID] = e.Author
+		}
+	}
+	out := make([]caseEntry, len(timeline))
+	for i, e := range timeline {
+		ce := caseEntry{Entry: e, Assignee: names[e.Data.UserID]}
+		if sess := e.Data.Session; sess != nil {
+			ce.Decision = e.AuthorOrg == c.OrgID
+			ce.CanDecide = !ce.Decision && sess.Status == cases.SessionProposed && c.State != cases.Closed &&
+				rd.is(accord.RoleCustomerContact)
+		}
+		out[i] = ce
+	}
+	assignee := ""
+	if c.AssigneeID != "" {
+		assignee = names[c.AssigneeID]
+	}
+	return out, assignee
+}
+
+// Form is the action form named verb: the one that failed shows what was
+// typed, its problems, and stays open; the others start afresh.
+func (d *casePageData) Form(verb string) caseForm {
+	if verb == d.failed {
+		return caseForm{verb: verb, p: d.page}
+	}
+	return caseForm{verb: verb}
+}
+
+// Crit is the policy's definition of criticality c.
+func (d *casePageData) Crit(c sla.Criticality) caseCrit {
+	for _, x := range d.Crits {
+		if x.Level == c {
+			return x
+		}
+	}
+	return caseCrit{Level: c}
+}
+
+// caseForm is one action form of the case page. Fields are named as the
+// service names them; their ids are "f-<field>" in the form that failed,
+// which the problem list above the page links to, and "<verb>-<field>"
+// elsewhere, so that ids stay unique on a page of many forms.
+type caseForm struct {
+	verb string
+	p    *page
+}
+
+// Open reports whether this form failed and is shown again.
+func (f caseForm) Open() bool { return f.p != nil }
+
+func (f caseForm) ID(field string) string {
+	if f.p != nil {
+		return "f-" + field
+	}
+	return f.verb + "-" + field
+}
+
+func (f caseForm) Value(field, def string) string {
+	if f.p == nil {
+		return def
+	}
+	return f.p.Value(field, def)
+}
+
+func (f caseForm) Err(field string) string {
+	if f.p == nil {
+		return ""
+	}
+	return f.p.Err(field)
+}
