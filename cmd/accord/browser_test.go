@@ -1,0 +1,489 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// The browser tests drive Debian's Chromium, headless, against a real
+// `accord serve --demo` on a loopback port: the pages as people use them,
+// with htmx, app.js and the Content Security Policy in force.
+
+// browserTimeout bounds a whole test. Steps wait for what they expect, not
+// for a time; stepTimeout only ends a step that waits in vain while the
+// browser can still tell where it was.
+const (
+	browserTimeout = 90 * time.Second
+	stepTimeout    = 20 * time.Second
+)
+
+// chromium is the browser's path. Without one the tests skip, except under
+// CI=true, where a skip would hide that nothing ran.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the browser tests take seconds; skipped under -short")
+	}
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is not installed (apt-get install chromium); CI runs the browser tests")
+		}
+		t.Skip("chromium is not installed; skipping the browser tests")
+	}
+	return path
+}
+
+// serveDemo starts `accord serve --demo` on a free loopback port with a
+// fresh SQLite database and returns its address; the server stops when the
+// test ends.
+func serveDemo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, stop := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	code, exited := 0, make(chan struct{})
+	go func() {
+		defer close(exited)
+		code = run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", dir}, noEnv, nil, &out, &errb)
+	}()
+	t.Cleanup(func() {
+		stop()
+		select {
+		case <-exited:
+			if code != 0 {
+				t.Errorf("accord serve exited %d: %s", code, errb.String())
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("accord serve did not stop")
+		}
+	})
+	re := regexp.MustCompile(`Accord listening on (http://\S+) `)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case <-exited:
+			t.Fatalf("accord serve exited %d before it listened: %s", code, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("accord serve did not start; stdout %q stderr %q", out.String(), errb.String())
+		}
+	}
+}
+
+// browser is one Chromium for one test. It keeps what the pages reported
+// that a person would not see: Content Security Policy violations and
+// uncaught exceptions, in any tab.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+
+	mu       sync.Mutex
+	problems []string
+}
+
+// newBrowser starts a demo server and a Chromium for the test.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	exe := chromium(t)
+	base := serveDemo(t)
+	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
+	// The defaults already run headless, with no first-run page, background
+	// networking or sync. Root needs --no-sandbox; nothing else may call out.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	actx, stopAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, stopBrowser := chromedp.NewContext(actx)
+	b := &browser{t: t, ctx: bctx, base: base}
+	t.Cleanup(func() {
+		stopBrowser()
+		stopAlloc() // waits for Chromium to exit, before its profile is removed
+		cancel()
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, p := range b.problems {
+			t.Errorf("the browser reported: %s", p)
+		}
+	})
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return b
+}
+
+// watch runs in a tab's event loop: it only notes what it sees.
+func (b *browser) watch(ev any) {
+	var text string
+	switch ev := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		for _, a := range ev.Args {
+			text += " " + a.Description + string(a.Value)
+		}
+	case *log.EventEntryAdded:
+		text = ev.Entry.Text
+	case *runtime.EventExceptionThrown:
+		text = "uncaught exception: " + ev.ExceptionDetails.Text
+		if ex := ev.ExceptionDetails.Exception; ex != nil {
+			text += " " + ex.Description
+		}
+	default:
+		return
+	}
+	if strings.Contains(text, "Content Security Policy") || strings.HasPrefix(text, "uncaught exception") {
+		b.mu.Lock()
+		b.problems = append(b.problems, strings.TrimSpace(text))
+		b.mu.Unlock()
+	}
+}
+
+// reported returns the problems seen so far and forgets them.
+func (b *browser) reported() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ps := b.problems
+	b.problems = nil
+	return ps
+}
+
+// person is someone at the browser: a tab in a browser context of their
+// own, so that two people never share cookies.
+type person struct {
+	*browser
+	ctx context.Context
+	who string
+}
+
+func (b *browser) person(who string) *person {
+	b.t.Helper()
+	ctx, stop := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(b.watch))
+	b.t.Cleanup(stop)
+	// The first run opens the tab for as long as ctx lives, so it runs on
+	// ctx itself, not on a step's shorter context.
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatalf("%s: open a tab: %v", who, err)
+	}
+	p := &person{browser: b, ctx: ctx, who: who}
+	p.do("size the window", chromedp.EmulateViewport(1280, 900))
+	return p
+}
+
+// do runs steps, or ends the test saying where the person was.
+func (p *person) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	get(p, what, chromedp.Steps(steps...))
+}
+
+// get runs an action and returns its value, or ends the test saying where
+// the person was.
+func get[T any](p *person, what string, a chromedp.Action[T]) T {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		p.t.Fatalf("%s: %s: %v\n%s", p.who, what, err, p.where())
+	}
+	return v
+}
+
+// where describes the page on screen, for a failure message.
+func (p *person) where() string {
+	ctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + (document.querySelector("main") || document.body).innerText`))
+	if err != nil {
+		return "(the page could not be read: " + err.Error() + ")"
+	}
+	return "on " + s
+}
+
+func (p *person) open(path string) {
+	p.t.Helper()
+	p.do("open "+path, chromedp.Navigate(p.base+path), chromedp.WaitReady(chromedp.CSS("main")))
+}
+
+// fill sets form fields by CSS selector, in order.
+func (p *person) fill(fields ...string) {
+	p.t.Helper()
+	var steps []chromedp.Action[chromedp.Void]
+	for i := 0; i+1 < len(fields); i += 2 {
+		steps = append(steps, chromedp.SetValue(chromedp.CSS(fields[i]), fields[i+1]))
+	}
+	p.do("fill "+strings.Join(fields, " "), steps...)
+}
+
+// submit presses the submit button of the form that form selects, first
+// opening the collapsed section it may be in, and waits for the answer.
+func (p *person) submit(form string) {
+	p.t.Helper()
+	p.do("open the section of "+form, chromedp.Evaluate[chromedp.Void](
+		`document.querySelectorAll("details:has(`+jsString(form)+`):not([open])").forEach(d => d.open = true)`))
+	p.await("submit "+form, chromedp.Click(chromedp.CSS(form+` button[type="submit"]`)))
+}
+
+// follow clicks the link sel and waits for the page it leads to.
+func (p *person) follow(sel string) {
+	p.t.Helper()
+	p.await("follow "+sel, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// await runs trigger and waits for the page it brings: swapped in by htmx
+// or loaded by the browser, either way a new <main>.
+func (p *person) await(what string, trigger chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	p.do(what+", then wait for a new page",
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("main").dataset.stale = "1"`),
+		trigger,
+		chromedp.WaitReady(chromedp.CSS(`main:not([data-stale])`)),
+	)
+}
+
+// jsString escapes s for a double-quoted JavaScript string.
+func jsString(s string) string { return strings.ReplaceAll(s, `"`, `\"`) }
+
+// see waits for the element sel and checks that its text has each of want.
+func (p *person) see(sel string, want ...string) {
+	p.t.Helper()
+	p.do("wait for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+	text := get(p, "read "+sel, chromedp.Text(chromedp.CSS(sel)))
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			p.t.Fatalf("%s: %s does not say %q:\n%s\n%s", p.who, sel, w, text, p.where())
+		}
+	}
+}
+
+// path is the path of the page on screen.
+func (p *person) path() string {
+	p.t.Helper()
+	return get(p, "read the location", chromedp.Evaluate[string](`location.pathname`))
+}
+
+func (p *person) signIn(email string) {
+	p.t.Helper()
+	p.open("/login")
+	p.fill("#f-email", email, "#f-password", demoPassword)
+	p.submit(`form[action="/login"]`)
+	if p.path() == "/login" {
+		p.t.Fatalf("%s: still on the sign-in page\n%s", p.who, p.where())
+	}
+}
+
+// setLocale sets the person's language on the settings page.
+func (p *person) setLocale(locale, saved string) {
+	p.t.Helper()
+	p.open("/settings")
+	p.fill(`#f-locale`, locale)
+	p.submit(`form[action="/settings"]`)
+	p.see(`.flash`, saved)
+}
+
+// scrollTo brings the element sel to the top of the screen.
+func (p *person) scrollTo(sel string) {
+	p.t.Helper()
+	p.do("scroll to "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Evaluate[chromedp.Void](
+		`document.querySelector("`+jsString(sel)+`").scrollIntoView({block: "start", behavior: "instant"})`))
+}
+
+// shot saves the screen as name.png in $ACCORD_SCREENSHOTS, when it is set.
+func (p *person) shot(name string) {
+	p.t.Helper()
+	dir := os.Getenv("ACCORD_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png := get(p, "take a screenshot", chromedp.CaptureScreenshot())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		p.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// TestBrowserSignInPage checks what every page shares, on the sign-in
+// page: keyboard focus shows, and the watch for Content Security Policy
+// reports works, so that its silence in the other tests means something.
+func TestBrowserSignInPage(t *testing.T) {
+	b := newBrowser(t)
+	p := b.person("visitor")
+	p.open("/login")
+	p.do("press Tab", chromedp.KeyEvent(kb.Tab))
+	focus := get(p, "read the focus", chromedp.Evaluate[string](`(() => {
+		const el = document.activeElement, st = getComputedStyle(el);
+		const shown = el.matches(":focus-visible") && st.outlineStyle !== "none" && parseFloat(st.outlineWidth) >= 2;
+		return el.id + (shown ? " with a ring" : " without a ring");
+	})()`))
+	if focus != "f-password with a ring" {
+		t.Errorf("after Tab from the e-mail field the focus is on %q", focus)
+	}
+
+	p.do("inject an inline script", chromedp.Evaluate[chromedp.Void](
+		`const s = document.createElement("script"); s.textContent = "1"; document.body.append(s)`))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if ps := b.reported(); len(ps) > 0 {
+			if !strings.Contains(strings.Join(ps, "\n"), "Content Security Policy") {
+				t.Fatalf("reported, but not as a CSP violation: %q", ps)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an inline script ran or was refused without a report")
+		}
+	}
+}
+
+// caseTexts are the words the case flow expects on screen, in one language
+// (from internal/web/i18n/<locale>/).
+type caseTexts struct {
+	locale       string
+	saved        string   // settings.saved
+	nav          string   // nav.cases
+	phoneRule    []string // phrases of case.phone.applies and case.phone.rule
+	opened       string   // case.flash.opened
+	queue        string   // queue.title
+	reclassified string   // case.flash.reclassified
+	changed      string   // case.tl.reclassified
+	replied      string   // case.flash.replied
+	resolved     string   // case.flash.resolved
+	confirmed    string   // case.flash.confirmed
+	closed       string   // state.closed
+}
+
+// caseFlow is a case's life through the pages: the customer opens a C2
+// incident; the agent finds it in the queue, lowers it to C3, replies and
+// resolves it; the customer reads all of it and confirms. It returns the
+// customer, left on the closed case, and the case's path. With shots, it
+// saves the form and the queue as screenshots.
+func caseFlow(t *testing.T, b *browser, tx caseTexts, shots bool) (*person, string) {
+	customer := b.person("customer")
+	customer.signIn("cto@acme.example")
+	if tx.locale != "en-US" {
+		customer.setLocale(tx.locale, tx.saved)
+	}
+	customer.see(`header nav`, tx.nav)
+
+	title := "Session recordings stop after the upgrade (" + tx.locale + ")"
+	customer.open("/cases/new")
+	customer.see(`#phone-notice`, tx.phoneRule...)
+	customer.fill(`#f-type`, "incident", `#f-title`, title,
+		`[name="description"]`, "Since this morning's upgrade no session is recorded.",
+		`[name="details.version"]`, "4.3.0",
+		`[name="details.procedure"]`, "Sessions > Recordings > Play",
+		`[name="details.observed"]`, "Every recording after 08:00 is empty.",
+		`[name="details.expected"]`, "Recordings play back.",
+		`[name="details.discovery"]`, "An auditor asked for yesterday's sessions.")
+	customer.do("choose C2", chromedp.Click(chromedp.CSS(`#crit-C2`)))
+	if shots {
+		customer.scrollTo(`fieldset:has(#crit-C2)`)
+		customer.shot("new-case")
+	}
+	customer.submit(`form[action="/cases/new"]`)
+	customer.see(`.flash`, tx.opened)
+	path := customer.path()
+	if !regexp.MustCompile(`^/cases/[^/]+$`).MatchString(path) || path == "/cases/new" {
+		t.Fatalf("after opening a case the customer is at %s\n%s", path, customer.where())
+	}
+	customer.see(`main h1`, title)
+	customer.see(`main .due`)
+
+	agent := b.person("agent")
+	agent.signIn("agent@northwind.example")
+	if tx.locale == "en-US" { // the demo agent reads Portuguese
+		agent.setLocale("en-US", tx.saved)
+	}
+	agent.open("/queue")
+	agent.see(`main h1`, tx.queue)
+	row := `tr:has(a[href="` + path + `"])`
+	agent.see(row, title)
+	agent.see(row + ` .due`)
+	if shots {
+		agent.shot("queue")
+	}
+	agent.follow(row + ` a[href="` + path + `"]`)
+	if agent.path() != path {
+		t.Fatalf("the queue's link led to %s, not %s", agent.path(), path)
+	}
+
+	reason := "Production keeps working; only the recordings are affected."
+	agent.fill(`form[action$="/reclassify"] [name="criticality"]`, "C3", `form[action$="/reclassify"] [name="reason"]`, reason)
+	agent.submit(`form[action$="/reclassify"]`)
+	agent.see(`.flash`, tx.reclassified)
+	reply := "Please restart the recorder service; a fix ships in 4.3.1."
+	agent.fill(`form[action$="/reply"] [name="body"]`, reply)
+	agent.submit(`form[action$="/reply"]`)
+	agent.see(`.flash`, tx.replied)
+	summary := "Restarting the recorder service restores recording."
+	agent.fill(`form[action$="/resolve"] [name="summary"]`, summary)
+	agent.submit(`form[action$="/resolve"]`)
+	agent.see(`.flash`, tx.resolved)
+
+	customer.open(path)
+	customer.see(`.timeline`, tx.changed, reason, reply, summary)
+	customer.submit(`form[action$="/confirm"]`)
+	customer.see(`.flash`, tx.confirmed)
+	customer.see(`main h1 + .actions`, tx.closed) // the case's badges: criticality and state
+	return customer, path
+}
+
+func TestBrowserCaseFlow(t *testing.T) {
+	b := newBrowser(t)
+	customer, path := caseFlow(t, b, caseTexts{
+		locale: "en-US", saved: "Your settings are saved.", nav: "Cases",
+		phoneRule: []string{"Applies to", "the response time is guaranteed only from the call"},
+		opened:    "The case is open.", queue: "Queue",
+		reclassified: "The criticality is changed.", changed: "Criticality changed:",
+		replied: "Your message is sent.", resolved: "The case is resolved.",
+		confirmed: "the case is closed", closed: "Closed",
+	}, true)
+	customer.scrollTo(`#h-timeline`)
+	customer.shot("case")
+
+	// On a phone the page reflows to one column: nothing wider than the screen.
+	customer.do("turn into a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	customer.open(path)
+	if w := get(customer, "measure", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 390 {
+		t.Errorf("on a 390 px wide phone the case page is %d px wide", w)
+	}
+	customer.shot("case-phone")
+
+	admin := b.person("admin")
+	admin.signIn("admin@northwind.example")
+	if admin.path() != "/dashboard" {
+		t.Fatalf("the admin's home is %s, not /dashboard", admin.path())
+	}
+	admin.see(`main h1`)
+	admin.shot("dashboard")
+}
+
+func TestBrowserCaseFlowPortuguese(t *testing.T) {
+	b := newBrowser(t)
+	customer, _ := caseFlow(t, b, caseTexts{
+		locale: "pt-BR", saved: "Preferências salvas.", nav: "Chamados",
+		phoneRule: []string{"Vale para chamados", "o tempo de resposta só é garantido a partir da ligação"},
+		opened:    "O chamado foi aberto.", queue: "Fila",
+		reclassified: "A criticidade foi alterada.", changed: "Criticidade alterada:",
+		replied: "Sua mensagem foi enviada.", resolved: "O chamado foi resolvido.",
+		confirmed: "o chamado foi encerrado", closed: "Fechado",
+	}, false)
+	customer.scrollTo(`#h-timeline`)
+	customer.shot("case-pt-BR")
+}
