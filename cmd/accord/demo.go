@@ -101,10 +101,71 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := seedPastMonths(ctx, svc, now, made, acme.ID); err != nil {
+		return err
+	}
 	if err := seedCases(ctx, svc, now, made, acme.ID, globex.ID); err != nil {
 		return err
 	}
 	return seedEngagements(ctx, svc, now, made, acme.ID, globex.ID)
+}
+
+// seedPastMonths gives the dashboard's compliance chart five months to show:
+// each month, Acme opens one case of each criticality; most are answered
+// in twenty minutes, one in four three days late; all are resolved and
+// confirmed, with the root-cause analyses that C1 and C2 cases bring.
+func seedPastMonths(ctx context.Context, svc *services, now time.Time, users map[string]directory.User, acme accord.ID) error {
+	as := func(email string) context.Context {
+		u := users[email]
+		return accord.WithActor(ctx, accord.Actor{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Name: u.Name, CustomerAdmin: u.CustomerAdmin})
+	}
+	customer, agent := as("cto@acme.example"), as("agent@northwind.example")
+	titles := map[sla.Criticality]string{
+		sla.C1: "Vault unreachable after a certificate renewal", sla.C2: "Session recording fails for RDP targets",
+		sla.C3: "Slow search in the audit console", sla.C4: "Typo in the access request e-mail",
+	}
+	close := func(id accord.ID, at time.Time) error {
+		if _, err := svc.cases.Resolve(agent, at, id, "Fixed; the steps are in the reply."); err != nil {
+			return err
+		}
+		_, err := svc.cases.Confirm(customer, at.Add(time.Hour), id)
+		return err
+	}
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	for m := 5; m >= 1; m-- {
+		for i, crit := range sla.Criticalities {
+			at := month.AddDate(0, -m, 4+6*i).Add(14 * time.Hour)
+			c, err := svc.cases.Open(customer, at, cases.NewCase{OrgID: acme, Type: cases.Incident, Title: titles[crit],
+				Description: "Seen by our operations team this morning.", Details: cases.Details{Criticality: crit, Procedure: "Console",
+					Version: "4.2.1", Observed: "It fails.", Expected: "It works.", Discovery: "Monitoring."}})
+			if err == nil && (crit == sla.C1 || crit == sla.C2) {
+				_, err = svc.cases.RecordCall(agent, at.Add(5*time.Minute), c.ID, cases.Call{Caller: "Carla Chief", Number: "+1 212 555 0100", At: at.Add(5 * time.Minute)})
+			}
+			answered := at.Add(20 * time.Minute)
+			if (m+i)%4 == 0 {
+				answered = at.AddDate(0, 0, 3)
+			}
+			if err == nil {
+				_, err = svc.cases.Reply(agent, answered, c.ID, cases.NewReply{Body: "We are on it; please send the service log."})
+			}
+			if err == nil {
+				err = close(c.ID, answered.Add(2*time.Hour))
+			}
+			if err == nil && (crit == sla.C1 || crit == sla.C2) {
+				c, err = svc.cases.Get(agent, answered, c.ID)
+				if err == nil && c.RootCauseID != "" {
+					rca := c.RootCauseID
+					if _, err = svc.cases.Reply(agent, answered.Add(3*time.Hour), rca, cases.NewReply{Body: "The root cause and its fix are attached."}); err == nil {
+						err = close(rca, answered.Add(4*time.Hour))
+					}
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("demo history: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // seedCases opens a few cases in the past, by the people who would have,

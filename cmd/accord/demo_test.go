@@ -8,13 +8,15 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/engagements"
+	"accord/internal/reports"
+	"accord/internal/sla"
 	"accord/internal/store"
 )
 
 // TestDemoEngagements seeds the demo at awkward instants (a Friday night,
 // the eve of a national holiday, a Sunday) and finds Acme's HA/DR test
-// scheduled at the first start its lead time allows and Globex's assisted
-// update waiting for a quote.
+// scheduled at the first start its lead time allows, Globex's assisted
+// update waiting for a quote, and past months of cases for the dashboard.
 func TestDemoEngagements(t *testing.T) {
 	sp, err := time.LoadLocation("America/Sao_Paulo")
 	if err != nil {
@@ -61,6 +63,21 @@ func TestDemoEngagements(t *testing.T) {
 			if test.Service != "ha_dr_test" || test.State != engagements.Scheduled || len(test.Sessions) != 1 ||
 				test.EarliestStart == nil || !test.Sessions[0].Start.Equal(*test.EarliestStart) || !test.Sessions[0].Start.After(now) {
 				t.Errorf("Acme's test: %+v", test)
+			}
+
+			// The past months give the dashboard's chart something to show:
+			// every criticality answered, mostly in time, some late.
+			month := time.Date(now.Year(), now.Month()-2, 1, 12, 0, 0, 0, time.UTC).Format("2006-01")
+			rep, err := svc.reports.SLA(sys, now, reports.Query{Month: month})
+			if err != nil {
+				t.Fatal(err)
+			}
+			crits := map[sla.Criticality]bool{}
+			for _, r := range rep.Rows {
+				crits[r.Criticality] = true
+			}
+			if len(crits) != 4 || rep.Total.Met == 0 || rep.Total.Breached == 0 || rep.Total.Pending != 0 {
+				t.Errorf("%s: criticalities %v, met %d, breached %d, pending %d", month, crits, rep.Total.Met, rep.Total.Breached, rep.Total.Pending)
 			}
 		})
 	}

@@ -110,7 +110,9 @@ func (c barChart) svg() (template.HTML, error) {
 		for i, b := range grp.Bars {
 			h := 0.0
 			if !b.Empty {
-				h = round(min(max(b.Share, 0), 1) * chartPlot)
+				// A share of nothing still shows, as a sliver, so that 0%
+				// is not mistaken for a month without cases.
+				h = max(round(min(max(b.Share, 0), 1)*chartPlot), 2)
 			}
 			class := "bar bar-" + c.Series[i]
 			if b.Empty {
