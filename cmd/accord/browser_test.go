@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -486,4 +489,165 @@ func TestBrowserCaseFlowPortuguese(t *testing.T) {
 	}, false)
 	customer.scrollTo(`#h-timeline`)
 	customer.shot("case-pt-BR")
+}
+
+// axeSource is axe-core (testdata/axe), read once. It is only for the
+// tests: Accord neither embeds nor serves it.
+var axeSource = sync.OnceValues(func() (string, error) {
+	b, err := os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js"))
+	return string(b), err
+})
+
+// axeViolation is what axe.run reports of one rule a page breaks.
+type axeViolation struct {
+	ID      string `json:"id"`
+	Impact  string `json:"impact"`
+	Help    string `json:"help"`
+	HelpURL string `json:"helpUrl"`
+	Nodes   []struct {
+		Target string `json:"target"`
+		HTML   string `json:"html"`
+	} `json:"nodes"`
+}
+
+// axeRun runs axe on the page, for WCAG 2.0 and 2.1, levels A and AA, and
+// returns the violations, without the result's passes and elements.
+const axeRun = `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+	.then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+		nodes: v.nodes.map(n => ({target: n.target.map(String).join(" "), html: n.html}))})))`
+
+// checkA11y injects axe into the page on screen and runs it. A serious or
+// critical violation fails the test; a minor or moderate one is logged.
+// The script goes in through the DevTools protocol (Runtime.evaluate),
+// which the page's Content Security Policy does not govern: script-src
+// 'self' refuses the same source added as an inline <script> (see
+// TestBrowserSignInPage), but not this. Should axe do anything else the
+// policy forbids, the browser's report fails the test.
+func (p *person) checkA11y(page string) {
+	p.t.Helper()
+	src, err := axeSource()
+	if err != nil {
+		p.t.Fatalf("read axe-core: %v", err)
+	}
+	p.do("inject axe into "+page, chromedp.Evaluate[chromedp.Void](src))
+	vs := get(p, "run axe on "+page, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
+	for _, v := range vs {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: %s: %s (%s): %s, on %d elements, %s", p.who, page, v.ID, v.Impact, v.Help, len(v.Nodes), v.HelpURL)
+		for i, n := range v.Nodes {
+			if i == 3 {
+				fmt.Fprintf(&b, "\n\t…")
+				break
+			}
+			html := []rune(n.HTML)
+			if len(html) > 200 {
+				html = append(html[:200], '…')
+			}
+			fmt.Fprintf(&b, "\n\t%s\n\t\t%s", n.Target, string(html))
+		}
+		if v.Impact == "serious" || v.Impact == "critical" {
+			p.t.Error(b.String())
+		} else {
+			p.t.Log(b.String())
+		}
+	}
+}
+
+// link is the first link in the page's main whose path matches re.
+func (p *person) link(re string) string {
+	p.t.Helper()
+	href := get(p, "find a link to "+re, chromedp.Evaluate[string](
+		`[...document.querySelectorAll("main a[href]")].map(a => a.getAttribute("href")).find(h => /`+re+`/.test(h)) || ""`))
+	if href == "" {
+		p.t.Fatalf("%s: no link to %s\n%s", p.who, re, p.where())
+	}
+	return href
+}
+
+// TestBrowserAccessibility runs axe-core on the main pages of each kind of
+// person, as they see them with their demo data: a serious or critical
+// WCAG 2.1 AA violation fails it.
+func TestBrowserAccessibility(t *testing.T) {
+	b := newBrowser(t)
+	check := func(p *person, paths ...string) {
+		for _, path := range paths {
+			p.open(path)
+			p.checkA11y(path)
+		}
+	}
+
+	visitor := b.person("visitor")
+	check(visitor, "/login")
+
+	customer := b.person("customer")
+	customer.signIn("cto@acme.example")
+	check(customer, "/cases")
+	casePath := customer.link(`^\/cases\/(?!new$)[^\/?#]+$`)
+	check(customer, "/cases/new", casePath, "/contracts")
+	check(customer, customer.link(`^\/contracts\/[^\/?#]+$`), "/engagements")
+	check(customer, customer.link(`^\/engagements\/(?!new$|calendar$)[^\/?#]+$`), "/settings")
+
+	agent := b.person("agent")
+	agent.signIn("agent@northwind.example")
+	check(agent, "/queue")
+	agent.open(casePath)
+	agent.do("open the action forms", chromedp.Evaluate[chromedp.Void](
+		`document.querySelectorAll("details:not([open])").forEach(d => d.open = true)`))
+	agent.checkA11y(casePath + " (forms open)")
+	check(agent, "/engagements", "/engagements/calendar")
+
+	admin := b.person("admin")
+	admin.signIn("admin@northwind.example")
+	check(admin, "/dashboard", "/admin", "/admin/users", "/admin/organizations", "/admin/policy",
+		"/admin/policy/due", "/admin/calendars", "/admin/catalog", "/admin/audit")
+
+	partner := b.person("partner")
+	partner.signIn("partner@southwind.example")
+	check(partner, "/customers")
+
+	customer.do("turn into a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	customer.open(casePath)
+	customer.checkA11y(casePath + " (phone)")
+}
+
+// TestBrowserWithoutJavaScript walks the core flows with scripts off in
+// the page: no htmx, no app.js, only forms, links and redirects. The
+// customer opens a case, the agent replies and resolves it, the customer
+// confirms.
+func TestBrowserWithoutJavaScript(t *testing.T) {
+	b := newBrowser(t)
+	noScript := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})
+	customer, agent := b.person("customer"), b.person("agent")
+	customer.do("turn scripts off", noScript)
+	agent.do("turn scripts off", noScript)
+
+	customer.signIn("cto@acme.example")
+	customer.open("/cases/new")
+	if get(customer, "look for htmx", chromedp.Evaluate[bool](`typeof window.htmx !== "undefined"`)) {
+		t.Fatal("htmx ran although scripts are off")
+	}
+	title := "Recordings missing, reported without JavaScript"
+	customer.fill(`#f-type`, "question", `#f-title`, title,
+		`[name="description"]`, "Where are last week's recordings kept?")
+	customer.do("choose C4", chromedp.Click(chromedp.CSS(`#crit-C4`)))
+	customer.submit(`form[action="/cases/new"]`)
+	customer.see(`main h1`, title)
+	path := customer.path()
+
+	agent.signIn("agent@northwind.example")
+	agent.open(path)
+	agent.fill(`form[action$="/reply"] [name="body"]`, "They are under Sessions > Archive.")
+	agent.submit(`form[action$="/reply"]`)
+	agent.see(`.flash`)
+	agent.fill(`form[action$="/resolve"] [name="summary"]`, "Answered.")
+	agent.submit(`form[action$="/resolve"]`)
+	agent.see(`.flash`)
+
+	customer.open(path)
+	customer.see(`.timeline`, "They are under Sessions > Archive.", "Answered.")
+	customer.submit(`form[action$="/confirm"]`)
+	customer.see(`main h1 + .actions`, "Closed")
 }
