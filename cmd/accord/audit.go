@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"accord/internal/accord"
 )
 
 func runAudit(ctx context.Context, e *env, args []string) error {
@@ -23,7 +25,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if _, err := d.CheckSchema(ctx); err != nil {
 		return err
 	}
-	rep, err := newServices(d).audit.Verify(ctx)
+	rep, err := newServices(d).audit.Verify(accord.WithActor(ctx, accord.SystemActor("accord audit verify")))
 	if err != nil {
 		return err
 	}

@@ -154,7 +154,7 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 		t.Run("chain intact after scenarios", func(t *testing.T) {
-			rep, err := audit.NewService(store.NewAudit(f.db)).Verify(t.Context())
+			rep, err := audit.NewService(store.NewAudit(f.db)).Verify(accord.WithActor(t.Context(), accord.SystemActor("test")))
 			if err != nil || rep.Break != nil {
 				t.Fatalf("verify: %+v, %v", rep, err)
 			}

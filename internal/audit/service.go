@@ -60,12 +60,20 @@ type Report struct {
 var errStop = errors.New("stop")
 
 // Verify checks every organization's chain from its first event and stops at
-// the first event that does not match.
+// the first event that does not match. It reads every tenant's chain, so
+// only vendor admins, auditors and Accord itself may run it.
 func (s *Service) Verify(ctx context.Context) (Report, error) {
+	a, err := accord.ActorFrom(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	if !a.System && a.Role != accord.RoleAdmin && a.Role != accord.RoleAuditor {
+		return Report{}, &accord.Error{Kind: accord.Forbidden, Op: "audit.Verify", Msg: "only administrators and auditors may verify the audit trail"}
+	}
 	v := NewVerifier()
 	var rep Report
 	tailed := map[accord.ID]bool{}
-	err := s.store.WalkChains(ctx,
+	err = s.store.WalkChains(ctx,
 		func(e Event) error {
 			if b := v.Check(e); b != nil {
 				rep.Break = b

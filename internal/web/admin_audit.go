@@ -104,14 +104,8 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
 
 // adminVerifyAudit checks every chain of the trail from its first event
 // and shows the outcome: intact, or the first event that does not match.
-// Verify itself asks no role, so the trail's readers are asked for first:
-// whoever the audit service lets read the trail may check it.
 func (s *Server) adminVerifyAudit(w http.ResponseWriter, r *http.Request) {
-	_, _, err := s.Audit.List(r.Context(), audit.Filter{}, accord.Page{Limit: 1})
-	var rep audit.Report
-	if err == nil {
-		rep, err = s.Audit.Verify(r.Context())
-	}
+	rep, err := s.Audit.Verify(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/audit"
 	"accord/internal/engagements"
 	"accord/internal/sla"
+	"accord/internal/store"
 	"accord/internal/store/dbtest"
 )
 
@@ -367,6 +369,16 @@ func TestAdminAudit(t *testing.T) {
 		verify := f.page("auditor", "/admin/audit/verify")
 		if !strings.Contains(verify, "OK: all") || strings.Contains(verify, "does not verify") {
 			t.Errorf("verification:\n%s", verify)
+		}
+		// Verifying reads every tenant's chain: not for an agent, nor for
+		// a customer's administrator, who may read only its own chain.
+		for _, who := range []string{"agent", "acme-admin"} {
+			if r := f.get(who, "/admin/audit/verify"); r.status != http.StatusForbidden {
+				t.Errorf("%s verifies the whole trail on the page: %d", who, r.status)
+			}
+			if _, err := audit.NewService(store.NewAudit(f.db)).Verify(f.as(who)); !accord.IsKind(err, accord.Forbidden) {
+				t.Errorf("%s verifies the whole trail through the service: %v", who, err)
+			}
 		}
 	})
 }

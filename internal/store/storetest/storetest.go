@@ -344,7 +344,7 @@ func testLoginFailures(t *testing.T, db *store.DB) {
 
 func verify(t *testing.T, db *store.DB) audit.Report {
 	t.Helper()
-	rep, err := audit.NewService(store.NewAudit(db)).Verify(ctx)
+	rep, err := audit.NewService(store.NewAudit(db)).Verify(accord.WithActor(ctx, accord.SystemActor("storetest")))
 	if err != nil {
 		t.Fatal(err)
 	}
