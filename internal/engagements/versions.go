@@ -82,7 +82,7 @@ func InvalidCatalog(err error) error {
 	if !errors.As(err, &ps) {
 		return err
 	}
-	e := &accord.Error{Kind: accord.Invalid, Op: "engagements.ImportCatalog", Msg: "the catalog document is not valid: " + ps.Error()}
+	e := &accord.Error{Kind: accord.Invalid, Op: "engagements.ImportCatalog", Msg: "the catalog document is not valid: " + ps.Error(), Err: ps}
 	for _, p := range ps {
 		field := "document"
 		if p.Path != "" {

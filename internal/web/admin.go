@@ -7,10 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"accord/internal/accord"
-	"accord/internal/sla"
+	"accord/internal/yamldoc"
 )
 
 // adminRoutes are the vendor's administration pages: the directory, the
@@ -150,23 +149,15 @@ func adminDocument(r *http.Request) (string, error) {
 	return r.PostForm.Get("doc"), nil
 }
 
-// adminProblems takes the problems out of a refused import: the
-// policy's come as the parser's problems, with line and column; the
-// catalog's as the fields of an Invalid error, the position in the message.
-// The error left names the text box, so that the form shows the document
+// adminProblems takes the parser's problems, with line and column, out
+// of a refused policy or catalog import. The error left names the text box, so that the form shows the document
 // as sent, marked, with the problems above it.
 func (s *Server) adminProblems(r *http.Request, err error) ([]adminProblem, error) {
 	var out []adminProblem
-	var ps sla.Problems
+	var ps yamldoc.Problems
 	if errors.As(err, &ps) {
 		for _, p := range ps {
 			out = append(out, adminProblem{Line: p.Line, Column: p.Column, Path: p.Path, Msg: p.Msg})
-		}
-	} else if pub := accord.Public(err); pub.Kind == accord.Invalid {
-		for _, p := range pub.Problems {
-			if path, ok := strings.CutPrefix(p.Field, "document"); ok {
-				out = append(out, adminProblem{Path: strings.TrimPrefix(path, "."), Msg: p.Msg})
-			}
 		}
 	}
 	if len(out) == 0 {

@@ -342,6 +342,10 @@ func TestAdminCatalog(t *testing.T) {
 		!strings.Contains(r.body, `value="longer notice"`) || !strings.Contains(html.UnescapeString(r.body), bad) {
 		t.Fatalf("bad catalog: %d %s", r.status, r.body)
 	}
+	line := 1 + strings.Count(bad[:strings.Index(bad, "lead_days: 500")], "\n")
+	if want := fmt.Sprintf("Line %d, column", line); !strings.Contains(r.body, want) {
+		t.Errorf("the problem is not placed at its line (%s)", want)
+	}
 	good := strings.Replace(engagements.DefaultDocument(), "lead_days: 5\n", "lead_days: 6\n", 1)
 	if r := f.post("admin", "/admin/catalog", url.Values{"doc": {good}, "note": {"longer notice"}}); r.status != http.StatusSeeOther {
 		t.Fatalf("good catalog: %d %s", r.status, r.body)
