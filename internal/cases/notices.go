@@ -74,9 +74,9 @@ func EventOf(c Case, e Entry) (Event, bool) {
 		case e.Internal:
 		case e.Data.To == string(Resolved):
 			return EventResolved, true
-		case e.Data.To == string(Closed) && (e.Data.Reason == "auto_resolved" || e.Data.Reason == "auto_awaiting_customer"):
+		case e.Data.To == string(Closed) && (e.Data.Reason == ReasonAutoResolved || e.Data.Reason == ReasonAutoAwaiting):
 			return EventAutoClosed, true
-		case e.Data.From == string(Resolved) && e.Data.To == string(Open) && e.Data.Reason != reasonRepliedToResolution:
+		case e.Data.From == string(Resolved) && e.Data.To == string(Open) && e.Data.Reason != ReasonRepliedToResolution:
 			// A customer's reply to a resolution is told as the reply.
 			return EventReopened, true
 		}

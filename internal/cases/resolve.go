@@ -76,8 +76,8 @@ func (s *Service) Confirm(ctx context.Context, now time.Time, id accord.ID) (Cas
 		if err != nil {
 			return Change{}, err
 		}
-		after.CloseReason = "confirmed"
-		return finish(pol, a, now, before, after, "case.close", p, stateChange(a, now, after, before.State, "", "the customer confirmed the resolution", false))
+		after.CloseReason = ReasonConfirmed
+		return finish(pol, a, now, before, after, "case.close", p, stateChange(a, now, after, before.State, "", ReasonConfirmed, false))
 	})
 }
 
@@ -146,9 +146,9 @@ func (s *Service) Fire(ctx context.Context, now time.Time, kind TimerKind, id ac
 			if c.AutoCloseAt == nil || now.Before(*c.AutoCloseAt) || (c.State != Resolved && c.State != AwaitingCustomer) {
 				return Change{}, errUnchanged
 			}
-			reason, why := "auto_resolved", fmt.Sprintf("Closed automatically: resolved %d business days ago without the customer's confirmation.", pol.AutoClose.ResolvedDays)
+			reason, why := ReasonAutoResolved, fmt.Sprintf("Closed automatically: resolved %d business days ago without the customer's confirmation.", pol.AutoClose.ResolvedDays)
 			if c.State == AwaitingCustomer {
-				reason, why = "auto_awaiting_customer", fmt.Sprintf("Closed automatically: the information requested %d business days ago did not arrive.", pol.AutoClose.AwaitingCustomerDays)
+				reason, why = ReasonAutoAwaiting, fmt.Sprintf("Closed automatically: the information requested %d business days ago did not arrive.", pol.AutoClose.AwaitingCustomerDays)
 			}
 			after.Pauses = slices.Clone(c.Pauses)
 			p, err := transition(pol, &after, Closed, now)

@@ -212,7 +212,7 @@ func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in New
 			}
 			reason := "the customer answered"
 			if c.State == Resolved {
-				reason = reasonRepliedToResolution
+				reason = ReasonRepliedToResolution
 			}
 			entries = append(entries, stateChange(a, now, after, before.State, "", reason, false))
 		}
@@ -220,8 +220,16 @@ func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in New
 	})
 }
 
-// reasonRepliedToResolution is why a customer's reply reopens a resolved case.
-const reasonRepliedToResolution = "the customer replied to the resolution"
+// The reasons Accord itself gives for a change of state, as codes that the
+// pages and the mail show in the reader's language; people's own reasons
+// are text.
+const (
+	ReasonRepliedToResolution = "replied_to_resolution"  // a customer's reply reopens a resolved case
+	ReasonConfirmed           = "confirmed"              // the customer confirmed the resolution
+	ReasonAssigned            = "assigned"               // a new case is taken on
+	ReasonAutoResolved        = "auto_resolved"          // closed: the resolution went unconfirmed
+	ReasonAutoAwaiting        = "auto_awaiting_customer" // closed: the information asked for never came
+)
 
 // AwaitCustomer puts a case on hold for the customer without a public
 // reply (the customer asked by phone to wait for a maintenance window):
@@ -370,7 +378,7 @@ func (s *Service) Assign(ctx context.Context, now time.Time, id, userID accord.I
 			if p, err = transition(pol, &after, Open, now); err != nil {
 				return Change{}, err
 			}
-			entries = append(entries, stateChange(a, now, after, New, "", "assigned", true))
+			entries = append(entries, stateChange(a, now, after, New, "", ReasonAssigned, true))
 		}
 		ch, err := finish(pol, a, now, before, after, "case.assign", p, entries...)
 		if err == nil {

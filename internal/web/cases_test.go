@@ -293,6 +293,11 @@ func TestCaseWork(t *testing.T) {
 		if closed := f.page("acme", path); strings.Contains(closed, `action="`+path+`/reply"`) {
 			t.Error("a closed case still offers a reply")
 		}
+		// Accord's own reasons read in the reader's language (acme-admin
+		// reads Portuguese); a person's reason stays as written.
+		if closed := f.page("acme-admin", path); !strings.Contains(closed, "o cliente confirmou a solução") {
+			t.Error("the closing reason is not translated")
+		}
 	})
 }
 

@@ -340,7 +340,8 @@ var placeholderFuncs = template.FuncMap{
 	"dur": func(time.Duration) string { return "" }, "md": func(string) template.HTML { return "" },
 	"until": func(any) time.Duration { return 0 }, "iso": func(any) string { return "" },
 	"eq2": func(a, b any) bool { return false }, "has": func([]string, string) bool { return false },
-	"join": func([]string, string) string { return "" },
+	"join":  func([]string, string) string { return "" },
+	"label": func(string, string) string { return "" },
 }
 
 // bound is a clone of a parsed page whose functions read the page being
@@ -361,6 +362,15 @@ func (s *Server) funcs(b *bound) template.FuncMap {
 		"localInput": func(t any) string { return clock().inputValue(t) },
 		"dur":        func(d time.Duration) string { return clock().duration(d) },
 		"md":         s.md.render,
+		// label is the message prefix+value when the catalogs have one,
+		// else value itself: codes Accord writes are translated, text
+		// people wrote is shown as written.
+		"label": func(prefix, value string) string {
+			if s.msgs.has(Locales[0], prefix+value) {
+				return s.msgs.text(b.p.Reader.Locale, prefix+value)
+			}
+			return value
+		},
 		// until is the time left from the page's instant to t; negative when past.
 		"until": func(t any) time.Duration {
 			at, ok := instant(t)
