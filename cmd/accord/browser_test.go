@@ -394,6 +394,15 @@ func caseFlow(t *testing.T, b *browser, tx caseTexts, shots bool) (*person, stri
 		`[name="details.observed"]`, "Every recording after 08:00 is empty.",
 		`[name="details.expected"]`, "Recordings play back.",
 		`[name="details.discovery"]`, "An auditor asked for yesterday's sessions.")
+	if tx.locale == "en-US" {
+		// A refused form comes back, swapped in by htmx, with the problem
+		// named and nothing typed lost: here, no criticality chosen.
+		customer.submit(`form[action="/cases/new"]`)
+		customer.see(`main .alert`)
+		if got := get(customer, "read the title", chromedp.Value(chromedp.CSS(`#f-title`))); got != title {
+			t.Fatalf("after a refusal the title reads %q, want %q", got, title)
+		}
+	}
 	customer.do("choose C2", chromedp.Click(chromedp.CSS(`#crit-C2`)))
 	if shots {
 		customer.scrollTo(`fieldset:has(#crit-C2)`)
