@@ -336,7 +336,7 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 // the templates parse once at start.
 var placeholderFuncs = template.FuncMap{
 	"t": func(string, ...any) string { return "" }, "when": func(any) string { return "" },
-	"date": func(any) string { return "" }, "localInput": func(any) string { return "" },
+	"date": func(any) string { return "" }, "day": func(string) string { return "" }, "localInput": func(any) string { return "" },
 	"dur": func(time.Duration) string { return "" }, "md": func(string) template.HTML { return "" },
 	"until": func(any) time.Duration { return 0 }, "iso": func(any) string { return "" },
 	"eq2": func(a, b any) bool { return false }, "has": func([]string, string) bool { return false },
@@ -356,9 +356,18 @@ type bound struct {
 func (s *Server) funcs(b *bound) template.FuncMap {
 	clock := func() clock { return clock{zone: b.p.Reader.Zone, msgs: s.msgs, loc: b.p.Reader.Locale} }
 	return template.FuncMap{
-		"t":          func(key string, args ...any) string { return s.msgs.text(b.p.Reader.Locale, key, args...) },
-		"when":       func(t any) string { return clock().when(t) },
-		"date":       func(t any) string { return clock().date(t) },
+		"t":    func(key string, args ...any) string { return s.msgs.text(b.p.Reader.Locale, key, args...) },
+		"when": func(t any) string { return clock().when(t) },
+		"date": func(t any) string { return clock().date(t) },
+		// day is a calendar day kept as YYYY-MM-DD (a contract's term), in
+		// the reader's layout; no zone applies to it.
+		"day": func(d string) string {
+			t, err := time.Parse(time.DateOnly, d)
+			if err != nil {
+				return d
+			}
+			return t.Format(s.msgs.text(b.p.Reader.Locale, "format.date"))
+		},
 		"localInput": func(t any) string { return clock().inputValue(t) },
 		"dur":        func(d time.Duration) string { return clock().duration(d) },
 		"md":         s.md.render,
