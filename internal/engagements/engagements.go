@@ -217,12 +217,16 @@ type Booking struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
-// SessionFilter selects bookings for a calendar feed: one engineer's, or
-// one customer's.
+// SessionFilter selects bookings: for a calendar feed, one engineer's or
+// one customer's; for the services calendar, those in a scope.
 type SessionFilter struct {
 	EngineerID accord.ID
 	OrgID      accord.ID
-	From       time.Time // sessions ending after this instant
+	// Scope limits the customers; nil for a feed, whose secret is its
+	// authority and which names its engineer or customer.
+	Scope *accord.Scope
+	From  time.Time // sessions ending after this instant
+	To    time.Time // sessions starting before this instant; zero: no end
 }
 
 // Feed is a user's secret calendar feed; only the token's hash is stored.

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -99,6 +100,21 @@ func (s *Service) Calendar(ctx context.Context, now time.Time, secret string, w 
 		return err
 	}
 	return s.writeCalendar(w, name, now, bookings)
+}
+
+// Sessions lists the sessions that start in [from, to) of the engagements
+// the actor may see, those of cancelled engagements included (their State
+// says so), by start: the services calendar.
+func (s *Service) Sessions(ctx context.Context, now, from, to time.Time) ([]Booking, error) {
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.store.Bookings(ctx, SessionFilter{Scope: &scope, From: from, To: to})
+	if err != nil {
+		return nil, accord.Wrap("engagements.Sessions", err)
+	}
+	return slices.DeleteFunc(l, func(b Booking) bool { return b.Start.Before(from) }), nil
 }
 
 func (s *Service) writeCalendar(w io.Writer, name string, now time.Time, bookings []Booking) error {

@@ -533,6 +533,19 @@ func testFeeds(t *testing.T, f *fixture) {
 	if _, evs := feed("globex"); len(evs) != 0 {
 		t.Errorf("another customer's feed has %d events", len(evs))
 	}
+	// The services calendar: the sessions of a period, in the reader's scope.
+	for who, want := range map[string]int{"agent": 2, "auditor": 2, "acme": 2, "globex": 0, "partner": 0} {
+		l, err := f.svc.Sessions(f.as(who), t0, sp("2026-11-16 00:00"), sp("2026-11-18 00:00"))
+		if err != nil || len(l) != want {
+			t.Errorf("%s sees %d sessions (%v), want %d", who, len(l), err, want)
+		}
+	}
+	if l := must(f.svc.Sessions(f.as("acme"), t0, sp("2026-11-16 10:00"), sp("2026-11-17 14:00")))(t); len(l) != 0 {
+		t.Errorf("sessions starting outside the period are listed: %v", l)
+	}
+	if l := must(f.svc.Sessions(f.as("acme"), t0, sp("2026-11-17 00:00"), sp("2026-11-17 14:01")))(t); len(l) != 1 || l[0].EngineerID != f.users["agent2"].ID {
+		t.Errorf("the 17th's session: %v", l)
+	}
 	// Rotating kills the old secret.
 	newSecret, _ := feed("agent")
 	wantKind(t, f.svc.Calendar(context.Background(), t0, secret, &bytes.Buffer{}), accord.NotFound)

@@ -519,7 +519,13 @@ func (s *Engagements) Bookings(ctx context.Context, f engagements.SessionFilter)
 	if f.OrgID != "" {
 		w.add("s.org_id = ?", f.OrgID)
 	}
+	if f.Scope != nil {
+		w.scope("s.org_id", *f.Scope)
+	}
 	w.add("s.ends_at > ?", micro(f.From))
+	if !f.To.IsZero() {
+		w.add("s.starts_at < ?", micro(f.To))
+	}
 	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+bookingColumns+bookingJoins+w.String()+` ORDER BY s.starts_at, s.id`, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("bookings: %w", err)

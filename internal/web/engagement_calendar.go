@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -33,13 +32,11 @@ type calendarDay struct {
 	Bookings []booking
 }
 
-// booking is a session with what the calendar says of its engagement.
+// booking is a session as the calendar shows it.
 type booking struct {
-	engagements.Session
-	Time         string // the start's time of day, in the reader's zone
-	EngagementID accord.ID
-	ServiceName  string
-	Customer     string
+	engagements.Booking
+	Time     string // the start's time of day, in the reader's zone
+	Customer string // the customer's name, not shown to its own contacts
 }
 
 // calendarPage shows a month of the sessions the reader may see, in their
@@ -114,40 +111,23 @@ func (s *Server) showCalendar(w http.ResponseWriter, r *http.Request, feedURL st
 }
 
 // bookings are the sessions the reader may see that start in [from, to),
-// by start. The engagements list leaves sessions out, so each engagement
-// that may have some in the window is read whole.
+// by start, without those of cancelled engagements.
 func (s *Server) bookings(r *http.Request, from, to time.Time) ([]booking, error) {
-	ctx, now := r.Context(), s.Now()
-	names := map[accord.ID]string{}
-	if !readerOf(ctx).is(accord.RoleCustomerContact) {
-		var err error
-		if _, names, err = s.customerOrgs(r); err != nil {
-			return nil, err
-		}
+	list, err := s.Engagements.Sessions(r.Context(), s.Now(), from, to)
+	if err != nil {
+		return nil, err
 	}
+	own := readerOf(r.Context()).is(accord.RoleCustomerContact)
 	var out []booking
-	for _, st := range []engagements.State{engagements.Scheduled, engagements.InProgress, engagements.Completed, engagements.SignedOff} {
-		list, _, err := s.Engagements.List(ctx, now, engagements.Filter{State: st}, accord.Page{Limit: accord.MaxLimit})
-		if err != nil {
-			return nil, err
+	for _, b := range list {
+		if b.State == engagements.Cancelled {
+			continue
 		}
-		for _, e := range list {
-			// Sessions start at the earliest start or later, and none is
-			// booked once the work is completed.
-			if e.EarliestStart == nil || !e.EarliestStart.Before(to) || (e.CompletedAt != nil && e.CompletedAt.Before(from)) {
-				continue
-			}
-			full, err := s.Engagements.Get(ctx, now, e.ID)
-			if err != nil {
-				return nil, err
-			}
-			for _, ses := range full.Sessions {
-				if !ses.Start.Before(from) && ses.Start.Before(to) {
-					out = append(out, booking{Session: ses, EngagementID: e.ID, ServiceName: e.ServiceName, Customer: names[e.OrgID]})
-				}
-			}
+		bk := booking{Booking: b}
+		if !own {
+			bk.Customer = b.OrgName
 		}
+		out = append(out, bk)
 	}
-	slices.SortFunc(out, func(a, b booking) int { return a.Start.Compare(b.Start) })
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"time"
 
 	"accord/internal/accord"
 	"accord/internal/directory"
@@ -123,13 +124,24 @@ func (s *Server) engagementList(w http.ResponseWriter, r *http.Request) {
 		q.Set("cursor", next)
 		data.NextPage = "/engagements?" + q.Encode()
 	}
+	// The list leaves sessions out; the cards of booked work show theirs,
+	// read in one query (work booked more than a year ago is long done).
+	booked := map[accord.ID][]engagements.Session{}
+	if slices.ContainsFunc(list, func(e engagements.Engagement) bool {
+		return e.State == engagements.Scheduled || e.State == engagements.InProgress
+	}) {
+		sessions, err := s.Engagements.Sessions(ctx, now, now.AddDate(-1, 0, 0), time.Time{})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, b := range sessions {
+			booked[b.EngagementID] = append(booked[b.EngagementID], b.Session)
+		}
+	}
 	for _, e := range list {
 		if e.State == engagements.Scheduled || e.State == engagements.InProgress {
-			// The list leaves sessions out; the cards of booked work show them.
-			if e, err = s.Engagements.Get(ctx, now, e.ID); err != nil {
-				s.fail(w, r, err)
-				return
-			}
+			e.Sessions = booked[e.ID]
 		}
 		data.Cards = append(data.Cards, engagementCard{Engagement: e, Customer: names[e.OrgID], Owed: owedBy(e)})
 	}
