@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net"
 	"net/http"
 	"slices"
 	"time"
@@ -69,11 +70,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func clientAddress(r *http.Request) string {
-	host := r.RemoteAddr
-	for i := len(host) - 1; i >= 0; i-- {
-		if host[i] == ':' {
-			return host[:i]
-		}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
 	}
 	return host
 }
