@@ -29,7 +29,7 @@ func BenchmarkRender(b *testing.B) {
 	req = req.WithContext(withReader(req.Context(), rd))
 	p := s.newPage(req, "settings.title", settingsData{Locales: Locales, Zones: zones})
 
-	parsed, err := parsePages(files)
+	parsed, err := parsePages(files, s.funcs(&bound{}))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -72,7 +72,9 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Deps: d, msgs: msgs, md: newMarkdown(), mux: http.NewServeMux()}
-	parsed, err := parsePages(files)
+	// The templates are parsed with functions bound to no page; only the
+	// pooled clones, bound to theirs, are ever executed.
+	parsed, err := parsePages(files, s.funcs(&bound{}))
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +128,7 @@ func cacheStatic(next http.Handler) http.Handler {
 
 // parsePages parses each page file in templates/ with the layout and the
 // partials in templates/shared/; a page defines "content".
-func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
+func parsePages(fsys fs.FS, funcs template.FuncMap) (map[string]*template.Template, error) {
 	names, err := fs.Glob(fsys, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -138,7 +140,7 @@ func parsePages(fsys fs.FS) (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, n := range names {
 		base := path.Base(n)
-		t, err := template.New(base).Funcs(placeholderFuncs).ParseFS(fsys, append(slices.Clone(shared), n)...)
+		t, err := template.New(base).Funcs(funcs).ParseFS(fsys, append(slices.Clone(shared), n)...)
 		if err != nil {
 			return nil, err
 		}
@@ -332,18 +334,6 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 	return p
 }
 
-// placeholderFuncs name the functions each request binds for real, so that
-// the templates parse once at start.
-var placeholderFuncs = template.FuncMap{
-	"t": func(string, ...any) string { return "" }, "when": func(any) string { return "" },
-	"date": func(any) string { return "" }, "day": func(string) string { return "" }, "localInput": func(any) string { return "" },
-	"dur": func(time.Duration) string { return "" }, "md": func(string) template.HTML { return "" },
-	"until": func(any) time.Duration { return 0 }, "iso": func(any) string { return "" },
-	"eq2": func(a, b any) bool { return false }, "has": func([]string, string) bool { return false },
-	"join":  func([]string, string) string { return "" },
-	"label": func(string, string) string { return "" },
-}
-
 // bound is a clone of a parsed page whose functions read the page being
 // rendered from p. A clone is used by one request at a time (it comes from
 // a pool), so readers never share a locale or a zone, and the templates are
@@ -397,7 +387,6 @@ func (s *Server) funcs(b *bound) template.FuncMap {
 		},
 		// eq2 compares values of different string types (a State and a string).
 		"eq2":  func(x, y any) bool { return fmt.Sprint(x) == fmt.Sprint(y) },
-		"has":  slices.Contains[[]string],
 		"join": strings.Join,
 	}
 }
