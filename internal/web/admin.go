@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"accord/internal/accord"
@@ -106,20 +105,6 @@ func adminVersion(r *http.Request) (int, error) {
 		return 0, &accord.Error{Kind: accord.NotFound, Msg: "version not found"}
 	}
 	return n, nil
-}
-
-// adminNext is the link to the page of a list after cursor, keeping the
-// filters of query; "" when there is none.
-func adminNext(path string, query url.Values, cursor string) string {
-	if cursor == "" {
-		return ""
-	}
-	q := url.Values{}
-	for k, v := range query {
-		q[k] = v
-	}
-	q.Set("cursor", cursor)
-	return path + "?" + q.Encode()
 }
 
 // adminProblem is one problem of an imported YAML document, at its line and

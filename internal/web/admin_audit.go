@@ -87,7 +87,7 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	loc := readerOf(r.Context()).Locale
 	names[audit.GlobalOrg] = s.msgs.text(loc, "admin.audit.global")
-	d := adminAuditData{Orgs: names, EntityTypes: adminEntityTypes, Next: adminNext(r.URL.Path, q, next),
+	d := adminAuditData{Orgs: names, EntityTypes: adminEntityTypes, Next: nextPage(r.URL.Path, q, next),
 		OrgList: []adminOrgOption{{ID: audit.GlobalOrg, Name: names[audit.GlobalOrg]}}}
 	for _, o := range orgs {
 		d.OrgList = append(d.OrgList, adminOrgOption{ID: o.ID, Name: o.Name})

@@ -42,7 +42,7 @@ func (s *Server) adminOrgs(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	s.render(w, r, http.StatusOK, "admin_orgs", s.newPage(r, "admin.orgs.title",
-		adminOrgList{Orgs: orgs, Kinds: adminOrgKinds, Next: adminNext(r.URL.Path, q, next)}))
+		adminOrgList{Orgs: orgs, Kinds: adminOrgKinds, Next: nextPage(r.URL.Path, q, next)}))
 }
 
 func (s *Server) adminNewOrg(w http.ResponseWriter, r *http.Request) {

@@ -49,7 +49,7 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "admin_users", s.newPage(r, "admin.users.title", adminUserList{
-		Users: users, Orgs: orgs, OrgNames: names, Roles: accord.Roles, Next: adminNext(r.URL.Path, q, next)}))
+		Users: users, Orgs: orgs, OrgNames: names, Roles: accord.Roles, Next: nextPage(r.URL.Path, q, next)}))
 }
 
 type adminUserForm struct {

@@ -63,10 +63,7 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Cases = list
-	if next != "" {
-		q.Set("cursor", next)
-		data.NextPage = "/cases?" + q.Encode()
-	}
+	data.NextPage = nextPage("/cases", q, next)
 	s.render(w, r, http.StatusOK, "cases", p)
 }
 

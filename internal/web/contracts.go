@@ -88,10 +88,7 @@ func (s *Server) contractList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Contracts = list
-	if next != "" {
-		q.Set("cursor", next)
-		data.NextPage = "/contracts?" + q.Encode()
-	}
+	data.NextPage = nextPage("/contracts", q, next)
 	s.render(w, r, http.StatusOK, "contracts", s.newPage(r, "contract.list.title", &data))
 }
 
@@ -271,10 +268,7 @@ func (s *Server) renderContactRequests(w http.ResponseWriter, r *http.Request, s
 		return
 	}
 	data.Requests = list
-	if next != "" {
-		q.Set("cursor", next)
-		data.NextPage = "/contact-requests?" + q.Encode()
-	}
+	data.NextPage = nextPage("/contact-requests", q, next)
 	if !rd.is(accord.RoleCustomerContact) {
 		var oerr error
 		if _, data.Orgs, oerr = s.customerOrgs(r); oerr != nil {

@@ -120,10 +120,7 @@ func (s *Server) engagementList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if next != "" {
-		q.Set("cursor", next)
-		data.NextPage = "/engagements?" + q.Encode()
-	}
+	data.NextPage = nextPage("/engagements", q, next)
 	// The list leaves sessions out; the cards of booked work show theirs,
 	// read in one query (work booked more than a year ago is long done).
 	booked := map[accord.ID][]engagements.Session{}

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
@@ -482,6 +483,20 @@ func (s *Server) failForm(w http.ResponseWriter, r *http.Request, err error, nam
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(w, r, status, name, p)
+}
+
+// nextPage is the link to the page of a list after cursor, keeping the
+// filters of query; "" when there is none.
+func nextPage(path string, query url.Values, cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	q := maps.Clone(query)
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("cursor", cursor)
+	return path + "?" + q.Encode()
 }
 
 // maxForm bounds a form without files; forms with files are bounded by the
