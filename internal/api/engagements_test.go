@@ -521,3 +521,84 @@ func TestFeedBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// booking is the body that books one session of engineer on a schedule.
+func booking(engineer accord.ID, start, end time.Time) string {
+	return fmt.Sprintf(`{"sessions":[{"engineer_id":%q,"start":%q,"end":%q}]}`, engineer, start.Format(time.RFC3339), end.Format(time.RFC3339))
+}
+
+// accepted has requester ask for service (a JSON request body), quoter
+// quote hours and the customer's contact accept; it returns the
+// engagement's path.
+func (f *fixture) accepted(t *testing.T, requester, request, quoter string, hours int, customer string) string {
+	t.Helper()
+	e := engagementOf(t, f.send(t, requester, "POST", "/api/v1/engagements", request, 201, acts("engagement.request")))
+	base := "/api/v1/engagements/" + string(e.ID)
+	f.send(t, quoter, "POST", base+"/quote", fmt.Sprintf(`{"hours":%d}`, hours), 200, acts("engagement.quote"))
+	f.send(t, customer, "POST", base+"/accept", nil, 200, acts("engagement.accept"))
+	return base
+}
+
+// TestEngagementBookingScope is probe defect 1: a partner booking its own
+// engagement learns nothing it may not read. Engineers are looked up in
+// its scope, so a user outside it answers exactly as a missing one; and an
+// engineer's clash with an engagement it may not read says only until
+// when the engineer is busy.
+func TestEngagementBookingScope(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		f.at(sp(16, 10, 0)) // Monday; five working days later is Tuesday the 24th
+		// The vendor's agent runs Acme Bank's HA/DR test on the 24th.
+		acme := f.accepted(t, "acme", `{"service":"ha_dr_test","format":"production","scope":"Yearly DR test"}`, "agent", 4, "acme")
+		f.send(t, "agent", "POST", acme+"/schedule", booking(f.users["agent"].ID, sp(24, 8, 0), sp(24, 14, 0)), 200, acts("engagement.schedule"))
+		// The partner serves Initech Labs as well, and its agent teaches
+		// Initech's administrators on the 25th.
+		f.customer("initech", "Initech Labs", "advanced", "2026-01-01", 1)
+		if err := f.dir.LinkPartner(f.system(), f.now, f.orgs["partner"].ID, f.orgs["initech"].ID); err != nil {
+			t.Fatal(err)
+		}
+		initech := f.accepted(t, "partner", `{"org_id":"`+string(f.orgs["initech"].ID)+`","service":"admin_training","scope":"Train the admins"}`, "partner", 6, "initech")
+		f.send(t, "partner", "POST", initech+"/schedule", booking(f.users["partner"].ID, sp(25, 8, 0), sp(25, 14, 0)), 200, acts("engagement.schedule"))
+		// Globex's user training, delivered by the partner.
+		globex := f.accepted(t, "partner", `{"org_id":"`+string(f.orgs["globex"].ID)+`","service":"user_training","scope":"Train the help desk"}`, "partner", 2, "globex")
+
+		// A user outside the partner's scope is "no such user", word for
+		// word, whoever it is.
+		missing := f.send(t, "partner", "POST", globex+"/schedule", booking(accord.NewID("usr"), sp(24, 9, 0), sp(24, 11, 0)), 400, nil)
+		if !strings.Contains(missing.body, `"field":"sessions[0].engineer_id"`) {
+			t.Fatalf("a missing engineer: %s", missing.body)
+		}
+		for _, who := range []string{"agent", "admin", "auditor", "acme"} {
+			resp := f.send(t, "partner", "POST", globex+"/schedule", booking(f.users[who].ID, sp(24, 9, 0), sp(24, 11, 0)), 400, nil)
+			if resp.body != missing.body {
+				t.Errorf("engineer %s: %s, want the answer for a missing user %s", who, resp.body, missing.body)
+			}
+			for _, leak := range []string{f.users[who].Name, "Acme Bank", "HA/DR"} {
+				if strings.Contains(resp.body, leak) {
+					t.Errorf("engineer %s: the answer names %q: %s", who, leak, resp.body)
+				}
+			}
+		}
+
+		// Its own agent is busy at Initech, which it serves: the clash
+		// says where.
+		clash := booking(f.users["partner"].ID, sp(25, 9, 0), sp(25, 11, 0))
+		resp := f.send(t, "partner", "POST", globex+"/schedule", clash, 409, nil)
+		if !strings.Contains(resp.body, "Administrator training for Initech Labs") || !strings.Contains(resp.body, "2026-11-25T17:00:00Z") {
+			t.Errorf("a clash at a customer the partner serves: %s", resp.body)
+		}
+		// Once the partner no longer serves Initech, only until when.
+		if err := f.dir.UnlinkPartner(f.system(), f.now, f.orgs["partner"].ID, f.orgs["initech"].ID); err != nil {
+			t.Fatal(err)
+		}
+		resp = f.send(t, "partner", "POST", globex+"/schedule", clash, 409, nil)
+		if !strings.Contains(resp.body, "busy until") || !strings.Contains(resp.body, "2026-11-25T17:00:00Z") {
+			t.Errorf("a clash at a customer the partner no longer serves: %s", resp.body)
+		}
+		for _, leak := range []string{"Initech", "Administrator training"} {
+			if strings.Contains(resp.body, leak) {
+				t.Errorf("the clash names %q: %s", leak, resp.body)
+			}
+		}
+	})
+}

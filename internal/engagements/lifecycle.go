@@ -401,6 +401,15 @@ func (s *Service) Schedule(ctx context.Context, now time.Time, id accord.ID, in 
 	if err != nil {
 		return Engagement{}, err
 	}
+	a, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return Engagement{}, err
+	}
+	// Who may book comes before what is booked: the engineers are looked
+	// up in the caller's scope, and only the provider's answers say more.
+	if !provides(a, current) {
+		return Engagement{}, forbidden(op, "the vendor or the reseller that delivers the service books its sessions")
+	}
 	svc := cat.Services[current.Service]
 	engineers := map[accord.ID]directory.User{}
 	var ps []accord.Problem
@@ -422,7 +431,9 @@ func (s *Service) Schedule(ctx context.Context, now time.Time, id accord.ID, in 
 		if _, ok := engineers[si.EngineerID]; ok {
 			continue
 		}
-		u, err := s.dir.GetUser(system(ctx), now, si.EngineerID)
+		// In the caller's scope: a user it may not read is missing, so
+		// that an id says nothing of whom it belongs to.
+		u, err := s.dir.GetUser(ctx, now, si.EngineerID)
 		if accord.IsKind(err, accord.NotFound) {
 			ps = append(ps, accord.Problem{Field: f + ".engineer_id", Msg: "no such user"})
 			continue
@@ -450,7 +461,7 @@ func (s *Service) Schedule(ctx context.Context, now time.Time, id accord.ID, in 
 				return Change{}, refuse(op, "sessions", "step %d (%s) must be done before sessions are booked; it is the %s's", st.Position, st.Title, partiesText(st.Parties))
 			}
 		}
-		plan := Plan{Earliest: *e.EarliestStart, LeadNote: leadNote(e, svc, hours), OutOfHours: e.Quote.OutOfHours}
+		plan := Plan{Earliest: *e.EarliestStart, LeadNote: leadNote(e, svc, hours), OutOfHours: e.Quote.OutOfHours, Readable: scope}
 		for _, old := range e.Sessions {
 			if old.Start.Before(now) {
 				plan.Sessions = append(plan.Sessions, old)

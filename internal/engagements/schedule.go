@@ -93,6 +93,10 @@ type Plan struct {
 	Fixed      int       // sessions [0, Fixed) have started already and are kept as they are
 	// Busy are other engagements' sessions of the same engineers.
 	Busy []Booking
+	// Readable are the customers whose engagements the booking party may
+	// read: a clash with any other engagement says only until when the
+	// engineer is busy, never what or for whom.
+	Readable accord.Scope
 }
 
 func unprocessable(field, format string, args ...any) error {
@@ -162,10 +166,15 @@ func (h Hours) Check(p Plan) error {
 					s.EngineerName, hoursText(totals[day]), day, hoursText(MaxDay), h.Local(next), next.UTC().Format(time.RFC3339))
 			}
 			for _, b := range p.Busy {
-				if b.EngineerID == s.EngineerID && b.Start.Before(s.End) && s.Start.Before(b.End) {
+				if b.EngineerID != s.EngineerID || !b.Start.Before(s.End) || !s.Start.Before(b.End) {
+					continue
+				}
+				if p.Readable.Allows(b.OrgID) {
 					return clash(f+".start", "%s is booked from %s to %s (%s for %s); the earliest allowed start after that is %s",
 						s.EngineerName, h.Local(b.Start), h.Local(b.End), b.ServiceName, b.OrgName, b.End.UTC().Format(time.RFC3339))
 				}
+				return clash(f+".start", "%s is busy until %s; the earliest allowed start after that is %s",
+					s.EngineerName, h.Local(b.End), b.End.UTC().Format(time.RFC3339))
 			}
 		}
 	}

@@ -167,3 +167,45 @@ func TestCheckKeepsStartedSessions(t *testing.T) {
 		t.Fatalf("got %v, want the new session (sessions[0]) refused for the 8-hour day", err)
 	}
 }
+
+// A clash with another engagement names its service and customer only to
+// a reader of that customer; anyone else learns until when the engineer is
+// busy.
+func TestCheckClashSaysWhatTheReaderMayRead(t *testing.T) {
+	h := services(t)
+	other := engagements.Booking{Session: session("u1", "Ana", "2026-11-26 08:00", "2026-11-26 14:00"), OrgID: "org_globex", OrgName: "Globex", ServiceName: "Health check"}
+	plan := []engagements.Session{session("u1", "Ana", "2026-11-26 13:00", "2026-11-26 17:00")}
+	for _, tc := range []struct {
+		name     string
+		readable accord.Scope
+		has      []string
+		hasNot   []string
+	}{
+		{"the vendor", accord.Scope{All: true}, []string{"Health check for Globex", "Thu 2026-11-26 08:00 -03"}, nil},
+		{"a partner serving Globex", accord.Scope{Orgs: []accord.ID{"org_partner", "org_globex"}}, []string{"Health check for Globex"}, nil},
+		{"a partner that does not", accord.Scope{Orgs: []accord.ID{"org_partner", "org_initech"}}, []string{"Ana is busy until Thu 2026-11-26 14:00 -03"},
+			[]string{"Globex", "Health check", "08:00"}},
+		{"nobody named", accord.Scope{}, []string{"busy until"}, []string{"Globex", "Health check"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := h.Check(engagements.Plan{Sessions: plan, Earliest: sp("2026-11-24 08:00"), Busy: []engagements.Booking{other}, Readable: tc.readable})
+			var ae *accord.Error
+			if !accord.IsKind(err, accord.Conflict) || !asError(err, &ae) || ae.Field != "sessions[0].start" {
+				t.Fatalf("got %v, want a conflict on sessions[0].start", err)
+			}
+			if !strings.Contains(ae.Msg, "2026-11-26T17:00:00Z") {
+				t.Errorf("%q does not say when the engineer is free", ae.Msg)
+			}
+			for _, s := range tc.has {
+				if !strings.Contains(ae.Msg, s) {
+					t.Errorf("%q lacks %q", ae.Msg, s)
+				}
+			}
+			for _, s := range tc.hasNot {
+				if strings.Contains(ae.Msg, s) {
+					t.Errorf("%q names %q", ae.Msg, s)
+				}
+			}
+		})
+	}
+}
