@@ -602,3 +602,45 @@ func TestEngagementBookingScope(t *testing.T) {
 		}
 	})
 }
+
+// TestFeedScope is probe defect 2: a calendar feed shows what its owner may
+// read now. A partner's agent booked at Globex stops seeing Globex's
+// session in its feed once its certification is deleted, and again once
+// its partner no longer serves Globex; recertified, it sees it again.
+func TestFeedScope(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		f.at(sp(16, 10, 0))
+		globex := f.accepted(t, "partner", `{"org_id":"`+string(f.orgs["globex"].ID)+`","service":"user_training","scope":"Train the help desk"}`, "partner", 2, "globex")
+		f.send(t, "partner", "POST", globex+"/schedule", booking(f.users["partner"].ID, sp(24, 9, 0), sp(24, 11, 0)), 200, acts("engagement.schedule"))
+		var fb struct{ URL string }
+		f.send(t, "partner", "POST", "/api/v1/me/calendar-feed", nil, 201, acts("calendar_feed.rotate")).json(t, &fb)
+		feed := feedPath(t, f, fb.URL)
+		lists := func(when string, want bool) {
+			t.Helper()
+			evs := calendarEvents(t, f, feed)
+			if got := len(evs) == 1; got != want {
+				t.Errorf("%s: the feed has %d events, want Globex's session listed: %v", when, len(evs), want)
+			}
+			if body := f.do("", "GET", feed, nil).body; !want && (strings.Contains(body, "Globex") || strings.Contains(body, "User training")) {
+				t.Errorf("%s: the feed still names Globex's session:\n%s", when, body)
+			}
+		}
+		lists("certified and serving Globex", true)
+
+		var certs struct{ Items []struct{ ID string } }
+		f.send(t, "admin", "GET", "/api/v1/users/"+string(f.users["partner"].ID)+"/certifications", nil, 200, nil).json(t, &certs)
+		if len(certs.Items) != 1 {
+			t.Fatalf("certifications: %+v", certs.Items)
+		}
+		f.send(t, "admin", "DELETE", "/api/v1/certifications/"+certs.Items[0].ID, nil, 204, acts("certification.delete"))
+		lists("decertified", false)
+
+		f.send(t, "admin", "POST", "/api/v1/users/"+string(f.users["partner"].ID)+"/certifications",
+			`{"name":"Core","number":"C-2","valid_from":"2026-01-01","valid_until":"2027-12-31"}`, 201, acts("certification.create"))
+		lists("certified again", true)
+
+		f.send(t, "admin", "DELETE", "/api/v1/organizations/"+string(f.orgs["partner"].ID)+"/customers/"+string(f.orgs["globex"].ID), nil, 204, acts("partner.unlink"))
+		lists("no longer serving Globex", false)
+	})
+}

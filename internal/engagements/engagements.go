@@ -222,8 +222,8 @@ type Booking struct {
 type SessionFilter struct {
 	EngineerID accord.ID
 	OrgID      accord.ID
-	// Scope limits the customers; nil for a feed, whose secret is its
-	// authority and which names its engineer or customer.
+	// Scope limits the customers: the reader's, or a feed owner's at the
+	// time the feed is read; nil for no limit.
 	Scope *accord.Scope
 	From  time.Time // sessions ending after this instant
 	To    time.Time // sessions starting before this instant; zero: no end
