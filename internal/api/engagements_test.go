@@ -535,7 +535,9 @@ func (f *fixture) accepted(t *testing.T, requester, request, quoter string, hour
 	e := engagementOf(t, f.send(t, requester, "POST", "/api/v1/engagements", request, 201, acts("engagement.request")))
 	base := "/api/v1/engagements/" + string(e.ID)
 	f.send(t, quoter, "POST", base+"/quote", fmt.Sprintf(`{"hours":%d}`, hours), 200, acts("engagement.quote"))
-	f.send(t, customer, "POST", base+"/accept", nil, 200, acts("engagement.accept"))
+	if resp := f.do(customer, "POST", base+"/accept", nil); resp.status != http.StatusOK {
+		t.Fatalf("accept: %d %s", resp.status, resp.body)
+	}
 	return base
 }
 
@@ -642,5 +644,73 @@ func TestFeedScope(t *testing.T) {
 
 		f.send(t, "admin", "DELETE", "/api/v1/organizations/"+string(f.orgs["partner"].ID)+"/customers/"+string(f.orgs["globex"].ID), nil, 204, acts("partner.unlink"))
 		lists("no longer serving Globex", false)
+	})
+}
+
+// TestEngagementInclusions: Premium's inclusions are checked where they
+// are used, with the same answers on both engines: the ransomware response
+// is two engineers for two days; the sessions cover the hours quoted or
+// the provider says why not; an on-site quote is worked on site; and the
+// execution waits for the first session's day.
+func TestEngagementInclusions(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		f.at(sp(16, 10, 0)) // Monday; no lead time for the ransomware response
+		day := func(engineer string, date int) string {
+			return fmt.Sprintf(`{"engineer_id":%q,"start":%q,"end":%q}`, f.users[engineer].ID,
+				sp(date, 9, 0).Format(time.RFC3339), sp(date, 17, 0).Format(time.RFC3339))
+		}
+		sessions := func(ss ...string) string { return `{"sessions":[` + strings.Join(ss, ",") + `]}` }
+		has := func(resp response, want ...string) {
+			t.Helper()
+			for _, w := range want {
+				if !strings.Contains(resp.body, w) {
+					t.Errorf("the answer lacks %q: %s", w, resp.body)
+				}
+			}
+		}
+
+		// Acme's ransomware response: one engineer on two days is refused,
+		// two on each of two days are booked.
+		ransom := f.accepted(t, "acme", `{"service":"ransomware_response","scope":"The vault was encrypted overnight"}`, "agent", 32, "acme")
+		has(f.send(t, "agent", "POST", ransom+"/schedule", sessions(day("agent", 17), day("agent", 18)), 400, nil),
+			`"field":"sessions"`, "Ransomware incident response needs 2 engineers on each of 2 days")
+		has(f.send(t, "agent", "POST", ransom+"/schedule", sessions(day("agent", 17), day("admin", 17), day("agent", 18), day("admin", 18)), 200, acts("engagement.schedule")),
+			`"state":"scheduled"`)
+
+		// Globex's user training, delivered by the partner: 4 hours quoted,
+		// 2 booked, confirmed by the partner with its reason.
+		training := f.accepted(t, "partner", `{"org_id":"`+string(f.orgs["globex"].ID)+`","service":"user_training","scope":"Train the help desk"}`, "partner", 4, "globex")
+		two := booking(f.users["partner"].ID, sp(24, 9, 0), sp(24, 11, 0))
+		has(f.send(t, "partner", "POST", training+"/schedule", two, 400, nil),
+			`"field":"sessions"`, "the sessions add up to 2 hours, less than the 4 hours quoted", "hours_shortfall_reason")
+		confirmed := strings.Replace(two, `{"sessions"`, `{"hours_shortfall_reason":"The help desk has ten people, not twenty","sessions"`, 1)
+		f.send(t, "partner", "POST", training+"/schedule", confirmed, 200, acts("engagement.schedule"))
+		has(f.send(t, "globex", "GET", training, nil, 200, nil),
+			`"hours_shortfall":{"quoted_hours":4,"booked_minutes":120,"reason":"The help desk has ten people, not twenty"`, `"confirmed_by":"User partner"`)
+		has(f.send(t, "partner", "POST", training+"/schedule", strings.Replace(confirmed, sp(24, 11, 0).Format(time.RFC3339), sp(24, 13, 0).Format(time.RFC3339), 1), 400, nil),
+			`"field":"hours_shortfall_reason"`, "no difference to confirm")
+
+		// Acme's health check, quoted on site: remote sessions only are
+		// refused.
+		check := engagementOf(t, f.send(t, "acme", "POST", "/api/v1/engagements", `{"service":"health_check","scope":"Review the vault"}`, 201, acts("engagement.request")))
+		health := "/api/v1/engagements/" + string(check.ID)
+		f.send(t, "agent", "POST", health+"/quote", `{"hours":4,"on_site":true}`, 200, acts("engagement.quote"))
+		f.send(t, "acme", "POST", health+"/accept", nil, 200, acts("engagement.accept"))
+		remote := booking(f.users["agent"].ID, sp(24, 9, 0), sp(24, 13, 0))
+		has(f.send(t, "agent", "POST", health+"/schedule", remote, 400, nil), `"field":"sessions"`, "the quote is for work on site")
+		onSite := strings.Replace(remote, `"engineer_id"`, `"on_site":true,"location":"Acme HQ","engineer_id"`, 1)
+		f.send(t, "agent", "POST", health+"/schedule", onSite, 200, acts("engagement.schedule"))
+
+		// Monday the 23rd, 18:00: agreeing the date is preparation; the
+		// review and the start wait for Tuesday.
+		f.at(sp(23, 18, 0))
+		f.send(t, "acme", "POST", health+"/steps/1/complete", `{"note":"Tuesday at 09:00"}`, 200, acts("engagement.step"))
+		for _, move := range []string{"/steps/2/complete", "/start"} {
+			has(f.send(t, "agent", "POST", health+move, `{}`, 409, nil), `"field":"sessions[0].start"`, "the first session, Tue 2026-11-24")
+		}
+		f.at(sp(24, 8, 0))
+		f.send(t, "agent", "POST", health+"/start", nil, 200, acts("engagement.start"))
+		f.send(t, "agent", "POST", health+"/steps/2/complete", `{}`, 200, acts("engagement.step"))
 	})
 }

@@ -83,7 +83,10 @@ type Engagement struct {
 
 	Steps    []Step    `json:"steps"`
 	Sessions []Session `json:"sessions"`
-	Outcome  *Outcome  `json:"outcome,omitempty"`
+	// HoursShortfall is the provider's confirmation that the sessions
+	// booked add up to less than the hours quoted, and why.
+	HoursShortfall *Shortfall `json:"hours_shortfall,omitempty"`
+	Outcome        *Outcome   `json:"outcome,omitempty"`
 
 	// Waiting says who is holding up what; computed when read.
 	Waiting []Waiting `json:"waiting_on"`
@@ -133,13 +136,16 @@ type Step struct {
 	Parties  []Party `json:"parties"`
 	// BeforeScheduling steps must be done before sessions are booked; the
 	// lead time then counts from the last of them.
-	BeforeScheduling bool       `json:"before_scheduling,omitempty"`
-	DoneAt           *time.Time `json:"done_at,omitempty"`
-	DoneByID         accord.ID  `json:"done_by_id,omitempty"`
-	DoneByName       string     `json:"done_by_name,omitempty"`
-	DoneAs           Party      `json:"done_as,omitempty"`
-	Note             string     `json:"note,omitempty"`
-	File             *File      `json:"file,omitempty"`
+	BeforeScheduling bool `json:"before_scheduling,omitempty"`
+	// Preparation steps may be done before the first session's day; the
+	// others are the execution and wait for it.
+	Preparation bool       `json:"preparation,omitempty"`
+	DoneAt      *time.Time `json:"done_at,omitempty"`
+	DoneByID    accord.ID  `json:"done_by_id,omitempty"`
+	DoneByName  string     `json:"done_by_name,omitempty"`
+	DoneAs      Party      `json:"done_as,omitempty"`
+	Note        string     `json:"note,omitempty"`
+	File        *File      `json:"file,omitempty"`
 }
 
 // File is the evidence attached to a step; its content is stored apart.
@@ -160,6 +166,17 @@ type Session struct {
 	End          time.Time `json:"end"`
 	OnSite       bool      `json:"on_site"`
 	Location     string    `json:"location,omitempty"`
+}
+
+// Shortfall records that the sessions booked add up to less than the
+// hours quoted, as the provider confirmed when booking them.
+type Shortfall struct {
+	QuotedHours   int       `json:"quoted_hours"`
+	BookedMinutes int       `json:"booked_minutes"`
+	Reason        string    `json:"reason"`
+	ConfirmedAt   time.Time `json:"confirmed_at"`
+	ConfirmedByID accord.ID `json:"confirmed_by_id,omitempty"`
+	ConfirmedBy   string    `json:"confirmed_by"`
 }
 
 // Outcome is what a recovery test measured.
