@@ -521,3 +521,196 @@ func TestFeedBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// booking is the body that books one session of engineer on a schedule.
+func booking(engineer accord.ID, start, end time.Time) string {
+	return fmt.Sprintf(`{"sessions":[{"engineer_id":%q,"start":%q,"end":%q}]}`, engineer, start.Format(time.RFC3339), end.Format(time.RFC3339))
+}
+
+// accepted has requester ask for service (a JSON request body), quoter
+// quote hours and the customer's contact accept; it returns the
+// engagement's path.
+func (f *fixture) accepted(t *testing.T, requester, request, quoter string, hours int, customer string) string {
+	t.Helper()
+	e := engagementOf(t, f.send(t, requester, "POST", "/api/v1/engagements", request, 201, acts("engagement.request")))
+	base := "/api/v1/engagements/" + string(e.ID)
+	f.send(t, quoter, "POST", base+"/quote", fmt.Sprintf(`{"hours":%d}`, hours), 200, acts("engagement.quote"))
+	if resp := f.do(customer, "POST", base+"/accept", nil); resp.status != http.StatusOK {
+		t.Fatalf("accept: %d %s", resp.status, resp.body)
+	}
+	return base
+}
+
+// TestEngagementBookingScope is probe defect 1: a partner booking its own
+// engagement learns nothing it may not read. Engineers are looked up in
+// its scope, so a user outside it answers exactly as a missing one; and an
+// engineer's clash with an engagement it may not read says only until
+// when the engineer is busy.
+func TestEngagementBookingScope(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		f.at(sp(16, 10, 0)) // Monday; five working days later is Tuesday the 24th
+		// The vendor's agent runs Acme Bank's HA/DR test on the 24th.
+		acme := f.accepted(t, "acme", `{"service":"ha_dr_test","format":"production","scope":"Yearly DR test"}`, "agent", 4, "acme")
+		f.send(t, "agent", "POST", acme+"/schedule", booking(f.users["agent"].ID, sp(24, 8, 0), sp(24, 14, 0)), 200, acts("engagement.schedule"))
+		// The partner serves Initech Labs as well, and its agent teaches
+		// Initech's administrators on the 25th.
+		f.customer("initech", "Initech Labs", "advanced", "2026-01-01", 1)
+		if err := f.dir.LinkPartner(f.system(), f.now, f.orgs["partner"].ID, f.orgs["initech"].ID); err != nil {
+			t.Fatal(err)
+		}
+		initech := f.accepted(t, "partner", `{"org_id":"`+string(f.orgs["initech"].ID)+`","service":"admin_training","scope":"Train the admins"}`, "partner", 6, "initech")
+		f.send(t, "partner", "POST", initech+"/schedule", booking(f.users["partner"].ID, sp(25, 8, 0), sp(25, 14, 0)), 200, acts("engagement.schedule"))
+		// Globex's user training, delivered by the partner.
+		globex := f.accepted(t, "partner", `{"org_id":"`+string(f.orgs["globex"].ID)+`","service":"user_training","scope":"Train the help desk"}`, "partner", 2, "globex")
+
+		// A user outside the partner's scope is "no such user", word for
+		// word, whoever it is.
+		missing := f.send(t, "partner", "POST", globex+"/schedule", booking(accord.NewID("usr"), sp(24, 9, 0), sp(24, 11, 0)), 400, nil)
+		if !strings.Contains(missing.body, `"field":"sessions[0].engineer_id"`) {
+			t.Fatalf("a missing engineer: %s", missing.body)
+		}
+		for _, who := range []string{"agent", "admin", "auditor", "acme"} {
+			resp := f.send(t, "partner", "POST", globex+"/schedule", booking(f.users[who].ID, sp(24, 9, 0), sp(24, 11, 0)), 400, nil)
+			if resp.body != missing.body {
+				t.Errorf("engineer %s: %s, want the answer for a missing user %s", who, resp.body, missing.body)
+			}
+			for _, leak := range []string{f.users[who].Name, "Acme Bank", "HA/DR"} {
+				if strings.Contains(resp.body, leak) {
+					t.Errorf("engineer %s: the answer names %q: %s", who, leak, resp.body)
+				}
+			}
+		}
+
+		// Its own agent is busy at Initech, which it serves: the clash
+		// says where.
+		clash := booking(f.users["partner"].ID, sp(25, 9, 0), sp(25, 11, 0))
+		resp := f.send(t, "partner", "POST", globex+"/schedule", clash, 409, nil)
+		if !strings.Contains(resp.body, "Administrator training for Initech Labs") || !strings.Contains(resp.body, "2026-11-25T17:00:00Z") {
+			t.Errorf("a clash at a customer the partner serves: %s", resp.body)
+		}
+		// Once the partner no longer serves Initech, only until when.
+		if err := f.dir.UnlinkPartner(f.system(), f.now, f.orgs["partner"].ID, f.orgs["initech"].ID); err != nil {
+			t.Fatal(err)
+		}
+		resp = f.send(t, "partner", "POST", globex+"/schedule", clash, 409, nil)
+		if !strings.Contains(resp.body, "busy until") || !strings.Contains(resp.body, "2026-11-25T17:00:00Z") {
+			t.Errorf("a clash at a customer the partner no longer serves: %s", resp.body)
+		}
+		for _, leak := range []string{"Initech", "Administrator training"} {
+			if strings.Contains(resp.body, leak) {
+				t.Errorf("the clash names %q: %s", leak, resp.body)
+			}
+		}
+	})
+}
+
+// TestFeedScope is probe defect 2: a calendar feed shows what its owner may
+// read now. A partner's agent booked at Globex stops seeing Globex's
+// session in its feed once its certification is deleted, and again once
+// its partner no longer serves Globex; recertified, it sees it again.
+func TestFeedScope(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		f.at(sp(16, 10, 0))
+		globex := f.accepted(t, "partner", `{"org_id":"`+string(f.orgs["globex"].ID)+`","service":"user_training","scope":"Train the help desk"}`, "partner", 2, "globex")
+		f.send(t, "partner", "POST", globex+"/schedule", booking(f.users["partner"].ID, sp(24, 9, 0), sp(24, 11, 0)), 200, acts("engagement.schedule"))
+		var fb struct{ URL string }
+		f.send(t, "partner", "POST", "/api/v1/me/calendar-feed", nil, 201, acts("calendar_feed.rotate")).json(t, &fb)
+		feed := feedPath(t, f, fb.URL)
+		lists := func(when string, want bool) {
+			t.Helper()
+			evs := calendarEvents(t, f, feed)
+			if got := len(evs) == 1; got != want {
+				t.Errorf("%s: the feed has %d events, want Globex's session listed: %v", when, len(evs), want)
+			}
+			if body := f.do("", "GET", feed, nil).body; !want && (strings.Contains(body, "Globex") || strings.Contains(body, "User training")) {
+				t.Errorf("%s: the feed still names Globex's session:\n%s", when, body)
+			}
+		}
+		lists("certified and serving Globex", true)
+
+		var certs struct{ Items []struct{ ID string } }
+		f.send(t, "admin", "GET", "/api/v1/users/"+string(f.users["partner"].ID)+"/certifications", nil, 200, nil).json(t, &certs)
+		if len(certs.Items) != 1 {
+			t.Fatalf("certifications: %+v", certs.Items)
+		}
+		f.send(t, "admin", "DELETE", "/api/v1/certifications/"+certs.Items[0].ID, nil, 204, acts("certification.delete"))
+		lists("decertified", false)
+
+		f.send(t, "admin", "POST", "/api/v1/users/"+string(f.users["partner"].ID)+"/certifications",
+			`{"name":"Core","number":"C-2","valid_from":"2026-01-01","valid_until":"2027-12-31"}`, 201, acts("certification.create"))
+		lists("certified again", true)
+
+		f.send(t, "admin", "DELETE", "/api/v1/organizations/"+string(f.orgs["partner"].ID)+"/customers/"+string(f.orgs["globex"].ID), nil, 204, acts("partner.unlink"))
+		lists("no longer serving Globex", false)
+	})
+}
+
+// TestEngagementInclusions: Premium's inclusions are checked where they
+// are used, with the same answers on both engines: the ransomware response
+// is two engineers for two days; the sessions cover the hours quoted or
+// the provider says why not; an on-site quote is worked on site; and the
+// execution waits for the first session's day.
+func TestEngagementInclusions(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		f.at(sp(16, 10, 0)) // Monday; no lead time for the ransomware response
+		day := func(engineer string, date int) string {
+			return fmt.Sprintf(`{"engineer_id":%q,"start":%q,"end":%q}`, f.users[engineer].ID,
+				sp(date, 9, 0).Format(time.RFC3339), sp(date, 17, 0).Format(time.RFC3339))
+		}
+		sessions := func(ss ...string) string { return `{"sessions":[` + strings.Join(ss, ",") + `]}` }
+		has := func(resp response, want ...string) {
+			t.Helper()
+			for _, w := range want {
+				if !strings.Contains(resp.body, w) {
+					t.Errorf("the answer lacks %q: %s", w, resp.body)
+				}
+			}
+		}
+
+		// Acme's ransomware response: one engineer on two days is refused,
+		// two on each of two days are booked.
+		ransom := f.accepted(t, "acme", `{"service":"ransomware_response","scope":"The vault was encrypted overnight"}`, "agent", 32, "acme")
+		has(f.send(t, "agent", "POST", ransom+"/schedule", sessions(day("agent", 17), day("agent", 18)), 400, nil),
+			`"field":"sessions"`, "Ransomware incident response needs 2 engineers on each of 2 days")
+		has(f.send(t, "agent", "POST", ransom+"/schedule", sessions(day("agent", 17), day("admin", 17), day("agent", 18), day("admin", 18)), 200, acts("engagement.schedule")),
+			`"state":"scheduled"`)
+
+		// Globex's user training, delivered by the partner: 4 hours quoted,
+		// 2 booked, confirmed by the partner with its reason.
+		training := f.accepted(t, "partner", `{"org_id":"`+string(f.orgs["globex"].ID)+`","service":"user_training","scope":"Train the help desk"}`, "partner", 4, "globex")
+		two := booking(f.users["partner"].ID, sp(24, 9, 0), sp(24, 11, 0))
+		has(f.send(t, "partner", "POST", training+"/schedule", two, 400, nil),
+			`"field":"sessions"`, "the sessions add up to 2 hours, less than the 4 hours quoted", "hours_shortfall_reason")
+		confirmed := strings.Replace(two, `{"sessions"`, `{"hours_shortfall_reason":"The help desk has ten people, not twenty","sessions"`, 1)
+		f.send(t, "partner", "POST", training+"/schedule", confirmed, 200, acts("engagement.schedule"))
+		has(f.send(t, "globex", "GET", training, nil, 200, nil),
+			`"hours_shortfall":{"quoted_hours":4,"booked_minutes":120,"reason":"The help desk has ten people, not twenty"`, `"confirmed_by":"User partner"`)
+		has(f.send(t, "partner", "POST", training+"/schedule", strings.Replace(confirmed, sp(24, 11, 0).Format(time.RFC3339), sp(24, 13, 0).Format(time.RFC3339), 1), 400, nil),
+			`"field":"hours_shortfall_reason"`, "no difference to confirm")
+
+		// Acme's health check, quoted on site: remote sessions only are
+		// refused.
+		check := engagementOf(t, f.send(t, "acme", "POST", "/api/v1/engagements", `{"service":"health_check","scope":"Review the vault"}`, 201, acts("engagement.request")))
+		health := "/api/v1/engagements/" + string(check.ID)
+		f.send(t, "agent", "POST", health+"/quote", `{"hours":4,"on_site":true}`, 200, acts("engagement.quote"))
+		f.send(t, "acme", "POST", health+"/accept", nil, 200, acts("engagement.accept"))
+		remote := booking(f.users["agent"].ID, sp(24, 9, 0), sp(24, 13, 0))
+		has(f.send(t, "agent", "POST", health+"/schedule", remote, 400, nil), `"field":"sessions"`, "the quote is for work on site")
+		onSite := strings.Replace(remote, `"engineer_id"`, `"on_site":true,"location":"Acme HQ","engineer_id"`, 1)
+		f.send(t, "agent", "POST", health+"/schedule", onSite, 200, acts("engagement.schedule"))
+
+		// Monday the 23rd, 18:00: agreeing the date is preparation; the
+		// review and the start wait for Tuesday.
+		f.at(sp(23, 18, 0))
+		f.send(t, "acme", "POST", health+"/steps/1/complete", `{"note":"Tuesday at 09:00"}`, 200, acts("engagement.step"))
+		for _, move := range []string{"/steps/2/complete", "/start"} {
+			has(f.send(t, "agent", "POST", health+move, `{}`, 409, nil), `"field":"sessions[0].start"`, "the first session, Tue 2026-11-24")
+		}
+		f.at(sp(24, 8, 0))
+		f.send(t, "agent", "POST", health+"/start", nil, 200, acts("engagement.start"))
+		f.send(t, "agent", "POST", health+"/steps/2/complete", `{}`, 200, acts("engagement.step"))
+	})
+}

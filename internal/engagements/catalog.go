@@ -60,6 +60,7 @@ const (
 	maxLeadDays        = 60
 	maxHours           = 2000
 	maxSessionsPerPlan = 100
+	maxCrew            = 20
 )
 
 // Offering is one service of the catalog.
@@ -86,6 +87,17 @@ type Offering struct {
 	// customer's contract has some left: one unit per engagement, or one
 	// per hour when its unit is engineer-hours.
 	Entitlement string `yaml:"entitlement" json:"entitlement,omitempty"`
+	// Crew is the staffing the service needs, checked when its sessions
+	// are booked.
+	Crew *Crew `yaml:"crew" json:"crew,omitempty"`
+}
+
+// Crew is a service's least staffing: on each of at least Days days of
+// the services calendar, at least Engineers distinct engineers booked.
+// Premium's ransomware response is "two days with two dedicated engineers".
+type Crew struct {
+	Engineers int `yaml:"engineers" json:"engineers"`
+	Days      int `yaml:"days" json:"days"`
 }
 
 // Format is one way of running a service, with its own plan.
@@ -99,6 +111,10 @@ type StepDef struct {
 	Title            string  `yaml:"title" json:"title"`
 	Parties          []Party `yaml:"parties" json:"parties"`
 	BeforeScheduling bool    `yaml:"before_scheduling" json:"before_scheduling,omitempty"`
+	// Preparation steps (agreeing the date, the customer's own
+	// preparations) may be done before the first session's day; the
+	// others are the execution, which waits for it.
+	Preparation bool `yaml:"preparation" json:"preparation,omitempty"`
 }
 
 // Money is an amount in the rate card's currency, written "450.00".
@@ -282,6 +298,14 @@ func (c *Catalog) validate() yamldoc.Problems {
 		}
 		if s.Entitlement != "" && s.FixedPrice != nil {
 			add(path+".entitlement", "a fixed-price service cannot be paid by an entitlement")
+		}
+		if c := s.Crew; c != nil {
+			if c.Engineers < 1 || c.Engineers > maxCrew {
+				add(path+".crew.engineers", "must be from 1 to %d", maxCrew)
+			}
+			if c.Days < 1 || c.Days > maxLeadDays {
+				add(path+".crew.days", "must be from 1 to %d", maxLeadDays)
+			}
 		}
 	}
 	return ps

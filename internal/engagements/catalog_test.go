@@ -73,6 +73,7 @@ func TestDefaultCatalogFigures(t *testing.T) {
 		by          string
 		measures    string
 		entitlement string
+		crew        string         // "2x2" is 2 engineers on each of 2 days; "" for none
 		steps       map[string]int // plan length by format; "" for the plan
 		check       []wantStep
 	}{
@@ -156,7 +157,7 @@ func TestDefaultCatalogFigures(t *testing.T) {
 		{key: "database_restore", hours: 4, lead: 5, from: acc, by: vendor, measures: "[]",
 			steps: map[string]int{"": 3},
 			check: []wantStep{{"", 1, "Import the backup data", false, "[vendor]"}}},
-		{key: "ransomware_response", hours: 8, lead: 0, from: acc, by: vendor, measures: "[]", entitlement: "ransomware_response",
+		{key: "ransomware_response", hours: 8, lead: 0, from: acc, by: vendor, measures: "[]", entitlement: "ransomware_response", crew: "2x2",
 			steps: map[string]int{"": 4},
 			check: []wantStep{{"", 0, "Report the attack", false, "[customer]"}}},
 	} {
@@ -187,6 +188,13 @@ func TestDefaultCatalogFigures(t *testing.T) {
 			if s.Hourly != nil {
 				t.Errorf("hourly rate %s overrides the rate card", s.Hourly)
 			}
+			crew := ""
+			if s.Crew != nil {
+				crew = fmt.Sprintf("%dx%d", s.Crew.Engineers, s.Crew.Days)
+			}
+			if crew != tc.crew {
+				t.Errorf("crew %q, want %q", crew, tc.crew)
+			}
 			if _, plain := tc.steps[""]; plain != (len(s.Formats) == 0) {
 				t.Fatalf("formats %v, want plan lengths %v", s.FormatKeys(), tc.steps)
 			}
@@ -212,6 +220,43 @@ func TestDefaultCatalogFigures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDefaultCatalogPreparation: the steps that may be done before the
+// first session's day are agreeing the date and the customer's own
+// preparations the sheets name; every other step is the execution.
+func TestDefaultCatalogPreparation(t *testing.T) {
+	want := []string{
+		"admin_training 0", "appliance_maintenance 0", "assisted_settings 1", "assisted_update 0", "assisted_update 1",
+		"database_restore 0", "device_registration 2", "environment_migration 1",
+		"ha_dr_test/production 0", "ha_dr_test/segregated_clone 0", "ha_dr_test/segregated_clone 1", "ha_dr_test/segregated_clone 2",
+		"health_check 0", "master_key_ceremony 0", "password_change_template 0", "password_change_template 3",
+		"ransomware_response 0", "restore_test 0", "user_training 0",
+	}
+	var got []string
+	c := defaultCatalog(t)
+	for _, key := range slices.Sorted(maps.Keys(c.Services)) {
+		svc := c.Services[key]
+		formats := svc.FormatKeys()
+		if len(formats) == 0 {
+			formats = []string{""}
+		}
+		for _, format := range formats {
+			plan, _ := svc.PlanFor(format)
+			name := key
+			if format != "" {
+				name += "/" + format
+			}
+			for i, st := range plan {
+				if st.Preparation {
+					got = append(got, fmt.Sprintf("%s %d", name, i))
+				}
+			}
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("preparation steps\n%v\nwant\n%v", got, want)
 	}
 }
 
@@ -313,7 +358,7 @@ func TestParseCatalogProblems(t *testing.T) {
 		want string // "line:column: path: message"
 	}{
 		{"unknown field", editSmall(t, "    lead_days: 5\n", "    lead_days: 5\n    lead_time: 5\n"),
-			"15:5: " + svc + "lead_time: unknown field (known: assumptions, delivered_by, description, entitlement, examples, " +
+			"15:5: " + svc + "lead_time: unknown field (known: assumptions, crew, delivered_by, description, entitlement, examples, " +
 				"fixed_price, formats, hourly, lead_days, lead_from, measures, minimum_hours, name, outcome, plan)"},
 		{"fixed price with minimum hours", editSmall(t, "    minimum_hours: 4\n", "    minimum_hours: 4\n    fixed_price: \"100.00\"\n"),
 			"13:20: " + svc + "minimum_hours: a fixed-price service has no minimum hours"},
@@ -347,6 +392,10 @@ func TestParseCatalogProblems(t *testing.T) {
 			"10:5: services.Health Check: a service key is lower-case letters, digits, - and _"},
 		{"entitlement with a fixed price", editSmall(t, "    minimum_hours: 4\n", "    fixed_price: \"100.00\"\n    entitlement: health\n"),
 			"14:18: " + svc + "entitlement: a fixed-price service cannot be paid by an entitlement"},
+		{"a crew of nobody", editSmall(t, "    outcome:", "    crew: {engineers: 0, days: 2}\n    outcome:"),
+			"22:23: " + svc + "crew.engineers: must be from 1 to 20"},
+		{"a crew for no days", editSmall(t, "    outcome:", "    crew: {engineers: 2, days: 0}\n    outcome:"),
+			"22:32: " + svc + "crew.days: must be from 1 to 60"},
 		{"wrong shape", editSmall(t, "lead_days: 5", "lead_days: five"),
 			`14:16: ` + svc + `lead_days: must be a whole number, not "five"`},
 	} {

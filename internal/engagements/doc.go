@@ -15,7 +15,13 @@
 //     from the last step the plan requires before scheduling). No session
 //     lies outside services hours unless the quote carries the out-of-hours
 //     surcharge; no engineer works more than 8 hours a day on one
-//     engagement or is in two sessions at once.
+//     engagement or is in two sessions at once. The sessions as a whole
+//     meet the service's crew (the ransomware response: two engineers on
+//     each of two days), include a session on site for an on-site quote,
+//     and add up to the hours quoted unless the provider confirmed the
+//     shortfall with a reason, which the engagement keeps.
+//   - The execution (the start, and every step that is not preparation)
+//     never begins before the day of the first session.
 //   - A step is completed once, by a user of one of its responsible parties;
 //     a customer step only by the customer's contacts.
 //   - An entitlement an engagement uses (Premium's yearly assisted upgrade,

@@ -83,7 +83,10 @@ type Engagement struct {
 
 	Steps    []Step    `json:"steps"`
 	Sessions []Session `json:"sessions"`
-	Outcome  *Outcome  `json:"outcome,omitempty"`
+	// HoursShortfall is the provider's confirmation that the sessions
+	// booked add up to less than the hours quoted, and why.
+	HoursShortfall *Shortfall `json:"hours_shortfall,omitempty"`
+	Outcome        *Outcome   `json:"outcome,omitempty"`
 
 	// Waiting says who is holding up what; computed when read.
 	Waiting []Waiting `json:"waiting_on"`
@@ -133,13 +136,16 @@ type Step struct {
 	Parties  []Party `json:"parties"`
 	// BeforeScheduling steps must be done before sessions are booked; the
 	// lead time then counts from the last of them.
-	BeforeScheduling bool       `json:"before_scheduling,omitempty"`
-	DoneAt           *time.Time `json:"done_at,omitempty"`
-	DoneByID         accord.ID  `json:"done_by_id,omitempty"`
-	DoneByName       string     `json:"done_by_name,omitempty"`
-	DoneAs           Party      `json:"done_as,omitempty"`
-	Note             string     `json:"note,omitempty"`
-	File             *File      `json:"file,omitempty"`
+	BeforeScheduling bool `json:"before_scheduling,omitempty"`
+	// Preparation steps may be done before the first session's day; the
+	// others are the execution and wait for it.
+	Preparation bool       `json:"preparation,omitempty"`
+	DoneAt      *time.Time `json:"done_at,omitempty"`
+	DoneByID    accord.ID  `json:"done_by_id,omitempty"`
+	DoneByName  string     `json:"done_by_name,omitempty"`
+	DoneAs      Party      `json:"done_as,omitempty"`
+	Note        string     `json:"note,omitempty"`
+	File        *File      `json:"file,omitempty"`
 }
 
 // File is the evidence attached to a step; its content is stored apart.
@@ -160,6 +166,17 @@ type Session struct {
 	End          time.Time `json:"end"`
 	OnSite       bool      `json:"on_site"`
 	Location     string    `json:"location,omitempty"`
+}
+
+// Shortfall records that the sessions booked add up to less than the
+// hours quoted, as the provider confirmed when booking them.
+type Shortfall struct {
+	QuotedHours   int       `json:"quoted_hours"`
+	BookedMinutes int       `json:"booked_minutes"`
+	Reason        string    `json:"reason"`
+	ConfirmedAt   time.Time `json:"confirmed_at"`
+	ConfirmedByID accord.ID `json:"confirmed_by_id,omitempty"`
+	ConfirmedBy   string    `json:"confirmed_by"`
 }
 
 // Outcome is what a recovery test measured.
@@ -222,8 +239,8 @@ type Booking struct {
 type SessionFilter struct {
 	EngineerID accord.ID
 	OrgID      accord.ID
-	// Scope limits the customers; nil for a feed, whose secret is its
-	// authority and which names its engineer or customer.
+	// Scope limits the customers: the reader's, or a feed owner's at the
+	// time the feed is read; nil for no limit.
 	Scope *accord.Scope
 	From  time.Time // sessions ending after this instant
 	To    time.Time // sessions starting before this instant; zero: no end

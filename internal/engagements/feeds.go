@@ -65,8 +65,9 @@ func (s *Service) RotateFeed(ctx context.Context, now time.Time) (Feed, string, 
 
 // Calendar writes the iCalendar (RFC 5545) feed the secret opens: an
 // engineer's sessions, or for a customer's contact every session of the
-// customer's engagements. The secret is the only credential, so a feed
-// of a deactivated user is NotFound like a wrong secret.
+// customer's engagements, in either case only those of customers the
+// feed's owner may read at now. The secret is the only credential, so a
+// feed of a deactivated user is NotFound like a wrong secret.
 func (s *Service) Calendar(ctx context.Context, now time.Time, secret string, w io.Writer) error {
 	notFound := &accord.Error{Kind: accord.NotFound, Msg: "no such calendar feed"}
 	if secret == "" || len(secret) > 100 {
@@ -89,10 +90,19 @@ func (s *Service) Calendar(ctx context.Context, now time.Time, secret string, w 
 	if !u.Active {
 		return notFound
 	}
-	filter := SessionFilter{EngineerID: u.ID, From: now.Add(-feedHistory)}
+	// The feed shows what its owner may read now, as the API would: a
+	// partner's agent no longer sees a customer's sessions once its
+	// certification lapses or its partner stops serving the customer.
+	scope, err := s.dir.Scope(accord.WithActor(ctx, u.Actor()), now)
+	if accord.IsKind(err, accord.Forbidden) {
+		scope = accord.Scope{} // without a valid certification, no customer at all
+	} else if err != nil {
+		return err
+	}
+	filter := SessionFilter{EngineerID: u.ID, Scope: &scope, From: now.Add(-feedHistory)}
 	name := "Accord: " + u.Name + "'s sessions"
 	if u.Role == accord.RoleCustomerContact {
-		filter = SessionFilter{OrgID: u.OrgID, From: now.Add(-feedHistory)}
+		filter = SessionFilter{OrgID: u.OrgID, Scope: &scope, From: now.Add(-feedHistory)}
 		name = "Accord: professional services"
 	}
 	bookings, err := s.store.Bookings(ctx, filter)

@@ -149,7 +149,8 @@ func (s *Service) Request(ctx context.Context, now time.Time, in RequestInput) (
 		e.Provider = Reseller
 	}
 	for i, st := range plan {
-		e.Steps = append(e.Steps, Step{Position: i + 1, Title: st.Title, Parties: slices.Clone(st.Parties), BeforeScheduling: st.BeforeScheduling})
+		e.Steps = append(e.Steps, Step{Position: i + 1, Title: st.Title, Parties: slices.Clone(st.Parties), BeforeScheduling: st.BeforeScheduling,
+			Preparation: st.Preparation})
 	}
 	var ch audit.Changes
 	ch.Add("service", nil, e.Service)
@@ -389,6 +390,9 @@ type SessionInput struct {
 // session that has not started yet.
 type ScheduleInput struct {
 	Sessions []SessionInput `json:"sessions"`
+	// HoursShortfallReason confirms, with the provider's reason, sessions
+	// that add up to less than the hours quoted.
+	HoursShortfallReason string `json:"hours_shortfall_reason"`
 }
 
 // Schedule books sessions with engineers of the provider, no earlier than
@@ -400,6 +404,15 @@ func (s *Service) Schedule(ctx context.Context, now time.Time, id accord.ID, in 
 	current, cat, hours, err := s.terms(ctx, now, op, id)
 	if err != nil {
 		return Engagement{}, err
+	}
+	a, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return Engagement{}, err
+	}
+	// Who may book comes before what is booked: the engineers are looked
+	// up in the caller's scope, and only the provider's answers say more.
+	if !provides(a, current) {
+		return Engagement{}, forbidden(op, "the vendor or the reseller that delivers the service books its sessions")
 	}
 	svc := cat.Services[current.Service]
 	engineers := map[accord.ID]directory.User{}
@@ -422,7 +435,9 @@ func (s *Service) Schedule(ctx context.Context, now time.Time, id accord.ID, in 
 		if _, ok := engineers[si.EngineerID]; ok {
 			continue
 		}
-		u, err := s.dir.GetUser(system(ctx), now, si.EngineerID)
+		// In the caller's scope: a user it may not read is missing, so
+		// that an id says nothing of whom it belongs to.
+		u, err := s.dir.GetUser(ctx, now, si.EngineerID)
 		if accord.IsKind(err, accord.NotFound) {
 			ps = append(ps, accord.Problem{Field: f + ".engineer_id", Msg: "no such user"})
 			continue
@@ -435,6 +450,7 @@ func (s *Service) Schedule(ctx context.Context, now time.Time, id accord.ID, in 
 	if len(in.Sessions) > maxSessionsPerPlan {
 		ps = append(ps, accord.Problem{Field: "sessions", Msg: fmt.Sprintf("at most %d sessions", maxSessionsPerPlan)})
 	}
+	reason := text(&ps, "hours_shortfall_reason", in.HoursShortfallReason, false, maxNote)
 	if err := accord.InvalidFields(op, ps); err != nil {
 		return Engagement{}, err
 	}
@@ -450,7 +466,8 @@ func (s *Service) Schedule(ctx context.Context, now time.Time, id accord.ID, in 
 				return Change{}, refuse(op, "sessions", "step %d (%s) must be done before sessions are booked; it is the %s's", st.Position, st.Title, partiesText(st.Parties))
 			}
 		}
-		plan := Plan{Earliest: *e.EarliestStart, LeadNote: leadNote(e, svc, hours), OutOfHours: e.Quote.OutOfHours}
+		plan := Plan{Earliest: *e.EarliestStart, LeadNote: leadNote(e, svc, hours), OutOfHours: e.Quote.OutOfHours, Readable: scope,
+			Service: e.ServiceName, Crew: svc.Crew, OnSite: e.Quote.OnSite, Quoted: time.Duration(e.Quote.Hours) * time.Hour, ShortfallReason: reason}
 		for _, old := range e.Sessions {
 			if old.Start.Before(now) {
 				plan.Sessions = append(plan.Sessions, old)
@@ -495,6 +512,9 @@ func (s *Service) Schedule(ctx context.Context, now time.Time, id accord.ID, in 
 		if err := hours.Check(plan); err != nil {
 			return Change{}, err
 		}
+		if err := hours.keepsExecutionDay(e, plan); err != nil {
+			return Change{}, err
+		}
 		sortSessions(plan.Sessions)
 		var ch audit.Changes
 		if e.State == Accepted {
@@ -502,9 +522,101 @@ func (s *Service) Schedule(ctx context.Context, now time.Time, id accord.ID, in 
 			e.State = Scheduled
 		}
 		ch.Add("sessions", sessionsText(e.Sessions, hours), sessionsText(plan.Sessions, hours))
-		e.Sessions = plan.Sessions
+		// Check allowed a reason only for sessions short of the quote.
+		var short *Shortfall
+		if reason != "" {
+			short = &Shortfall{QuotedHours: e.Quote.Hours, BookedMinutes: int(plan.booked() / time.Minute), Reason: reason,
+				ConfirmedAt: stamp(now), ConfirmedByID: a.UserID, ConfirmedBy: a.Name}
+		}
+		if short != nil || e.HoursShortfall != nil {
+			ch.Add("hours_shortfall", shortfallText(e.HoursShortfall), shortfallText(short))
+		}
+		e.Sessions, e.HoursShortfall = plan.Sessions, short
 		return Change{Engagement: e, Sessions: &plan.Sessions, Events: []audit.Event{event(a, now, e, "engagement.schedule", ch)}}, nil
 	})
+}
+
+// shortfallText is what the audit trail says of a shortfall; nil for none.
+func shortfallText(s *Shortfall) any {
+	if s == nil {
+		return nil
+	}
+	return fmt.Sprintf("%s booked of %d hours quoted: %s", hoursText(time.Duration(s.BookedMinutes)*time.Minute), s.QuotedHours, s.Reason)
+}
+
+// IsPreparation reports whether the step may be done before the first
+// session's day: preparation, or required before scheduling.
+func (st Step) IsPreparation() bool { return st.Preparation || st.BeforeScheduling }
+
+// executionBegan is when the execution of e began, as it stands: its
+// start, or the first step done that is not preparation; nil before.
+func executionBegan(e Engagement) *time.Time {
+	began := e.StartedAt
+	for _, st := range e.Steps {
+		if st.DoneAt != nil && !st.IsPreparation() && (began == nil || st.DoneAt.Before(*began)) {
+			began = st.DoneAt
+		}
+	}
+	return began
+}
+
+// ExecutionFrom is when the execution of e (its start, and the steps that
+// are not preparation) may begin: the midnight that opens its first
+// session's day on the services calendar; nil while no session is booked.
+func (s *Service) ExecutionFrom(ctx context.Context, e Engagement) (*time.Time, error) {
+	if len(e.Sessions) == 0 {
+		return nil, nil
+	}
+	cat, err := s.catalog(ctx, e.CatalogVersion)
+	if err != nil {
+		return nil, accord.Wrap("engagements.ExecutionFrom", err)
+	}
+	h, err := s.hours(ctx, cat)
+	if err != nil {
+		return nil, accord.Wrap("engagements.ExecutionFrom", err)
+	}
+	return ptr(h.dayStart(firstSession(e).Start)), nil
+}
+
+func firstSession(e Engagement) Session {
+	return slices.MinFunc(e.Sessions, func(a, b Session) int { return a.Start.Compare(b.Start) })
+}
+
+// mayExecute refuses what (starting e, or one of its execution steps) at
+// now before the day of e's first session on the services calendar.
+func (h Hours) mayExecute(e Engagement, now time.Time, op, what string) error {
+	if len(e.Sessions) == 0 {
+		return &accord.Error{Kind: accord.Conflict, Op: op, Field: "sessions",
+			Msg: fmt.Sprintf("%s is part of the execution, which begins on the day of the first session; no session is booked yet", what)}
+	}
+	if first := firstSession(e); now.Before(h.dayStart(first.Start)) {
+		return &accord.Error{Kind: accord.Conflict, Op: op, Field: "sessions[0].start",
+			Msg: fmt.Sprintf("%s is part of the execution, which begins on the day of the first session, %s (it starts %s); it is %s",
+				what, h.dayName(first.Start), h.Local(first.Start), h.Local(now))}
+	}
+	return nil
+}
+
+// keepsExecutionDay refuses a plan whose first session falls on a day
+// after the execution of e began: it would have begun before its first
+// session's day.
+func (h Hours) keepsExecutionDay(e Engagement, p Plan) error {
+	began := executionBegan(e)
+	if began == nil {
+		return nil
+	}
+	i := 0
+	for j, s := range p.Sessions {
+		if s.Start.Before(p.Sessions[i].Start) {
+			i = j
+		}
+	}
+	if first := p.Sessions[i]; h.dayStart(first.Start).After(*began) {
+		return &accord.Error{Kind: accord.Conflict, Op: "engagements.Schedule", Field: fmt.Sprintf("sessions[%d].start", max(0, i-p.Fixed)),
+			Msg: fmt.Sprintf("the execution began on %s (%s); the first session may not move to a later day, and this one would be the first, on %s",
+				h.dayName(*began), h.Local(*began), h.dayName(first.Start))}
+	}
+	return nil
 }
 
 func sessionsText(ss []Session, h Hours) []string {
@@ -526,12 +638,19 @@ func partiesText(ps []Party) string {
 // Start records that the work has begun.
 func (s *Service) Start(ctx context.Context, now time.Time, id accord.ID) (Engagement, error) {
 	const op = "engagements.Start"
+	_, _, hours, err := s.terms(ctx, now, op, id)
+	if err != nil {
+		return Engagement{}, err
+	}
 	return s.change(ctx, now, id, func(a accord.Actor, e Engagement, _ Locked) (Change, error) {
 		switch {
 		case !provides(a, e):
 			return Change{}, forbidden(op, "the vendor or the reseller that delivers the service starts it")
 		case e.State != Scheduled:
 			return Change{}, conflict(op, "the engagement is %s; a scheduled engagement is started", e.State)
+		}
+		if err := hours.mayExecute(e, now, op, "starting the work"); err != nil {
+			return Change{}, err
 		}
 		var ch audit.Changes
 		ch.Add("state", e.State, InProgress)
@@ -600,6 +719,11 @@ func (s *Service) CompleteStep(ctx context.Context, now time.Time, id accord.ID,
 			return Change{}, forbidden(op, "step %d (%s) is the %s's to complete", st.Position, st.Title, partiesText(st.Parties))
 		case party == Reseller && e.Provider != Reseller && !slices.Contains(st.Parties, Vendor):
 			return Change{}, forbidden(op, "the vendor delivers this engagement")
+		}
+		if !st.IsPreparation() {
+			if err := hours.mayExecute(e, now, op, fmt.Sprintf("step %d (%s)", st.Position, st.Title)); err != nil {
+				return Change{}, err
+			}
 		}
 		st.DoneAt, st.DoneByID, st.DoneByName, st.DoneAs, st.Note = ptr(stamp(now)), a.UserID, a.Name, party, note
 		var ch audit.Changes

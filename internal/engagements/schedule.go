@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"accord/internal/accord"
@@ -93,6 +94,19 @@ type Plan struct {
 	Fixed      int       // sessions [0, Fixed) have started already and are kept as they are
 	// Busy are other engagements' sessions of the same engineers.
 	Busy []Booking
+	// Readable are the customers whose engagements the booking party may
+	// read: a clash with any other engagement says only until when the
+	// engineer is busy, never what or for whom.
+	Readable accord.Scope
+
+	// What the engagement's terms ask of all its sessions together.
+	Service string        // the service's name, for messages
+	Crew    *Crew         // the catalog's least staffing
+	OnSite  bool          // the quote is for on-site work
+	Quoted  time.Duration // the hours quoted; zero for a fixed price
+	// ShortfallReason is the provider's confirmation that the sessions
+	// may add up to less than Quoted.
+	ShortfallReason string
 }
 
 func unprocessable(field, format string, args ...any) error {
@@ -162,22 +176,113 @@ func (h Hours) Check(p Plan) error {
 					s.EngineerName, hoursText(totals[day]), day, hoursText(MaxDay), h.Local(next), next.UTC().Format(time.RFC3339))
 			}
 			for _, b := range p.Busy {
-				if b.EngineerID == s.EngineerID && b.Start.Before(s.End) && s.Start.Before(b.End) {
+				if b.EngineerID != s.EngineerID || !b.Start.Before(s.End) || !s.Start.Before(b.End) {
+					continue
+				}
+				if p.Readable.Allows(b.OrgID) {
 					return clash(f+".start", "%s is booked from %s to %s (%s for %s); the earliest allowed start after that is %s",
 						s.EngineerName, h.Local(b.Start), h.Local(b.End), b.ServiceName, b.OrgName, b.End.UTC().Format(time.RFC3339))
 				}
+				return clash(f+".start", "%s is busy until %s; the earliest allowed start after that is %s",
+					s.EngineerName, h.Local(b.End), b.End.UTC().Format(time.RFC3339))
 			}
 		}
+	}
+	return h.checkTerms(p)
+}
+
+// checkTerms applies what the catalog and the quote ask of all the
+// sessions together, those already started included: the service's crew,
+// on-site work for an on-site quote, and the hours quoted.
+func (h Hours) checkTerms(p Plan) error {
+	if c := p.Crew; c != nil {
+		if full := h.crewDays(p.Sessions, c.Engineers); len(full) < c.Days {
+			return accord.FieldError("sessions", "%s needs %d engineers on each of %d days (the catalog's crew); these sessions have %d distinct engineers on %s%s",
+				p.Service, c.Engineers, c.Days, c.Engineers, daysText(len(full)), listed(full))
+		}
+	}
+	if p.OnSite && !slices.ContainsFunc(p.Sessions, func(s Session) bool { return s.OnSite }) {
+		return accord.FieldError("sessions", "the quote is for work on site; book at least one session on site (on_site), not remote sessions only")
+	}
+	booked := p.booked()
+	switch {
+	case booked < p.Quoted && p.ShortfallReason == "":
+		return accord.FieldError("sessions", "the sessions add up to %s, less than the %s quoted; book %s more, or confirm the difference with hours_shortfall_reason",
+			hoursText(booked), hoursText(p.Quoted), hoursText(p.Quoted-booked))
+	case p.ShortfallReason != "" && p.Quoted == 0:
+		return accord.FieldError("hours_shortfall_reason", "the quote is a fixed price, with no hours to cover; there is no difference to confirm")
+	case p.ShortfallReason != "" && booked >= p.Quoted:
+		return accord.FieldError("hours_shortfall_reason", "the sessions add up to %s and cover the %s quoted; there is no difference to confirm",
+			hoursText(booked), hoursText(p.Quoted))
 	}
 	return nil
 }
 
+// booked is the time the plan's sessions add up to.
+func (p Plan) booked() time.Duration {
+	var d time.Duration
+	for _, s := range p.Sessions {
+		d += s.End.Sub(s.Start)
+	}
+	return d
+}
+
+// dayStart is the midnight that opens t's local date on the services
+// calendar.
+func (h Hours) dayStart(t time.Time) time.Time {
+	y, m, d := t.In(h.Zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, h.Zone)
+}
+
+// dayName writes t's local date the way schedules are told: "Tue 2026-11-24".
+func (h Hours) dayName(t time.Time) string { return t.In(h.Zone).Format("Mon 2006-01-02") }
+
+// crewDays lists the days of the services calendar, by the local date
+// sessions start on, on which at least n distinct engineers are booked.
+func (h Hours) crewDays(ss []Session, n int) []string {
+	engineers, names := map[string]map[accord.ID]bool{}, map[string]string{}
+	for _, s := range ss {
+		day := h.day(s.Start)
+		if engineers[day] == nil {
+			engineers[day], names[day] = map[accord.ID]bool{}, h.dayName(s.Start)
+		}
+		engineers[day][s.EngineerID] = true
+	}
+	var full []string
+	for _, day := range slices.Sorted(maps.Keys(engineers)) {
+		if len(engineers[day]) >= n {
+			full = append(full, names[day])
+		}
+	}
+	return full
+}
+
+func daysText(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+// listed is " (a, b)" for a non-empty list.
+func listed(items []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(items, ", ") + ")"
+}
+
+// hoursText writes a duration the way schedules are told: "6 hours",
+// "1 hour", "5h30m".
 func hoursText(d time.Duration) string {
 	if d%time.Hour == 0 {
 		if d == time.Hour {
 			return "1 hour"
 		}
 		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	if d%time.Minute == 0 {
+		return strings.TrimSuffix(d.String(), "0s")
 	}
 	return d.String()
 }

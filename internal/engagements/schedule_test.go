@@ -167,3 +167,136 @@ func TestCheckKeepsStartedSessions(t *testing.T) {
 		t.Fatalf("got %v, want the new session (sessions[0]) refused for the 8-hour day", err)
 	}
 }
+
+// A clash with another engagement names its service and customer only to
+// a reader of that customer; anyone else learns until when the engineer is
+// busy.
+func TestCheckClashSaysWhatTheReaderMayRead(t *testing.T) {
+	h := services(t)
+	other := engagements.Booking{Session: session("u1", "Ana", "2026-11-26 08:00", "2026-11-26 14:00"), OrgID: "org_globex", OrgName: "Globex", ServiceName: "Health check"}
+	plan := []engagements.Session{session("u1", "Ana", "2026-11-26 13:00", "2026-11-26 17:00")}
+	for _, tc := range []struct {
+		name     string
+		readable accord.Scope
+		has      []string
+		hasNot   []string
+	}{
+		{"the vendor", accord.Scope{All: true}, []string{"Health check for Globex", "Thu 2026-11-26 08:00 -03"}, nil},
+		{"a partner serving Globex", accord.Scope{Orgs: []accord.ID{"org_partner", "org_globex"}}, []string{"Health check for Globex"}, nil},
+		{"a partner that does not", accord.Scope{Orgs: []accord.ID{"org_partner", "org_initech"}}, []string{"Ana is busy until Thu 2026-11-26 14:00 -03"},
+			[]string{"Globex", "Health check", "08:00"}},
+		{"nobody named", accord.Scope{}, []string{"busy until"}, []string{"Globex", "Health check"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := h.Check(engagements.Plan{Sessions: plan, Earliest: sp("2026-11-24 08:00"), Busy: []engagements.Booking{other}, Readable: tc.readable})
+			var ae *accord.Error
+			if !accord.IsKind(err, accord.Conflict) || !asError(err, &ae) || ae.Field != "sessions[0].start" {
+				t.Fatalf("got %v, want a conflict on sessions[0].start", err)
+			}
+			if !strings.Contains(ae.Msg, "2026-11-26T17:00:00Z") {
+				t.Errorf("%q does not say when the engineer is free", ae.Msg)
+			}
+			for _, s := range tc.has {
+				if !strings.Contains(ae.Msg, s) {
+					t.Errorf("%q lacks %q", ae.Msg, s)
+				}
+			}
+			for _, s := range tc.hasNot {
+				if strings.Contains(ae.Msg, s) {
+					t.Errorf("%q names %q", ae.Msg, s)
+				}
+			}
+		})
+	}
+}
+
+// TestCheckTerms: what the quote and the catalog ask of the sessions as a
+// whole, with the reference's numbers. Premium includes "incident response
+// support regarding ransomware attacks for two days with two dedicated
+// Engineers" (section 5.1): 2 engineers on each of 2 days, 32
+// engineer-hours at 8 hours a day (section 13.1). Its "1 assisted upgrade
+// per year" is an assisted update, 6 hours at least (the catalog's sheet).
+func TestCheckTerms(t *testing.T) {
+	h := services(t)
+	ransomware := &engagements.Crew{Engineers: 2, Days: 2}
+	day := func(eng, name, date string) engagements.Session {
+		return session(eng, name, date+" 09:00", date+" 17:00")
+	}
+	onSite := func(s engagements.Session) engagements.Session { s.OnSite = true; return s }
+	const tue, wed, thu = "2026-11-24", "2026-11-25", "2026-11-26"
+	for _, tc := range []struct {
+		name     string
+		crew     *engagements.Crew
+		onSite   bool
+		quoted   int // hours
+		reason   string
+		fixed    int
+		sessions []engagements.Session
+		field    string // refused on this field, Invalid; "" for allowed
+		says     []string
+	}{
+		{name: "ransomware: two engineers on each of two days, 32 hours", crew: ransomware, quoted: 32,
+			sessions: []engagements.Session{day("u1", "Ana", tue), day("u2", "Bruno", tue), day("u1", "Ana", wed), day("u2", "Bruno", wed)}},
+		{name: "ransomware: a rotating crew still has two on each day", crew: ransomware, quoted: 32,
+			sessions: []engagements.Session{day("u1", "Ana", tue), day("u2", "Bruno", tue), day("u1", "Ana", wed), day("u3", "Carla", wed)}},
+		{name: "ransomware: three days of two", crew: ransomware, quoted: 48,
+			sessions: []engagements.Session{day("u1", "Ana", tue), day("u2", "Bruno", tue), day("u1", "Ana", wed), day("u2", "Bruno", wed), day("u1", "Ana", thu), day("u2", "Bruno", thu)}},
+		{name: "ransomware: one engineer on two days", crew: ransomware, quoted: 16, field: "sessions",
+			sessions: []engagements.Session{day("u1", "Ana", tue), day("u1", "Ana", wed)},
+			says:     []string{"2 engineers on each of 2 days", "0 days"}},
+		{name: "ransomware: the same engineer twice in a day counts once", crew: ransomware, quoted: 24, field: "sessions",
+			sessions: []engagements.Session{session("u1", "Ana", tue+" 08:00", tue+" 12:00"), session("u1", "Ana", tue+" 13:00", tue+" 17:00"),
+				day("u1", "Ana", wed), day("u2", "Bruno", wed)},
+			says: []string{"1 day (Wed 2026-11-25)"}},
+		{name: "ransomware: two engineers on one day only", crew: ransomware, quoted: 16, field: "sessions",
+			sessions: []engagements.Session{day("u1", "Ana", tue), day("u2", "Bruno", tue)}, says: []string{"1 day (Tue 2026-11-24)"}},
+		{name: "ransomware: two engineers, each on a day of their own", crew: ransomware, quoted: 16, field: "sessions",
+			sessions: []engagements.Session{day("u1", "Ana", tue), day("u2", "Bruno", wed)}},
+		{name: "ransomware: the sessions already started count", crew: ransomware, quoted: 32, fixed: 2,
+			sessions: []engagements.Session{day("u1", "Ana", tue), day("u2", "Bruno", tue), day("u1", "Ana", wed), day("u2", "Bruno", wed)}},
+
+		{name: "assisted upgrade: 6 hours quoted, 6 booked", quoted: 6,
+			sessions: []engagements.Session{session("u1", "Ana", tue+" 09:00", tue+" 15:00")}},
+		{name: "assisted upgrade: 6 quoted, 4 + 2 booked on two days", quoted: 6,
+			sessions: []engagements.Session{session("u1", "Ana", tue+" 14:00", tue+" 18:00"), session("u1", "Ana", wed+" 08:00", wed+" 10:00")}},
+		{name: "assisted upgrade: 6 quoted, 4 booked", quoted: 6, field: "sessions",
+			sessions: []engagements.Session{session("u1", "Ana", tue+" 09:00", tue+" 13:00")},
+			says:     []string{"4 hours", "6 hours quoted", "hours_shortfall_reason"}},
+		{name: "assisted upgrade: 6 quoted, 5h30m booked", quoted: 6, field: "sessions",
+			sessions: []engagements.Session{session("u1", "Ana", tue+" 09:00", tue+" 14:30")}, says: []string{"5h30m,", "30m more"}},
+		{name: "assisted upgrade: 6 quoted, 4 booked, the provider says why", quoted: 6, reason: "The mirrors were opened ahead; two hours are not needed",
+			sessions: []engagements.Session{session("u1", "Ana", tue+" 09:00", tue+" 13:00")}},
+		{name: "assisted upgrade: more than quoted", quoted: 6,
+			sessions: []engagements.Session{session("u1", "Ana", tue+" 09:00", tue+" 17:00")}},
+		{name: "a reason with nothing to confirm", quoted: 6, reason: "just in case", field: "hours_shortfall_reason",
+			sessions: []engagements.Session{session("u1", "Ana", tue+" 09:00", tue+" 15:00")}, says: []string{"no difference to confirm"}},
+		{name: "a fixed price has no hours to cover", quoted: 0,
+			sessions: []engagements.Session{session("u1", "Ana", tue+" 09:00", tue+" 10:00")}},
+
+		{name: "on-site quote, remote sessions only", onSite: true, quoted: 8, field: "sessions",
+			sessions: []engagements.Session{day("u1", "Ana", tue)}, says: []string{"on site", "on_site"}},
+		{name: "on-site quote, one of two sessions on site", onSite: true, quoted: 8,
+			sessions: []engagements.Session{session("u1", "Ana", tue+" 09:00", tue+" 13:00"), onSite(session("u1", "Ana", wed+" 09:00", wed+" 13:00"))}},
+		{name: "remote quote, a session on site", quoted: 8, sessions: []engagements.Session{onSite(day("u1", "Ana", tue))}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := h.Check(engagements.Plan{Sessions: tc.sessions, Fixed: tc.fixed, Earliest: sp("2026-11-24 08:00"), Service: "The service",
+				Crew: tc.crew, OnSite: tc.onSite, Quoted: time.Duration(tc.quoted) * time.Hour, ShortfallReason: tc.reason})
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ae *accord.Error
+			if !accord.IsKind(err, accord.Invalid) || !asError(err, &ae) || ae.Field != tc.field {
+				t.Fatalf("got %v, want Invalid on %s", err, tc.field)
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(ae.Msg, s) {
+					t.Errorf("%q does not say %q", ae.Msg, s)
+				}
+			}
+		})
+	}
+}

@@ -2,7 +2,9 @@ package engagements_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -151,6 +153,8 @@ func TestEngagements(t *testing.T) {
 		t.Run("lifecycle rules", func(t *testing.T) { testLifecycle(t, newFixture(t, open)) })
 		t.Run("from an out-of-scope case", func(t *testing.T) { testFromCase(t, newFixture(t, open)) })
 		t.Run("calendar feeds", func(t *testing.T) { testFeeds(t, newFixture(t, open)) })
+		t.Run("premium's inclusions where they are used", func(t *testing.T) { testInclusions(t, newFixture(t, open)) })
+		t.Run("execution waits for the first session's day", func(t *testing.T) { testExecutionDay(t, newFixture(t, open)) })
 	})
 }
 
@@ -164,7 +168,9 @@ func testStepsByParty(t *testing.T, f *fixture) {
 		t.Fatalf("provider %s reseller %s, want the partner delivering", e.Provider, e.ResellerID)
 	}
 	must(f.svc.Quote(f.as("partner"), t0, e.ID, engagements.QuoteInput{Hours: 4}))(t)
-	e = must(f.svc.Accept(f.as("globex"), t0, e.ID))(t)
+	must(f.svc.Accept(f.as("globex"), t0, e.ID))(t)
+	e = must(f.svc.Schedule(f.as("partner"), t0, e.ID, engagements.ScheduleInput{Sessions: []engagements.SessionInput{
+		{EngineerID: f.users["partner"].ID, Start: sp("2026-11-16 09:00"), End: sp("2026-11-16 13:00")}}}))(t)
 	byParties := func(ps ...engagements.Party) int {
 		for _, st := range e.Steps {
 			if slices.Equal(st.Parties, ps) && st.DoneAt == nil {
@@ -190,7 +196,7 @@ func testStepsByParty(t *testing.T, f *fixture) {
 		{"partner", byParties(engagements.Reseller, engagements.Vendor), ""},
 		{"agent", byParties(engagements.Customer, engagements.Reseller, engagements.Vendor), ""},
 	} {
-		got, err := f.svc.CompleteStep(f.as(tc.who), t0.Add(time.Hour), e.ID, tc.step, engagements.StepInput{Note: "done by " + tc.who})
+		got, err := f.svc.CompleteStep(f.as(tc.who), sp("2026-11-16 09:00"), e.ID, tc.step, engagements.StepInput{Note: "done by " + tc.who})
 		if tc.want != "" {
 			if !accord.IsKind(err, tc.want) {
 				t.Errorf("%s completing step %d: %v, want %s", tc.who, tc.step, err, tc.want)
@@ -314,7 +320,7 @@ func testEntitlementOnce(t *testing.T, f *fixture) {
 // Two bookings of one engineer at the same time on different engagements,
 // at once: one wins, the other is told when the engineer is free.
 func testDoubleBooking(t *testing.T, f *fixture) {
-	a := f.accepted(t, "acme", "agent", engagements.RequestInput{Service: "admin_training", Scope: "Train three admins"}, 6)
+	a := f.accepted(t, "acme", "agent", engagements.RequestInput{Service: "user_training", Scope: "Train the admins' assistants"}, 2)
 	b := f.accepted(t, "globex", "agent", engagements.RequestInput{Service: "user_training", Scope: "Train the help desk"}, 2)
 	slot := engagements.SessionInput{EngineerID: f.users["agent"].ID, Start: sp("2026-11-17 09:00"), End: sp("2026-11-17 11:00")}
 	var wg sync.WaitGroup
@@ -557,5 +563,161 @@ func testFeeds(t *testing.T, f *fixture) {
 	}
 	if !strings.Contains(buf.String(), "STATUS:CANCELLED") {
 		t.Errorf("cancelled session not marked:\n%s", buf.String())
+	}
+}
+
+// wantField fails unless err is of kind on field.
+func wantField(t *testing.T, err error, kind accord.Kind, field string) *accord.Error {
+	t.Helper()
+	var ae *accord.Error
+	if !accord.IsKind(err, kind) || !asError(err, &ae) || ae.Field != field {
+		t.Fatalf("got %v, want %s on %s", err, kind, field)
+	}
+	return ae
+}
+
+// lastChange is the change to field in the engagement's newest event.
+func (f *fixture) lastChange(t *testing.T, e engagements.Engagement, field string) (audit.Change, bool) {
+	t.Helper()
+	evs, _, err := f.audit.List(f.as("admin"), audit.Filter{OrgID: &e.OrgID, EntityID: &e.ID}, accord.Page{Limit: 100})
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("events: %v %v", evs, err)
+	}
+	newest := slices.MaxFunc(evs, func(a, b audit.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+	for _, c := range newest.Changes {
+		if c.Field == field {
+			return c, true
+		}
+	}
+	return audit.Change{}, false
+}
+
+// Premium's inclusions are checked where they are used (section 5.1): the
+// ransomware response is two engineers for two days; the hours booked
+// cover the hours quoted, or the provider says why not; an on-site quote
+// is worked on site.
+func testInclusions(t *testing.T, f *fixture) {
+	// Acme is on Premium: its 32 engineer-hours pay for the response, and
+	// there is no lead time.
+	e := f.accepted(t, "acme", "agent", engagements.RequestInput{Service: "ransomware_response", Scope: "The vault was encrypted overnight"}, 32)
+	if e.Quote.Coverage == nil || e.Quote.Coverage.Quantity != 32 || e.Quote.TotalCents != 0 {
+		t.Fatalf("quote %+v, want the 32 hours covered", e.Quote)
+	}
+	at := func(who, date, from, to string) engagements.SessionInput {
+		return engagements.SessionInput{EngineerID: f.users[who].ID, Start: sp(date + " " + from), End: sp(date + " " + to)}
+	}
+	day := func(who, date string) engagements.SessionInput { return at(who, date, "09:00", "17:00") }
+	const tue, wed = "2026-11-10", "2026-11-11"
+	for _, tc := range []struct {
+		name     string
+		sessions []engagements.SessionInput
+	}{
+		{"one engineer on two days", []engagements.SessionInput{day("agent", tue), day("agent", wed)}},
+		{"the same engineer twice on a day", []engagements.SessionInput{at("agent", tue, "08:00", "12:00"), at("agent", tue, "13:00", "17:00"), day("agent", wed), day("agent2", wed)}},
+		{"two engineers on one day", []engagements.SessionInput{day("agent", tue), day("agent2", tue)}},
+	} {
+		_, err := f.svc.Schedule(f.as("agent"), t0, e.ID, engagements.ScheduleInput{Sessions: tc.sessions})
+		ae := wantField(t, err, accord.Invalid, "sessions")
+		if !strings.Contains(ae.Msg, "2 engineers on each of 2 days") {
+			t.Errorf("%s: %q does not say the rule", tc.name, ae.Msg)
+		}
+	}
+	e = must(f.svc.Schedule(f.as("agent"), t0, e.ID, engagements.ScheduleInput{Sessions: []engagements.SessionInput{
+		day("agent", tue), day("agent2", tue), day("agent", wed), day("agent2", wed)}}))(t)
+	if e.State != engagements.Scheduled || len(e.Sessions) != 4 || e.HoursShortfall != nil {
+		t.Fatalf("two engineers for two days: %s %+v %+v", e.State, e.Sessions, e.HoursShortfall)
+	}
+
+	// Globex's assisted update, 6 hours quoted: 4 booked are refused
+	// unless the provider says why; the reason is kept and audited.
+	u := f.accepted(t, "globex", "agent", engagements.RequestInput{Service: "assisted_update", Scope: "Update to 4.3"}, 6)
+	short := []engagements.SessionInput{at("agent", "2026-11-16", "09:00", "13:00")}
+	for _, reason := range []string{"", "   "} {
+		_, err := f.svc.Schedule(f.as("agent"), t0, u.ID, engagements.ScheduleInput{Sessions: short, HoursShortfallReason: reason})
+		ae := wantField(t, err, accord.Invalid, "sessions")
+		if !strings.Contains(ae.Msg, "4 hours, less than the 6 hours quoted") {
+			t.Errorf("%q does not say the hours", ae.Msg)
+		}
+	}
+	const why = "The customer opened the mirrors ahead; the snapshots take less than planned"
+	u = must(f.svc.Schedule(f.as("agent"), t0, u.ID, engagements.ScheduleInput{Sessions: short, HoursShortfallReason: " " + why + " "}))(t)
+	want := engagements.Shortfall{QuotedHours: 6, BookedMinutes: 240, Reason: why, ConfirmedAt: t0.UTC(), ConfirmedByID: f.users["agent"].ID, ConfirmedBy: "User agent"}
+	if got := must(f.svc.Get(f.as("globex"), t0, u.ID))(t).HoursShortfall; got == nil || *got != want {
+		t.Fatalf("the customer reads the shortfall %+v, want %+v", got, want)
+	}
+	if c, ok := f.lastChange(t, u, "hours_shortfall"); !ok || c.Before != nil || !strings.Contains(fmt.Sprint(c.After), why) {
+		t.Errorf("the schedule's event records %+v", c)
+	}
+	_, err := f.svc.Schedule(f.as("agent"), t0, u.ID, engagements.ScheduleInput{Sessions: []engagements.SessionInput{at("agent", "2026-11-16", "09:00", "15:00")},
+		HoursShortfallReason: why})
+	wantField(t, err, accord.Invalid, "hours_shortfall_reason")
+	u = must(f.svc.Schedule(f.as("agent"), t0, u.ID, engagements.ScheduleInput{Sessions: []engagements.SessionInput{at("agent", "2026-11-16", "09:00", "15:00")}}))(t)
+	if u.HoursShortfall != nil {
+		t.Errorf("the hours are covered, yet the shortfall stays: %+v", u.HoursShortfall)
+	}
+	if c, ok := f.lastChange(t, u, "hours_shortfall"); !ok || c.After != nil {
+		t.Errorf("clearing the shortfall is not audited: %+v", c)
+	}
+
+	// An on-site quote is not worked remotely only.
+	h := must(f.svc.Request(f.as("acme"), t0, engagements.RequestInput{Service: "health_check", Scope: "Review our vault"}))(t)
+	must(f.svc.Quote(f.as("agent"), t0, h.ID, engagements.QuoteInput{Hours: 4, OnSite: true}))(t)
+	must(f.svc.Accept(f.as("acme"), t0, h.ID))(t)
+	remote := []engagements.SessionInput{at("agent", "2026-11-17", "09:00", "11:00"), at("agent", "2026-11-17", "13:00", "15:00")}
+	_, err = f.svc.Schedule(f.as("agent"), t0, h.ID, engagements.ScheduleInput{Sessions: remote})
+	wantField(t, err, accord.Invalid, "sessions")
+	remote[1].OnSite, remote[1].Location = true, "Acme HQ"
+	must(f.svc.Schedule(f.as("agent"), t0, h.ID, engagements.ScheduleInput{Sessions: remote}))(t)
+}
+
+// The execution of an engagement (its start, and the steps not marked as
+// preparation) waits for the day of its first session on the services
+// calendar; preparation (agreeing the date) does not.
+func testExecutionDay(t *testing.T, f *fixture) {
+	// Accepted on Monday the 9th: the lead time allows Monday the 16th.
+	e := f.accepted(t, "acme", "agent", engagements.RequestInput{Service: "ha_dr_test", Format: "production", Scope: "DR test"}, 4)
+	if !e.Steps[0].Preparation || e.Steps[1].Preparation || e.Steps[2].Preparation {
+		t.Fatalf("steps %+v, want only agreeing the date as preparation", e.Steps)
+	}
+	_, err := f.svc.CompleteStep(f.as("agent"), t0, e.ID, 3, engagements.StepInput{})
+	ae := wantField(t, err, accord.Conflict, "sessions")
+	if !strings.Contains(ae.Msg, "no session is booked") {
+		t.Errorf("%q does not say why", ae.Msg)
+	}
+	must(f.svc.CompleteStep(f.as("acme"), t0, e.ID, 1, engagements.StepInput{Note: "Tuesday the 17th, 09:00"}))(t)
+	e = must(f.svc.Schedule(f.as("agent"), t0, e.ID, engagements.ScheduleInput{Sessions: []engagements.SessionInput{
+		{EngineerID: f.users["agent"].ID, Start: sp("2026-11-17 09:00"), End: sp("2026-11-17 13:00")}}}))(t)
+	for _, tc := range []struct {
+		name string
+		at   string
+		act  func(time.Time) error
+	}{
+		{"start the day before", "2026-11-16 17:59", func(at time.Time) error {
+			_, err := f.svc.Start(f.as("agent"), at, e.ID)
+			return err
+		}},
+		{"the customer's shutdown a minute before the day", "2026-11-16 23:59", func(at time.Time) error {
+			_, err := f.svc.CompleteStep(f.as("acme"), at, e.ID, 2, engagements.StepInput{})
+			return err
+		}},
+	} {
+		ae := wantField(t, tc.act(sp(tc.at)), accord.Conflict, "sessions[0].start")
+		if !strings.Contains(ae.Msg, "Tue 2026-11-17") {
+			t.Errorf("%s: %q does not name the first session's day", tc.name, ae.Msg)
+		}
+	}
+	// On the day, before the session's hour, the customer shuts down.
+	must(f.svc.CompleteStep(f.as("acme"), sp("2026-11-17 08:30"), e.ID, 2, engagements.StepInput{Note: "down"}))(t)
+	// The execution has begun on the 17th: the first session cannot move
+	// to a later day.
+	_, err = f.svc.Schedule(f.as("agent"), sp("2026-11-17 08:40"), e.ID, engagements.ScheduleInput{Sessions: []engagements.SessionInput{
+		{EngineerID: f.users["agent"].ID, Start: sp("2026-11-18 09:00"), End: sp("2026-11-18 13:00")}}})
+	ae = wantField(t, err, accord.Conflict, "sessions[0].start")
+	if !strings.Contains(ae.Msg, "Tue 2026-11-17") {
+		t.Errorf("%q does not say when the execution began", ae.Msg)
+	}
+	e = must(f.svc.Start(f.as("agent"), sp("2026-11-17 09:00"), e.ID))(t)
+	if e.State != engagements.InProgress {
+		t.Fatalf("state %s", e.State)
 	}
 }

@@ -102,7 +102,7 @@ const engagementFixed = `id, org_id, service, service_name, catalog_version, req
 
 var engagementMutable = []string{"reseller_id", "provider", "format", "scope", "case_id", "state", "quote",
 	"accepted_at", "earliest_start", "started_at", "completed_at", "signed_off_at", "sign_off_note",
-	"cancelled_at", "cancel_reason", "steps", "outcome", "updated_at"}
+	"cancelled_at", "cancel_reason", "steps", "hours_shortfall", "outcome", "updated_at"}
 
 var (
 	engagementColumns = engagementFixed + ", " + strings.Join(engagementMutable, ", ")
@@ -169,6 +169,10 @@ func engagementValues(e engagements.Engagement) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engagement %s: outcome: %w", e.ID, err)
 	}
+	shortfall, err := jsonText(e.HoursShortfall)
+	if err != nil {
+		return nil, fmt.Errorf("engagement %s: hours shortfall: %w", e.ID, err)
+	}
 	steps := e.Steps
 	if steps == nil {
 		steps = []engagements.Step{}
@@ -179,19 +183,19 @@ func engagementValues(e engagements.Engagement) ([]any, error) {
 	}
 	return []any{nullable(e.ResellerID), string(e.Provider), e.Format, e.Scope, nullable(e.CaseID), string(e.State), quote,
 		nullMicro(e.AcceptedAt), nullMicro(e.EarliestStart), nullMicro(e.StartedAt), nullMicro(e.CompletedAt), nullMicro(e.SignedOffAt),
-		e.SignOffNote, nullMicro(e.CancelledAt), e.CancelReason, string(stepsText), outcome, micro(e.UpdatedAt)}, nil
+		e.SignOffNote, nullMicro(e.CancelledAt), e.CancelReason, string(stepsText), shortfall, outcome, micro(e.UpdatedAt)}, nil
 }
 
 // scanEngagement reads engagementColumns, without sessions.
 func scanEngagement(row interface{ Scan(...any) error }) (engagements.Engagement, error) {
 	var e engagements.Engagement
-	var requestedBy, reseller, caseID, quote, outcome sql.NullString
+	var requestedBy, reseller, caseID, quote, shortfall, outcome sql.NullString
 	var accepted, earliest, started, completed, signedOff, cancelled sql.NullTime
 	var steps string
 	err := row.Scan(&e.ID, &e.OrgID, &e.Service, &e.ServiceName, &e.CatalogVersion, &e.RequestedAt, &requestedBy, &e.RequestedByName,
 		&reseller, &e.Provider, &e.Format, &e.Scope, &caseID, &e.State, &quote,
 		&accepted, &earliest, &started, &completed, &signedOff, &e.SignOffNote,
-		&cancelled, &e.CancelReason, &steps, &outcome, &e.UpdatedAt)
+		&cancelled, &e.CancelReason, &steps, &shortfall, &outcome, &e.UpdatedAt)
 	if err != nil {
 		return e, err
 	}
@@ -204,6 +208,9 @@ func scanEngagement(row interface{ Scan(...any) error }) (engagements.Engagement
 	}
 	if e.Quote, err = fromJSON[engagements.Quote](quote); err != nil {
 		return e, fmt.Errorf("engagement %s: quote: %w", e.ID, err)
+	}
+	if e.HoursShortfall, err = fromJSON[engagements.Shortfall](shortfall); err != nil {
+		return e, fmt.Errorf("engagement %s: hours shortfall: %w", e.ID, err)
 	}
 	if e.Outcome, err = fromJSON[engagements.Outcome](outcome); err != nil {
 		return e, fmt.Errorf("engagement %s: outcome: %w", e.ID, err)

@@ -105,7 +105,7 @@ func (s *Server) sessionsOf(r *http.Request) (engagements.ScheduleInput, error) 
 			kept[k] = v
 		}
 	}
-	var in engagements.ScheduleInput
+	in := engagements.ScheduleInput{HoursShortfallReason: typed.Get("hours_shortfall_reason")}
 	var ps []accord.Problem
 	for i := range maxScheduleRows {
 		from := fmt.Sprintf("sessions[%d].", i)

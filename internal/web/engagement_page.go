@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"accord/internal/accord"
 	"accord/internal/directory"
@@ -28,6 +29,9 @@ type engagementData struct {
 	// they work for whoever delivers it.
 	Party    engagements.Party
 	Provides bool
+	// Executing says the first session's day has come: the work may start
+	// and the steps that are not preparation may be done.
+	Executing bool
 	// Engineers and Rows fill the scheduling form.
 	Engineers []directory.User
 	Rows      []sessionRow
@@ -53,11 +57,29 @@ func (d *engagementData) CanSchedule() bool {
 	return d.Provides && d.in(engagements.Accepted, engagements.Scheduled, engagements.InProgress)
 }
 
-func (d *engagementData) CanStart() bool { return d.Provides && d.in(engagements.Scheduled) }
+func (d *engagementData) CanStart() bool {
+	return d.Provides && d.in(engagements.Scheduled) && d.Executing
+}
 
 func (d *engagementData) CanStep(st engagements.Step) bool {
+	return d.mayWorkOn(st) && (st.IsPreparation() || d.Executing)
+}
+
+// WaitsForTheDay says the reader's step is part of the execution, which
+// waits for the first session's day.
+func (d *engagementData) WaitsForTheDay(st engagements.Step) bool {
+	return d.mayWorkOn(st) && !st.IsPreparation() && !d.Executing
+}
+
+func (d *engagementData) mayWorkOn(st engagements.Step) bool {
 	return st.DoneAt == nil && d.Party != "" && slices.Contains(st.Parties, d.Party) &&
 		d.in(engagements.Accepted, engagements.Scheduled, engagements.InProgress)
+}
+
+// Booked writes the minutes a shortfall's sessions add up to: "4h",
+// "5h30m".
+func (d *engagementData) Booked(minutes int) string {
+	return strings.TrimSuffix(strings.TrimSuffix((time.Duration(minutes)*time.Minute).String(), "0s"), "0m")
 }
 
 func (d *engagementData) CanRecordOutcome() bool {
@@ -238,6 +260,12 @@ func (s *Server) showEngagement(w http.ResponseWriter, r *http.Request, id accor
 	if o, ok := cat.Services[e.Service]; ok {
 		data.Offering = &o
 	}
+	from, gerr := s.Engagements.ExecutionFrom(ctx, e)
+	if gerr != nil {
+		s.fail(w, r, gerr)
+		return
+	}
+	data.Executing = from != nil && !now.Before(*from)
 	if data.CanSchedule() {
 		if data.Engineers, gerr = s.engineers(r, e); gerr != nil {
 			s.fail(w, r, gerr)

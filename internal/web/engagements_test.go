@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/store/dbtest"
 )
@@ -34,7 +35,8 @@ func bookHADR(t *testing.T, f *fixture) engagements.Engagement {
 	}
 	if err == nil {
 		e, err = f.engagements.Schedule(f.as("agent"), f.now, e.ID, engagements.ScheduleInput{Sessions: []engagements.SessionInput{
-			{EngineerID: f.users["agent"].ID, Start: earliestHADR, End: earliestHADR.Add(4 * time.Hour)}}})
+			{EngineerID: f.users["agent"].ID, Start: earliestHADR, End: earliestHADR.Add(4 * time.Hour)}},
+			HoursShortfallReason: "The failover runbook is **automated**; four hours suffice."})
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -108,16 +110,38 @@ func TestEngagementLifecycle(t *testing.T) {
 				t.Errorf("the refused schedule lacks %s", want)
 			}
 		}
-		ok := f.post("agent", page+"/schedule", url.Values{
+		booking := url.Values{
 			"sessions[0].engineer_id": {""}, "sessions[0].start": {"2026-11-26T06:00"}, "sessions[0].hours": {"4"},
-			"sessions[1].engineer_id": {agent}, "sessions[1].start": {"2026-11-27T06:00"}, "sessions[1].hours": {"4"}})
+			"sessions[1].engineer_id": {agent}, "sessions[1].start": {"2026-11-27T06:00"}, "sessions[1].hours": {"4"}}
+		// Eight hours were quoted: four are refused unless the agent says why.
+		fewer := f.post("agent", page+"/schedule", booking)
+		if fewer.status != http.StatusUnprocessableEntity || !strings.Contains(fewer.body, `id="f-sessions"`) || !strings.Contains(fewer.body, "less than the 8 hours quoted") {
+			t.Fatalf("four of eight hours: %d %s", fewer.status, fewer.body)
+		}
+		booking.Set("hours_shortfall_reason", "The failover is scripted; four hours suffice")
+		ok := f.post("agent", page+"/schedule", booking)
 		if ok.status != http.StatusSeeOther || ok.location != page {
 			t.Fatalf("at the earliest start: %d %s", ok.status, ok.body)
 		}
 		e, err := f.engagements.Get(f.as("agent"), f.now, accord.ID(id))
-		if err != nil || e.State != engagements.Scheduled || len(e.Sessions) != 1 || !e.Sessions[0].Start.Equal(earliestHADR) {
+		if err != nil || e.State != engagements.Scheduled || len(e.Sessions) != 1 || !e.Sessions[0].Start.Equal(earliestHADR) ||
+			e.HoursShortfall == nil || e.HoursShortfall.Reason != "The failover is scripted; four hours suffice" {
 			t.Fatalf("after booking: %v %+v", err, e)
 		}
+		if shown := f.page("acme", page); !strings.Contains(shown, "4h booked of the 8 hours quoted") || !strings.Contains(shown, "four hours suffice") {
+			t.Error("the customer is not shown the hours booked short of the quote and why")
+		}
+
+		// Before the session's day the execution waits: step 2 is shown as
+		// such, without a form, and the work may not start.
+		if shown := f.page("acme", page); !strings.Contains(shown, "part of the execution") || strings.Contains(shown, `action="/engagements/`+id+`/steps/2/complete"`) {
+			t.Error("the customer's execution step is offered before the session's day")
+		}
+		if r := f.post("agent", page+"/start", nil); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "Fri 2026-11-27") {
+			t.Fatalf("starting before the session's day: %d", r.status)
+		}
+		// Friday the 27th, 07:00 in Sao Paulo: the day of the session.
+		f.standAt(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 
 		// Step 2, the scheduled shutdown, is the customer's.
 		wrong := f.post("agent", page+"/steps/2/complete", url.Values{"note": {"done"}})
@@ -251,4 +275,18 @@ func (f *fixture) postEvidence(as, path string, form url.Values, name, content s
 	_, _ = fw.Write([]byte(content))
 	_ = mw.Close()
 	return f.do(as, "POST", path, &body, mw.FormDataContentType())
+}
+
+// standAt moves the clock to t and signs everyone in again there, since
+// sessions last 12 hours.
+func (f *fixture) standAt(t time.Time) {
+	f.t.Helper()
+	f.now = t
+	for key, u := range f.users {
+		resp := f.post("", "/login", url.Values{"email": {u.Email}, "password": {testPassword}})
+		if resp.status != http.StatusSeeOther {
+			f.t.Fatalf("sign in %s: %d", key, resp.status)
+		}
+		f.cookie[key] = resp.cookies[directory.SessionCookie]
+	}
 }

@@ -189,6 +189,9 @@ func testEngagementsRoundTrip(t *testing.T, db *store.DB) {
 		Coverage: &engagements.Coverage{EntitlementID: w.entA.ID, Key: "assisted_upgrade", Name: "Assisted upgrade", Quantity: 1, Unit: "upgrade", StartsOn: "2026-01-01", EndsOn: "2026-12-31", ConsumptionID: "use_1"},
 		Note:     "covered", QuotedAt: t0.Add(time.Hour), QuotedBy: "Bea"}
 	e.AcceptedAt, e.EarliestStart = after0(2*time.Hour), after0(72*time.Hour)
+	e.HoursShortfall = &engagements.Shortfall{QuotedHours: 8, BookedMinutes: 390, Reason: "The inventory arrived early", ConfirmedAt: t0.Add(4 * time.Hour),
+		ConfirmedByID: "usr_b", ConfirmedBy: "Bea"}
+	e.Steps[2].Preparation = true
 	e.Steps[0].DoneAt, e.Steps[0].DoneByID, e.Steps[0].DoneByName, e.Steps[0].DoneAs = after0(3*time.Hour), "usr_a", "Ana", engagements.Customer
 	e.Steps[0].Note = "attached"
 	e.Steps[0].File = &engagements.File{ID: "fil_1", Name: "inventory.csv", ContentType: "text/csv", Size: 12, SHA256: "abc"}
@@ -324,6 +327,7 @@ func testEngagementsUpdate(t *testing.T, db *store.DB) {
 	changed.Quote = &engagements.Quote{Hours: 8, Currency: "BRL", TotalCents: 0, QuotedAt: t0, QuotedBy: "Bea",
 		Coverage: &engagements.Coverage{EntitlementID: w.entA.ID, Quantity: 1, ConsumptionID: consumption.ID}}
 	changed.AcceptedAt, changed.EarliestStart = after0(time.Hour), after0(48*time.Hour)
+	changed.HoursShortfall = &engagements.Shortfall{QuotedHours: 8, BookedMinutes: 480 - 30, Reason: "Half an hour less", ConfirmedAt: t0.Add(time.Hour), ConfirmedBy: "Bea"}
 	changed.Steps = slices.Clone(e.Steps)
 	changed.Steps[0].DoneAt, changed.Steps[0].DoneByName, changed.Steps[0].File = after0(time.Hour), "Ana", &file
 	changed.UpdatedAt = t0.Add(time.Hour)
