@@ -44,8 +44,8 @@ type Notice struct {
 	Days       int        `json:"days,omitempty"` // renewal notices
 	Year       int        `json:"year,omitempty"` // surveys and reminders
 	DueOn      string     `json:"due_on"`         // the day it fell due
-	// AnswerBy is the day a survey's answer is due; unanswered then, it is
-	// overdue and reminded.
+	// AnswerBy is the day the answer to a survey is due (for a reminder,
+	// was due); unanswered then, the survey is overdue and reminded.
 	AnswerBy   string      `json:"answer_by,omitempty"`
 	SentAt     time.Time   `json:"sent_at"`
 	Recipients []Recipient `json:"recipients"`
@@ -195,7 +195,7 @@ func surveyPlan(c Contract, given []Notice, surveyed []int, remind int, today st
 		case n.AnswerBy > today:
 			later(n.AnswerBy)
 		case due == nil:
-			due = &Notice{OrgID: c.OrgID, ContractID: c.ID, Kind: NoticeSurveyReminder, Year: n.Year, DueOn: n.AnswerBy}
+			due = &Notice{OrgID: c.OrgID, ContractID: c.ID, Kind: NoticeSurveyReminder, Year: n.Year, DueOn: n.AnswerBy, AnswerBy: n.AnswerBy}
 		}
 	}
 	for _, y := range Years(signed, c.Years) {

@@ -95,7 +95,7 @@ func TestSurveyPlan(t *testing.T) {
 		{"first anniversary", three, nil, nil, "2025-03-08", &Notice{Kind: NoticeSurvey, Year: 2, DueOn: "2025-03-08", AnswerBy: "2025-03-22"}, "2026-03-08"},
 		{"asked", three, []Notice{asked(2, "2025-03-22")}, nil, "2025-03-09", nil, "2025-03-22"},
 		{"unanswered after 14 days", three, []Notice{asked(2, "2025-03-22")}, nil, "2025-03-22",
-			&Notice{Kind: NoticeSurveyReminder, Year: 2, DueOn: "2025-03-22"}, "2026-03-08"},
+			&Notice{Kind: NoticeSurveyReminder, Year: 2, DueOn: "2025-03-22", AnswerBy: "2025-03-22"}, "2026-03-08"},
 		{"answered", three, []Notice{asked(2, "2025-03-22")}, []int{2}, "2025-03-22", nil, "2026-03-08"},
 		{"reminded", three, []Notice{asked(2, "2025-03-22"), reminded(2)}, nil, "2025-04-01", nil, "2026-03-08"},
 		{"second anniversary", three, []Notice{asked(2, "2025-03-22"), reminded(2)}, []int{2}, "2026-03-08",
@@ -106,7 +106,7 @@ func TestSurveyPlan(t *testing.T) {
 		// A reminder and a new year's survey due together: the reminder
 		// first; the job looks again at once for the other.
 		{"both due", three, []Notice{asked(2, "2025-03-22")}, nil, "2026-03-08",
-			&Notice{Kind: NoticeSurveyReminder, Year: 2, DueOn: "2025-03-22"}, ""},
+			&Notice{Kind: NoticeSurveyReminder, Year: 2, DueOn: "2025-03-22", AnswerBy: "2025-03-22"}, ""},
 		{"renewal's first year", renewal, nil, nil, "2025-03-08", &Notice{Kind: NoticeSurvey, Year: 1, DueOn: "2025-03-08", AnswerBy: "2025-03-22"}, ""},
 		{"one-year first term", reference, nil, nil, "2024-03-08", nil, ""},
 		{"cancelled", cancelled, nil, nil, "2025-03-08", nil, ""},
