@@ -25,3 +25,13 @@ CREATE TABLE contract_notices (
 -- The survey requests of every customer, latest first.
 CREATE INDEX contract_notices_kind ON contract_notices (kind, due_on, contract_id);
 CREATE INDEX contract_notices_org ON contract_notices (org_id, kind, due_on);
+
+-- Terms recorded before this migration get their two jobs, to run at once:
+-- each run plans from the term and its notices and sets its next run (or
+-- ends, for a term with nothing left to tell).
+INSERT INTO jobs (id, org_id, subject_id, kind, run_at, attempts, claimed_by, claimed_until, last_error, failed_at, created_at)
+    SELECT 'job_renewal_' || id, org_id, id, 'contract.renewal_notice', strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'), 0, '', NULL, '', NULL, strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')
+    FROM contracts WHERE cancelled_on IS NULL;
+INSERT INTO jobs (id, org_id, subject_id, kind, run_at, attempts, claimed_by, claimed_until, last_error, failed_at, created_at)
+    SELECT 'job_survey_' || id, org_id, id, 'contract.licence_survey', strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'), 0, '', NULL, '', NULL, strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')
+    FROM contracts WHERE cancelled_on IS NULL;
