@@ -128,14 +128,18 @@ type services struct {
 	views       *views.Service
 }
 
-func newServices(db *store.DB) *services {
+func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
+
+// newServicesWith builds the services with cc for contracts: serve's
+// settings of renewal notices.
+func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s := &services{
 		db:        db,
 		directory: directory.NewService(store.NewDirectory(db), directory.DefaultConfig()),
 		audit:     audit.NewService(store.NewAudit(db)),
 		policy:    sla.NewService(store.NewPolicy(db)),
 	}
-	s.contracts = contracts.NewService(store.NewContracts(db), contracts.PolicyPlans{Policy: s.policy}, s.directory, contracts.DefaultConfig())
+	s.contracts = contracts.NewService(store.NewContracts(db), contracts.PolicyPlans{Policy: s.policy}, s.directory, cc)
 	s.cases = cases.NewService(store.NewCases(db, db.DataDir()), s.policy, s.contracts, s.directory,
 		cases.Config{MaxFile: maxFile, Sniff: http.DetectContentType})
 	s.engagements = s.newEngagements("")

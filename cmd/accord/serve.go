@@ -30,6 +30,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	secure := fs.Bool("secure-cookies", envBool(e, "ACCORD_SECURE_COOKIES"), "mark session cookies Secure; set it behind a TLS-terminating proxy (ACCORD_SECURE_COOKIES)")
 	runJobs := fs.Bool("jobs", envBoolOr(e, "ACCORD_JOBS", true), "run background jobs (SLA warnings and breaches, auto-close) in this process; any number of processes may, on PostgreSQL (ACCORD_JOBS)")
 	poll := fs.Duration("jobs-poll", envDuration(e, "ACCORD_JOBS_POLL", time.Second), "longest wait between looks for due jobs (ACCORD_JOBS_POLL)")
+	renewals := fs.String("renewal-notices", envOr(e, "ACCORD_RENEWAL_NOTICES", "90,60,30"), "`days` before a contract ends on which its renewal notices are mailed (ACCORD_RENEWAL_NOTICES)")
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -38,12 +39,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cc := contracts.DefaultConfig()
+	if cc.RenewalNotices, err = contracts.ParseRenewalNotices(*renewals); err != nil {
+		return usageError{fmt.Sprintf("-renewal-notices: %v", err)}
+	}
 	store, err := db.openMigrated(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	svc := newServices(store)
+	svc := newServicesWith(store, cc)
 	if err := svc.enableMail(mail, *addr, contracts.DefaultConfig().Zone, log); err != nil {
 		return err
 	}

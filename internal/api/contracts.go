@@ -46,6 +46,28 @@ func (s *Server) getContract(w http.ResponseWriter, r *http.Request) {
 	s.respond(w, r, http.StatusOK, c, err)
 }
 
+func (s *Server) updateContract(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var in contracts.ContractUpdate
+	if err == nil {
+		err = decode(w, r, &in)
+	}
+	var c contracts.Contract
+	if err == nil {
+		c, err = s.Contracts.Update(r.Context(), s.Now(), id, in)
+	}
+	s.respond(w, r, http.StatusOK, c, err)
+}
+
+func (s *Server) listNotices(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var l []contracts.Notice
+	if err == nil {
+		l, err = s.Contracts.Notices(r.Context(), s.Now(), id)
+	}
+	s.respond(w, r, http.StatusOK, list(l, ""), err)
+}
+
 func (s *Server) renewContract(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	var in contracts.Renewal
@@ -162,6 +184,23 @@ func (s *Server) trueUp(w http.ResponseWriter, r *http.Request) {
 		t, err = s.Contracts.TrueUp(r.Context(), s.Now(), id, year)
 	}
 	s.respond(w, r, http.StatusOK, t, err)
+}
+
+func (s *Server) listSurveyRequests(w http.ResponseWriter, r *http.Request) {
+	p, err := pageOf(r)
+	var f contracts.SurveyFilter
+	if err == nil {
+		f.OrgID, err = queryID(r, "org_id")
+	}
+	if st := contracts.SurveyStatus(r.URL.Query().Get("status")); st != "" {
+		f.Status = &st
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	l, next, err := s.Contracts.SurveyRequests(r.Context(), s.Now(), f, p)
+	s.respond(w, r, http.StatusOK, list(l, next), err)
 }
 
 // --- authorized-contact requests

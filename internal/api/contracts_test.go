@@ -382,3 +382,76 @@ func (d *countingDir) Scope(ctx context.Context, now time.Time) (accord.Scope, e
 	d.n.Add(1)
 	return d.Service.Scope(ctx, now)
 }
+
+// TestCadenceScenarios: a term's account owner, the notices its jobs give
+// (run here by hand), and the licence surveys: asked of Globex on its
+// anniversary, seen by the vendor as open, then overdue, then answered
+// with the true-up, each reader seeing only what its scope allows.
+func TestCadenceScenarios(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		runScenarios(t, f, []scenario{
+			{name: "admin names the account owner", as: "admin", method: "PATCH", path: "/api/v1/contracts/{contract:acme}", body: `{"account_owner_id":"{user:agent}"}`,
+				status: 200, has: []string{`"account_owner_id":"{user:agent}"`, `"account_owner_name":"User agent"`}, actions: []string{"contract.update"}},
+			{name: "owner shown to the customer", as: "acme", method: "GET", path: "/api/v1/contracts/{contract:acme}", status: 200, has: []string{`"account_owner_name":"User agent"`}},
+			{name: "the same owner again changes nothing", as: "admin", method: "PATCH", path: "/api/v1/contracts/{contract:acme}", body: `{"account_owner_id":"{user:agent}"}`, status: 200},
+			{name: "agent may not", as: "agent", method: "PATCH", path: "/api/v1/contracts/{contract:acme}", body: `{"account_owner_id":"{user:agent}"}`, status: 403},
+			{name: "auditor is no owner", as: "admin", method: "PATCH", path: "/api/v1/contracts/{contract:acme}", body: `{"account_owner_id":"{user:auditor}"}`,
+				status: 400, has: []string{`"field":"account_owner_id"`}},
+			{name: "partner agent is no owner", as: "admin", method: "PATCH", path: "/api/v1/contracts/{contract:acme}", body: `{"account_owner_id":"{user:partner}"}`,
+				status: 400, has: []string{`"field":"account_owner_id"`}},
+			{name: "unknown owner", as: "admin", method: "PATCH", path: "/api/v1/contracts/{contract:acme}", body: `{"account_owner_id":"usr_nobody"}`,
+				status: 400, has: []string{`"field":"account_owner_id"`}},
+			{name: "reseller must serve", as: "admin", method: "PATCH", path: "/api/v1/contracts/{contract:acme}", body: `{"partner_id":"{org:partner}"}`,
+				status: 400, has: []string{`"field":"partner_id"`}},
+			{name: "unknown field", as: "admin", method: "PATCH", path: "/api/v1/contracts/{contract:acme}", body: `{"owner":"x"}`, status: 400},
+			{name: "another customer's contract", as: "acme-admin", method: "PATCH", path: "/api/v1/contracts/{contract:globex}", body: `{"account_owner_id":""}`, status: 404},
+			{name: "owner on a new contract", as: "admin", method: "POST", path: "/api/v1/contracts",
+				body:   `{"org_id":"{org:acme}","plan":"premium","signed_on":"2031-01-01","years":1,"account_owner_id":"{user:admin}"}`,
+				status: 201, has: []string{`"account_owner_id":"{user:admin}"`}, actions: []string{"contract.create"}},
+			{name: "no notices yet", as: "globex", method: "GET", path: "/api/v1/contracts/{contract:globex}/notices", status: 200, has: []string{`"items":[]`}},
+			{name: "no surveys yet", as: "admin", method: "GET", path: "/api/v1/licence-surveys", status: 200, has: []string{`"items":[]`}},
+		})
+
+		// Globex's second contract year began on 2026-06-01, before its
+		// contract was recorded: its survey is due at once. Acme's first
+		// renewal notice falls 90 days before 2027-03-14.
+		tell := func(at time.Time, job string, id accord.ID) {
+			t.Helper()
+			if err := f.contracts.Tell(f.system(), at, job, id, func(context.Context, time.Time, contracts.Mail) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tell(f.now, contracts.SurveyJob, f.ctr["globex"].ID)
+		tell(time.Date(2026, 12, 14, 5, 0, 0, 0, time.UTC), contracts.RenewalJob, f.ctr["acme"].ID)
+		runScenarios(t, f, []scenario{
+			{name: "renewal notice on the contract", as: "acme", method: "GET", path: "/api/v1/contracts/{contract:acme}/notices", status: 200,
+				has: []string{`"kind":"renewal"`, `"days":90`, `"due_on":"2026-12-14"`, `"name":"User acme-admin"`, `"name":"User agent"`}},
+			{name: "survey request on the contract", as: "partner", method: "GET", path: "/api/v1/contracts/{contract:globex}/notices", status: 200,
+				has: []string{`"kind":"survey"`, `"year":2`, `"answer_by":"2026-12-04"`, `"name":"User globex"`}},
+			{name: "another customer's notices", as: "acme", method: "GET", path: "/api/v1/contracts/{contract:globex}/notices", status: 404},
+			{name: "vendor sees the open survey", as: "agent", method: "GET", path: "/api/v1/licence-surveys?status=open", status: 200,
+				has: []string{`"contract_id":"{contract:globex}"`, `"status":"open"`, `"asked_on":"2026-06-01"`}},
+			{name: "partner sees its customer's", as: "partner", method: "GET", path: "/api/v1/licence-surveys", status: 200, has: []string{"{contract:globex}"}},
+			{name: "customer sees only its own", as: "acme", method: "GET", path: "/api/v1/licence-surveys", status: 200, hasNot: []string{"{contract:globex}"}},
+			{name: "foreign filter", as: "acme", method: "GET", path: "/api/v1/licence-surveys?org_id={org:globex}", status: 200, has: []string{`"items":[]`}},
+			{name: "bad status", as: "admin", method: "GET", path: "/api/v1/licence-surveys?status=late", status: 400, has: []string{`"field":"status"`}},
+			{name: "not overdue yet", as: "admin", method: "GET", path: "/api/v1/licence-surveys?status=overdue", status: 200, has: []string{`"items":[]`}},
+		})
+
+		f.at(time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC))
+		runScenarios(t, f, []scenario{
+			{name: "overdue on its answer-by day", as: "admin", method: "GET", path: "/api/v1/licence-surveys?status=overdue", status: 200,
+				has: []string{`"contract_id":"{contract:globex}"`, `"status":"overdue"`}, hasNot: []string{`"lines"`}},
+			{name: "a year not asked", as: "globex", method: "POST", path: "/api/v1/contracts/{contract:globex}/surveys", body: `{"year":1,"measured":[{"module":"core","quantity":12}]}`,
+				status: 400, has: []string{`"field":"year"`, "no licence survey was asked"}},
+			{name: "the reseller does not answer", as: "partner", method: "POST", path: "/api/v1/contracts/{contract:globex}/surveys", body: `{"year":2,"measured":[{"module":"core","quantity":12}]}`, status: 403},
+			{name: "another customer does not answer", as: "acme", method: "POST", path: "/api/v1/contracts/{contract:globex}/surveys", body: `{"year":2,"measured":[{"module":"core","quantity":12}]}`, status: 404},
+			{name: "the customer answers", as: "globex", method: "POST", path: "/api/v1/contracts/{contract:globex}/surveys", body: `{"year":2,"measured":[{"module":"core","quantity":12}]}`,
+				status: 201, has: []string{`"measured":12`}, actions: []string{"licence_survey.record"}},
+			{name: "answered, with the true-up", as: "admin", method: "GET", path: "/api/v1/licence-surveys?status=answered", status: 200,
+				has: []string{`"status":"answered"`, `{"module":"core","licensed":0,"measured":12,"difference":12}`}},
+			{name: "no longer overdue", as: "admin", method: "GET", path: "/api/v1/licence-surveys?status=overdue", status: 200, has: []string{`"items":[]`}},
+		})
+	})
+}

@@ -66,6 +66,14 @@ func TestTenantIsolation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Notices given, so that the notice and survey lists have foreign
+		// rows: Eastco's term ends within 60 days, and Globex's second
+		// contract year has begun.
+		for job, id := range map[string]accord.ID{contracts.RenewalJob: ectr.ID, contracts.SurveyJob: f.ctr["globex"].ID} {
+			if err := csvc.Tell(ctx, f.now, job, id, func(context.Context, time.Time, contracts.Mail) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
 		contacts := map[accord.ID]context.Context{f.orgs["acme"].ID: f.actor("acme"), f.orgs["globex"].ID: f.actor("globex"),
 			eastco.ID: accord.WithActor(ctx, accord.Actor{UserID: econtact.ID, OrgID: eastco.ID, Role: econtact.Role, Name: econtact.Name})}
 		// tenant is what one customer has under contract, a case with a
@@ -178,6 +186,7 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/policy/diff": "", "POST /api/v1/policy/due": `{"plan":"advanced","criticality":"C3","channel":"portal","received":"2024-03-08T21:00:00-05:00"}`,
 			"GET /api/v1/contracts": "", "POST /api/v1/contracts": `{"org_id":"{org}","plan":"premium","signed_on":"2031-01-01","years":1}`,
 			"GET /api/v1/contracts/{id}": "", "POST /api/v1/contracts/{id}/renew": `{}`, "POST /api/v1/contracts/{id}/cancel": `{"reason":"hijack"}`,
+			"PATCH /api/v1/contracts/{id}": `{"account_owner_id":""}`, "GET /api/v1/contracts/{id}/notices": "", "GET /api/v1/licence-surveys": "",
 			"GET /api/v1/contracts/{id}/terms": "", "GET /api/v1/contracts/{id}/entitlements": "", "GET /api/v1/contracts/{id}/surveys": "",
 			"POST /api/v1/contracts/{id}/surveys":         `{"year":1,"measured":[{"module":"core","quantity":1}]}`,
 			"GET /api/v1/entitlements/{id}/consumptions":  "",

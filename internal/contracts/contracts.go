@@ -32,6 +32,10 @@ type Contract struct {
 	ID        accord.ID `json:"id"`
 	OrgID     accord.ID `json:"org_id"`               // the customer
 	PartnerID accord.ID `json:"partner_id,omitempty"` // the reseller, if any
+	// AccountOwnerID is the vendor's administrator or agent who looks after
+	// the customer; renewal notices go to them too.
+	AccountOwnerID   accord.ID `json:"account_owner_id,omitempty"`
+	AccountOwnerName string    `json:"account_owner_name,omitempty"` // filled by the store
 	// SeriesID is the first term's id, shared by all its renewals.
 	SeriesID     accord.ID `json:"series_id"`
 	PreviousID   accord.ID `json:"previous_id,omitempty"`
@@ -153,15 +157,29 @@ type RequestFilter struct {
 	Status *RequestStatus
 }
 
+// NewTerm is a term to store with what comes with it: its entitlements,
+// the jobs it sets or drops (a renewal drops the renewed term's renewal
+// notices) and its audit event.
+type NewTerm struct {
+	Contract     Contract
+	Entitlements []Entitlement
+	Timers       []Timer
+	Event        audit.Event
+}
+
 // Store persists contracts. Every mutating method writes ev in the same
 // transaction. Reads apply scope; a record outside it is accord.NotFound.
 type Store interface {
 	// CreateContract stores a term with its licences and entitlements. A
 	// second renewal of one term is accord.Conflict, and so is a term that
 	// overlaps another of the customer's (CheckNoOverlap, checked again in
-	// the transaction with the customer locked).
-	CreateContract(ctx context.Context, c Contract, ents []Entitlement, ev audit.Event) error
-	CancelContract(ctx context.Context, c Contract, ev audit.Event) error
+	// the transaction with the customer locked). It sets or drops the
+	// term's jobs in the same transaction.
+	CreateContract(ctx context.Context, t NewTerm) error
+	// CancelContract records c's cancellation and sets or drops timers.
+	CancelContract(ctx context.Context, c Contract, timers []Timer, ev audit.Event) error
+	// UpdateContract writes c's reseller and account owner.
+	UpdateContract(ctx context.Context, c Contract, ev audit.Event) error
 	GetContract(ctx context.Context, scope accord.Scope, id accord.ID) (Contract, error)
 	// ListContracts lists terms newest first (by signing date).
 	ListContracts(ctx context.Context, scope accord.Scope, f Filter, p accord.Page) ([]Contract, string, error)
@@ -181,6 +199,19 @@ type Store interface {
 	// same contract, year and module.
 	RecordSurveys(ctx context.Context, rows []Survey, ev audit.Event) error
 	ListSurveys(ctx context.Context, scope accord.Scope, contractID accord.ID) ([]Survey, error)
+
+	// Cadence reads a term with its notices and surveyed years, whatever
+	// the scope, for the jobs.
+	Cadence(ctx context.Context, id accord.ID) (Cadence, error)
+	// Tell locks the term's customer (as CreateContract, CancelContract and
+	// UpdateContract do), reads the term's cadence, and writes what decide
+	// makes of it: the notice given with its event, and the job's next run.
+	Tell(ctx context.Context, id accord.ID, decide func(Cadence) (Told, error)) error
+	// ListNotices lists a term's notices, oldest first.
+	ListNotices(ctx context.Context, scope accord.Scope, contractID accord.ID) ([]Notice, error)
+	// ListSurveyRequests lists licence survey requests, latest request
+	// first; f.Status needs f.Today.
+	ListSurveyRequests(ctx context.Context, scope accord.Scope, f SurveyFilter, p accord.Page) ([]SurveyRequest, string, error)
 
 	CreateContactRequest(ctx context.Context, r ContactRequest, ev audit.Event) error
 	// DecideContactRequest records a decision on a pending request; one
@@ -242,4 +273,5 @@ type Directory interface {
 	CreateUser(ctx context.Context, now time.Time, in directory.NewUser) (directory.User, error)
 	UpdateUser(ctx context.Context, now time.Time, id accord.ID, up directory.UserUpdate) (directory.User, error)
 	PartnerServes(ctx context.Context, partnerID, customerID accord.ID) (bool, error)
+	ListUsers(ctx context.Context, now time.Time, f directory.UserFilter, p accord.Page) ([]directory.User, string, error)
 }

@@ -1,7 +1,8 @@
 // Package contracts holds what each customer bought: support contracts and
 // their terms, the licensed modules, the entitlements of each contract year
-// and their use, the yearly licence survey, and the requests by which a
-// customer adds an authorized contact.
+// and their use, the yearly licence survey, the notices Accord gives about
+// a term by itself, and the requests by which a customer adds an
+// authorized contact.
 //
 // Dates are civil dates written YYYY-MM-DD and read in the vendor's zone
 // (Config.Zone, America/New_York unless set): "today" is the vendor's today.
@@ -30,6 +31,12 @@
 //     agent the customers its partner serves while certified, a customer
 //     contact its own organization. Only vendor administrators change
 //     contracts; vendor staff record entitlement use.
+//   - a term's notices (renewal notices before its end, the licence survey
+//     at each anniversary and its reminder) are given by its two jobs and
+//     recorded once each: a job decides again, with the customer's row
+//     locked, before recording what it posted, and every change of the
+//     customer's terms takes the same lock. A renewed, cancelled or ended
+//     term is told nothing more.
 //   - an authorized contact is added only when the customer's administrator
 //     contact (or a vendor administrator) approves a request for it.
 package contracts

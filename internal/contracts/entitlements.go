@@ -139,7 +139,9 @@ type SurveyInput struct {
 }
 
 // RecordSurvey records a yearly licence survey; measuring a module again
-// replaces the earlier figure.
+// replaces the earlier figure. Vendor administrators record any year of the
+// term; the customer's authorized contacts answer the years Accord asked
+// about.
 func (s *Service) RecordSurvey(ctx context.Context, now time.Time, contractID accord.ID, in SurveyInput) ([]Survey, error) {
 	const op = "contracts.RecordSurvey"
 	c, err := s.Get(ctx, now, contractID)
@@ -147,11 +149,26 @@ func (s *Service) RecordSurvey(ctx context.Context, now time.Time, contractID ac
 		return nil, err
 	}
 	a, _ := accord.ActorFrom(ctx)
-	if err := requireAdmin(a, op); err != nil {
-		return nil, err
+	answering := false
+	if requireAdmin(a, op) != nil {
+		if answering, err = s.authorizedContact(ctx, now, a, c.OrgID); err != nil {
+			return nil, accord.Wrap(op, err)
+		}
+		if !answering {
+			return nil, forbidden(op, "only vendor administrators and the customer's authorized contacts record licence surveys")
+		}
 	}
 	if in.Year < 1 || in.Year > c.Years {
 		return nil, accord.FieldError("year", "must be a contract year of this term, 1 to %d", c.Years)
+	}
+	if answering {
+		notices, err := s.store.ListNotices(ctx, accord.OnlyOrg(c.OrgID), c.ID)
+		if err != nil {
+			return nil, accord.Wrap(op, err)
+		}
+		if !slices.ContainsFunc(notices, func(n Notice) bool { return n.Kind == NoticeSurvey && n.Year == in.Year }) {
+			return nil, accord.FieldError("year", "no licence survey was asked for contract year %d", in.Year)
+		}
 	}
 	if len(in.Measured) == 0 {
 		return nil, accord.FieldError("measured", "lists at least one module")
@@ -178,6 +195,19 @@ func (s *Service) RecordSurvey(ctx context.Context, now time.Time, contractID ac
 		return nil, accord.Wrap(op, err)
 	}
 	return rows, nil
+}
+
+// authorizedContact reports whether a is an active authorized contact of
+// the customer org.
+func (s *Service) authorizedContact(ctx context.Context, now time.Time, a accord.Actor, org accord.ID) (bool, error) {
+	if a.Role != accord.RoleCustomerContact || a.OrgID != org {
+		return false, nil
+	}
+	u, err := s.dir.GetUser(system(ctx), now, a.UserID)
+	if err != nil {
+		return false, err
+	}
+	return u.Active && u.AuthorizedContact, nil
 }
 
 // Surveys lists a term's survey figures by year and module.
@@ -296,4 +326,70 @@ func (s *Service) TrueUp(ctx context.Context, now time.Time, customerID accord.I
 	}
 	y := years[year-1]
 	return TrueUp{OrgID: customerID, ContractID: c.ID, Year: year, StartsOn: y.StartsOn, EndsOn: y.EndsOn, Lines: Compare(c.Licences, measured)}, nil
+}
+
+// SurveyStatus is where a licence survey request stands on a day.
+type SurveyStatus string
+
+const (
+	SurveyOpen     SurveyStatus = "open"     // asked, unanswered, before its answer-by day
+	SurveyOverdue  SurveyStatus = "overdue"  // unanswered on or after its answer-by day
+	SurveyAnswered SurveyStatus = "answered" // figures are recorded for its year
+)
+
+// SurveyRequest is the licence survey asked of a customer for one contract
+// year, with the true-up once answered.
+type SurveyRequest struct {
+	OrgID      accord.ID    `json:"org_id"`
+	ContractID accord.ID    `json:"contract_id"`
+	Year       int          `json:"year"`
+	AskedOn    string       `json:"asked_on"` // the anniversary it fell due on
+	AnswerBy   string       `json:"answer_by"`
+	AskedAt    time.Time    `json:"asked_at"`
+	RemindedAt *time.Time   `json:"reminded_at,omitempty"`
+	Status     SurveyStatus `json:"status"`
+	// Lines compare the term's licences with the answer, once answered:
+	// the true-up.
+	Lines []TrueUpLine `json:"lines,omitempty"`
+
+	Answered bool      `json:"-"` // filled by the store
+	Licences []Licence `json:"-"` // the term's, filled by the store
+	Measured []Survey  `json:"-"` // the year's figures, filled by the store
+}
+
+// SurveyFilter narrows a list of survey requests.
+type SurveyFilter struct {
+	OrgID  *accord.ID
+	Status *SurveyStatus
+	Today  string // the day Status is read on; the service sets it
+}
+
+// SurveyRequests lists the licence surveys asked of the customers the actor
+// may see, the latest asked first, each with its status today and, once
+// answered, its true-up.
+func (s *Service) SurveyRequests(ctx context.Context, now time.Time, f SurveyFilter, p accord.Page) ([]SurveyRequest, string, error) {
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Status != nil && !slices.Contains([]SurveyStatus{SurveyOpen, SurveyOverdue, SurveyAnswered}, *f.Status) {
+		return nil, "", accord.FieldError("status", "must be open, overdue or answered")
+	}
+	f.Today = s.today(now)
+	l, next, err := s.store.ListSurveyRequests(ctx, scope, f, p.Normalize())
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range l {
+		r := &l[i]
+		switch {
+		case r.Answered:
+			r.Status, r.Lines = SurveyAnswered, Compare(r.Licences, r.Measured)
+		case r.AnswerBy <= f.Today:
+			r.Status = SurveyOverdue
+		default:
+			r.Status = SurveyOpen
+		}
+	}
+	return l, next, nil
 }

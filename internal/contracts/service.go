@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,10 +17,17 @@ import (
 type Config struct {
 	// Zone is the vendor's zone, in which contract dates are read.
 	Zone *time.Location
+	// RenewalNotices are the days before a term's end on which its renewal
+	// notices are given (ParseRenewalNotices reads them).
+	RenewalNotices []int
+	// SurveyReminder is the number of days a customer has to answer a
+	// licence survey; unanswered then, it is overdue and reminded.
+	SurveyReminder int
 }
 
 // DefaultConfig reads dates in America/New_York, the zone of the reference
-// policy's business hours.
+// policy's business hours, gives renewal notices 90, 60 and 30 days before
+// a term ends, and reminds of a licence survey after 14 days.
 func DefaultConfig() Config {
 	zone, err := time.LoadLocation("America/New_York")
 	if err != nil {
@@ -27,7 +35,25 @@ func DefaultConfig() Config {
 		// without system zoneinfo gets here.
 		zone = time.UTC
 	}
-	return Config{Zone: zone}
+	return Config{Zone: zone, RenewalNotices: []int{90, 60, 30}, SurveyReminder: 14}
+}
+
+// ParseRenewalNotices reads the days before a term's end on which renewal
+// notices are given, written "90,60,30": whole days from 1 to 730, each
+// once, in any order.
+func ParseRenewalNotices(v string) ([]int, error) {
+	var out []int
+	for f := range strings.SplitSeq(v, ",") {
+		d, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || d < 1 || d > 730 {
+			return nil, fmt.Errorf("%q: each renewal notice is a whole number of days before the end, 1 to 730", f)
+		}
+		if slices.Contains(out, d) {
+			return nil, fmt.Errorf("%d days is listed twice", d)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // Service applies the contract rules and authorization.
@@ -41,6 +67,9 @@ type Service struct {
 // NewService returns a service over store that checks plans against plans
 // and reads actors' scopes from dir.
 func NewService(store Store, plans Plans, dir Directory, cfg Config) *Service {
+	// Farthest from the end first, as renewalPlan reads them.
+	cfg.RenewalNotices = slices.Sorted(slices.Values(cfg.RenewalNotices))
+	slices.Reverse(cfg.RenewalNotices)
 	return &Service{store: store, plans: plans, dir: dir, cfg: cfg}
 }
 
@@ -85,22 +114,31 @@ func (s *Service) scoped(ctx context.Context, now time.Time) (accord.Actor, acco
 
 // NewContract is the input to Create.
 type NewContract struct {
-	OrgID     accord.ID `json:"org_id"`
-	PartnerID accord.ID `json:"partner_id"`
-	Plan      string    `json:"plan"`
-	SignedOn  string    `json:"signed_on"`
-	Years     int       `json:"years"`
-	Licences  []Licence `json:"licences"`
+	OrgID          accord.ID `json:"org_id"`
+	PartnerID      accord.ID `json:"partner_id"`
+	AccountOwnerID accord.ID `json:"account_owner_id"`
+	Plan           string    `json:"plan"`
+	SignedOn       string    `json:"signed_on"`
+	Years          int       `json:"years"`
+	Licences       []Licence `json:"licences"`
 }
 
 // Renewal is the input to Renew; empty fields keep the renewed term's
 // values. SignedOn defaults to the day after the renewed term ends.
 type Renewal struct {
-	PartnerID accord.ID `json:"partner_id"`
-	Plan      string    `json:"plan"`
-	SignedOn  string    `json:"signed_on"`
-	Years     int       `json:"years"`
-	Licences  []Licence `json:"licences"`
+	PartnerID      accord.ID `json:"partner_id"`
+	AccountOwnerID accord.ID `json:"account_owner_id"`
+	Plan           string    `json:"plan"`
+	SignedOn       string    `json:"signed_on"`
+	Years          int       `json:"years"`
+	Licences       []Licence `json:"licences"`
+}
+
+// ContractUpdate is the input to Update: what may change during a term
+// without a renewal. A nil field stays; an empty id clears it.
+type ContractUpdate struct {
+	PartnerID      *accord.ID `json:"partner_id"`
+	AccountOwnerID *accord.ID `json:"account_owner_id"`
 }
 
 // Cancellation is the input to Cancel.
@@ -174,6 +212,7 @@ func (s *Service) term(ctx context.Context, c *Contract, serves bool) ([]Entitle
 func termChanges(c Contract) audit.Changes {
 	var ch audit.Changes
 	ch.Add("partner_id", nil, c.PartnerID)
+	ch.Add("account_owner_id", nil, c.AccountOwnerID)
 	ch.Add("plan", nil, c.Plan)
 	ch.Add("signed_on", nil, c.SignedOn)
 	ch.Add("years", nil, c.Years)
@@ -222,43 +261,65 @@ func (s *Service) Create(ctx context.Context, now time.Time, in NewContract) (Co
 	if err != nil {
 		return Contract{}, accord.Wrap(op, err)
 	}
-	c, ents, ev, err := s.Prepare(ctx, now, in, cu)
+	t, err := s.Prepare(ctx, now, in, cu)
 	if err != nil {
 		return Contract{}, err
 	}
-	if err := s.store.CreateContract(ctx, c, ents, ev); err != nil {
+	if err := s.store.CreateContract(ctx, t); err != nil {
 		return Contract{}, accord.Wrap(op, err)
 	}
-	return c, nil
+	return t.Contract, nil
 }
 
 // Prepare checks in against the rules and what cu says of the customer, and
-// builds the term, its entitlements and its audit event without storing
-// them, for Create and for bulk imports (which may be creating the customer
-// and its partner link in the same transaction).
-func (s *Service) Prepare(ctx context.Context, now time.Time, in NewContract, cu Customer) (Contract, []Entitlement, audit.Event, error) {
+// builds the term, its entitlements, its jobs and its audit event without
+// storing them, for Create and for bulk imports (which may be creating the
+// customer and its partner link in the same transaction).
+func (s *Service) Prepare(ctx context.Context, now time.Time, in NewContract, cu Customer) (NewTerm, error) {
 	a, err := accord.ActorFrom(ctx)
 	if err != nil {
-		return Contract{}, nil, audit.Event{}, err
+		return NewTerm{}, err
 	}
 	if err := requireAdmin(a, "contracts.Create"); err != nil {
-		return Contract{}, nil, audit.Event{}, err
+		return NewTerm{}, err
 	}
 	if cu.Org.ID == "" || cu.Org.ID != in.OrgID || cu.Org.Kind != directory.KindCustomer {
-		return Contract{}, nil, audit.Event{}, accord.FieldError("org_id", "must be a customer organization")
+		return NewTerm{}, accord.FieldError("org_id", "must be a customer organization")
 	}
 	id := accord.NewID("ctr")
 	c := Contract{ID: id, OrgID: in.OrgID, PartnerID: in.PartnerID, SeriesID: id, Plan: in.Plan, SignedOn: in.SignedOn,
 		Years: in.Years, Licences: in.Licences, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	ents, err := s.term(ctx, &c, cu.PartnerServes)
 	if err != nil {
-		return Contract{}, nil, audit.Event{}, err
+		return NewTerm{}, err
+	}
+	if err := s.setOwner(ctx, now, &c, in.AccountOwnerID); err != nil {
+		return NewTerm{}, err
 	}
 	if err := CheckNoOverlap(c, cu.Terms); err != nil {
-		return Contract{}, nil, audit.Event{}, err
+		return NewTerm{}, err
 	}
 	c.Status = c.StatusOn(s.today(now))
-	return c, ents, audit.New(a, now, c.OrgID, "contract.create", "contract", c.ID, termChanges(c)), nil
+	return NewTerm{Contract: c, Entitlements: ents, Timers: s.schedule(Cadence{Contract: c}, now),
+		Event: audit.New(a, now, c.OrgID, "contract.create", "contract", c.ID, termChanges(c))}, nil
+}
+
+// setOwner makes id c's account owner: an active vendor administrator or
+// agent, or nobody for "".
+func (s *Service) setOwner(ctx context.Context, now time.Time, c *Contract, id accord.ID) error {
+	c.AccountOwnerID, c.AccountOwnerName = id, ""
+	if id == "" {
+		return nil
+	}
+	u, err := s.dir.GetUser(system(ctx), now, id)
+	if err != nil && !accord.IsKind(err, accord.NotFound) {
+		return err
+	}
+	if err != nil || !u.Active || !staff(u.Role) {
+		return accord.FieldError("account_owner_id", "must be an active vendor administrator or agent")
+	}
+	c.AccountOwnerName = u.Name
+	return nil
 }
 
 // LastDay returns the last day c covers: its end date, or the day before
@@ -339,10 +400,16 @@ func (s *Service) Renew(ctx context.Context, now time.Time, id accord.ID, in Ren
 	prevEnd, _ := time.Parse(time.DateOnly, prev.EndsOn)
 	first := formatDate(prevEnd.AddDate(0, 0, 1))
 	nid := accord.NewID("ctr")
-	c := Contract{ID: nid, OrgID: prev.OrgID, PartnerID: prev.PartnerID, SeriesID: prev.SeriesID, PreviousID: prev.ID,
-		Plan: prev.Plan, SignedOn: first, Years: prev.Years, Licences: prev.Licences, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
+	c := Contract{ID: nid, OrgID: prev.OrgID, PartnerID: prev.PartnerID, AccountOwnerID: prev.AccountOwnerID, AccountOwnerName: prev.AccountOwnerName,
+		SeriesID: prev.SeriesID, PreviousID: prev.ID, Plan: prev.Plan, SignedOn: first, Years: prev.Years, Licences: prev.Licences,
+		CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	if in.PartnerID != "" {
 		c.PartnerID = in.PartnerID
+	}
+	if in.AccountOwnerID != "" {
+		if err := s.setOwner(ctx, now, &c, in.AccountOwnerID); err != nil {
+			return Contract{}, err
+		}
 	}
 	if in.Plan != "" {
 		c.Plan = in.Plan
@@ -376,7 +443,10 @@ func (s *Service) Renew(ctx context.Context, now time.Time, id accord.ID, in Ren
 	if err := CheckNoOverlap(c, terms); err != nil {
 		return Contract{}, err
 	}
-	err = s.store.CreateContract(ctx, c, ents, audit.New(a, now, c.OrgID, "contract.renew", "contract", c.ID, termChanges(c)))
+	// The renewal stops the renewed term's notices and starts its own.
+	t := NewTerm{Contract: c, Entitlements: ents, Event: audit.New(a, now, c.OrgID, "contract.renew", "contract", c.ID, termChanges(c)),
+		Timers: append(s.schedule(Cadence{Contract: c}, now), Timer{ContractID: prev.ID, Kind: RenewalJob})}
+	err = s.store.CreateContract(ctx, t)
 	if accord.IsKind(err, accord.Conflict) && accord.Public(err).Field != "signed_on" {
 		return Contract{}, &accord.Error{Kind: accord.Conflict, Msg: "this term was renewed meanwhile", Err: err}
 	}
@@ -412,10 +482,60 @@ func (s *Service) Cancel(ctx context.Context, now time.Time, id accord.ID, in Ca
 	var ch audit.Changes
 	ch.Add("cancelled_on", nil, c.CancelledOn)
 	ch.Add("cancel_reason", nil, reason)
-	if err := s.store.CancelContract(ctx, c, audit.New(a, now, c.OrgID, "contract.cancel", "contract", c.ID, ch)); err != nil {
+	// A cancelled term is told nothing more. A renewal cancelled on or
+	// before its start no longer renews its predecessor, whose renewal
+	// notices take up again: its job looks now.
+	timers := []Timer{{ContractID: c.ID, Kind: RenewalJob}, {ContractID: c.ID, Kind: SurveyJob}}
+	if c.PreviousID != "" && c.CancelledOn <= c.SignedOn {
+		timers = append(timers, Timer{ContractID: c.PreviousID, Kind: RenewalJob, At: now.UTC()})
+	}
+	if err := s.store.CancelContract(ctx, c, timers, audit.New(a, now, c.OrgID, "contract.cancel", "contract", c.ID, ch)); err != nil {
 		return Contract{}, accord.Wrap(op, err)
 	}
 	c.Status = c.StatusOn(s.today(now))
+	return c, nil
+}
+
+// Update changes a term's reseller or account owner. Notices read both
+// when they are given, so the change needs no new schedule.
+func (s *Service) Update(ctx context.Context, now time.Time, id accord.ID, up ContractUpdate) (Contract, error) {
+	const op = "contracts.Update"
+	c, err := s.Get(ctx, now, id)
+	if err != nil {
+		return Contract{}, err
+	}
+	a, _ := accord.ActorFrom(ctx)
+	if err := requireAdmin(a, op); err != nil {
+		return Contract{}, err
+	}
+	before := c
+	if up.PartnerID != nil && *up.PartnerID != c.PartnerID {
+		c.PartnerID = *up.PartnerID
+		if c.PartnerID != "" {
+			serves, err := s.dir.PartnerServes(ctx, c.PartnerID, c.OrgID)
+			if err != nil {
+				return Contract{}, accord.Wrap(op, err)
+			}
+			if !serves {
+				return Contract{}, accord.FieldError("partner_id", "must be a partner that serves the customer")
+			}
+		}
+	}
+	if up.AccountOwnerID != nil && *up.AccountOwnerID != c.AccountOwnerID {
+		if err := s.setOwner(ctx, now, &c, *up.AccountOwnerID); err != nil {
+			return Contract{}, err
+		}
+	}
+	var ch audit.Changes
+	ch.Add("partner_id", before.PartnerID, c.PartnerID)
+	ch.Add("account_owner_id", before.AccountOwnerID, c.AccountOwnerID)
+	if len(ch) == 0 {
+		return c, nil
+	}
+	c.UpdatedAt = now.UTC()
+	if err := s.store.UpdateContract(ctx, c, audit.New(a, now, c.OrgID, "contract.update", "contract", c.ID, ch)); err != nil {
+		return Contract{}, accord.Wrap(op, err)
+	}
 	return c, nil
 }
 

@@ -52,9 +52,7 @@ type UserRecord struct {
 
 type ContractRecord struct {
 	At
-	Contract     contracts.Contract
-	Entitlements []contracts.Entitlement
-	Event        audit.Event
+	contracts.NewTerm
 }
 
 // RowError is a store failure on the record from At; the whole batch was
@@ -408,15 +406,15 @@ func (im *importer) contractRows(ctx context.Context, t Table) error {
 		}
 		cu.PartnerServes = cu.PartnerServes || im.links[[2]accord.ID{in.PartnerID, in.OrgID}]
 		cu.Terms = append(cu.Terms, im.terms[in.OrgID]...)
-		ct, ents, ev, err := im.contracts.Prepare(ctx, im.now, in, cu)
+		term, err := im.contracts.Prepare(ctx, im.now, in, cu)
 		if err != nil {
 			if err := im.fail(t.Sheet.Name, r.Number, contractColumns, err); err != nil {
 				return err
 			}
 			continue
 		}
-		im.terms[in.OrgID] = append(im.terms[in.OrgID], ct)
-		im.batch.Contracts = append(im.batch.Contracts, ContractRecord{At{t.Sheet.Name, r.Number}, ct, ents, ev})
+		im.terms[in.OrgID] = append(im.terms[in.OrgID], term.Contract)
+		im.batch.Contracts = append(im.batch.Contracts, ContractRecord{At{t.Sheet.Name, r.Number}, term})
 	}
 	return nil
 }

@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
@@ -23,17 +26,19 @@ func NewContracts(db *DB) *Contracts { return &Contracts{db: db} }
 // index (migration 00003), which keeps such renewals to one per term.
 const renewing = `(n.cancelled_on IS NULL OR n.cancelled_on > n.signed_on)`
 
-// contractColumns reads a term with the id of the term that renews it.
-const contractColumns = `c.id, c.org_id, c.partner_id, c.series_id, c.previous_id,
-	(SELECT n.id FROM contracts n WHERE n.previous_id = c.id AND ` + renewing + `), c.plan, c.signed_on, c.years, c.ends_on,
-	c.cancelled_on, c.cancel_reason, c.created_at, c.updated_at`
+// contractColumns reads a term with the id of the term that renews it and
+// its account owner's name.
+const contractColumns = `c.id, c.org_id, c.partner_id, c.account_owner_id, (SELECT u.name FROM users u WHERE u.id = c.account_owner_id),
+	c.series_id, c.previous_id, (SELECT n.id FROM contracts n WHERE n.previous_id = c.id AND ` + renewing + `),
+	c.plan, c.signed_on, c.years, c.ends_on, c.cancelled_on, c.cancel_reason, c.created_at, c.updated_at`
 
 func scanContract(row interface{ Scan(...any) error }) (contracts.Contract, error) {
 	var c contracts.Contract
-	var partner, prev, next, cancelled sql.NullString
-	err := row.Scan(&c.ID, &c.OrgID, &partner, &c.SeriesID, &prev, &next, &c.Plan, &c.SignedOn, &c.Years, &c.EndsOn,
+	var partner, owner, ownerName, prev, next, cancelled sql.NullString
+	err := row.Scan(&c.ID, &c.OrgID, &partner, &owner, &ownerName, &c.SeriesID, &prev, &next, &c.Plan, &c.SignedOn, &c.Years, &c.EndsOn,
 		&cancelled, &c.CancelReason, &c.CreatedAt, &c.UpdatedAt)
 	c.PartnerID, c.PreviousID, c.NextID = accord.ID(partner.String), accord.ID(prev.String), accord.ID(next.String)
+	c.AccountOwnerID, c.AccountOwnerName = accord.ID(owner.String), ownerName.String
 	c.CancelledOn = cancelled.String
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return c, err
@@ -47,21 +52,22 @@ func nullable[T ~string](v T) any {
 	return string(v)
 }
 
-func (s *Contracts) CreateContract(ctx context.Context, c contracts.Contract, ents []contracts.Entitlement, ev audit.Event) error {
+func (s *Contracts) CreateContract(ctx context.Context, t contracts.NewTerm) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		if err := s.db.insertContract(ctx, tx, c, ents); err != nil {
+		if err := s.db.insertContract(ctx, tx, t); err != nil {
 			return err
 		}
-		return s.db.appendEvent(ctx, tx, ev)
+		return s.db.appendEvent(ctx, tx, t.Event)
 	})
 }
 
-// insertContract writes a term with its licences and entitlements inside
-// tx, refusing one that overlaps another term of the customer. It locks the
-// customer's row first (SQLite's immediate transactions already run one
-// writer at a time), so that of two concurrent overlapping terms the second
-// sees the first. Errors are mapped.
-func (db *DB) insertContract(ctx context.Context, tx *sql.Tx, c contracts.Contract, ents []contracts.Entitlement) error {
+// insertContract writes a term with its licences, entitlements and jobs
+// inside tx, refusing one that overlaps another term of the customer. It
+// locks the customer's row first (SQLite's immediate transactions already
+// run one writer at a time), so that of two concurrent overlapping terms
+// the second sees the first. Errors are mapped.
+func (db *DB) insertContract(ctx context.Context, tx *sql.Tx, t contracts.NewTerm) error {
+	c := t.Contract
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM organizations WHERE id = $1`+db.forUpdate(), c.OrgID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -69,8 +75,11 @@ func (db *DB) insertContract(ctx context.Context, tx *sql.Tx, c contracts.Contra
 	} else if err != nil {
 		return fmt.Errorf("lock customer: %w", err)
 	}
-	if err := writeContract(ctx, tx, c, ents); err != nil {
+	if err := writeContract(ctx, tx, c, t.Entitlements); err != nil {
 		return db.mapErr(err)
+	}
+	if err := setTimers(ctx, tx, c.OrgID, t.Timers, c.CreatedAt); err != nil {
+		return err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, signed_on, ends_on, cancelled_on FROM contracts WHERE org_id = $1 AND id <> $2`, c.OrgID, c.ID)
 	if err != nil {
@@ -91,9 +100,10 @@ func (db *DB) insertContract(ctx context.Context, tx *sql.Tx, c contracts.Contra
 
 // writeContract inserts a term with its licences and entitlements.
 func writeContract(ctx context.Context, tx *sql.Tx, c contracts.Contract, ents []contracts.Entitlement) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO contracts (id, org_id, partner_id, series_id, previous_id, plan, signed_on, years, ends_on,
-		cancelled_on, cancel_reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, '', $10, $11)`,
-		c.ID, c.OrgID, nullable(c.PartnerID), c.SeriesID, nullable(c.PreviousID), c.Plan, c.SignedOn, c.Years, c.EndsOn, c.CreatedAt, c.UpdatedAt)
+	_, err := tx.ExecContext(ctx, `INSERT INTO contracts (id, org_id, partner_id, account_owner_id, series_id, previous_id, plan, signed_on, years, ends_on,
+		cancelled_on, cancel_reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, '', $11, $12)`,
+		c.ID, c.OrgID, nullable(c.PartnerID), nullable(c.AccountOwnerID), c.SeriesID, nullable(c.PreviousID), c.Plan, c.SignedOn, c.Years, c.EndsOn,
+		c.CreatedAt, c.UpdatedAt)
 	if err != nil {
 		return err
 	}
@@ -113,8 +123,40 @@ func writeContract(ctx context.Context, tx *sql.Tx, c contracts.Contract, ents [
 	return nil
 }
 
-func (s *Contracts) CancelContract(ctx context.Context, c contracts.Contract, ev audit.Event) error {
+// setTimers sets or drops each timer's job inside tx; now is the time of
+// the change.
+func setTimers(ctx context.Context, tx *sql.Tx, orgID accord.ID, timers []contracts.Timer, now time.Time) error {
+	for _, t := range timers {
+		if err := setTimer(ctx, tx, orgID, t.ContractID, t.Kind, t.At, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lockCustomer holds the customer's row until tx ends: every change of a
+// customer's terms and of their jobs (CreateContract, CancelContract,
+// UpdateContract, Tell) takes this lock first, so that a job deciding on
+// what is stored never races a renewal or cancellation. On PostgreSQL it
+// conflicts with insertContract's FOR UPDATE and with itself, and lets rows
+// that refer to the customer be inserted meanwhile; SQLite runs one writer
+// at a time.
+func (db *DB) lockCustomer(ctx context.Context, tx *sql.Tx, orgID accord.ID) error {
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM organizations WHERE id = $1`+db.forChange(), orgID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("contract")
+	} else if err != nil {
+		return fmt.Errorf("lock customer: %w", err)
+	}
+	return nil
+}
+
+func (s *Contracts) CancelContract(ctx context.Context, c contracts.Contract, timers []contracts.Timer, ev audit.Event) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.db.lockCustomer(ctx, tx, c.OrgID); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE contracts SET cancelled_on = $1, cancel_reason = $2, updated_at = $3
 			WHERE id = $4 AND org_id = $5 AND cancelled_on IS NULL`, c.CancelledOn, c.CancelReason, c.UpdatedAt, c.ID, c.OrgID)
 		if err != nil {
@@ -122,6 +164,26 @@ func (s *Contracts) CancelContract(ctx context.Context, c contracts.Contract, ev
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &accord.Error{Kind: accord.Conflict, Msg: "the contract is already cancelled"}
+		}
+		if err := setTimers(ctx, tx, c.OrgID, timers, c.UpdatedAt); err != nil {
+			return err
+		}
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+}
+
+func (s *Contracts) UpdateContract(ctx context.Context, c contracts.Contract, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.db.lockCustomer(ctx, tx, c.OrgID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE contracts SET partner_id = $1, account_owner_id = $2, updated_at = $3 WHERE id = $4 AND org_id = $5`,
+			nullable(c.PartnerID), nullable(c.AccountOwnerID), c.UpdatedAt, c.ID, c.OrgID)
+		if err != nil {
+			return s.db.mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("contract")
 		}
 		return s.db.appendEvent(ctx, tx, ev)
 	})
@@ -322,12 +384,203 @@ func (s *Contracts) ListSurveys(ctx context.Context, scope accord.Scope, contrac
 	if err != nil {
 		return nil, fmt.Errorf("list surveys: %w", err)
 	}
-	return collect(rows, func(r interface{ Scan(...any) error }) (contracts.Survey, error) {
-		var v contracts.Survey
-		err := r.Scan(&v.OrgID, &v.ContractID, &v.Year, &v.Module, &v.Measured, &v.RecordedAt)
-		v.RecordedAt = v.RecordedAt.UTC()
+	return collect(rows, scanSurvey)
+}
+
+func scanSurvey(r interface{ Scan(...any) error }) (contracts.Survey, error) {
+	var v contracts.Survey
+	err := r.Scan(&v.OrgID, &v.ContractID, &v.Year, &v.Module, &v.Measured, &v.RecordedAt)
+	v.RecordedAt = v.RecordedAt.UTC()
+	return v, err
+}
+
+// --- the cadence: notices and survey requests
+
+const noticeColumns = `org_id, contract_id, kind, days, year, due_on, answer_by, sent_at, recipients`
+
+func scanNotice(row interface{ Scan(...any) error }) (contracts.Notice, error) {
+	var n contracts.Notice
+	var answerBy sql.NullString
+	var recipients string
+	if err := row.Scan(&n.OrgID, &n.ContractID, &n.Kind, &n.Days, &n.Year, &n.DueOn, &answerBy, &n.SentAt, &recipients); err != nil {
+		return n, err
+	}
+	n.AnswerBy, n.SentAt = answerBy.String, n.SentAt.UTC()
+	if err := json.Unmarshal([]byte(recipients), &n.Recipients); err != nil {
+		return n, fmt.Errorf("notice recipients: %w", err)
+	}
+	return n, nil
+}
+
+func insertNotice(ctx context.Context, tx *sql.Tx, n contracts.Notice) error {
+	recipients, err := json.Marshal(n.Recipients)
+	if err != nil {
+		return fmt.Errorf("notice recipients: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO contract_notices (`+noticeColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		n.OrgID, n.ContractID, string(n.Kind), n.Days, n.Year, n.DueOn, nullable(n.AnswerBy), n.SentAt.UTC(), string(recipients))
+	return err
+}
+
+// readCadence reads a term, its notices and its surveyed years in q.
+func (s *Contracts) readCadence(ctx context.Context, q queryer, id accord.ID) (contracts.Cadence, error) {
+	var cd contracts.Cadence
+	c, err := oneRow(scanContract, q.QueryRowContext(ctx, `SELECT `+contractColumns+` FROM contracts c WHERE c.id = $1`, id), "contract")
+	if err != nil {
+		return cd, err
+	}
+	cd.Contract = c
+	rows, err := q.QueryContext(ctx, `SELECT `+noticeColumns+` FROM contract_notices WHERE contract_id = $1 ORDER BY sent_at, kind, days, year`, id)
+	if err != nil {
+		return cd, fmt.Errorf("contract notices: %w", err)
+	}
+	if cd.Notices, err = collect(rows, scanNotice); err != nil {
+		return cd, fmt.Errorf("contract notices: %w", err)
+	}
+	rows, err = q.QueryContext(ctx, `SELECT DISTINCT year FROM licence_surveys WHERE contract_id = $1 ORDER BY year`, id)
+	if err != nil {
+		return cd, fmt.Errorf("surveyed years: %w", err)
+	}
+	cd.Surveyed, err = collect(rows, func(r interface{ Scan(...any) error }) (int, error) {
+		var y int
+		return y, r.Scan(&y)
+	})
+	if err != nil {
+		return cd, fmt.Errorf("surveyed years: %w", err)
+	}
+	return cd, nil
+}
+
+func (s *Contracts) Cadence(ctx context.Context, id accord.ID) (contracts.Cadence, error) {
+	return s.readCadence(ctx, s.db.sql, id)
+}
+
+func (s *Contracts) Tell(ctx context.Context, id accord.ID, decide func(contracts.Cadence) (contracts.Told, error)) error {
+	var org accord.ID
+	if err := s.db.sql.QueryRowContext(ctx, `SELECT org_id FROM contracts WHERE id = $1`, id).Scan(&org); errors.Is(err, sql.ErrNoRows) {
+		return notFound("contract")
+	} else if err != nil {
+		return fmt.Errorf("contract's customer: %w", err)
+	}
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.db.lockCustomer(ctx, tx, org); err != nil {
+			return err
+		}
+		cd, err := s.readCadence(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		t, err := decide(cd)
+		if err != nil {
+			return err
+		}
+		if t.Notice != nil {
+			if err := insertNotice(ctx, tx, *t.Notice); err != nil {
+				return s.db.mapErr(fmt.Errorf("record notice: %w", err))
+			}
+			if err := s.db.appendEvent(ctx, tx, t.Event); err != nil {
+				return err
+			}
+		}
+		return setTimers(ctx, tx, org, []contracts.Timer{t.Next}, t.Now)
+	})
+}
+
+func (s *Contracts) ListNotices(ctx context.Context, scope accord.Scope, contractID accord.ID) ([]contracts.Notice, error) {
+	var w where
+	w.add("contract_id = ?", contractID)
+	w.scope("org_id", scope)
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+noticeColumns+` FROM contract_notices`+w.String()+` ORDER BY sent_at, kind, days, year`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list notices: %w", err)
+	}
+	return collect(rows, scanNotice)
+}
+
+// answered is true of a survey request (notice r) whose year has figures.
+const answered = `EXISTS (SELECT 1 FROM licence_surveys v WHERE v.contract_id = r.contract_id AND v.year = r.year)`
+
+func (s *Contracts) ListSurveyRequests(ctx context.Context, scope accord.Scope, f contracts.SurveyFilter, p accord.Page) ([]contracts.SurveyRequest, string, error) {
+	cur, err := accord.DecodeCursor(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.add("r.kind = ?", string(contracts.NoticeSurvey))
+	w.scope("r.org_id", scope)
+	if f.OrgID != nil {
+		w.add("r.org_id = ?", *f.OrgID)
+	}
+	if f.Status != nil {
+		switch *f.Status {
+		case contracts.SurveyAnswered:
+			w.add(answered)
+		case contracts.SurveyOverdue:
+			w.add("NOT "+answered+" AND r.answer_by <= ?", f.Today)
+		case contracts.SurveyOpen:
+			w.add("NOT "+answered+" AND r.answer_by > ?", f.Today)
+		}
+	}
+	w.before("r.due_on", "r.contract_id", cur)
+	// The reminder is joined rather than read by a subquery, whose result
+	// SQLite returns as text.
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT r.org_id, r.contract_id, r.year, r.due_on, r.answer_by, r.sent_at, m.sent_at, `+answered+`
+		FROM contract_notices r LEFT JOIN contract_notices m ON m.contract_id = r.contract_id AND m.kind = 'survey_reminder' AND m.year = r.year`+
+		w.String()+` ORDER BY r.due_on DESC, r.contract_id DESC`+w.limit(p), w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list survey requests: %w", err)
+	}
+	out, err := collect(rows, func(r interface{ Scan(...any) error }) (contracts.SurveyRequest, error) {
+		var v contracts.SurveyRequest
+		var answerBy sql.NullString
+		var reminded sql.NullTime
+		err := r.Scan(&v.OrgID, &v.ContractID, &v.Year, &v.AskedOn, &answerBy, &v.AskedAt, &reminded, &v.Answered)
+		v.AnswerBy, v.AskedAt, v.RemindedAt = answerBy.String, v.AskedAt.UTC(), utcPtr(reminded)
 		return v, err
 	})
+	if err != nil {
+		return nil, "", fmt.Errorf("list survey requests: %w", err)
+	}
+	out, next := page(out, p, func(v contracts.SurveyRequest) accord.Cursor { return accord.Cursor{Key: v.AskedOn, ID: v.ContractID} })
+	return out, next, s.withTrueUp(ctx, out)
+}
+
+// withTrueUp fills the licences of each request's term and the figures of
+// its year.
+func (s *Contracts) withTrueUp(ctx context.Context, rs []contracts.SurveyRequest) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	var terms []contracts.Contract
+	var args []any
+	for _, r := range rs {
+		if !slices.ContainsFunc(terms, func(c contracts.Contract) bool { return c.ID == r.ContractID }) {
+			terms = append(terms, contracts.Contract{ID: r.ContractID})
+			args = append(args, r.ContractID)
+		}
+	}
+	if err := s.withLicences(ctx, terms); err != nil {
+		return err
+	}
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT org_id, contract_id, year, module, measured, recorded_at FROM licence_surveys
+		WHERE contract_id IN `+inList(1, len(args))+` ORDER BY contract_id, year, module`, args...)
+	if err != nil {
+		return fmt.Errorf("survey figures: %w", err)
+	}
+	figures, err := collect(rows, scanSurvey)
+	if err != nil {
+		return fmt.Errorf("survey figures: %w", err)
+	}
+	for i := range rs {
+		r := &rs[i]
+		r.Licences = terms[slices.IndexFunc(terms, func(c contracts.Contract) bool { return c.ID == r.ContractID })].Licences
+		for _, v := range figures {
+			if v.ContractID == r.ContractID && v.Year == r.Year {
+				r.Measured = append(r.Measured, v)
+			}
+		}
+	}
+	return nil
 }
 
 // --- authorized-contact requests

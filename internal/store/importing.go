@@ -52,7 +52,7 @@ func (s *Imports) Import(ctx context.Context, b sheets.Batch) error {
 			}
 		}
 		for _, r := range b.Contracts {
-			if err := at(r.At, s.db.insertContract(ctx, tx, r.Contract, r.Entitlements)); err != nil {
+			if err := at(r.At, s.db.insertContract(ctx, tx, r.NewTerm)); err != nil {
 				return err
 			}
 			if err := at(r.At, s.db.appendEvent(ctx, tx, r.Event)); err != nil {

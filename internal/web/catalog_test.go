@@ -74,6 +74,7 @@ func TestCatalogsHaveEveryKey(t *testing.T) {
 	add("party.", string(engagements.Customer), string(engagements.Reseller), string(engagements.Vendor))
 	add("ref.", string(cases.KnowledgeBase), string(cases.KnownIssue), string(cases.LogRequest))
 	add("request.", string(contracts.RequestPending), string(contracts.RequestApproved), string(contracts.RequestRejected))
+	add("survey.status.", string(contracts.SurveyOpen), string(contracts.SurveyOverdue), string(contracts.SurveyAnswered))
 	add("contract.status.", string(contracts.Pending), string(contracts.Active), string(contracts.Expired), string(contracts.Renewed), string(contracts.Cancelled))
 	add("locale.", Locales...)
 	add("case.reason.", cases.ReasonRepliedToResolution, cases.ReasonConfirmed, cases.ReasonAssigned, cases.ReasonAutoResolved, cases.ReasonAutoAwaiting)

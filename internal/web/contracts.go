@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"accord/internal/accord"
@@ -18,6 +21,8 @@ func (s *Server) contractRoutes() []route {
 	return []route{
 		{"GET", "/contracts", s.contractList, false},
 		{"GET", "/contracts/{id}", s.contractPage, false},
+		{"POST", "/contracts/{id}/surveys", s.answerSurvey, false},
+		{"GET", "/licence-surveys", s.surveyList, false},
 		{"GET", "/contacts/new", s.newContactPage, false},
 		{"POST", "/contacts/new", s.requestContact, false},
 		{"GET", "/contact-requests", s.contactRequestList, false},
@@ -93,6 +98,7 @@ func (s *Server) contractList(w http.ResponseWriter, r *http.Request) {
 }
 
 type contractData struct {
+	formSet
 	Contract contracts.Contract
 	Customer string
 	Plan     string
@@ -102,6 +108,21 @@ type contractData struct {
 	Year         contracts.Year
 	Entitlements []entitlementUse
 	Surveys      []contracts.Survey
+	// Notices are what Accord told about the term: renewal notices,
+	// licence surveys and their reminders.
+	Notices []contracts.Notice
+	// Asked are the licence surveys asked and not answered yet; Answers
+	// says whether the reader may answer them (the customer's authorized
+	// contacts and vendor administrators; the service decides again).
+	Asked   []surveyAsk
+	Answers bool
+}
+
+// surveyAsk is a licence survey waiting for the customer's answer.
+type surveyAsk struct {
+	Year     contracts.Year
+	AnswerBy string
+	Overdue  bool
 }
 
 // entitlementUse is an entitlement with each recorded use of it.
@@ -112,15 +133,25 @@ type entitlementUse struct {
 
 // contractPage shows one term: its plan, dates and licences, the terms of
 // its contract, what the plan includes this contract year and what of it
-// was used, and the licence surveys.
+// was used, the licence surveys with a form to answer those asked, and the
+// notices given.
 func (s *Server) contractPage(w http.ResponseWriter, r *http.Request) {
+	s.renderContract(w, r, "", nil)
+}
+
+// renderContract shows the contract page; after a refused answer to a
+// survey, err is why and sent names the survey's form.
+func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sent string, ferr error) {
 	ctx, now, id := r.Context(), s.Now(), accord.ID(r.PathValue("id"))
+	rd := readerOf(ctx)
 	c, err := s.Contracts.Get(ctx, now, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	data := contractData{Contract: c, Year: yearOn(c, now.In(readerOf(ctx).Zone))}
+	data := &contractData{Contract: c, Year: yearOn(c, now.In(rd.Zone))}
+	p := s.newPage(r, "contract.title", data)
+	data.page, data.sent = p, sent
 	org, err := s.Directory.GetOrganization(ctx, now, c.OrgID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -154,7 +185,145 @@ func (s *Server) contractPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "contract", s.newPage(r, "contract.title", &data))
+	if data.Notices, err = s.Contracts.Notices(ctx, now, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data.Asked = asked(c, data.Notices, data.Surveys, now.In(rd.Zone).Format(time.DateOnly))
+	data.Answers = rd.is(accord.RoleAdmin) || (rd.is(accord.RoleCustomerContact) && rd.User.AuthorizedContact && rd.Actor.OrgID == c.OrgID)
+	if ferr != nil {
+		s.failForm(w, r, ferr, "contract", p)
+		return
+	}
+	s.render(w, r, http.StatusOK, "contract", p)
+}
+
+// asked lists the licence surveys of c asked in notices and not answered
+// in surveys, the latest year first.
+func asked(c contracts.Contract, notices []contracts.Notice, surveys []contracts.Survey, today string) []surveyAsk {
+	signed, err := time.Parse(time.DateOnly, c.SignedOn)
+	if err != nil {
+		return nil
+	}
+	years := contracts.Years(signed, c.Years)
+	var out []surveyAsk
+	for _, n := range slices.Backward(notices) {
+		answered := slices.ContainsFunc(surveys, func(v contracts.Survey) bool { return v.Year == n.Year })
+		if n.Kind != contracts.NoticeSurvey || answered || n.Year < 1 || n.Year > len(years) {
+			continue
+		}
+		out = append(out, surveyAsk{Year: years[n.Year-1], AnswerBy: n.AnswerBy, Overdue: n.AnswerBy <= today})
+	}
+	return out
+}
+
+// answerSurvey records the licence count the form gives for one contract
+// year: measured[i].module and measured[i].quantity for each module.
+func (s *Server) answerSurvey(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := parseForm(w, r, 0); err != nil {
+		s.renderContract(w, r, "", err)
+		return
+	}
+	f := r.PostForm
+	sent := "survey-" + f.Get("year")
+	in, err := surveyAnswer(f)
+	if err == nil {
+		_, err = s.Contracts.RecordSurvey(r.Context(), s.Now(), accord.ID(id), in)
+	}
+	if err != nil {
+		s.renderContract(w, r, sent, err)
+		return
+	}
+	s.done(w, r, "/contracts/"+id, "contract.survey_recorded")
+}
+
+// surveyAnswer reads the survey form.
+func surveyAnswer(f url.Values) (contracts.SurveyInput, error) {
+	var in contracts.SurveyInput
+	var err error
+	if in.Year, err = strconv.Atoi(f.Get("year")); err != nil {
+		return in, accord.FieldError("year", "must be a contract year")
+	}
+	for i := 0; ; i++ {
+		field := fmt.Sprintf("measured[%d]", i)
+		if !f.Has(field + ".module") {
+			return in, nil
+		}
+		q, err := strconv.Atoi(strings.TrimSpace(f.Get(field + ".quantity")))
+		if err != nil {
+			return in, accord.FieldError(field+".quantity", "must be a whole number, 0 or more")
+		}
+		in.Measured = append(in.Measured, contracts.Licence{Module: f.Get(field + ".module"), Quantity: q})
+	}
+}
+
+type surveyListData struct {
+	Requests []surveyRow
+	// Orgs names the customers and Choices offers them in the filter, for
+	// readers who see more than their own organization.
+	Orgs     map[accord.ID]string
+	Choices  []directory.Organization
+	Statuses []contracts.SurveyStatus
+	NextPage string
+}
+
+// surveyRow is a survey request with its true-up as a page shows it.
+type surveyRow struct {
+	contracts.SurveyRequest
+	Lines []trueUpLine
+}
+
+// trueUpLine is a module's licensed and counted quantities; Counted is
+// false when the answer left out a licensed module.
+type trueUpLine struct {
+	Module                         string
+	Licensed, Measured, Difference int
+	Counted                        bool
+}
+
+func rowOf(req contracts.SurveyRequest) surveyRow {
+	row := surveyRow{SurveyRequest: req}
+	for _, l := range req.Lines {
+		line := trueUpLine{Module: l.Module, Licensed: l.Licensed, Counted: l.Measured != nil}
+		if line.Counted {
+			line.Measured, line.Difference = *l.Measured, *l.Difference
+		}
+		row.Lines = append(row.Lines, line)
+	}
+	return row
+}
+
+// surveyList shows the licence surveys asked of the customers the reader
+// may see, latest first (?status= and ?org_id= narrow them): for the
+// vendor, who is overdue and, once answered, the true-up of each.
+func (s *Server) surveyList(w http.ResponseWriter, r *http.Request) {
+	rd := readerOf(r.Context())
+	q := r.URL.Query()
+	data := &surveyListData{Statuses: []contracts.SurveyStatus{contracts.SurveyOverdue, contracts.SurveyOpen, contracts.SurveyAnswered}}
+	var f contracts.SurveyFilter
+	if st := contracts.SurveyStatus(q.Get("status")); slices.Contains(data.Statuses, st) {
+		f.Status = &st
+	}
+	if org := accord.ID(q.Get("org_id")); org != "" {
+		f.OrgID = &org
+	}
+	list, next, err := s.Contracts.SurveyRequests(r.Context(), s.Now(), f, accord.Page{Cursor: q.Get("cursor")})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, req := range list {
+		data.Requests = append(data.Requests, rowOf(req))
+	}
+	data.NextPage = nextPage("/licence-surveys", q, next)
+	if !rd.is(accord.RoleCustomerContact) {
+		if data.Choices, data.Orgs, err = s.customerOrgs(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "licence_surveys", s.newPage(r, "surveys.title", data))
 }
 
 // yearOn is the contract year of c that today falls in; before the term

@@ -1,13 +1,16 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"accord/internal/accord"
 	"accord/internal/contracts"
+	"accord/internal/directory"
 	"accord/internal/store/dbtest"
 )
 
@@ -97,6 +100,81 @@ func TestContactRequest(t *testing.T) {
 		}
 		if r := f.post("admin", "/contact-requests/"+id+"/reject", nil); r.status != http.StatusConflict || !strings.Contains(r.body, "already approved") {
 			t.Errorf("rejecting an approved request: %d", r.status)
+		}
+	})
+}
+
+// TestLicenceSurveyPages: Initech, in the second year of a two-year term,
+// is asked for its licence count; its authorized contact answers on the
+// contract's page, and the vendor's page shows the survey open, then
+// answered with the true-up, which no other customer sees.
+func TestLicenceSurveyPages(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		ctx := f.system()
+		org, err := f.dir.CreateOrganization(ctx, f.now, directory.NewOrganization{Kind: directory.KindCustomer, Name: "Initech"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key, authorized := range map[string]bool{"ines": true, "ivan": false} {
+			u, err := f.dir.CreateUser(ctx, f.now, directory.NewUser{OrgID: org.ID, Email: key + "@initech.example", Name: "User " + key,
+				Role: accord.RoleCustomerContact, AuthorizedContact: authorized, Password: testPassword, Locale: "en-US", TimeZone: "America/New_York"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.users[key] = u
+			r := f.post("", "/login", url.Values{"email": {u.Email}, "password": {testPassword}})
+			f.cookie[key] = r.cookies[directory.SessionCookie]
+		}
+		c, err := f.contracts.Create(ctx, f.now, contracts.NewContract{OrgID: org.ID, Plan: "premium", SignedOn: "2025-01-10", Years: 2,
+			AccountOwnerID: f.users["agent"].ID, Licences: []contracts.Licence{{Module: "core", Quantity: 50}, {Module: "vault", Quantity: 3}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Its second year began on 2026-01-10: the survey job asks at once.
+		if err := f.contracts.Tell(ctx, f.now, contracts.SurveyJob, c.ID, func(context.Context, time.Time, contracts.Mail) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		path := "/contracts/" + string(c.ID)
+		page := f.page("ines", path)
+		for _, want := range []string{"Licence survey of contract year 2 (Jan 10, 2026 – Jan 9, 2027)", "Please answer by Dec 4, 2026.",
+			`name="measured[0].quantity"`, "core (50 contracted)", "vault (3 contracted)", "Account owner</dt><dd>User agent",
+			"Licence survey of contract year 2 asked, to answer by Dec 4, 2026", "To: User ines"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the contract page lacks %q", want)
+			}
+		}
+		if strings.Contains(f.page("ivan", path), `name="measured[0].quantity"`) {
+			t.Error("a contact who is not authorized is offered the survey")
+		}
+		if list := f.page("admin", "/licence-surveys?status=open"); !strings.Contains(list, "Initech") || !strings.Contains(list, "Awaiting the answer") {
+			t.Error("the vendor does not see the open survey")
+		}
+
+		bad := f.post("ines", path+"/surveys", url.Values{"year": {"2"}, "measured[0].module": {"core"}, "measured[0].quantity": {"many"},
+			"measured[1].module": {"vault"}, "measured[1].quantity": {"3"}})
+		if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, `id="f-measured[0].quantity"`) || !strings.Contains(bad.body, "must be a whole number") {
+			t.Fatalf("a count that is no number: %d", bad.status)
+		}
+		if r := f.post("ivan", path+"/surveys", url.Values{"year": {"2"}, "measured[0].module": {"core"}, "measured[0].quantity": {"61"}}); r.status != http.StatusForbidden {
+			t.Errorf("a contact who is not authorized answers: %d", r.status)
+		}
+		ok := f.post("ines", path+"/surveys", url.Values{"year": {"2"}, "measured[0].module": {"core"}, "measured[0].quantity": {"61"},
+			"measured[1].module": {"vault"}, "measured[1].quantity": {"3"}})
+		if ok.status != http.StatusSeeOther || ok.location != path {
+			t.Fatalf("answer: %d %s", ok.status, ok.body)
+		}
+		if page := f.page("ines", path); strings.Contains(page, `name="measured[0].quantity"`) || !strings.Contains(page, "Licence surveys") {
+			t.Error("an answered survey is still asked")
+		}
+		list := f.page("admin", "/licence-surveys?status=answered")
+		for _, want := range []string{"Initech", "Answered", "core: 50 contracted, 61 counted (&#43;11)", "vault: 3 contracted, 3 counted (&#43;0)"} {
+			if !strings.Contains(list, want) {
+				t.Errorf("the vendor's list lacks %q", want)
+			}
+		}
+		golden(t, "licence_surveys", list)
+		if strings.Contains(f.page("acme", "/licence-surveys"), "Initech") {
+			t.Error("another customer sees Initech's survey")
 		}
 	})
 }
