@@ -129,19 +129,16 @@ func (s *Service) Fire(ctx context.Context, now time.Time, kind TimerKind, id ac
 			if !k.Running() || !k.Guaranteed || at == nil || done || now.Before(*at) {
 				return Change{}, errUnchanged
 			}
+			if kind == BreachTimer {
+				e, action = breach(a, now, c, &after), "case.sla_breach"
+				break
+			}
 			fired := now
+			k.WarnedAt = &fired
 			e = entry(a, now, c, SLAWarning)
 			e.Internal, e.Data.DueAt = true, k.DueAt
-			if kind == WarnTimer {
-				k.WarnedAt = &fired
-				e.Body = fmt.Sprintf("%d%% of the %s first-response target has elapsed with no response.", int(sla.WarnShare*100), k.Target)
-				action = "case.sla_warning"
-			} else {
-				k.BreachedAt = &fired
-				e.Kind = SLABreach
-				e.Body = fmt.Sprintf("The %s first-response target was breached with no response.", k.Target)
-				action = "case.sla_breach"
-			}
+			e.Body = fmt.Sprintf("%d%% of the %s first-response target has elapsed with no response.", int(sla.WarnShare*100), k.Target)
+			action = "case.sla_warning"
 		case CloseTimer:
 			if c.AutoCloseAt == nil || now.Before(*c.AutoCloseAt) || (c.State != Resolved && c.State != AwaitingCustomer) {
 				return Change{}, errUnchanged

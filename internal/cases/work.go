@@ -97,12 +97,17 @@ func clockChanges(ch *audit.Changes, before, after Case) {
 	ch.Add("auto_close_at", before.AutoCloseAt, after.AutoCloseAt)
 	ch.Add("warned_at", before.Clock.WarnedAt, after.Clock.WarnedAt)
 	ch.Add("breached_at", before.Clock.BreachedAt, after.Clock.BreachedAt)
+	ch.Add("breach_criticality", before.Clock.BreachCriticality, after.Clock.BreachCriticality)
+	ch.Add("breach_due_at", before.Clock.BreachDueAt, after.Clock.BreachDueAt)
 }
 
 // finish recomputes the clock of after and makes the change with its entries.
 func finish(pol *sla.Policy, a accord.Actor, now time.Time, before, after Case, action string, p *Pause, entries ...Entry) (Change, error) {
 	if err := settle(pol, &after); err != nil {
 		return Change{}, err
+	}
+	if e, ok := recordBreach(now, before, &after); ok {
+		entries = append(entries, e)
 	}
 	rearm(&after, now)
 	var ch audit.Changes
@@ -321,6 +326,7 @@ func (s *Service) Reclassify(ctx context.Context, now time.Time, id accord.ID, i
 		}
 		before, after := c, c
 		after.Criticality = in.Criticality
+		after.Reclassifications = append(slices.Clone(c.Reclassifications), CriticalityChange{From: c.Criticality, To: in.Criticality, At: now})
 		e := entry(a, now, c, Reclassified)
 		e.Data.From, e.Data.To, e.Data.Reason = string(c.Criticality), string(in.Criticality), reason
 		return finish(pol, a, now, before, after, "case.reclassify", nil, e)
