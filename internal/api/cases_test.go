@@ -331,8 +331,10 @@ func TestCaseReplies(t *testing.T) {
 					`"responded_at":"2026-11-23T15:00:00Z"`, `"sla_status":"met"`},
 				actions: []string{"case.reply"}},
 			{name: "customer timeline", as: "acme", method: "GET", path: "/api/v1/cases/{id:r}/timeline", status: 200,
-				has:    []string{"Please send the report server logs", `"references":[{"kind":"kb_article","value":"https://kb.example/logs"}]`, `"request_information":true`},
-				hasNot: []string{"HSM driver", "maintenance window"}}, // the hold's reason is internal
+				// The hold and its reason are public; the internal note is not.
+				has: []string{"Please send the report server logs", `"references":[{"kind":"kb_article","value":"https://kb.example/logs"}]`, `"request_information":true`,
+					`"reason":"The customer will test after the maintenance window","hold":true`},
+				hasNot: []string{"HSM driver"}},
 			{name: "bad reference", as: "agent", method: "POST", path: "/api/v1/cases/{id:r}/replies",
 				body: `{"body":"See","references":[{"kind":"kb_article","value":"javascript:alert(1)"}]}`, status: 400, has: []string{`"field":"references[0].value"`}},
 		})
@@ -987,5 +989,32 @@ func TestCaseAssign(t *testing.T) {
 			{name: "unassign", as: "agent", method: "POST", path: "/api/v1/cases/{id:g}/assign", body: `{"user_id":""}`, status: 200,
 				hasNot: []string{"assignee_id"}, has: []string{`"state":"open"`}, actions: []string{"case.assign"}},
 		})
+	})
+}
+
+// TestCaseHold: a hold for the customer is a public timeline entry with
+// its reason, told to the customer, and sets no auto-close.
+func TestCaseHold(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		f.openCase("acme", "h", incident("Exports fail", "C3"))
+		runScenarios(t, f, []scenario{
+			{name: "a reason is required", as: "agent", method: "POST", path: "/api/v1/cases/{id:h}/await-customer", body: `{"reason":" "}`, status: 400,
+				has: []string{`"field":"reason"`}},
+			{name: "the customer may not", as: "acme", method: "POST", path: "/api/v1/cases/{id:h}/await-customer", body: `{"reason":"later"}`, status: 403},
+			{name: "on hold", as: "agent", method: "POST", path: "/api/v1/cases/{id:h}/await-customer", body: `{"reason":"You asked us to wait for Friday's window"}`,
+				status: 200, has: []string{`"state":"awaiting_customer"`, `"sla_status":"paused"`}, hasNot: []string{"auto_close_at"}, actions: []string{"case.await_customer"}},
+			{name: "the customer sees it", as: "acme", method: "GET", path: "/api/v1/cases/{id:h}/timeline", status: 200,
+				has: []string{`"kind":"state_changed","internal":false`, `"to":"awaiting_customer","reason":"You asked us to wait for Friday's window","hold":true`}},
+		})
+		l := f.timeline("acme", "h")
+		hold := l[len(l)-1]
+		var jobs int
+		if err := f.db.SQL().QueryRow(`SELECT count(*) FROM jobs WHERE subject_id = $1 AND kind = $2`, hold.ID, cases.NotifyJob).Scan(&jobs); err != nil {
+			t.Fatal(err)
+		}
+		if jobs != 1 {
+			t.Fatalf("%d notification jobs for the hold, want 1", jobs)
+		}
 	})
 }

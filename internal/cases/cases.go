@@ -198,6 +198,12 @@ type EntryData struct {
 	From   string `json:"from,omitempty"`
 	To     string `json:"to,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Hold: an agent put the case on hold for the customer (awaiting the
+	// customer without a request for information), for Reason.
+	Hold bool `json:"hold,omitempty"`
+	// Days: the business days after which the auto-close rule of Reason
+	// closed the case (section 7.8).
+	Days int `json:"days,omitempty"`
 	// Remote sessions.
 	Session *Session `json:"session,omitempty"`
 	// Attachments.

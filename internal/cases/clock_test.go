@@ -332,30 +332,72 @@ func TestStatusAt(t *testing.T) {
 	}
 }
 
-// Auto-close comes the policy's business days after the state began.
+// Auto-close follows section 7.8 on the policy's auto-close calendar
+// (support-hours, Mon-Fri 08:00-20:00 New York): 10 business days after a
+// resolution, 15 after a request for information; a hold the customer
+// asked for never closes a case by itself.
 func TestTransitionAutoClose(t *testing.T) {
 	pol := defaultPolicy(t)
+	if pol.AutoClose.ResolvedDays != 10 || pol.AutoClose.AwaitingCustomerDays != 15 || pol.AutoClose.Calendar != "support-hours" {
+		t.Fatalf("the default policy's auto-close is %+v, want 10 and 15 business days on support-hours", pol.AutoClose)
+	}
+	type step struct {
+		what string // resolve, request (information), hold
+		at   string
+	}
+	for _, tc := range []struct {
+		name   string
+		steps  []step
+		closes string // "" for never
+	}{
+		{"resolved Friday 17:00: the tenth business day after", []step{{"resolve", "2024-03-15 17:00"}}, "2024-03-29 17:00"},
+		{"resolved Saturday night: the next opening after the tenth business day's 22:00", []step{{"resolve", "2024-03-16 22:00"}}, "2024-04-01 08:00"},
+		{"information requested Monday 09:00: the fifteenth business day after", []step{{"request", "2024-03-18 09:00"}}, "2024-04-08 09:00"},
+		{"information requested Friday 19:30", []step{{"request", "2024-03-15 19:30"}}, "2024-04-05 19:30"},
+		{"asked again: the first request counts", []step{{"request", "2024-03-18 09:00"}, {"request", "2024-03-20 09:00"}}, "2024-04-08 09:00"},
+		{"on hold for the customer: never", []step{{"hold", "2024-03-18 09:00"}}, ""},
+		{"on hold, then information requested: 15 from the request", []step{{"hold", "2024-03-18 09:00"}, {"request", "2024-03-19 10:00"}}, "2024-04-09 10:00"},
+		{"resolved, then reopened: never", []step{{"resolve", "2024-03-15 17:00"}, {"reopen", "2024-03-18 09:00"}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00"))
+			c.State = Open
+			for _, s := range tc.steps {
+				now := local(s.at)
+				var err error
+				switch s.what {
+				case "resolve":
+					_, err = transition(pol, &c, Resolved, now)
+				case "reopen":
+					_, err = transition(pol, &c, Open, now)
+				case "hold":
+					_, err = transition(pol, &c, AwaitingCustomer, now)
+				case "request":
+					if _, err = transition(pol, &c, AwaitingCustomer, now); err == nil {
+						err = awaitInformation(pol, &c, now)
+					}
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			switch {
+			case tc.closes == "" && c.AutoCloseAt != nil:
+				t.Fatalf("closes %s, want never", c.AutoCloseAt.In(ny))
+			case tc.closes != "" && (c.AutoCloseAt == nil || !c.AutoCloseAt.Equal(local(tc.closes))):
+				t.Fatalf("closes %v, want %s", c.AutoCloseAt, tc.closes)
+			}
+		})
+	}
+	// The customer's answer ends the wait, the pause and the count.
 	c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00"))
-	if _, err := transition(pol, &c, Resolved, local("2024-03-15 17:00")); err != nil {
+	if _, err := transition(pol, &c, AwaitingCustomer, local("2024-03-18 09:00")); err != nil {
 		t.Fatal(err)
 	}
-	if want := local("2024-03-29 17:00"); !c.AutoCloseAt.Equal(want) {
-		t.Fatalf("resolved Friday 17:00: closes %s, want %s (10 business days)", c.AutoCloseAt.In(ny), want)
-	}
-	if _, err := transition(pol, &c, Open, local("2024-03-18 09:00")); err != nil {
+	if err := awaitInformation(pol, &c, local("2024-03-18 09:00")); err != nil {
 		t.Fatal(err)
 	}
-	if c.AutoCloseAt != nil || c.ResolvedAt != nil {
-		t.Fatal("reopening kept the auto-close")
-	}
-	p, err := transition(pol, &c, AwaitingCustomer, local("2024-03-18 09:00"))
-	if err != nil || p == nil || p.To != nil {
-		t.Fatalf("awaiting the customer: pause %+v, %v", p, err)
-	}
-	if want := local("2024-04-08 09:00"); !c.AutoCloseAt.Equal(want) {
-		t.Fatalf("awaiting since Monday 09:00: closes %s, want %s (15 business days)", c.AutoCloseAt.In(ny), want)
-	}
-	p, err = transition(pol, &c, Open, local("2024-03-19 09:00"))
+	p, err := transition(pol, &c, Open, local("2024-03-19 09:00"))
 	if err != nil || p == nil || p.To == nil || !p.To.Equal(local("2024-03-19 09:00")) || c.Clock.PausedSince != nil || c.AutoCloseAt != nil {
 		t.Fatalf("resumed: pause %+v, paused since %v, auto-close %v", p, c.Clock.PausedSince, c.AutoCloseAt)
 	}

@@ -1382,3 +1382,114 @@ func TestRaiseCountsFromTheReclassification(t *testing.T) {
 		}
 	})
 }
+
+// A hold for the customer is public, with its reason, and is news to the
+// customer (case.on_hold); it pauses the clock but does not close the case
+// by itself.
+func TestHoldIsVisible(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		c := f.openPortal(t, "globex", at("2024-03-12 10:00"), incident(sla.C3, "Slow reports"))
+		const reason = "You asked us to wait for your maintenance window on Friday"
+		held, err := f.svc.AwaitCustomer(f.as("agent"), at("2024-03-12 11:00"), c.ID, reason)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if held.State != cases.AwaitingCustomer || held.AutoCloseAt != nil {
+			t.Fatalf("held: state %s auto-close %s, want awaiting_customer without an auto-close", held.State, nyString(held.AutoCloseAt))
+		}
+		l := f.timeline(t, "globex", at("2024-03-12 11:00"), c.ID)
+		last := l[len(l)-1]
+		if last.Kind != cases.StateChanged || last.Internal || !last.Data.Hold || last.Data.Reason != reason || last.Data.To != string(cases.AwaitingCustomer) {
+			t.Fatalf("the customer's last entry %+v, want the public hold with its reason", last)
+		}
+		if ev, ok := cases.EventOf(held, last); !ok || ev != cases.EventOnHold || !ev.Audience().Customer || ev.Audience().Vendor {
+			t.Fatalf("the hold tells %q (%v), want case.on_hold to the customer", ev, ok)
+		}
+		if n := f.count(t, `SELECT count(*) FROM jobs WHERE subject_id = $1 AND kind = $2`, last.ID, cases.NotifyJob); n != 1 {
+			t.Fatalf("%d notification jobs for the hold, want 1", n)
+		}
+		if _, ok := f.job(t, c.ID, cases.CloseTimer); ok {
+			t.Fatal("a hold scheduled an auto-close")
+		}
+	})
+}
+
+// Auto-close by section 7.8, with the policy's numbers on its calendar
+// (support-hours, Mon-Fri 08:00-20:00 New York): the closing entry says
+// which rule closed the case and after how many business days; a hold the
+// customer asked for is never closed by itself.
+func TestAutoCloseRules(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		agent := f.as("agent")
+		question := cases.NewCase{Type: cases.Question, Title: "How do I rotate keys?", Description: "Which command rotates SSH keys?"}
+		for _, tc := range []struct {
+			name   string
+			wait   func(c cases.Case, now time.Time) error
+			since  string
+			closes string // "" for never
+			reason string
+			days   int
+			text   string
+		}{
+			{"resolved, not confirmed", func(c cases.Case, now time.Time) error {
+				_, err := f.svc.Resolve(agent, now, c.ID, "Use the rotation wizard")
+				return err
+			}, "2024-03-15 17:00", "2024-03-29 17:00", cases.ReasonAutoResolved, 10,
+				"Closed automatically (support policy, section 7.8): resolved 10 business days ago without the customer's confirmation."},
+			{"information requested, never given", func(c cases.Case, now time.Time) error {
+				_, err := f.svc.Reply(agent, now, c.ID, cases.NewReply{Body: "Please send the gateway logs", RequestInformation: true})
+				return err
+			}, "2024-03-18 09:00", "2024-04-08 09:00", cases.ReasonAutoAwaiting, 15,
+				"Closed automatically (support policy, section 7.8): the details or logs requested 15 business days ago did not arrive."},
+			{"on hold at the customer's request", func(c cases.Case, now time.Time) error {
+				_, err := f.svc.AwaitCustomer(agent, now, c.ID, "Waiting for your maintenance window")
+				return err
+			}, "2024-03-18 09:00", "", "", 0, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				since := at(tc.since)
+				c := f.openPortal(t, "acme", since.Add(-30*time.Minute), question)
+				if err := tc.wait(c, since); err != nil {
+					t.Fatal(err)
+				}
+				j, ok := f.job(t, c.ID, cases.CloseTimer)
+				if tc.closes == "" {
+					// Not even 60 business days later.
+					if err := f.svc.Fire(sys, since.AddDate(0, 3, 0), cases.CloseTimer, c.ID); err != nil {
+						t.Fatal(err)
+					}
+					if got := f.get(t, "agent", since.AddDate(0, 3, 0), c.ID); ok || got.State == cases.Closed || got.AutoCloseAt != nil {
+						t.Fatalf("job %v at %v; state %s auto-close %s: want no auto-close", ok, j, got.State, nyString(got.AutoCloseAt))
+					}
+					return
+				}
+				closes := at(tc.closes)
+				if !ok || !j.Equal(closes) {
+					t.Fatalf("auto-close job at %v (%v), want %s", j, ok, tc.closes)
+				}
+				if err := f.svc.Fire(sys, closes.Add(-time.Minute), cases.CloseTimer, c.ID); err != nil {
+					t.Fatal(err)
+				}
+				if got := f.get(t, "agent", closes, c.ID); got.State == cases.Closed {
+					t.Fatal("closed a minute early")
+				}
+				if err := f.svc.Fire(sys, closes, cases.CloseTimer, c.ID); err != nil {
+					t.Fatal(err)
+				}
+				got := f.get(t, "acme", closes, c.ID)
+				l := f.timeline(t, "acme", closes, c.ID)
+				last := l[len(l)-1]
+				if got.State != cases.Closed || got.CloseReason != tc.reason || last.Kind != cases.StateChanged || last.Internal ||
+					last.Data.Reason != tc.reason || last.Data.Days != tc.days || last.Body != tc.text {
+					t.Fatalf("state %s reason %q; the customer's last entry %+v; want closed for %s after %d days saying %q",
+						got.State, got.CloseReason, last, tc.reason, tc.days, tc.text)
+				}
+				if ev, ok := cases.EventOf(got, last); !ok || ev != cases.EventAutoClosed {
+					t.Fatalf("the closing tells %q (%v), want case.auto_closed", ev, ok)
+				}
+			})
+		}
+	})
+}

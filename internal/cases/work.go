@@ -33,16 +33,13 @@ func transition(pol *sla.Policy, c *Case, to State, now time.Time) (*Pause, erro
 	}
 	switch to {
 	case AwaitingCustomer:
+		// Only a request for information closes the case by itself if
+		// nothing comes (awaitInformation); a hold waits for the customer.
 		if from != AwaitingCustomer {
 			start := now
 			c.Pauses = append(c.Pauses, Pause{From: start})
 			p = &c.Pauses[len(c.Pauses)-1]
 			c.Clock.PausedSince = &start
-			at, err := pol.AutoCloseAt(sla.AwaitingCustomer, now)
-			if err != nil {
-				return nil, err
-			}
-			c.AutoCloseAt = &at
 		}
 	case Resolved:
 		at, err := pol.AutoCloseAt(sla.Resolved, now)
@@ -57,6 +54,22 @@ func transition(pol *sla.Policy, c *Case, to State, now time.Time) (*Pause, erro
 	}
 	c.State = to
 	return p, nil
+}
+
+// awaitInformation starts the count to the auto-close of section 7.8 for
+// a case awaiting details or logs the vendor asked for at now, unless an
+// earlier request already started it: the policy's business days after
+// the request, if the information never comes.
+func awaitInformation(pol *sla.Policy, c *Case, now time.Time) error {
+	if c.AutoCloseAt != nil {
+		return nil
+	}
+	at, err := pol.AutoCloseAt(sla.AwaitingCustomer, now)
+	if err != nil {
+		return err
+	}
+	c.AutoCloseAt = &at
+	return nil
 }
 
 // respond records the first public answer by an agent: it stops the clock.
@@ -211,6 +224,11 @@ func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in New
 				}
 				entries = append(entries, stateChange(a, now, after, before.State, "", "", false))
 			}
+			if in.RequestInformation {
+				if err := awaitInformation(pol, &after, now); err != nil {
+					return Change{}, err
+				}
+			}
 		case c.State == AwaitingCustomer || c.State == Resolved:
 			if p, err = transition(pol, &after, Open, now); err != nil {
 				return Change{}, err
@@ -236,9 +254,11 @@ const (
 	ReasonAutoAwaiting        = "auto_awaiting_customer" // closed: the information asked for never came
 )
 
-// AwaitCustomer puts a case on hold for the customer without a public
-// reply (the customer asked by phone to wait for a maintenance window):
-// the clock pauses until the customer writes.
+// AwaitCustomer puts a case on hold for the customer without a reply (the
+// customer asked by phone to wait for a maintenance window): the clock
+// pauses until the customer writes. The hold and its reason are public and
+// mailed to the customer (case.on_hold); unlike a request for information,
+// a hold does not close the case by itself (section 7.8).
 func (s *Service) AwaitCustomer(ctx context.Context, now time.Time, id accord.ID, reason string) (Case, error) {
 	const op = "cases.AwaitCustomer"
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
@@ -262,7 +282,9 @@ func (s *Service) AwaitCustomer(ctx context.Context, now time.Time, id accord.ID
 		if err != nil {
 			return Change{}, err
 		}
-		return finish(pol, a, now, before, after, "case.await_customer", p, stateChange(a, now, after, before.State, "", reason, true))
+		e := stateChange(a, now, after, before.State, "", reason, false)
+		e.Data.Hold = true
+		return finish(pol, a, now, before, after, "case.await_customer", p, e)
 	})
 }
 
