@@ -1018,3 +1018,46 @@ func TestCaseHold(t *testing.T) {
 		}
 	})
 }
+
+// TestCaseAssignForeignUsers: whoever assigns, a user id it may not read
+// (another tenant's, the vendor's for a partner, one that does not exist)
+// answers exactly as a missing one, and no answer names a user.
+func TestCaseAssignForeignUsers(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		f.openCase("globex", "g", `{"type":"question","title":"Where are the logs?","description":"Which folder?"}`)
+		missing := string(accord.NewID("usr"))
+		assign := func(as, userID string) response {
+			t.Helper()
+			return f.do(as, "POST", "/api/v1/cases/"+f.ids["g"]+"/assign", map[string]string{"user_id": userID})
+		}
+		for _, tc := range []struct {
+			as      string
+			foreign []string // fixture users the caller may not read
+		}{
+			// The partner reads its own organization and Globex, not the
+			// vendor nor Acme.
+			{"partner", []string{"agent", "admin", "auditor", "acme", "acme-admin"}},
+			// A customer contact may not assign at all, whoever is named.
+			{"globex", []string{"agent", "partner", "acme", "globex"}},
+		} {
+			want := assign(tc.as, missing)
+			for _, key := range tc.foreign {
+				got := assign(tc.as, string(f.users[key].ID))
+				if got.status != want.status || got.body != want.body {
+					t.Errorf("%s assigns %s's id: %d %s; a missing id: %d %s", tc.as, key, got.status, got.body, want.status, want.body)
+				}
+				for _, u := range f.users {
+					if strings.Contains(got.body, u.Name) || strings.Contains(got.body, u.Email) {
+						t.Errorf("%s assigns %s's id: the answer names %s: %s", tc.as, key, u.Name, got.body)
+					}
+				}
+			}
+			if want.status == http.StatusOK || want.status >= 500 {
+				t.Errorf("%s assigns a missing id: %d %s", tc.as, want.status, want.body)
+			}
+		}
+		// The partner may still assign its own agents.
+		expect(t, assign("partner", string(f.users["partner"].ID)), http.StatusOK)
+	})
+}

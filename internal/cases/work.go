@@ -372,17 +372,23 @@ func (s *Service) Assign(ctx context.Context, now time.Time, id, userID accord.I
 		return Case{}, err
 	}
 	if userID != "" {
-		u, err := s.dir.GetUser(system(ctx), now, userID)
+		// The user is looked up in the actor's own scope, and every user
+		// who cannot take the case (missing, out of scope, inactive, not
+		// an agent, of another organization) gets the same answer, so that
+		// nobody learns who exists beyond what they may read.
+		notAssignable := accord.FieldError("user_id", "must be an active agent of your own organization")
+		u, err := s.dir.GetUser(ctx, now, userID)
+		if accord.IsKind(err, accord.NotFound) {
+			return Case{}, notAssignable
+		}
 		if err != nil {
 			return Case{}, accord.Wrap(op, err)
 		}
-		if !u.Active || (u.Role != accord.RoleAgent && u.Role != accord.RoleAdmin && u.Role != accord.RolePartnerAgent) {
-			return Case{}, accord.FieldError("user_id", "must be an active agent")
-		}
 		// Vendor staff assign to vendor staff; a partner to its own agents,
 		// whom its scope already lets reach the case.
-		if !a.System && u.OrgID != a.OrgID {
-			return Case{}, accord.FieldError("user_id", "cases go to agents of your own organization")
+		agent := u.Role == accord.RoleAgent || u.Role == accord.RoleAdmin || u.Role == accord.RolePartnerAgent
+		if !u.Active || !agent || (!a.System && u.OrgID != a.OrgID) {
+			return Case{}, notAssignable
 		}
 	}
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
