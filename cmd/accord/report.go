@@ -94,7 +94,7 @@ func reportSLA(ctx context.Context, e *env, args []string) error {
 func printSLA(w io.Writer, r reports.SLAReport) error {
 	fmt.Fprintf(w, "SLA compliance of the cases received in %s (%s), as of %s\n\n", r.Month, r.Zone, r.At.UTC().Format("2006-01-02 15:04 UTC"))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CUSTOMER\tPLAN\tCRITICALITY\tCASES\tMET\tBREACHED\tNOT GUARANTEED\tPENDING\tRESPONDED\tMEDIAN\tP90")
+	fmt.Fprintln(tw, "CUSTOMER\tPLAN\tCRITICALITY\tCASES\tMET\tBREACHED\tNOT GUARANTEED\tPENDING\tRECLASSIFIED\tRESPONDED\tMEDIAN\tP90")
 	line := func(customer string, row reports.SLARow) {
 		span := func(s *reports.Span) string {
 			if s == nil {
@@ -103,8 +103,8 @@ func printSLA(w io.Writer, r reports.SLAReport) error {
 			return s.Text
 		}
 		n := strconv.Itoa
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", customer, row.Plan, row.Criticality, n(row.Cases), n(row.Met),
-			n(row.Breached), n(row.NotGuaranteed), n(row.Pending), n(row.Responded), span(row.Median), span(row.P90))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", customer, row.Plan, row.Criticality, n(row.Cases), n(row.Met),
+			n(row.Breached), n(row.NotGuaranteed), n(row.Pending), n(row.Reclassified), n(row.Responded), span(row.Median), span(row.P90))
 	}
 	for _, row := range r.Rows {
 		line(row.Customer, row)
@@ -115,6 +115,19 @@ func printSLA(w io.Writer, r reports.SLAReport) error {
 	}
 	if len(r.Rows) == 0 {
 		fmt.Fprintln(w, "\nno cases with a response clock were received in this month")
+	}
+	if len(r.Reclassified) == 0 {
+		return nil
+	}
+	// Each reclassified case with its criticality history: "#12 Acme Bank
+	// premium: C3, C1 at 2026-10-06 15:00 UTC, C3 at ... -> breached under C1".
+	fmt.Fprintln(w, "\nreclassified cases:")
+	for _, c := range r.Reclassified {
+		history := []string{string(c.Opened)}
+		for _, ch := range c.Reclassifications {
+			history = append(history, fmt.Sprintf("%s at %s", ch.To, ch.At.UTC().Format("2006-01-02 15:04 UTC")))
+		}
+		fmt.Fprintf(w, "  #%d %s %s: %s -> %s under %s\n", c.Number, c.Customer, c.Plan, strings.Join(history, ", "), c.Outcome, c.Criticality)
 	}
 	return nil
 }

@@ -82,6 +82,20 @@ func seedReport(t *testing.T, dir string) (acme, globex directory.Organization) 
 	// is 1h + 1h = 2h, met; Wed 10:00 never answered is breached.
 	open(acme.ID, "2026-10-09 19:00", sla.C3, "2026-10-12 09:00")
 	open(acme.ID, "2026-10-14 10:00", sla.C3, "")
+	// Acme, premium C4 (12h) Tue 10:00, raised to C3 at 11:00 (8h from
+	// then: due 19:00), lowered back at 20:00: the C3 breach stands.
+	c, err := svc.cases.Open(as, at("2026-10-20 10:00"), cases.NewCase{OrgID: acme.ID, Type: cases.Question, Title: "Help", Description: "How?", Criticality: sla.C4, Channel: sla.Portal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		when string
+		to   sla.Criticality
+	}{{"2026-10-20 11:00", sla.C3}, {"2026-10-20 20:00", sla.C4}} {
+		if _, err := svc.cases.Reclassify(as, at(r.when), c.ID, cases.Reclassification{Criticality: r.to, Reason: "The impact changed"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Globex, advanced C4 (18h): Thu 10:00 answered 10:45, met in 45m.
 	open(globex.ID, "2026-10-15 10:00", sla.C4, "2026-10-15 10:45")
 	// September: not counted.
@@ -99,15 +113,17 @@ func TestReportSLACommand(t *testing.T) {
 		t.Fatalf("table: %d %q %q", code, out, errs)
 	}
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	// A title, a blank line, the header, two rows and the totals, aligned.
-	if len(lines) != 6 || !strings.HasPrefix(lines[0], "SLA compliance of the cases received in 2026-10 (America/New_York), as of ") {
+	// A title, a blank line, the header, two rows and the totals, aligned;
+	// then the reclassified case with its history.
+	if len(lines) != 9 || !strings.HasPrefix(lines[0], "SLA compliance of the cases received in 2026-10 (America/New_York), as of ") ||
+		lines[7] != "reclassified cases:" || !strings.HasSuffix(lines[8], " Acme Bank premium: C4, C3 at 2026-10-20 15:00 UTC, C4 at 2026-10-21 00:00 UTC -> breached under C3") {
 		t.Fatalf("table:\n%s", out)
 	}
 	want := [][]string{
-		{"CUSTOMER", "PLAN", "CRITICALITY", "CASES", "MET", "BREACHED", "NOT GUARANTEED", "PENDING", "RESPONDED", "MEDIAN", "P90"},
-		{"Acme Bank", "premium", "C3", "2", "1", "1", "0", "0", "1", "2h", "2h"},
-		{"Globex Health", "advanced", "C4", "1", "1", "0", "0", "0", "1", "45m", "45m"},
-		{"Total", "", "", "3", "2", "1", "0", "0", "2", "45m", "2h"},
+		{"CUSTOMER", "PLAN", "CRITICALITY", "CASES", "MET", "BREACHED", "NOT GUARANTEED", "PENDING", "RECLASSIFIED", "RESPONDED", "MEDIAN", "P90"},
+		{"Acme Bank", "premium", "C3", "3", "1", "2", "0", "0", "1", "1", "2h", "2h"},
+		{"Globex Health", "advanced", "C4", "1", "1", "0", "0", "0", "0", "1", "45m", "45m"},
+		{"Total", "", "", "4", "2", "2", "0", "0", "1", "2", "45m", "2h"},
 	}
 	// Every cell starts where its column's header does.
 	header := lines[2]
@@ -123,15 +139,15 @@ func TestReportSLACommand(t *testing.T) {
 
 	code, out, errs = runCLI(t, "", append([]string{"report", "sla", "--month", "2026-10", "--format", "csv", "--org", string(acme.ID)}, db...)...)
 	wantCSV := strings.Join(reports.SLAColumns, ",") + "\n" +
-		"2026-10," + string(acme.ID) + ",Acme Bank,premium,C3,2,1,1,0,0,1,7200,2h,7200,2h\n" +
-		"2026-10,,Total,,,2,1,1,0,0,1,7200,2h,7200,2h\n"
+		"2026-10," + string(acme.ID) + ",Acme Bank,premium,C3,3,1,2,0,0,1,1,7200,2h,7200,2h\n" +
+		"2026-10,,Total,,,3,1,2,0,0,1,1,7200,2h,7200,2h\n"
 	if code != 0 || out != wantCSV {
 		t.Fatalf("csv: %d %q %q, want %q", code, out, errs, wantCSV)
 	}
 
 	code, out, errs = runCLI(t, "", append([]string{"report", "sla", "--month=2026-10", "--format=json"}, db...)...)
 	var rep reports.SLAReport
-	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Rows) != 2 || rep.Total.Cases != 3 || rep.Total.P90 == nil || rep.Total.P90.Seconds != 7200 {
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Rows) != 2 || rep.Total.Cases != 4 || len(rep.Reclassified) != 1 || rep.Total.P90 == nil || rep.Total.P90.Seconds != 7200 {
 		t.Fatalf("json: %d %q %q", code, out, errs)
 	}
 

@@ -15,6 +15,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/reports"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
 )
@@ -330,8 +331,10 @@ func TestCaseReplies(t *testing.T) {
 					`"responded_at":"2026-11-23T15:00:00Z"`, `"sla_status":"met"`},
 				actions: []string{"case.reply"}},
 			{name: "customer timeline", as: "acme", method: "GET", path: "/api/v1/cases/{id:r}/timeline", status: 200,
-				has:    []string{"Please send the report server logs", `"references":[{"kind":"kb_article","value":"https://kb.example/logs"}]`, `"request_information":true`},
-				hasNot: []string{"HSM driver", "maintenance window"}}, // the hold's reason is internal
+				// The hold and its reason are public; the internal note is not.
+				has: []string{"Please send the report server logs", `"references":[{"kind":"kb_article","value":"https://kb.example/logs"}]`, `"request_information":true`,
+					`"reason":"The customer will test after the maintenance window","hold":true`},
+				hasNot: []string{"HSM driver"}},
 			{name: "bad reference", as: "agent", method: "POST", path: "/api/v1/cases/{id:r}/replies",
 				body: `{"body":"See","references":[{"kind":"kb_article","value":"javascript:alert(1)"}]}`, status: 400, has: []string{`"field":"references[0].value"`}},
 		})
@@ -360,8 +363,10 @@ func TestCaseReclassify(t *testing.T) {
 			{name: "the customer sees why", as: "acme", method: "GET", path: "/api/v1/cases/{id:rc}/timeline", status: 200,
 				has: []string{`"kind":"reclassified"`, `"from":"C3","to":"C4","reason":"A workaround is in place"`}},
 			{name: "same criticality", as: "agent", method: "POST", path: "/api/v1/cases/{id:rc}/reclassify", body: `{"criticality":"C4","reason":"again"}`, status: 409},
+			// C2 needs a call, and there was none: the C3 target the case
+			// stood under (8 working hours from 10:00) still binds.
 			{name: "agent raises to C2", as: "agent", method: "POST", path: "/api/v1/cases/{id:rc}/reclassify", body: `{"criticality":"C2","reason":"Redundancy is lost"}`,
-				status: 200, has: []string{`"criticality":"C2"`, `"target":"1h"`, `"call_required":true`, `"due_at":"2026-11-20T16:00:00Z"`, `"sla_status":"not_guaranteed"`},
+				status: 200, has: []string{`"criticality":"C2"`, `"target":"8h"`, `"call_required":true`, `"guaranteed":true`, `"due_at":"2026-11-20T23:00:00Z"`, `"sla_status":"running"`},
 				actions: []string{"case.reclassify"}},
 		})
 	})
@@ -510,7 +515,7 @@ func TestCaseSessionDecidedOnce(t *testing.T) {
 
 // TestCaseBreach: a breach the job recorded shows in the list and the
 // status; lowering the criticality so that the due instant lies ahead
-// clears it.
+// does not clear it, nor does an answer before the new due instant.
 func TestCaseBreach(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
 		f := newFixture(t, open)
@@ -527,19 +532,114 @@ func TestCaseBreach(t *testing.T) {
 		}
 		runScenarios(t, f, []scenario{
 			{name: "recorded", as: "agent", method: "GET", path: "/api/v1/cases?breached=true", status: 200,
-				has: []string{`"id":"{id:b}"`, `"breached_at":"2026-11-20T15:40:00Z"`}},
+				has: []string{`"id":"{id:b}"`, `"breached_at":"2026-11-20T15:40:00Z"`, `"breach_criticality":"C1"`, `"breach_due_at":"2026-11-20T15:30:00Z"`}},
 			{name: "the breach is internal", as: "acme", method: "GET", path: "/api/v1/cases/{id:b}/timeline", status: 200, hasNot: []string{"sla_breach"}},
 			// Durations read as the policy writes them: 30m, not 30m0s.
 			{name: "agents see it", as: "agent", method: "GET", path: "/api/v1/cases/{id:b}/timeline", status: 200,
 				has: []string{`"kind":"sla_breach"`, `"internal":true`, "The 30m first-response target was breached with no response."}},
 			{name: "lowered to C4", as: "agent", method: "POST", path: "/api/v1/cases/{id:b}/reclassify", body: `{"criticality":"C4","reason":"A workaround is in place"}`,
-				// 12 working hours from the call, Friday 10:00 New York time.
-				status: 200, has: []string{`"due_at":"2026-11-23T15:00:00Z"`, `"sla_status":"running"`, `"kind":"support-hours"`}, hasNot: []string{"breached_at"},
+				// 12 working hours from the call, Friday 10:00 New York time;
+				// the breach under C1 stands.
+				status: 200, has: []string{`"due_at":"2026-11-23T15:00:00Z"`, `"sla_status":"breached"`, `"sla_margin":"-10m"`, `"kind":"support-hours"`,
+					`"breached_at":"2026-11-20T15:40:00Z"`, `"breach_criticality":"C1"`, `"breach_due_at":"2026-11-20T15:30:00Z"`},
 				actions: []string{"case.reclassify"}},
-			{name: "no longer breached", as: "agent", method: "GET", path: "/api/v1/cases?breached=true", status: 200, has: []string{`"items":[]`}},
-			{name: "answered in time", as: "agent", method: "POST", path: "/api/v1/cases/{id:b}/replies", body: `{"body":"Restarted the vault"}`, status: 200,
-				has: []string{`"sla_status":"met"`, `"sla_margin":"71h20m"`}, actions: []string{"case.reply"}},
+			{name: "still breached", as: "agent", method: "GET", path: "/api/v1/cases?breached=true", status: 200, has: []string{`"id":"{id:b}"`}},
+			{name: "answered before the new due time", as: "agent", method: "POST", path: "/api/v1/cases/{id:b}/replies", body: `{"body":"Restarted the vault"}`, status: 200,
+				has: []string{`"sla_status":"breached"`, `"sla_margin":"-10m"`}, actions: []string{"case.reply"}},
 		})
+	})
+}
+
+// TestBreachStandsEverywhere is the issue's scenario: a C3 phone case is
+// raised to C1, its 30 minutes pass, it is lowered to C3 and answered
+// before the C3 due time. The case, its clock explained, the SLA report
+// and its CSV all say breached under C1, on both engines, whether the
+// job recorded the breach before the lowering or not.
+func TestBreachStandsEverywhere(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		phoneC3 := func(name string) {
+			f.openCase("agent", name, strings.Replace(incident("Exports fail", "C3"), `"type"`,
+				`"org_id":"{org:acme}","channel":"phone","call":{"caller":"Carla Ruiz","number":"+1 555 0100","at":"2026-11-20T15:00:00Z"},"type"`, 1))
+		}
+		// Friday 10:00 in New York: premium C3 by phone, 8 working hours, due 18:00.
+		phoneC3("job")
+		phoneC3("nojob")
+		f.at(friday.Add(time.Hour))
+		for _, name := range []string{"job", "nojob"} {
+			runScenarios(t, f, []scenario{
+				// Raised at 11:00: C1's 30 minutes count from the raise.
+				{name: "raised " + name, as: "agent", method: "POST", path: "/api/v1/cases/{id:" + name + "}/reclassify",
+					body: `{"criticality":"C1","reason":"Production is down after all"}`, status: 200,
+					has: []string{`"criticality":"C1"`, `"due_at":"2026-11-20T16:30:00Z"`, `"sla_status":"running"`}, actions: []string{"case.reclassify"}},
+			})
+		}
+		f.at(friday.Add(100 * time.Minute))
+		if err := f.cases.Fire(f.system(), f.now, cases.BreachTimer, accord.ID(f.ids["job"])); err != nil {
+			t.Fatal(err)
+		}
+		f.at(friday.Add(2 * time.Hour))
+		for _, tc := range []struct{ name, breachedAt string }{{"job", "2026-11-20T16:40:00Z"}, {"nojob", "2026-11-20T17:00:00Z"}} {
+			breach := []string{`"breached_at":"` + tc.breachedAt + `"`, `"breach_criticality":"C1"`, `"breach_due_at":"2026-11-20T16:30:00Z"`}
+			runScenarios(t, f, []scenario{
+				{name: "lowering a breached case needs a reason", as: "agent", method: "POST", path: "/api/v1/cases/{id:" + tc.name + "}/reclassify",
+					body: `{"criticality":"C3"}`, status: 400, has: []string{`"field":"reason"`}},
+				{name: "lowered " + tc.name, as: "agent", method: "POST", path: "/api/v1/cases/{id:" + tc.name + "}/reclassify",
+					body: `{"criticality":"C3","reason":"A workaround restored production"}`, status: 200,
+					has:     append([]string{`"criticality":"C3"`, `"due_at":"2026-11-20T23:00:00Z"`, `"sla_status":"breached"`, `"sla_margin":"-30m"`}, breach...),
+					actions: []string{"case.reclassify"}},
+				{name: "the customer's case " + tc.name, as: "acme", method: "GET", path: "/api/v1/cases/{id:" + tc.name + "}", status: 200,
+					has: append([]string{`"sla_status":"breached"`, `"reclassifications":[{"from":"C3","to":"C1","at":"2026-11-20T16:00:00Z"},{"from":"C1","to":"C3","at":"2026-11-20T17:00:00Z"}]`}, breach...)},
+				{name: "the customer sees both changes and why " + tc.name, as: "acme", method: "GET", path: "/api/v1/cases/{id:" + tc.name + "}/timeline", status: 200,
+					has:    []string{`"from":"C3","to":"C1","reason":"Production is down after all"`, `"from":"C1","to":"C3","reason":"A workaround restored production"`},
+					hasNot: []string{"sla_breach"}},
+			})
+			now := f.now
+			f.now = friday.Add(3 * time.Hour)
+			runScenarios(t, f, []scenario{
+				{name: "answered at 13:00 " + tc.name, as: "agent", method: "POST", path: "/api/v1/cases/{id:" + tc.name + "}/replies",
+					body: `{"body":"The export service is back."}`, status: 200, has: append([]string{`"sla_status":"breached"`}, breach...), actions: []string{"case.reply"}},
+			})
+			f.now = now
+			x := f.explain("acme", tc.name)
+			if x.Status != cases.Breached || x.BreachCriticality != "C1" || !x.BreachDueAt.Equal(ts("2026-11-20T16:30:00Z")) || len(x.Reclassifications) != 2 ||
+				!strings.Contains(strings.Join(x.Why, " "), "The C1 target was breached") {
+				t.Errorf("%s explained: status %s under %q due %v, history %+v, why %q", tc.name, x.Status, x.BreachCriticality, x.BreachDueAt, x.Reclassifications, x.Why)
+			}
+			// The customer is mailed each reclassification, the one after the
+			// breach included: each entry has its notification job.
+			for _, e := range f.timeline("acme", tc.name) {
+				var jobs int
+				if err := f.db.SQL().QueryRow(`SELECT count(*) FROM jobs WHERE subject_id = $1 AND kind = $2`, e.ID, cases.NotifyJob).Scan(&jobs); err != nil {
+					t.Fatal(err)
+				}
+				if ev, ok := cases.EventOf(cases.Case{OrgID: f.orgs["acme"].ID}, e); e.Kind == cases.Reclassified && (jobs != 1 || !ok || ev != cases.EventReclassified) {
+					t.Errorf("%s: reclassification %s has %d notification jobs (event %q), want one for case.reclassified", tc.name, e.ID, jobs, ev)
+				}
+			}
+		}
+
+		f.at(time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC))
+		var rep reports.SLAReport
+		expect(t, f.do("acme", "GET", "/api/v1/reports/sla?month=2026-11", nil), http.StatusOK).json(t, &rep)
+		// Both breached under C1 and reclassified; answered 3 working hours
+		// after the C3 clock's start.
+		if len(rep.Rows) != 1 || rep.Rows[0].Criticality != "C1" || rep.Rows[0].Cases != 2 || rep.Rows[0].Breached != 2 || rep.Rows[0].Met != 0 ||
+			rep.Rows[0].Reclassified != 2 || len(rep.Reclassified) != 2 {
+			t.Fatalf("report rows %+v, reclassified %+v; want both cases breached under C1", rep.Rows, rep.Reclassified)
+		}
+		for _, c := range rep.Reclassified {
+			if c.Outcome != "breached" || c.Criticality != "C1" || c.Opened != "C3" || len(c.Reclassifications) != 2 || !c.BreachDueAt.Equal(ts("2026-11-20T16:30:00Z")) {
+				t.Errorf("reclassified case %+v", c)
+			}
+		}
+		resp := expect(t, f.do("admin", "GET", f.expand("/api/v1/reports/sla?month=2026-11&format=csv&org_id={org:acme}"), nil), http.StatusOK)
+		want := strings.Join(reports.SLAColumns, ",") + "\n" +
+			"2026-11," + string(f.orgs["acme"].ID) + ",Acme Bank,premium,C1,2,0,2,0,0,2,2,10800,3h,10800,3h\n" +
+			"2026-11,,Total,,,2,0,2,0,0,2,2,10800,3h,10800,3h\n"
+		if resp.body != want {
+			t.Fatalf("CSV:\n%s\nwant:\n%s", resp.body, want)
+		}
 	})
 }
 
@@ -889,5 +989,75 @@ func TestCaseAssign(t *testing.T) {
 			{name: "unassign", as: "agent", method: "POST", path: "/api/v1/cases/{id:g}/assign", body: `{"user_id":""}`, status: 200,
 				hasNot: []string{"assignee_id"}, has: []string{`"state":"open"`}, actions: []string{"case.assign"}},
 		})
+	})
+}
+
+// TestCaseHold: a hold for the customer is a public timeline entry with
+// its reason, told to the customer, and sets no auto-close.
+func TestCaseHold(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		f.openCase("acme", "h", incident("Exports fail", "C3"))
+		runScenarios(t, f, []scenario{
+			{name: "a reason is required", as: "agent", method: "POST", path: "/api/v1/cases/{id:h}/await-customer", body: `{"reason":" "}`, status: 400,
+				has: []string{`"field":"reason"`}},
+			{name: "the customer may not", as: "acme", method: "POST", path: "/api/v1/cases/{id:h}/await-customer", body: `{"reason":"later"}`, status: 403},
+			{name: "on hold", as: "agent", method: "POST", path: "/api/v1/cases/{id:h}/await-customer", body: `{"reason":"You asked us to wait for Friday's window"}`,
+				status: 200, has: []string{`"state":"awaiting_customer"`, `"sla_status":"paused"`}, hasNot: []string{"auto_close_at"}, actions: []string{"case.await_customer"}},
+			{name: "the customer sees it", as: "acme", method: "GET", path: "/api/v1/cases/{id:h}/timeline", status: 200,
+				has: []string{`"kind":"state_changed","internal":false`, `"to":"awaiting_customer","reason":"You asked us to wait for Friday's window","hold":true`}},
+		})
+		l := f.timeline("acme", "h")
+		hold := l[len(l)-1]
+		var jobs int
+		if err := f.db.SQL().QueryRow(`SELECT count(*) FROM jobs WHERE subject_id = $1 AND kind = $2`, hold.ID, cases.NotifyJob).Scan(&jobs); err != nil {
+			t.Fatal(err)
+		}
+		if jobs != 1 {
+			t.Fatalf("%d notification jobs for the hold, want 1", jobs)
+		}
+	})
+}
+
+// TestCaseAssignForeignUsers: whoever assigns, a user id it may not read
+// (another tenant's, the vendor's for a partner, one that does not exist)
+// answers exactly as a missing one, and no answer names a user.
+func TestCaseAssignForeignUsers(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		f.openCase("globex", "g", `{"type":"question","title":"Where are the logs?","description":"Which folder?"}`)
+		missing := string(accord.NewID("usr"))
+		assign := func(as, userID string) response {
+			t.Helper()
+			return f.do(as, "POST", "/api/v1/cases/"+f.ids["g"]+"/assign", map[string]string{"user_id": userID})
+		}
+		for _, tc := range []struct {
+			as      string
+			foreign []string // fixture users the caller may not read
+		}{
+			// The partner reads its own organization and Globex, not the
+			// vendor nor Acme.
+			{"partner", []string{"agent", "admin", "auditor", "acme", "acme-admin"}},
+			// A customer contact may not assign at all, whoever is named.
+			{"globex", []string{"agent", "partner", "acme", "globex"}},
+		} {
+			want := assign(tc.as, missing)
+			for _, key := range tc.foreign {
+				got := assign(tc.as, string(f.users[key].ID))
+				if got.status != want.status || got.body != want.body {
+					t.Errorf("%s assigns %s's id: %d %s; a missing id: %d %s", tc.as, key, got.status, got.body, want.status, want.body)
+				}
+				for _, u := range f.users {
+					if strings.Contains(got.body, u.Name) || strings.Contains(got.body, u.Email) {
+						t.Errorf("%s assigns %s's id: the answer names %s: %s", tc.as, key, u.Name, got.body)
+					}
+				}
+			}
+			if want.status == http.StatusOK || want.status >= 500 {
+				t.Errorf("%s assigns a missing id: %d %s", tc.as, want.status, want.body)
+			}
+		}
+		// The partner may still assign its own agents.
+		expect(t, assign("partner", string(f.users["partner"].ID)), http.StatusOK)
 	})
 }

@@ -174,7 +174,7 @@ func TestSLAReport(t *testing.T) {
 			if got := records[1][2]; got != "'"+evilName {
 				t.Errorf("the formula's cell is %q, want it quoted", got)
 			}
-			if got := strings.Join(records[5], ","); got != "2026-10,,Total,,,6,3,2,1,0,5,7200,2h,10800,3h" {
+			if got := strings.Join(records[5], ","); got != "2026-10,,Total,,,6,3,2,1,0,0,5,7200,2h,10800,3h" {
 				t.Errorf("totals %q", got)
 			}
 		}

@@ -82,10 +82,15 @@ type Clock struct {
 	WarnAt *time.Time `json:"warn_at,omitempty"`
 	// RespondedAt is the first public reply by a vendor or partner agent.
 	RespondedAt *time.Time `json:"responded_at,omitempty"`
-	// WarnedAt and BreachedAt are when the jobs recorded the warning and
-	// the breach.
-	WarnedAt   *time.Time `json:"warned_at,omitempty"`
-	BreachedAt *time.Time `json:"breached_at,omitempty"`
+	// WarnedAt and BreachedAt are when the warning and the breach were
+	// recorded, by their jobs or by the first change that found them due.
+	// A recorded breach is never cleared: BreachCriticality is the
+	// criticality in force when the target was missed and BreachDueAt the
+	// due instant missed, whatever the case's criticality becomes later.
+	WarnedAt          *time.Time      `json:"warned_at,omitempty"`
+	BreachedAt        *time.Time      `json:"breached_at,omitempty"`
+	BreachCriticality sla.Criticality `json:"breach_criticality,omitempty"`
+	BreachDueAt       *time.Time      `json:"breach_due_at,omitempty"`
 	// PausedSince is set while the case awaits the customer.
 	PausedSince *time.Time `json:"paused_since,omitempty"`
 }
@@ -127,6 +132,16 @@ type Case struct {
 	UpdatedAt   time.Time  `json:"updated_at"`
 	// Pauses are filled by Get, oldest first; the last may be open.
 	Pauses []Pause `json:"pauses,omitempty"`
+	// Reclassifications are filled by Get from the timeline, oldest first:
+	// the case's criticality history.
+	Reclassifications []CriticalityChange `json:"reclassifications,omitempty"`
+}
+
+// CriticalityChange is a reclassification, as its timeline entry records it.
+type CriticalityChange struct {
+	From sla.Criticality `json:"from"`
+	To   sla.Criticality `json:"to"`
+	At   time.Time       `json:"at"`
 }
 
 // Pause is a stretch during which the case awaited the customer.
@@ -183,6 +198,12 @@ type EntryData struct {
 	From   string `json:"from,omitempty"`
 	To     string `json:"to,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Hold: an agent put the case on hold for the customer (awaiting the
+	// customer without a request for information), for Reason.
+	Hold bool `json:"hold,omitempty"`
+	// Days: the business days after which the auto-close rule of Reason
+	// closed the case (section 7.8).
+	Days int `json:"days,omitempty"`
 	// Remote sessions.
 	Session *Session `json:"session,omitempty"`
 	// Attachments.

@@ -176,38 +176,61 @@ func TestPauseAfterResponse(t *testing.T) {
 	}
 }
 
-// Reclassification recomputes from the original start with the new target,
-// and clears a breach recorded under the old one when the new instant lies
-// ahead.
+// Lowering the criticality recomputes from the original start with the
+// new target: a warning recorded under the old one is re-armed when the new
+// warning instant lies ahead, but a recorded breach stands, and so does
+// the warning that came before it.
 func TestReclassifyRecomputes(t *testing.T) {
 	pol := defaultPolicy(t)
-	c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00"))
+	received := local("2024-03-12 10:00")
+	lower := func(c Case, now time.Time) Case {
+		t.Helper()
+		c.Reclassifications = append(c.Reclassifications, CriticalityChange{From: c.Criticality, To: sla.C4, At: now.UTC()})
+		c.Criticality = sla.C4
+		if err := settle(pol, &c); err != nil {
+			t.Fatal(err)
+		}
+		rearm(&c, now)
+		return c
+	}
+	c := newCase("advanced", sla.C3, sla.Portal, received)
 	if err := settle(pol, &c); err != nil {
 		t.Fatal(err)
 	}
-	now := local("2024-03-12 19:00")
-	c.Clock.WarnedAt, c.Clock.BreachedAt = ptr(local("2024-03-12 16:00")), ptr(local("2024-03-12 18:00"))
-	before := c
-	c.Criticality = sla.C4
-	if err := settle(pol, &c); err != nil {
-		t.Fatal(err)
-	}
-	rearm(&c, now)
+
+	// Warned at 16:00, lowered at 17:00 before the 18:00 due instant.
+	warned := c
+	warned.Clock.WarnedAt = ptr(local("2024-03-12 16:00"))
+	got := lower(warned, local("2024-03-12 17:00"))
 	// 18h from Tuesday 10:00: 10h on Tuesday, 8h on Wednesday.
-	if want := local("2024-03-13 16:00"); !c.Clock.DueAt.Equal(want) || !c.Clock.StartsAt.Equal(local("2024-03-12 10:00")) {
-		t.Fatalf("due %s start %s, want due %s from the original start", c.Clock.DueAt.In(ny), c.Clock.StartsAt.In(ny), want)
+	if want := local("2024-03-13 16:00"); !got.Clock.DueAt.Equal(want) || !got.Clock.StartsAt.Equal(received) {
+		t.Fatalf("due %s start %s, want due %s from the original start", got.Clock.DueAt.In(ny), got.Clock.StartsAt.In(ny), want)
 	}
-	if c.Clock.BreachedAt != nil {
-		t.Fatal("a breach under the old target survived a later due instant")
+	// 75% of 18h is 13.5h: Wednesday 11:30, ahead.
+	if got.Clock.WarnedAt != nil || !got.Clock.WarnAt.Equal(local("2024-03-13 11:30")) {
+		t.Fatalf("warned %v, warn at %s: want the warning re-armed for Wednesday 11:30", got.Clock.WarnedAt, got.Clock.WarnAt.In(ny))
 	}
-	// 75% of 18h is 13.5h: Wednesday 11:30, ahead too.
-	if c.Clock.WarnedAt != nil || !c.Clock.WarnAt.Equal(local("2024-03-13 11:30")) {
-		t.Fatalf("warned %v, warn at %s: want the warning re-armed for Wednesday 11:30", c.Clock.WarnedAt, c.Clock.WarnAt.In(ny))
-	}
-	timers := timersFor(before, c)
-	if len(timers) != 2 || timers[0].Kind != WarnTimer || !timers[0].At.Equal(*c.Clock.WarnAt) ||
-		timers[1].Kind != BreachTimer || !timers[1].At.Equal(*c.Clock.DueAt) {
+	timers := timersFor(warned, got)
+	if len(timers) != 2 || timers[0].Kind != WarnTimer || !timers[0].At.Equal(*got.Clock.WarnAt) ||
+		timers[1].Kind != BreachTimer || !timers[1].At.Equal(*got.Clock.DueAt) {
 		t.Fatalf("timers %+v, want the warning and the breach set again at the new instants", timers)
+	}
+
+	// Breached at 18:00, lowered at 19:00: the new instant lies ahead, and
+	// the breach stands under C3, with the warning that preceded it.
+	breached := c
+	breached.Clock.WarnedAt, breached.Clock.BreachedAt = ptr(local("2024-03-12 16:00")), ptr(local("2024-03-12 18:00"))
+	breached.Clock.BreachCriticality, breached.Clock.BreachDueAt = sla.C3, ptr(local("2024-03-12 18:00"))
+	got = lower(breached, local("2024-03-12 19:00"))
+	k := got.Clock
+	if k.BreachedAt == nil || k.WarnedAt == nil || k.BreachCriticality != sla.C3 || !k.BreachDueAt.Equal(local("2024-03-12 18:00")) {
+		t.Fatalf("lowering cleared the breach: %+v", k)
+	}
+	if st, margin := StatusAt(got, local("2024-03-12 19:00")); st != Breached || margin != -time.Hour {
+		t.Fatalf("status %s %v, want breached by an hour", st, margin)
+	}
+	if timers := timersFor(breached, got); len(timers) != 0 {
+		t.Fatalf("timers %+v, want none after a breach", timers)
 	}
 }
 
@@ -246,8 +269,9 @@ func TestBreachSurvivesAHold(t *testing.T) {
 	}
 }
 
-// Raising the criticality to one that needs a call turns a guaranteed clock
-// into best effort: no warning or breach timers remain.
+// Raising the criticality to one that needs a call, without a call, does
+// not turn a guaranteed clock into best effort: the target the case stood
+// under still binds until the call starts the new one.
 func TestReclassifyToPhoneRequired(t *testing.T) {
 	pol := defaultPolicy(t)
 	c := newCase("premium", sla.C3, sla.Portal, local("2024-03-12 10:00"))
@@ -256,18 +280,25 @@ func TestReclassifyToPhoneRequired(t *testing.T) {
 	}
 	before := c
 	c.Criticality = sla.C2
+	c.Reclassifications = []CriticalityChange{{From: sla.C3, To: sla.C2, At: local("2024-03-12 11:00").UTC()}}
 	if err := settle(pol, &c); err != nil {
 		t.Fatal(err)
 	}
-	if c.Clock.Guaranteed || !c.Clock.CallRequired {
-		t.Fatal("premium C2 without a call is guaranteed")
+	if !c.Clock.Guaranteed || !c.Clock.CallRequired || !c.Clock.DueAt.Equal(local("2024-03-12 18:00")) || time.Duration(c.Clock.Target) != 8*time.Hour {
+		t.Fatalf("premium C2 without a call: guaranteed %v call required %v due %s target %v; want the C3 target, guaranteed, due 18:00, a call asked for",
+			c.Clock.Guaranteed, c.Clock.CallRequired, c.Clock.DueAt.In(ny), c.Clock.Target)
 	}
-	timers := timersFor(before, c)
-	if len(timers) != 2 || !timers[0].At.IsZero() || !timers[1].At.IsZero() {
-		t.Fatalf("timers %+v, want warning and breach cancelled", timers)
+	if timers := timersFor(before, c); len(timers) != 0 {
+		t.Fatalf("timers %+v, want the C3 warning and breach kept", timers)
 	}
-	if st, _ := StatusAt(c, local("2024-04-01 00:00")); st != NotGuaranteed {
-		t.Fatalf("status %s, want not_guaranteed", st)
+	// The customer calls at 12:00: C2's hour around the clock from the call.
+	c.Clock.PhoneAt = ptr(local("2024-03-12 12:00").UTC())
+	if err := settle(pol, &c); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Clock.Guaranteed || c.Clock.CallRequired || !c.Clock.DueAt.Equal(local("2024-03-12 13:00")) || c.Clock.Kind != sla.Clock24x7 {
+		t.Fatalf("after the call: guaranteed %v call required %v due %s clock %s; want C2 due 13:00 around the clock",
+			c.Clock.Guaranteed, c.Clock.CallRequired, c.Clock.DueAt.In(ny), c.Clock.Kind)
 	}
 }
 
@@ -301,30 +332,72 @@ func TestStatusAt(t *testing.T) {
 	}
 }
 
-// Auto-close comes the policy's business days after the state began.
+// Auto-close follows section 7.8 on the policy's auto-close calendar
+// (support-hours, Mon-Fri 08:00-20:00 New York): 10 business days after a
+// resolution, 15 after a request for information; a hold the customer
+// asked for never closes a case by itself.
 func TestTransitionAutoClose(t *testing.T) {
 	pol := defaultPolicy(t)
+	if pol.AutoClose.ResolvedDays != 10 || pol.AutoClose.AwaitingCustomerDays != 15 || pol.AutoClose.Calendar != "support-hours" {
+		t.Fatalf("the default policy's auto-close is %+v, want 10 and 15 business days on support-hours", pol.AutoClose)
+	}
+	type step struct {
+		what string // resolve, request (information), hold
+		at   string
+	}
+	for _, tc := range []struct {
+		name   string
+		steps  []step
+		closes string // "" for never
+	}{
+		{"resolved Friday 17:00: the tenth business day after", []step{{"resolve", "2024-03-15 17:00"}}, "2024-03-29 17:00"},
+		{"resolved Saturday night: the next opening after the tenth business day's 22:00", []step{{"resolve", "2024-03-16 22:00"}}, "2024-04-01 08:00"},
+		{"information requested Monday 09:00: the fifteenth business day after", []step{{"request", "2024-03-18 09:00"}}, "2024-04-08 09:00"},
+		{"information requested Friday 19:30", []step{{"request", "2024-03-15 19:30"}}, "2024-04-05 19:30"},
+		{"asked again: the first request counts", []step{{"request", "2024-03-18 09:00"}, {"request", "2024-03-20 09:00"}}, "2024-04-08 09:00"},
+		{"on hold for the customer: never", []step{{"hold", "2024-03-18 09:00"}}, ""},
+		{"on hold, then information requested: 15 from the request", []step{{"hold", "2024-03-18 09:00"}, {"request", "2024-03-19 10:00"}}, "2024-04-09 10:00"},
+		{"resolved, then reopened: never", []step{{"resolve", "2024-03-15 17:00"}, {"reopen", "2024-03-18 09:00"}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00"))
+			c.State = Open
+			for _, s := range tc.steps {
+				now := local(s.at)
+				var err error
+				switch s.what {
+				case "resolve":
+					_, err = transition(pol, &c, Resolved, now)
+				case "reopen":
+					_, err = transition(pol, &c, Open, now)
+				case "hold":
+					_, err = transition(pol, &c, AwaitingCustomer, now)
+				case "request":
+					if _, err = transition(pol, &c, AwaitingCustomer, now); err == nil {
+						err = awaitInformation(pol, &c, now)
+					}
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			switch {
+			case tc.closes == "" && c.AutoCloseAt != nil:
+				t.Fatalf("closes %s, want never", c.AutoCloseAt.In(ny))
+			case tc.closes != "" && (c.AutoCloseAt == nil || !c.AutoCloseAt.Equal(local(tc.closes))):
+				t.Fatalf("closes %v, want %s", c.AutoCloseAt, tc.closes)
+			}
+		})
+	}
+	// The customer's answer ends the wait, the pause and the count.
 	c := newCase("advanced", sla.C3, sla.Portal, local("2024-03-12 10:00"))
-	if _, err := transition(pol, &c, Resolved, local("2024-03-15 17:00")); err != nil {
+	if _, err := transition(pol, &c, AwaitingCustomer, local("2024-03-18 09:00")); err != nil {
 		t.Fatal(err)
 	}
-	if want := local("2024-03-29 17:00"); !c.AutoCloseAt.Equal(want) {
-		t.Fatalf("resolved Friday 17:00: closes %s, want %s (10 business days)", c.AutoCloseAt.In(ny), want)
-	}
-	if _, err := transition(pol, &c, Open, local("2024-03-18 09:00")); err != nil {
+	if err := awaitInformation(pol, &c, local("2024-03-18 09:00")); err != nil {
 		t.Fatal(err)
 	}
-	if c.AutoCloseAt != nil || c.ResolvedAt != nil {
-		t.Fatal("reopening kept the auto-close")
-	}
-	p, err := transition(pol, &c, AwaitingCustomer, local("2024-03-18 09:00"))
-	if err != nil || p == nil || p.To != nil {
-		t.Fatalf("awaiting the customer: pause %+v, %v", p, err)
-	}
-	if want := local("2024-04-08 09:00"); !c.AutoCloseAt.Equal(want) {
-		t.Fatalf("awaiting since Monday 09:00: closes %s, want %s (15 business days)", c.AutoCloseAt.In(ny), want)
-	}
-	p, err = transition(pol, &c, Open, local("2024-03-19 09:00"))
+	p, err := transition(pol, &c, Open, local("2024-03-19 09:00"))
 	if err != nil || p == nil || p.To == nil || !p.To.Equal(local("2024-03-19 09:00")) || c.Clock.PausedSince != nil || c.AutoCloseAt != nil {
 		t.Fatalf("resumed: pause %+v, paused since %v, auto-close %v", p, c.Clock.PausedSince, c.AutoCloseAt)
 	}

@@ -42,8 +42,15 @@ type Explanation struct {
 	// RespondedAt stops the clock.
 	RespondedAt *time.Time `json:"responded_at,omitempty"`
 	WarnedAt    *time.Time `json:"warned_at,omitempty"`
-	BreachedAt  *time.Time `json:"breached_at,omitempty"`
-	Status      Status     `json:"status"`
+	// BreachedAt is when the breach was recorded; it stands, under
+	// BreachCriticality, for the due instant BreachDueAt, whatever the
+	// criticality became since.
+	BreachedAt        *time.Time      `json:"breached_at,omitempty"`
+	BreachCriticality sla.Criticality `json:"breach_criticality,omitempty"`
+	BreachDueAt       *time.Time      `json:"breach_due_at,omitempty"`
+	// Reclassifications are the case's criticality history, oldest first.
+	Reclassifications []CriticalityChange `json:"reclassifications,omitempty"`
+	Status            Status              `json:"status"`
 	// Margin is the time to spare (met, positive) or the lateness
 	// (breached, negative), in real time.
 	Margin sla.Duration `json:"margin"`
@@ -79,7 +86,8 @@ func (s *Service) Explain(ctx context.Context, now time.Time, id accord.ID) (Exp
 		Criticality: c.Criticality, Channel: k.Channel, ReceivedAt: k.ReceivedAt, PhoneAt: k.PhoneAt,
 		Clock: k.Kind, StartsAt: k.StartsAt, Target: k.Target, Guaranteed: k.Guaranteed, CallRequired: k.CallRequired,
 		Pauses: c.Pauses, DueAt: k.DueAt, WarnAt: k.WarnAt, RespondedAt: k.RespondedAt,
-		WarnedAt: k.WarnedAt, BreachedAt: k.BreachedAt, Segments: []Segment{}, At: now,
+		WarnedAt: k.WarnedAt, BreachedAt: k.BreachedAt, BreachCriticality: k.BreachCriticality, BreachDueAt: k.BreachDueAt,
+		Reclassifications: c.Reclassifications, Segments: []Segment{}, At: now,
 	}
 	if x.Pauses == nil {
 		x.Pauses = []Pause{}
@@ -93,16 +101,11 @@ func (s *Service) Explain(ctx context.Context, now time.Time, id accord.ID) (Exp
 	if k.CallRequired {
 		x.PhoneLines = pol.PhoneLines
 	}
-	in := sla.DueInput{Plan: k.Plan, Criticality: c.Criticality, Channel: k.Channel, Received: k.ReceivedAt,
-		Pauses: pausesBefore(c.Pauses, k.RespondedAt)}
-	if k.Channel == sla.Portal {
-		in.PhoneAt = k.PhoneAt
-	}
-	r, err := pol.Due(in)
+	tg, err := targetOf(pol, c)
 	if err != nil {
 		return Explanation{}, accord.Wrap(op, err)
 	}
-	x.Why = r.Explanation
+	x.Why = append(tg.why, tg.Explanation...)
 	cal, ok := pol.Calendar(k.Kind)
 	if !ok {
 		return Explanation{}, accord.Wrap(op, errNoCalendar)
@@ -140,6 +143,15 @@ func verdict(pol *sla.Policy, c Case, st Status, margin time.Duration, now time.
 	case Met:
 		return []string{fmt.Sprintf("First response at %s: met, %s before the due time.", at(*k.RespondedAt), round(margin))}
 	case Breached:
+		if k.BreachedAt != nil && (k.DueAt == nil || !k.BreachDueAt.Equal(*k.DueAt)) {
+			// Reclassified (or paused) since: the breach stands as recorded.
+			late := "No response yet"
+			if k.RespondedAt != nil {
+				late = "First response at " + at(*k.RespondedAt)
+			}
+			return []string{fmt.Sprintf("The %s target was breached: it was due at %s, and the breach recorded at %s stands whatever the criticality became since. %s: %s late.",
+				k.BreachCriticality, at(*k.BreachDueAt), at(*k.BreachedAt), late, round(-margin))}
+		}
 		if k.RespondedAt != nil {
 			return []string{fmt.Sprintf("First response at %s: breached, %s after the due time.", at(*k.RespondedAt), round(-margin))}
 		}

@@ -19,12 +19,13 @@ const (
 	EventResolved      Event = "case.resolved"
 	EventAutoClosed    Event = "case.auto_closed"
 	EventReopened      Event = "case.reopened"
+	EventOnHold        Event = "case.on_hold"     // the customer asked the vendor to wait
 	EventSLAWarning    Event = "case.sla_warning" // vendor side only
 	EventSLABreach     Event = "case.sla_breach"  // vendor side only
 )
 
 // Events lists every event, in the order the documentation gives them.
-var Events = []Event{EventOpened, EventReclassified, EventAgentReply, EventInfoRequested, EventCustomerReply,
+var Events = []Event{EventOpened, EventReclassified, EventAgentReply, EventInfoRequested, EventOnHold, EventCustomerReply,
 	EventResolved, EventAutoClosed, EventReopened, EventSLAWarning, EventSLABreach}
 
 // NotifyJob is the kind of the job that tells people about an entry.
@@ -48,8 +49,7 @@ func (e Event) Audience() Audience {
 }
 
 // EventOf says which event, if any, entry e of case c is worth telling
-// people about. Internal entries tell the customer nothing, and a hold
-// the agent set (awaiting the customer without a request) is not news.
+// people about. Internal entries tell the customer nothing.
 func EventOf(c Case, e Entry) (Event, bool) {
 	byCustomer := e.AuthorOrg != "" && e.AuthorOrg == c.OrgID
 	switch e.Kind {
@@ -72,6 +72,8 @@ func EventOf(c Case, e Entry) (Event, bool) {
 	case StateChanged:
 		switch {
 		case e.Internal:
+		case e.Data.Hold:
+			return EventOnHold, true
 		case e.Data.To == string(Resolved):
 			return EventResolved, true
 		case e.Data.To == string(Closed) && (e.Data.Reason == ReasonAutoResolved || e.Data.Reason == ReasonAutoAwaiting):

@@ -129,26 +129,27 @@ func (s *Service) Fire(ctx context.Context, now time.Time, kind TimerKind, id ac
 			if !k.Running() || !k.Guaranteed || at == nil || done || now.Before(*at) {
 				return Change{}, errUnchanged
 			}
+			if kind == BreachTimer {
+				e, action = breach(a, now, c, &after), "case.sla_breach"
+				break
+			}
 			fired := now
+			k.WarnedAt = &fired
 			e = entry(a, now, c, SLAWarning)
 			e.Internal, e.Data.DueAt = true, k.DueAt
-			if kind == WarnTimer {
-				k.WarnedAt = &fired
-				e.Body = fmt.Sprintf("%d%% of the %s first-response target has elapsed with no response.", int(sla.WarnShare*100), k.Target)
-				action = "case.sla_warning"
-			} else {
-				k.BreachedAt = &fired
-				e.Kind = SLABreach
-				e.Body = fmt.Sprintf("The %s first-response target was breached with no response.", k.Target)
-				action = "case.sla_breach"
-			}
+			e.Body = fmt.Sprintf("%d%% of the %s first-response target has elapsed with no response.", int(sla.WarnShare*100), k.Target)
+			action = "case.sla_warning"
 		case CloseTimer:
 			if c.AutoCloseAt == nil || now.Before(*c.AutoCloseAt) || (c.State != Resolved && c.State != AwaitingCustomer) {
 				return Change{}, errUnchanged
 			}
-			reason, why := ReasonAutoResolved, fmt.Sprintf("Closed automatically: resolved %d business days ago without the customer's confirmation.", pol.AutoClose.ResolvedDays)
+			// Only a resolution and a request for information set the
+			// instant; a hold has none (section 7.8).
+			reason, days := ReasonAutoResolved, pol.AutoClose.ResolvedDays
+			why := fmt.Sprintf("Closed automatically (support policy, section 7.8): resolved %d business days ago without the customer's confirmation.", days)
 			if c.State == AwaitingCustomer {
-				reason, why = ReasonAutoAwaiting, fmt.Sprintf("Closed automatically: the information requested %d business days ago did not arrive.", pol.AutoClose.AwaitingCustomerDays)
+				reason, days = ReasonAutoAwaiting, pol.AutoClose.AwaitingCustomerDays
+				why = fmt.Sprintf("Closed automatically (support policy, section 7.8): the details or logs requested %d business days ago did not arrive.", days)
 			}
 			after.Pauses = slices.Clone(c.Pauses)
 			p, err := transition(pol, &after, Closed, now)
@@ -156,7 +157,9 @@ func (s *Service) Fire(ctx context.Context, now time.Time, kind TimerKind, id ac
 				return Change{}, err
 			}
 			after.CloseReason = reason
-			ch, err := finish(pol, a, now, before, after, "case.auto_close", p, stateChange(a, now, after, before.State, why, reason, false))
+			e := stateChange(a, now, after, before.State, why, reason, false)
+			e.Data.Days = days
+			ch, err := finish(pol, a, now, before, after, "case.auto_close", p, e)
 			if err == nil {
 				ch.Events[0].Changes = append(ch.Events[0].Changes, audit.Change{Field: "close_reason", Before: "", After: reason})
 			}

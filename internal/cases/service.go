@@ -62,12 +62,6 @@ func forbidden(op, msg string) error { return &accord.Error{Kind: accord.Forbidd
 
 func conflict(op, msg string) error { return &accord.Error{Kind: accord.Conflict, Op: op, Msg: msg} }
 
-// system is ctx acting as the system, for lookups this package makes on its
-// own behalf.
-func system(ctx context.Context) context.Context {
-	return accord.WithActor(ctx, accord.SystemActor("cases"))
-}
-
 // scoped returns the actor and the organizations it may read.
 func (s *Service) scoped(ctx context.Context, now time.Time) (accord.Actor, accord.Scope, error) {
 	a, err := accord.ActorFrom(ctx)

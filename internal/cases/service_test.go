@@ -1249,3 +1249,247 @@ func TestChangeWithColdPolicyCache(t *testing.T) {
 		}
 	})
 }
+
+// A recorded breach is a fact: the issue's scenario raises a phone case
+// to C1, lets the C1 target pass, lowers it to C3, and the case stays
+// breached under C1, whether the job recorded the breach before the
+// lowering or the lowering finds it unrecorded.
+func TestBreachStands(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		agent := f.as("agent")
+		t0 := at("2024-03-12 10:00") // Tuesday; premium C3 by phone: 8h of support hours, due 18:00
+		raise := cases.Reclassification{Criticality: sla.C1, Reason: "Production is down after all"}
+		lower := cases.Reclassification{Criticality: sla.C3, Reason: "A workaround restored production"}
+		for _, recordedByJob := range []bool{true, false} {
+			c := f.openPhone(t, "acme", t0, sla.C3)
+			raised, err := f.svc.Reclassify(agent, at("2024-03-12 11:00"), c.ID, raise)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Raised at 11:00: 30m around the clock from the reclassification.
+			if !same(raised.Clock.DueAt, at("2024-03-12 11:30")) {
+				t.Fatalf("raised: due %s, want 11:30", nyString(raised.Clock.DueAt))
+			}
+			if recordedByJob {
+				if err := f.svc.Fire(sys, at("2024-03-12 11:40"), cases.BreachTimer, c.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lowered, err := f.svc.Reclassify(agent, at("2024-03-12 12:00"), c.ID, lower)
+			if err != nil {
+				t.Fatal(err)
+			}
+			breachedAt := at("2024-03-12 11:40")
+			if !recordedByJob {
+				breachedAt = at("2024-03-12 12:00")
+			}
+			k := lowered.Clock
+			if !same(k.BreachedAt, breachedAt) || k.BreachCriticality != sla.C1 || !same(k.BreachDueAt, at("2024-03-12 11:30")) || !same(k.DueAt, at("2024-03-12 18:00")) {
+				t.Fatalf("job %v: lowered: breached %s under %q missing %s, due %s; want breached at %s under C1 missing 11:30, due 18:00",
+					recordedByJob, nyString(k.BreachedAt), k.BreachCriticality, nyString(k.BreachDueAt), nyString(k.DueAt), nyString(&breachedAt))
+			}
+			if st, margin := cases.StatusAt(lowered, at("2024-03-12 12:00")); st != cases.Breached || margin != -30*time.Minute {
+				t.Fatalf("job %v: status %s %v after lowering, want breached by 30m", recordedByJob, st, margin)
+			}
+			if n := f.count(t, warnBreachJobs, c.ID); n != 0 {
+				t.Fatalf("job %v: %d warning/breach jobs after the breach, want none", recordedByJob, n)
+			}
+			answered, err := f.svc.Reply(agent, at("2024-03-12 13:00"), c.ID, cases.NewReply{Body: "Restarted the vault"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st, _ := cases.StatusAt(answered, at("2024-03-12 13:00")); st != cases.Breached {
+				t.Fatalf("job %v: answered before the C3 due time: %s, want still breached", recordedByJob, st)
+			}
+			if err := f.svc.Fire(sys, at("2024-03-12 19:00"), cases.BreachTimer, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			l := f.timeline(t, "agent", at("2024-03-12 19:00"), c.ID)
+			if n := countKind(l, cases.SLABreach); n != 1 {
+				t.Fatalf("job %v: %d breach entries %v, want one", recordedByJob, n, kinds(l))
+			}
+			for _, e := range l {
+				if e.Kind == cases.SLABreach && (!same(e.Data.DueAt, at("2024-03-12 11:30")) || !e.At.Equal(breachedAt) || !e.Internal) {
+					t.Errorf("job %v: breach entry %+v, want internal, due 11:30, at %s", recordedByJob, e, nyString(&breachedAt))
+				}
+			}
+			if h := f.get(t, "acme", at("2024-03-12 19:00"), c.ID).Reclassifications; len(h) != 2 ||
+				h[0].From != sla.C3 || h[0].To != sla.C1 || !h[0].At.Equal(at("2024-03-12 11:00")) ||
+				h[1].From != sla.C1 || h[1].To != sla.C3 || !h[1].At.Equal(at("2024-03-12 12:00")) {
+				t.Fatalf("job %v: history %+v, want C3 -> C1 at 11:00, C1 -> C3 at 12:00", recordedByJob, h)
+			}
+		}
+	})
+}
+
+// A raise counts the new target from the reclassification, but never moves
+// the due instant later, and a criticality the case stood at before counts
+// from when it first stood there: raising cannot buy time.
+func TestRaiseCountsFromTheReclassification(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		agent := f.as("agent")
+		t0 := at("2024-03-12 10:00")
+		reclassify := func(c cases.Case, now string, to sla.Criticality) cases.Case {
+			t.Helper()
+			got, err := f.svc.Reclassify(agent, at(now), c.ID, cases.Reclassification{Criticality: to, Reason: "The impact changed"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		for _, tc := range []struct {
+			name  string
+			open  sla.Criticality
+			steps [][2]string // instant, criticality
+			due   string
+			// breached: the case is breached at the last step's instant.
+			breached bool
+		}{
+			// C3 due 18:00; raised at 14:00: C1's 30m from 14:00.
+			{"a raise counts from the reclassification", sla.C3, [][2]string{{"2024-03-12 14:00", "C1"}}, "2024-03-12 14:30", false},
+			// C2 due 11:00; raised to C1 at 10:50: 11:20 would be later.
+			{"a raise never moves the due instant later", sla.C2, [][2]string{{"2024-03-12 10:50", "C1"}}, "2024-03-12 11:00", false},
+			// C3 due 18:00; raised at 17:45: C1's 18:15 would be later.
+			{"the old target still binds", sla.C3, [][2]string{{"2024-03-12 17:45", "C1"}}, "2024-03-12 18:00", false},
+			// C1 due 10:30; lowered to C3 at 10:10 (due 18:00), raised back
+			// at 11:00: C1 counts from 10:00 again, so breached at once.
+			{"a round trip brings the first deadline back", sla.C1, [][2]string{{"2024-03-12 10:10", "C3"}, {"2024-03-12 11:00", "C1"}}, "2024-03-12 10:30", true},
+			// C1 lowered to C3 at 10:10 counts C3 from the original start.
+			{"a lowering counts from the original start", sla.C1, [][2]string{{"2024-03-12 10:10", "C3"}}, "2024-03-12 18:00", false},
+			// C4 (12h: due Wed 10:00) raised to C2 at 11:00 (1h: 12:00),
+			// lowered to C3 at 11:30: C3 counts from 11:00, when the case
+			// first stood at C3 or higher: 8h, due 19:00.
+			{"a lowering after a raise counts from the raise", sla.C4, [][2]string{{"2024-03-12 11:00", "C2"}, {"2024-03-12 11:30", "C3"}}, "2024-03-12 19:00", false},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				c := f.openPhone(t, "acme", t0, tc.open)
+				for _, s := range tc.steps {
+					c = reclassify(c, s[0], sla.Criticality(s[1]))
+				}
+				last := at(tc.steps[len(tc.steps)-1][0])
+				if !same(c.Clock.DueAt, at(tc.due)) {
+					t.Fatalf("due %s, want %s", nyString(c.Clock.DueAt), tc.due)
+				}
+				if st, _ := cases.StatusAt(c, last); (st == cases.Breached) != tc.breached {
+					t.Fatalf("status %s at the last step, want breached %v", st, tc.breached)
+				}
+				if j, ok := f.job(t, c.ID, cases.BreachTimer); !ok || !j.Equal(at(tc.due)) {
+					t.Fatalf("breach job at %v (%v), want %s", j, ok, tc.due)
+				}
+			})
+		}
+	})
+}
+
+// A hold for the customer is public, with its reason, and is news to the
+// customer (case.on_hold); it pauses the clock but does not close the case
+// by itself.
+func TestHoldIsVisible(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		c := f.openPortal(t, "globex", at("2024-03-12 10:00"), incident(sla.C3, "Slow reports"))
+		const reason = "You asked us to wait for your maintenance window on Friday"
+		held, err := f.svc.AwaitCustomer(f.as("agent"), at("2024-03-12 11:00"), c.ID, reason)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if held.State != cases.AwaitingCustomer || held.AutoCloseAt != nil {
+			t.Fatalf("held: state %s auto-close %s, want awaiting_customer without an auto-close", held.State, nyString(held.AutoCloseAt))
+		}
+		l := f.timeline(t, "globex", at("2024-03-12 11:00"), c.ID)
+		last := l[len(l)-1]
+		if last.Kind != cases.StateChanged || last.Internal || !last.Data.Hold || last.Data.Reason != reason || last.Data.To != string(cases.AwaitingCustomer) {
+			t.Fatalf("the customer's last entry %+v, want the public hold with its reason", last)
+		}
+		if ev, ok := cases.EventOf(held, last); !ok || ev != cases.EventOnHold || !ev.Audience().Customer || ev.Audience().Vendor {
+			t.Fatalf("the hold tells %q (%v), want case.on_hold to the customer", ev, ok)
+		}
+		if n := f.count(t, `SELECT count(*) FROM jobs WHERE subject_id = $1 AND kind = $2`, last.ID, cases.NotifyJob); n != 1 {
+			t.Fatalf("%d notification jobs for the hold, want 1", n)
+		}
+		if _, ok := f.job(t, c.ID, cases.CloseTimer); ok {
+			t.Fatal("a hold scheduled an auto-close")
+		}
+	})
+}
+
+// Auto-close by section 7.8, with the policy's numbers on its calendar
+// (support-hours, Mon-Fri 08:00-20:00 New York): the closing entry says
+// which rule closed the case and after how many business days; a hold the
+// customer asked for is never closed by itself.
+func TestAutoCloseRules(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		agent := f.as("agent")
+		question := cases.NewCase{Type: cases.Question, Title: "How do I rotate keys?", Description: "Which command rotates SSH keys?"}
+		for _, tc := range []struct {
+			name   string
+			wait   func(c cases.Case, now time.Time) error
+			since  string
+			closes string // "" for never
+			reason string
+			days   int
+			text   string
+		}{
+			{"resolved, not confirmed", func(c cases.Case, now time.Time) error {
+				_, err := f.svc.Resolve(agent, now, c.ID, "Use the rotation wizard")
+				return err
+			}, "2024-03-15 17:00", "2024-03-29 17:00", cases.ReasonAutoResolved, 10,
+				"Closed automatically (support policy, section 7.8): resolved 10 business days ago without the customer's confirmation."},
+			{"information requested, never given", func(c cases.Case, now time.Time) error {
+				_, err := f.svc.Reply(agent, now, c.ID, cases.NewReply{Body: "Please send the gateway logs", RequestInformation: true})
+				return err
+			}, "2024-03-18 09:00", "2024-04-08 09:00", cases.ReasonAutoAwaiting, 15,
+				"Closed automatically (support policy, section 7.8): the details or logs requested 15 business days ago did not arrive."},
+			{"on hold at the customer's request", func(c cases.Case, now time.Time) error {
+				_, err := f.svc.AwaitCustomer(agent, now, c.ID, "Waiting for your maintenance window")
+				return err
+			}, "2024-03-18 09:00", "", "", 0, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				since := at(tc.since)
+				c := f.openPortal(t, "acme", since.Add(-30*time.Minute), question)
+				if err := tc.wait(c, since); err != nil {
+					t.Fatal(err)
+				}
+				j, ok := f.job(t, c.ID, cases.CloseTimer)
+				if tc.closes == "" {
+					// Not even 60 business days later.
+					if err := f.svc.Fire(sys, since.AddDate(0, 3, 0), cases.CloseTimer, c.ID); err != nil {
+						t.Fatal(err)
+					}
+					if got := f.get(t, "agent", since.AddDate(0, 3, 0), c.ID); ok || got.State == cases.Closed || got.AutoCloseAt != nil {
+						t.Fatalf("job %v at %v; state %s auto-close %s: want no auto-close", ok, j, got.State, nyString(got.AutoCloseAt))
+					}
+					return
+				}
+				closes := at(tc.closes)
+				if !ok || !j.Equal(closes) {
+					t.Fatalf("auto-close job at %v (%v), want %s", j, ok, tc.closes)
+				}
+				if err := f.svc.Fire(sys, closes.Add(-time.Minute), cases.CloseTimer, c.ID); err != nil {
+					t.Fatal(err)
+				}
+				if got := f.get(t, "agent", closes, c.ID); got.State == cases.Closed {
+					t.Fatal("closed a minute early")
+				}
+				if err := f.svc.Fire(sys, closes, cases.CloseTimer, c.ID); err != nil {
+					t.Fatal(err)
+				}
+				got := f.get(t, "acme", closes, c.ID)
+				l := f.timeline(t, "acme", closes, c.ID)
+				last := l[len(l)-1]
+				if got.State != cases.Closed || got.CloseReason != tc.reason || last.Kind != cases.StateChanged || last.Internal ||
+					last.Data.Reason != tc.reason || last.Data.Days != tc.days || last.Body != tc.text {
+					t.Fatalf("state %s reason %q; the customer's last entry %+v; want closed for %s after %d days saying %q",
+						got.State, got.CloseReason, last, tc.reason, tc.days, tc.text)
+				}
+				if ev, ok := cases.EventOf(got, last); !ok || ev != cases.EventAutoClosed {
+					t.Fatalf("the closing tells %q (%v), want case.auto_closed", ev, ok)
+				}
+			})
+		}
+	})
+}

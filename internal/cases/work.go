@@ -33,16 +33,13 @@ func transition(pol *sla.Policy, c *Case, to State, now time.Time) (*Pause, erro
 	}
 	switch to {
 	case AwaitingCustomer:
+		// Only a request for information closes the case by itself if
+		// nothing comes (awaitInformation); a hold waits for the customer.
 		if from != AwaitingCustomer {
 			start := now
 			c.Pauses = append(c.Pauses, Pause{From: start})
 			p = &c.Pauses[len(c.Pauses)-1]
 			c.Clock.PausedSince = &start
-			at, err := pol.AutoCloseAt(sla.AwaitingCustomer, now)
-			if err != nil {
-				return nil, err
-			}
-			c.AutoCloseAt = &at
 		}
 	case Resolved:
 		at, err := pol.AutoCloseAt(sla.Resolved, now)
@@ -57,6 +54,22 @@ func transition(pol *sla.Policy, c *Case, to State, now time.Time) (*Pause, erro
 	}
 	c.State = to
 	return p, nil
+}
+
+// awaitInformation starts the count to the auto-close of section 7.8 for
+// a case awaiting details or logs the vendor asked for at now, unless an
+// earlier request already started it: the policy's business days after
+// the request, if the information never comes.
+func awaitInformation(pol *sla.Policy, c *Case, now time.Time) error {
+	if c.AutoCloseAt != nil {
+		return nil
+	}
+	at, err := pol.AutoCloseAt(sla.AwaitingCustomer, now)
+	if err != nil {
+		return err
+	}
+	c.AutoCloseAt = &at
+	return nil
 }
 
 // respond records the first public answer by an agent: it stops the clock.
@@ -97,12 +110,17 @@ func clockChanges(ch *audit.Changes, before, after Case) {
 	ch.Add("auto_close_at", before.AutoCloseAt, after.AutoCloseAt)
 	ch.Add("warned_at", before.Clock.WarnedAt, after.Clock.WarnedAt)
 	ch.Add("breached_at", before.Clock.BreachedAt, after.Clock.BreachedAt)
+	ch.Add("breach_criticality", before.Clock.BreachCriticality, after.Clock.BreachCriticality)
+	ch.Add("breach_due_at", before.Clock.BreachDueAt, after.Clock.BreachDueAt)
 }
 
 // finish recomputes the clock of after and makes the change with its entries.
 func finish(pol *sla.Policy, a accord.Actor, now time.Time, before, after Case, action string, p *Pause, entries ...Entry) (Change, error) {
 	if err := settle(pol, &after); err != nil {
 		return Change{}, err
+	}
+	if e, ok := recordBreach(now, before, &after); ok {
+		entries = append(entries, e)
 	}
 	rearm(&after, now)
 	var ch audit.Changes
@@ -206,6 +224,11 @@ func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in New
 				}
 				entries = append(entries, stateChange(a, now, after, before.State, "", "", false))
 			}
+			if in.RequestInformation {
+				if err := awaitInformation(pol, &after, now); err != nil {
+					return Change{}, err
+				}
+			}
 		case c.State == AwaitingCustomer || c.State == Resolved:
 			if p, err = transition(pol, &after, Open, now); err != nil {
 				return Change{}, err
@@ -231,9 +254,11 @@ const (
 	ReasonAutoAwaiting        = "auto_awaiting_customer" // closed: the information asked for never came
 )
 
-// AwaitCustomer puts a case on hold for the customer without a public
-// reply (the customer asked by phone to wait for a maintenance window):
-// the clock pauses until the customer writes.
+// AwaitCustomer puts a case on hold for the customer without a reply (the
+// customer asked by phone to wait for a maintenance window): the clock
+// pauses until the customer writes. The hold and its reason are public and
+// mailed to the customer (case.on_hold); unlike a request for information,
+// a hold does not close the case by itself (section 7.8).
 func (s *Service) AwaitCustomer(ctx context.Context, now time.Time, id accord.ID, reason string) (Case, error) {
 	const op = "cases.AwaitCustomer"
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
@@ -257,7 +282,9 @@ func (s *Service) AwaitCustomer(ctx context.Context, now time.Time, id accord.ID
 		if err != nil {
 			return Change{}, err
 		}
-		return finish(pol, a, now, before, after, "case.await_customer", p, stateChange(a, now, after, before.State, "", reason, true))
+		e := stateChange(a, now, after, before.State, "", reason, false)
+		e.Data.Hold = true
+		return finish(pol, a, now, before, after, "case.await_customer", p, e)
 	})
 }
 
@@ -321,6 +348,7 @@ func (s *Service) Reclassify(ctx context.Context, now time.Time, id accord.ID, i
 		}
 		before, after := c, c
 		after.Criticality = in.Criticality
+		after.Reclassifications = append(slices.Clone(c.Reclassifications), CriticalityChange{From: c.Criticality, To: in.Criticality, At: now})
 		e := entry(a, now, c, Reclassified)
 		e.Data.From, e.Data.To, e.Data.Reason = string(c.Criticality), string(in.Criticality), reason
 		return finish(pol, a, now, before, after, "case.reclassify", nil, e)
@@ -344,17 +372,23 @@ func (s *Service) Assign(ctx context.Context, now time.Time, id, userID accord.I
 		return Case{}, err
 	}
 	if userID != "" {
-		u, err := s.dir.GetUser(system(ctx), now, userID)
+		// The user is looked up in the actor's own scope, and every user
+		// who cannot take the case (missing, out of scope, inactive, not
+		// an agent, of another organization) gets the same answer, so that
+		// nobody learns who exists beyond what they may read.
+		notAssignable := accord.FieldError("user_id", "must be an active agent of your own organization")
+		u, err := s.dir.GetUser(ctx, now, userID)
+		if accord.IsKind(err, accord.NotFound) {
+			return Case{}, notAssignable
+		}
 		if err != nil {
 			return Case{}, accord.Wrap(op, err)
 		}
-		if !u.Active || (u.Role != accord.RoleAgent && u.Role != accord.RoleAdmin && u.Role != accord.RolePartnerAgent) {
-			return Case{}, accord.FieldError("user_id", "must be an active agent")
-		}
 		// Vendor staff assign to vendor staff; a partner to its own agents,
 		// whom its scope already lets reach the case.
-		if !a.System && u.OrgID != a.OrgID {
-			return Case{}, accord.FieldError("user_id", "cases go to agents of your own organization")
+		agent := u.Role == accord.RoleAgent || u.Role == accord.RoleAdmin || u.Role == accord.RolePartnerAgent
+		if !u.Active || !agent || (!a.System && u.OrgID != a.OrgID) {
+			return Case{}, notAssignable
 		}
 	}
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {

@@ -1,6 +1,9 @@
 package notify_test
 
 import (
+	"io"
+	"mime/quotedprintable"
+	"net/mail"
 	"slices"
 	"strings"
 	"testing"
@@ -30,6 +33,24 @@ func summarize(t *testing.T, got []received) []sent {
 	}
 	slices.SortFunc(out, func(a, b sent) int { return strings.Compare(a.to+" "+a.event, b.to+" "+b.event) })
 	return out
+}
+
+// textOf is the decoded text of a raw plain-text message.
+func textOf(t *testing.T, raw string) string {
+	t.Helper()
+	m, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r io.Reader = m.Body
+	if strings.EqualFold(m.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		r = quotedprintable.NewReader(r)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestEveryEventMailsTheRightPeople walks one case through its life and
@@ -72,6 +93,12 @@ func TestEveryEventMailsTheRightPeople(t *testing.T) {
 				f.now = *c.Clock.WarnAt
 			}, []sent{{agent, "case.sla_warning", "SLA warning: first response due"}}},
 			{"the target passes: the assignee hears of the breach", func() { f.now = *c.Clock.DueAt }, []sent{{agent, "case.sla_breach", "SLA breached: C2 case from Acme"}}},
+			{"raised to C1 after the breach: the customer hears why, and the breach stands", func() {
+				must(f.cases.Reclassify(f.as("agent"), f.now, c.ID, cases.Reclassification{Criticality: sla.C1, Reason: "All users are locked out"}))
+				if got, err := f.cases.Get(sys, f.now, c.ID); err != nil || got.Clock.BreachedAt == nil || got.Clock.BreachCriticality != sla.C2 {
+					t.Fatalf("after the raise: %v %+v", err, got.Clock)
+				}
+			}, []sent{{acme, "case.reclassified", "Criticidade alterada de C2 para C1"}}},
 			{"the agent asks for logs", func() {
 				must(f.cases.Reply(f.as("agent"), f.now, c.ID, cases.NewReply{Body: "Please send the server log.", RequestInformation: true,
 					References: []cases.Reference{{Kind: cases.LogRequest, Value: "/var/log/vault/server.log"}}}))
@@ -82,6 +109,12 @@ func TestEveryEventMailsTheRightPeople(t *testing.T) {
 			{"an internal note mails nobody", func() {
 				must(f.cases.Reply(f.as("agent"), f.now, c.ID, cases.NewReply{Body: "Looks like the known issue.", Internal: true}))
 			}, nil},
+			{"the agent puts it on hold: the customer hears why, in Portuguese", func() {
+				must(f.cases.AwaitCustomer(f.as("agent"), f.now, c.ID, "Waiting for your maintenance window on Friday"))
+			}, []sent{{acme, "case.on_hold", "O seu chamado está em espera"}}},
+			{"the customer writes again: the assignee hears", func() {
+				must(f.cases.Reply(f.as("acme"), f.now, c.ID, cases.NewReply{Body: "The window is over."}))
+			}, []sent{{agent, "case.customer_reply", "Acme replied: Login fails after upgrade"}}},
 			{"the agent replies", func() {
 				must(f.cases.Reply(f.as("agent"), f.now, c.ID, cases.NewReply{Body: "Apply hotfix 8.2.1."}))
 			}, []sent{{acme, "case.agent_reply", "Nova resposta de User agent"}}},
@@ -113,6 +146,14 @@ func TestEveryEventMailsTheRightPeople(t *testing.T) {
 			f.run(t, f.now)
 			raw := f.box.take()
 			got := summarize(t, raw)
+			for _, m := range raw {
+				// The hold's reason and the closing rule reach the customer.
+				ev, _ := header(m.Data, "X-Accord-Event")
+				want := map[string]string{"case.on_hold": "Waiting for your maintenance window on Friday", "case.auto_closed": "10 dias úteis"}[ev]
+				if body := textOf(t, m.Data); want != "" && !strings.Contains(body, want) {
+					t.Errorf("%s: %s does not say %q:\n%s", st.name, ev, want, body)
+				}
+			}
 			if len(got) != len(st.want) {
 				t.Fatalf("%s: sent %+v, want %+v", st.name, got, st.want)
 			}

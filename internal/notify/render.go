@@ -56,6 +56,7 @@ type view struct {
 	Body        string
 	From, To    string // a reclassification's criticalities
 	Reason      string
+	Days        int // the business days after which an automatic closing's rule closed the case
 	Target      string
 	Warn        int // the share of the target at which agents are warned, in percent
 	Guaranteed  bool

@@ -41,7 +41,7 @@ func TestGoldenMail(t *testing.T) {
 			t.Run(locale+"/"+string(ev), func(t *testing.T) {
 				v := goldenView(locale, !ev.Audience().Customer, zones[locale])
 				if ev == cases.EventAutoClosed {
-					v.Reason = "auto_resolved"
+					v.Reason, v.Days = "auto_resolved", 10
 				}
 				subject, body, err := render(locale, ev, v)
 				if err != nil {
@@ -112,5 +112,30 @@ func TestTidy(t *testing.T) {
 	}
 	if strings.Contains(indent("a\nb"), "\n\n") {
 		t.Error("indent adds blank lines")
+	}
+}
+
+// The auto-close mail names the rule of section 7.8 that closed the case,
+// with its number of business days, in every language.
+func TestAutoClosedNamesTheRule(t *testing.T) {
+	for _, tc := range []struct {
+		reason string
+		days   int
+		want   map[string]string
+	}{
+		{"auto_resolved", 10, map[string]string{"en-US": "not confirmed within 10 business days", "pt-BR": "não foi confirmada em 10 dias úteis", "es-ES": "no se confirmó en 10 días hábiles"}},
+		{"auto_awaiting_customer", 15, map[string]string{"en-US": "did not arrive within 15 business days", "pt-BR": "não chegaram em 15 dias úteis", "es-ES": "no llegaron en 15 días hábiles"}},
+	} {
+		for _, locale := range directory.Locales {
+			v := goldenView(locale, false, "UTC")
+			v.Reason, v.Days = tc.reason, tc.days
+			_, body, err := render(locale, cases.EventAutoClosed, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(body, tc.want[locale]) || !strings.Contains(body, "7.8") {
+				t.Errorf("%s %s: %q does not say %q under section 7.8", locale, tc.reason, body, tc.want[locale])
+			}
+		}
 	}
 }

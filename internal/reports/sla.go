@@ -39,6 +39,29 @@ type SLAReport struct {
 	// Total counts every case of the rows; its percentiles are over all
 	// their first responses, not an average of the rows'.
 	Total SLARow `json:"total"`
+	// Reclassified lists the counted cases whose criticality changed, with
+	// their history, in the order of the rows, then by case number.
+	Reclassified []ReclassifiedCase `json:"reclassified_cases"`
+}
+
+// ReclassifiedCase is a counted case whose criticality changed.
+type ReclassifiedCase struct {
+	CaseID   accord.ID `json:"case_id"`
+	Number   int64     `json:"number"`
+	OrgID    accord.ID `json:"org_id"`
+	Customer string    `json:"customer"`
+	Plan     string    `json:"plan"`
+	// Criticality is the row the case counts in: the criticality in force
+	// when its target was breached, or else at its first response (or at
+	// the report's instant, when unanswered).
+	Criticality sla.Criticality `json:"criticality"`
+	Outcome     string          `json:"outcome"` // met, breached, not_guaranteed or pending
+	// Opened is the criticality the case was opened at; Reclassifications
+	// are its changes, oldest first.
+	Opened            sla.Criticality           `json:"opened"`
+	Reclassifications []cases.CriticalityChange `json:"reclassifications"`
+	// BreachDueAt is the due instant a breach missed.
+	BreachDueAt *time.Time `json:"breach_due_at,omitempty"`
 }
 
 // SLARow is one customer's cases of one plan and criticality, or the
@@ -61,6 +84,9 @@ type SLARow struct {
 	NotGuaranteed int `json:"not_guaranteed"`
 	// Pending: guaranteed, not answered, and still within its target at At.
 	Pending int `json:"pending"`
+	// Reclassified counts the cases whose criticality changed (they are
+	// also counted above).
+	Reclassified int `json:"reclassified"`
 	// Responded counts the cases answered, guaranteed or not: the median
 	// and the 90th percentile are of their times to the first response.
 	Responded int   `json:"responded"`
@@ -81,13 +107,13 @@ func spanOf(d time.Duration) *Span {
 }
 
 // outcome is where one case's first response stands at the report's instant.
-type outcome int
+type outcome string
 
 const (
-	met outcome = iota
-	breached
-	notGuaranteed
-	pending
+	met           outcome = "met"
+	breached      outcome = "breached"
+	notGuaranteed outcome = "not_guaranteed"
+	pending       outcome = "pending"
 )
 
 // judged is one counted case.
@@ -97,16 +123,23 @@ type judged struct {
 	// ttfr is the working time from the clock's start to the first
 	// response, outside the pauses, when responded.
 	ttfr time.Duration
+	// crit is the criticality the case counts under: the one in force at
+	// its breach, or else its clock's (cases.ClockCriticality).
+	crit sla.Criticality
 }
 
 // judge decides where c's clock stands at now, under its policy version.
 // The rule is cases.StatusAt's (met means answered before the due
-// instant), with one addition: a clock paused while waiting for the
-// customer has no due instant, and is breached when the working time it
-// used before the pause already reached the target.
+// instant; a recorded breach stands whatever the criticality became), with
+// one addition: a clock paused while waiting for the customer has no due
+// instant, and is breached when the working time it used before the pause
+// already reached the target.
 func judge(pol *sla.Policy, c cases.Case, now time.Time) (judged, error) {
 	k := c.Clock
-	var j judged
+	j := judged{crit: cases.ClockCriticality(c)}
+	if k.BreachedAt != nil {
+		j.crit = k.BreachCriticality
+	}
 	if k.RespondedAt != nil {
 		used, err := cases.Used(pol, c, *k.RespondedAt)
 		if err != nil {
@@ -144,8 +177,11 @@ type tally struct {
 	ttfrs []time.Duration
 }
 
-func (t *tally) add(j judged) {
+func (t *tally) add(j judged, reclassified bool) {
 	t.row.Cases++
+	if reclassified {
+		t.row.Reclassified++
+	}
 	switch j.outcome {
 	case met:
 		t.row.Met++
@@ -212,7 +248,7 @@ func (s *Service) SLA(ctx context.Context, now time.Time, q Query) (SLAReport, e
 		return SLAReport{}, accord.Wrap(op, err)
 	}
 	now = now.UTC()
-	rep := SLAReport{Month: q.Month, Zone: s.cfg.zone().String(), From: from, To: to, At: now, Rows: []SLARow{}}
+	rep := SLAReport{Month: q.Month, Zone: s.cfg.zone().String(), From: from, To: to, At: now, Rows: []SLARow{}, Reclassified: []ReclassifiedCase{}}
 	policies := map[int]*sla.Policy{}
 	tallies := map[rowKey]*tally{}
 	total := &tally{row: SLARow{Month: q.Month}}
@@ -231,14 +267,23 @@ func (s *Service) SLA(ctx context.Context, now time.Time, q Query) (SLAReport, e
 		if err != nil {
 			return SLAReport{}, accord.Wrap(op, err)
 		}
-		key := rowKey{c.OrgID, c.Clock.Plan, c.Criticality}
+		key := rowKey{c.OrgID, c.Clock.Plan, j.crit}
 		t := tallies[key]
 		if t == nil {
-			t = &tally{row: SLARow{Month: q.Month, OrgID: c.OrgID, Plan: c.Clock.Plan, Criticality: c.Criticality}}
+			t = &tally{row: SLARow{Month: q.Month, OrgID: c.OrgID, Plan: c.Clock.Plan, Criticality: j.crit}}
 			tallies[key] = t
 		}
-		t.add(j)
-		total.add(j)
+		reclassified := len(c.Reclassifications) > 0
+		t.add(j, reclassified)
+		total.add(j, reclassified)
+		if reclassified {
+			rc := ReclassifiedCase{CaseID: c.ID, Number: c.Number, OrgID: c.OrgID, Plan: c.Clock.Plan, Criticality: j.crit,
+				Outcome: string(j.outcome), Opened: c.Reclassifications[0].From, Reclassifications: c.Reclassifications}
+			if c.Clock.BreachedAt != nil {
+				rc.BreachDueAt = c.Clock.BreachDueAt
+			}
+			rep.Reclassified = append(rep.Reclassified, rc)
+		}
 	}
 	names := map[accord.ID]string{}
 	for key, t := range tallies {
@@ -254,9 +299,18 @@ func (s *Service) SLA(ctx context.Context, now time.Time, q Query) (SLAReport, e
 		r.Customer = name
 		rep.Rows = append(rep.Rows, r)
 	}
+	byName := func(a, b string, aID, bID accord.ID) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a), strings.ToLower(b)), cmp.Compare(a, b), cmp.Compare(aID, bID))
+	}
 	slices.SortFunc(rep.Rows, func(a, b SLARow) int {
-		return cmp.Or(cmp.Compare(strings.ToLower(a.Customer), strings.ToLower(b.Customer)), cmp.Compare(a.Customer, b.Customer),
-			cmp.Compare(a.OrgID, b.OrgID), cmp.Compare(a.Plan, b.Plan), cmp.Compare(a.Criticality, b.Criticality))
+		return cmp.Or(byName(a.Customer, b.Customer, a.OrgID, b.OrgID), cmp.Compare(a.Plan, b.Plan), cmp.Compare(a.Criticality, b.Criticality))
+	})
+	for i := range rep.Reclassified {
+		rep.Reclassified[i].Customer = names[rep.Reclassified[i].OrgID]
+	}
+	slices.SortFunc(rep.Reclassified, func(a, b ReclassifiedCase) int {
+		return cmp.Or(byName(a.Customer, b.Customer, a.OrgID, b.OrgID), cmp.Compare(a.Plan, b.Plan), cmp.Compare(a.Criticality, b.Criticality),
+			cmp.Compare(a.Number, b.Number))
 	})
 	rep.Total = total.finish()
 	return rep, nil

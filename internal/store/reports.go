@@ -30,10 +30,11 @@ func receivedWhere(prefix string, scope accord.Scope, from, to time.Time, org ac
 	return w
 }
 
-// Received returns the cases received in [from, to) with their pauses, in
-// two queries: the cases, then the pauses of the same cases. The two are
-// not one snapshot; a pause written in between is one the case row does
-// not know yet, which the report's clock arithmetic tolerates. There is no
+// Received returns the cases received in [from, to) with their pauses and
+// reclassifications, in three queries: the cases, then the pauses and the
+// reclassification entries of the same cases. They are not one snapshot;
+// a pause or reclassification written in between is one the case row does
+// not know yet, which the report tolerates: it judges the stored clock. There is no
 // index on received_at: a month's report scans the organization's cases
 // (or all of them), which suits a report run now and then.
 func (s *Reports) Received(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]cases.Case, error) {
@@ -76,6 +77,25 @@ func (s *Reports) Received(ctx context.Context, scope accord.Scope, from, to tim
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("received cases' pauses: %w", err)
+	}
+	w.add("e.kind = ?", string(cases.Reclassified))
+	rows, err = s.db.sql.QueryContext(ctx, `SELECT e.case_id, e.data, e.at
+		FROM case_entries e JOIN cases c ON c.id = e.case_id AND c.org_id = e.org_id`+w.String()+` ORDER BY e.case_id, e.seq`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("received cases' reclassifications: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		id, ch, err := scanReclassification(rows)
+		if err != nil {
+			return nil, fmt.Errorf("received cases' reclassifications: %w", err)
+		}
+		if i, ok := at[id]; ok {
+			out[i].Reclassifications = append(out[i].Reclassifications, ch)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("received cases' reclassifications: %w", err)
 	}
 	return out, nil
 }

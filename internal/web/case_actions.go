@@ -55,6 +55,7 @@ func (s *Server) caseActions() []route {
 		{"reclassify", "case.flash.reclassified", 0, s.caseReclassify},
 		{"sessions", "case.flash.proposed", 0, s.caseProposeSession},
 		{"resolve", "case.flash.resolved", 0, s.caseResolve},
+		{"await-customer", "case.flash.held", 0, s.caseHold},
 		{"confirm", "case.flash.confirmed", 0, s.caseConfirm},
 		{"reopen", "case.flash.reopened", 0, s.caseReopen},
 		{"out-of-scope", "case.flash.out_of_scope", 0, s.caseOutOfScope},
@@ -67,6 +68,13 @@ func (s *Server) caseActions() []route {
 	}
 	return append(rs, route{"POST", "/cases/{id}/sessions/{entry_id}/decision",
 		s.caseAction("decision", "case.flash.decided", 0, s.caseDecideSession), false})
+}
+
+// caseHold puts the case on hold for the customer, with the reason the
+// customer reads.
+func (s *Server) caseHold(r *http.Request, id accord.ID) error {
+	_, err := s.Cases.AwaitCustomer(r.Context(), s.Now(), id, r.PostForm.Get("reason"))
+	return err
 }
 
 func (s *Server) caseReply(r *http.Request, id accord.ID) error {

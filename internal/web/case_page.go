@@ -50,6 +50,7 @@ type caseCan struct {
 	Reclassify bool
 	Session    bool
 	Resolve    bool
+	Hold       bool // put on hold for the customer, with a reason
 	OutOfScope bool
 	Assign     bool
 	Confirm    bool
@@ -128,6 +129,7 @@ func caseCanOn(rd reader, c cases.Case) caseCan {
 		can.Call, can.Reclassify = support && vendorAgent, support && vendorAgent
 		can.Session, can.OutOfScope = support, support && c.OutOfScope == ""
 		can.Resolve = support && c.State != cases.Resolved
+		can.Hold = support && (c.State == cases.New || c.State == cases.Open)
 		can.Assign = c.State != cases.Closed && c.AssigneeID != rd.Actor.UserID
 	}
 	return can

@@ -14,6 +14,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/directory"
 	"accord/internal/sla"
 	"accord/internal/store/dbtest"
 )
@@ -354,4 +355,63 @@ func TestCaseListPages(t *testing.T) {
 	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, "at most 200 characters") {
 		t.Errorf("a search too long: %d", bad.status)
 	}
+}
+
+// An agent puts a case on hold from the case page; the customer's page
+// shows the hold and its reason, in the reader's language, and an
+// automatic closing says which rule of section 7.8 closed the case.
+func TestCaseHoldAndAutoClose(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		c := f.openIncident("Vault refuses sign-in")
+		path := "/cases/" + string(c.ID)
+		f.later(10 * time.Minute)
+		if agent := f.page("agent", path); !strings.Contains(agent, `action="`+path+`/await-customer"`) {
+			t.Fatal("the agent's page offers no hold")
+		}
+		if customer := f.page("acme", path); strings.Contains(customer, `action="`+path+`/await-customer"`) {
+			t.Fatal("the customer's page offers a hold")
+		}
+		if r := f.post("agent", path+"/await-customer", url.Values{"reason": {""}}); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `aria-invalid="true"`) {
+			t.Fatalf("a hold without a reason: %d", r.status)
+		}
+		mustPost(t, f.post("agent", path+"/await-customer", url.Values{"reason": {"Waiting for your maintenance window on Friday"}}), "hold")
+		for as, want := range map[string]string{
+			"acme":       "On hold, waiting for the customer",
+			"acme-admin": "Em espera, aguardando o cliente",
+			"agent":      "On hold, waiting for the customer",
+		} {
+			page := f.page(as, path)
+			if !strings.Contains(page, want) || !strings.Contains(page, "Waiting for your maintenance window on Friday") {
+				t.Errorf("%s's page does not show the hold and its reason (%q)", as, want)
+			}
+		}
+
+		// Information requested and never given: closed after 15 business days.
+		f.later(time.Minute)
+		if _, err := f.cases.Reply(f.as("acme"), f.now, c.ID, cases.NewReply{Body: "Window over."}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.cases.Reply(f.as("agent"), f.now, c.ID, cases.NewReply{Body: "Please send the vault log.", RequestInformation: true}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.cases.Get(f.as("agent"), f.now, c.ID)
+		if err != nil || got.AutoCloseAt == nil {
+			t.Fatalf("no auto-close after the request: %v %+v", err, got)
+		}
+		f.now = *got.AutoCloseAt
+		if err := f.cases.Fire(f.system(), f.now, cases.CloseTimer, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		for as, want := range map[string]string{
+			"acme":       "the details or logs requested did not arrive within 15 business days (section 7.8 of the support policy)",
+			"acme-admin": "os detalhes ou logs solicitados não chegaram em 15 dias úteis (seção 7.8 da política de suporte)",
+		} {
+			// Three weeks on, the sessions have expired: sign in again.
+			resp := f.post("", "/login", url.Values{"email": {f.users[as].Email}, "password": {testPassword}})
+			f.cookie[as] = resp.cookies[directory.SessionCookie]
+			if page := f.page(as, path); !strings.Contains(html.UnescapeString(page), want) {
+				t.Errorf("%s's page does not say which rule closed the case (%q)", as, want)
+			}
+		}
+	})
 }

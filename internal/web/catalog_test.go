@@ -78,6 +78,7 @@ func TestCatalogsHaveEveryKey(t *testing.T) {
 	add("contract.status.", string(contracts.Pending), string(contracts.Active), string(contracts.Expired), string(contracts.Renewed), string(contracts.Cancelled))
 	add("locale.", Locales...)
 	add("case.reason.", cases.ReasonRepliedToResolution, cases.ReasonConfirmed, cases.ReasonAssigned, cases.ReasonAutoResolved, cases.ReasonAutoAwaiting)
+	add("case.closed_by.", cases.ReasonAutoResolved, cases.ReasonAutoAwaiting)
 	add("admin.weekday.", adminWeekdays...)
 	add("case.scope.", cases.ScopeCategories()...)
 	add("case.sla.", string(cases.NoClock), string(cases.NotGuaranteed), string(cases.Running), string(cases.Paused),

@@ -137,3 +137,38 @@ func TestDashboardRedirectsOthers(t *testing.T) {
 		t.Error("an empty dashboard does not say so")
 	}
 }
+
+// The issue's scenario on the dashboard: a C3 case raised to C1, breached,
+// lowered to C3 and answered counts this month as a C1 breach, and stays
+// among the open breaches.
+func TestDashboardCountsStandingBreaches(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		start := f.now.Add(-4 * time.Hour) // Friday 06:00 in New York
+		c, err := f.cases.Open(f.as("agent"), start, cases.NewCase{OrgID: f.orgs["acme"].ID, Type: cases.Incident, Title: "Exports fail",
+			Channel: sla.Phone, Call: &cases.Call{Caller: "Ana", Number: "+1 212 555 0100", At: start},
+			Details: cases.Details{Criticality: sla.C3, Procedure: "Any", Version: "4.2", Observed: "Fails", Expected: "Works", Discovery: "Users"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []struct {
+			at time.Duration
+			to sla.Criticality
+		}{{time.Hour, sla.C1}, {2 * time.Hour, sla.C3}} {
+			if _, err := f.cases.Reclassify(f.as("agent"), start.Add(step.at), c.ID, cases.Reclassification{Criticality: step.to, Reason: "The impact changed"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.cases.Reply(f.as("agent"), start.Add(3*time.Hour), c.ID, cases.NewReply{Body: "Fixed."}); err != nil {
+			t.Fatal(err)
+		}
+		body := f.page("admin", "/dashboard")
+		// November: C1 0 of 1 met, nothing under C2, C3 or C4.
+		if !strings.Contains(body, `<th scope="row">Nov 2026</th>
+      <td>0% (0 of 1)</td><td><span class="muted">—</span></td><td><span class="muted">—</span></td><td><span class="muted">—</span></td>`) {
+			t.Error("the dashboard does not count the standing C1 breach")
+		}
+		if !strings.Contains(body, "Exports fail") {
+			t.Error("the case is not among the open breaches")
+		}
+	})
+}

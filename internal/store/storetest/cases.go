@@ -45,6 +45,7 @@ func testCaseStore(t *testing.T, db *store.DB) {
 		{"UpdateRoundTrip", testCasesUpdate},
 		{"UpdateWritesNothingOnError", testCasesUpdateAtomic},
 		{"PausesEntriesTimersCreated", testCasesChanges},
+		{"Reclassifications", testCasesReclassifications},
 		{"Files", testCaseFiles},
 		{"OpenChildWhileUpdating", testCasesOpenChild},
 	} {
@@ -528,7 +529,7 @@ func testCasesUpdate(t *testing.T, db *store.DB) {
 		Clock: cases.Clock{PolicyVersion: 2, Plan: "advanced", Channel: sla.Phone, ReceivedAt: t0.Add(2 * time.Minute), PhoneAt: after0(3 * time.Minute),
 			Kind: "business", StartsAt: t0.Add(4 * time.Minute), Target: sla.Duration(90 * time.Minute), Guaranteed: false, CallRequired: true,
 			DueAt: after0(5 * time.Hour), WarnAt: after0(4 * time.Hour), RespondedAt: after0(10 * time.Minute), WarnedAt: after0(4 * time.Hour),
-			BreachedAt: after0(5 * time.Hour), PausedSince: after0(6 * time.Hour)},
+			BreachedAt: after0(5 * time.Hour), BreachCriticality: sla.C2, BreachDueAt: after0(4*time.Hour + time.Second), PausedSince: after0(6 * time.Hour)},
 		AutoCloseAt: after0(72 * time.Hour), ResolvedAt: after0(7 * time.Hour), ClosedAt: after0(8 * time.Hour), CloseReason: "confirmed",
 		CreatedAt: c.CreatedAt, UpdatedAt: t0.Add(8 * time.Hour),
 	}
@@ -1017,5 +1018,44 @@ func testCasesOpenChild(t *testing.T, db *store.DB) {
 		if c, err := w.s.Get(ctx, accord.Scope{All: true}, id); err != nil || c.ParentID != parent.ID {
 			t.Fatalf("get %s: %+v, %v", id, c, err)
 		}
+	}
+}
+
+// reclassify is the change that appends a reclassification entry to c.
+func reclassify(c cases.Case, to sla.Criticality, at time.Time) cases.Change {
+	e := cases.Entry{ID: accord.NewID("ent"), OrgID: c.OrgID, CaseID: c.ID, Kind: cases.Reclassified, Author: "Agent", At: at,
+		Data: cases.EntryData{From: string(c.Criticality), To: string(to), Reason: "the impact changed"}}
+	c.Criticality = to
+	return cases.Change{Case: c, Entries: []cases.Entry{e}}
+}
+
+// testCasesReclassifications: a case's criticality history is read from
+// its reclassification entries, oldest first, by Get and inside Update,
+// and nothing of another case's.
+func testCasesReclassifications(t *testing.T, db *store.DB) {
+	w := newCaseWorld(t, db, "reclass")
+	c := mustOpen(t, w.s, sampleCase(w.a.ID, t0, "raised, then lowered"))
+	other := mustOpen(t, w.s, sampleCase(w.a.ID, t0, "lowered"))
+	if len(c.Reclassifications) != 0 {
+		t.Fatalf("a new case has a history: %+v", c.Reclassifications)
+	}
+	mustUpdate(t, w.s, c.ID, func(c cases.Case) cases.Change { return reclassify(c, sla.C1, t0.Add(time.Hour)) })
+	mustUpdate(t, w.s, other.ID, func(c cases.Case) cases.Change { return reclassify(c, sla.C4, t0.Add(time.Hour)) })
+	var seen []cases.CriticalityChange
+	got := mustUpdate(t, w.s, c.ID, func(c cases.Case) cases.Change {
+		seen = c.Reclassifications
+		return reclassify(c, sla.C3, t0.Add(2*time.Hour))
+	})
+	first := cases.CriticalityChange{From: sla.C2, To: sla.C1, At: t0.Add(time.Hour)}
+	wantSame(t, "history seen by decide", []cases.CriticalityChange{first}, seen)
+	want := []cases.CriticalityChange{first, {From: sla.C1, To: sla.C3, At: t0.Add(2 * time.Hour)}}
+	wantSame(t, "history after the update", want, got.Reclassifications)
+	got, err := w.s.Get(ctx, accord.OnlyOrg(w.a.ID), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSame(t, "history read back", want, got.Reclassifications)
+	if got.Criticality != sla.C3 {
+		t.Fatalf("criticality %s, want C3", got.Criticality)
 	}
 }

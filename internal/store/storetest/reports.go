@@ -9,6 +9,7 @@ import (
 	"accord/internal/cases"
 	"accord/internal/directory"
 	"accord/internal/reports"
+	"accord/internal/sla"
 	"accord/internal/store"
 )
 
@@ -46,6 +47,10 @@ func testReportsReceived(t *testing.T, db *store.DB) {
 	pause(next, to.Add(time.Hour), nil)
 	otherEnd := from.Add(242 * time.Hour)
 	pause(other, from.Add(241*time.Hour), &otherEnd)
+	// Reclassifications, oldest first, and only the case's own.
+	mustUpdate(t, w.s, first.ID, func(c cases.Case) cases.Change { return reclassify(c, sla.C1, from.Add(30*time.Minute)) })
+	mustUpdate(t, w.s, first.ID, func(c cases.Case) cases.Change { return reclassify(c, sla.C3, from.Add(40*time.Minute)) })
+	mustUpdate(t, w.s, next.ID, func(c cases.Case) cases.Change { return reclassify(c, sla.C4, to.Add(time.Hour)) })
 
 	p := mkOrg(t, store.NewDirectory(db), directory.KindPartner, "Reports partner")
 	for _, tc := range []struct {
@@ -77,6 +82,11 @@ func testReportsReceived(t *testing.T, db *store.DB) {
 				want = append(want, stored) // with its pauses
 			}
 			wantSame(t, "received cases", want, got)
+			for _, c := range got {
+				if c.ID == first.ID && len(c.Reclassifications) != 2 {
+					t.Errorf("the first case's history %+v, want its two reclassifications", c.Reclassifications)
+				}
+			}
 		})
 	}
 	got, err := s.Received(ctx, accord.Scope{All: true}, from, to, w.a.ID)
