@@ -19,16 +19,10 @@ import (
 // runAdmin holds the administrative commands that must work without the web
 // interface: creating the first administrator and recovering a lost password.
 func runAdmin(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"usage: accord admin create-user|reset-password [flags]"}
-	}
-	switch args[0] {
-	case "create-user":
-		return adminCreateUser(ctx, e, args[1:])
-	case "reset-password":
-		return adminResetPassword(ctx, e, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown admin command %q; want create-user or reset-password", args[0])}
+	return runGroup(ctx, e, "admin", []subcommand{
+		{"create-user", "create a user; the first one creates the vendor", adminCreateUser},
+		{"reset-password", "set a user's password and end their sessions", adminResetPassword},
+	}, args)
 }
 
 func adminCreateUser(ctx context.Context, e *env, args []string) error {

@@ -8,23 +8,23 @@ import (
 )
 
 func runAudit(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return usageError{"usage: accord audit verify [flags]"}
-	}
+	return runGroup(ctx, e, "audit", []subcommand{
+		{"verify", "check every hash chain of the audit trail", auditVerify},
+	}, args)
+}
+
+func auditVerify(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "audit verify", "audit verify [flags]")
 	var db dbFlags
 	db.register(fs, e)
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	d, err := db.open(ctx)
+	d, err := db.openExisting(ctx)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if _, err := d.CheckSchema(ctx); err != nil {
-		return err
-	}
 	rep, err := newServices(d).audit.Verify(accord.WithActor(ctx, accord.SystemActor("accord audit verify")))
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,25 +36,11 @@ import (
 // large realistic history (seed), and the queries that find due work
 // (due). docs/benchmarks.md records the figures and how they were taken.
 func runBench(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"usage: accord bench cases|seed|due [flags]"}
-	}
-	switch args[0] {
-	case "cases":
-		return benchCases(ctx, e, args[1:])
-	case "seed":
-		return benchSeed(ctx, e, args[1:])
-	case "due":
-		return benchDue(ctx, e, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprintln(e.stdout, "usage: accord bench cases|seed|due [flags]\n\n"+
-			"  cases  open cases over the REST API with concurrent clients; with -database-url, compare with pgbench\n"+
-			"  seed   bulk-insert a large, realistic case history into PostgreSQL (bypasses the API)\n"+
-			"  due    EXPLAIN and time the queries that find due jobs and the case queue\n\n"+
-			"run 'accord bench <subcommand> -h' for its flags")
-		return flag.ErrHelp
-	}
-	return usageError{fmt.Sprintf("unknown bench command %q; want cases, seed or due", args[0])}
+	return runGroup(ctx, e, "bench", []subcommand{
+		{"cases", "open cases over the REST API with concurrent clients; with -database-url, compare with pgbench", benchCases},
+		{"seed", "bulk-insert a large, realistic case history into PostgreSQL (bypasses the API)", benchSeed},
+		{"due", "EXPLAIN and time the queries that find due jobs and the case queue", benchDue},
+	}, args)
 }
 
 // --- bench cases

@@ -21,18 +21,11 @@ import (
 // a time (due, elapsed) or as a stream of JSON lines (eval), for scripts and
 // for checking Accord's arithmetic against another system's.
 func runCalendar(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"usage: accord calendar due|elapsed|eval [flags]"}
-	}
-	switch args[0] {
-	case "due":
-		return calendarDue(e, args[1:])
-	case "elapsed":
-		return calendarElapsed(e, args[1:])
-	case "eval":
-		return calendarEval(ctx, e, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown calendar command %q; want due, elapsed or eval", args[0])}
+	return runGroup(ctx, e, "calendar", []subcommand{
+		{"due", "when a piece of working time ends", func(_ context.Context, e *env, args []string) error { return calendarDue(e, args) }},
+		{"elapsed", "the working time between two instants, in seconds", func(_ context.Context, e *env, args []string) error { return calendarElapsed(e, args) }},
+		{"eval", "answer JSON questions from standard input, one a line", calendarEval},
+	}, args)
 }
 
 func calendarDue(e *env, args []string) error {
@@ -173,11 +166,10 @@ const (
 // gets an error line and the rest still run; the exit status is then 1.
 func calendarEval(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "calendar eval", "calendar eval < questions.jsonl")
-	if err := parseFlags(fs, args); err != nil {
+	if pos, err := parseInterspersed(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{"eval reads its questions from stdin and takes no arguments"}
+	} else if len(pos) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q; eval reads its questions from stdin and takes no arguments", pos[0])}
 	}
 	in := bufio.NewReaderSize(e.stdin, 64<<10)
 	out := bufio.NewWriter(e.stdout)

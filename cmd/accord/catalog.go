@@ -20,24 +20,17 @@ import (
 // professional-services catalog. Every subcommand that opens the database
 // first loads the default policy and catalog into a database that has none.
 func runCatalog(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"usage: accord catalog show|export|import|versions [flags]"}
-	}
-	switch args[0] {
-	case "show":
-		return catalogShow(ctx, e, args[1:])
-	case "export":
-		return catalogExport(ctx, e, args[1:])
-	case "import":
-		return catalogImport(ctx, e, args[1:])
-	case "versions":
-		return catalogVersions(ctx, e, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown catalog command %q; want show, export, import or versions", args[0])}
+	return runGroup(ctx, e, "catalog", []subcommand{
+		{"show", "the current catalog: services, minimum hours, lead times", catalogShow},
+		{"export", "write a catalog version's document to standard output", catalogExport},
+		{"import", "validate a document and make it the next version", catalogImport},
+		{"versions", "list the catalog's versions, newest first", catalogVersions},
+	}, args)
 }
 
-func openCatalog(ctx context.Context, db *dbFlags) (context.Context, *services, func(), error) {
-	return openAs(ctx, db, "accord catalog")
+// openCatalog is openPolicy for the catalog's commands.
+func openCatalog(ctx context.Context, db *dbFlags, reading bool) (context.Context, *services, func(), error) {
+	return openAs(ctx, db, "accord catalog", reading)
 }
 
 // readCatalog reads FILE, or standard input for "-", up to one byte more
@@ -63,7 +56,7 @@ func catalogShow(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	ctx, svc, done, err := openCatalog(ctx, &db)
+	ctx, svc, done, err := openCatalog(ctx, &db, true)
 	if err != nil {
 		return err
 	}
@@ -116,7 +109,7 @@ func catalogExport(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	ctx, svc, done, err := openCatalog(ctx, &db)
+	ctx, svc, done, err := openCatalog(ctx, &db, true)
 	if err != nil {
 		return err
 	}
@@ -155,7 +148,7 @@ func catalogImport(ctx context.Context, e *env, args []string) error {
 		printProblems(e.stderr, pos[0], err)
 		return exitError{1}
 	}
-	ctx, svc, done, err := openCatalog(ctx, &db)
+	ctx, svc, done, err := openCatalog(ctx, &db, false)
 	if err != nil {
 		return err
 	}
@@ -175,10 +168,7 @@ func catalogVersions(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		return usageError{"usage: accord catalog versions"}
-	}
-	ctx, svc, done, err := openCatalog(ctx, &db)
+	ctx, svc, done, err := openCatalog(ctx, &db, true)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,10 @@ func TestCatalogCommands(t *testing.T) {
 	}
 	def := engagements.DefaultDocument()
 
-	// A fresh database gets the default catalog.
+	// A new database gets the default catalog.
+	if code, _, errs := runCLI(t, "", "migrate", db); code != 0 {
+		t.Fatalf("migrate: %s", errs)
+	}
 	code, out, errs := runCLI(t, "", "catalog", "show", db)
 	if code != 0 {
 		t.Fatalf("show: exit %d: %s", code, errs)

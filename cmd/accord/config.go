@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -94,6 +95,42 @@ func (f *dbFlags) open(ctx context.Context) (*store.DB, error) {
 		return nil, err
 	}
 	return store.Open(ctx, store.Config{DatabaseURL: f.databaseURL, DataDir: f.dataDir, MaxConns: f.maxConns})
+}
+
+// openFound opens the database only if it is there: it creates no data
+// directory and no database file. With nothing there, it says so.
+func (f *dbFlags) openFound(ctx context.Context) (*store.DB, error) {
+	if err := checkEnv(f.env); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, store.Config{DatabaseURL: f.databaseURL, DataDir: f.dataDir, MaxConns: f.maxConns, Existing: true})
+	if errors.Is(err, store.ErrNoDatabase) {
+		return nil, fmt.Errorf("%w (give -data-dir or -database-url; accord migrate creates one)", err)
+	}
+	return db, err
+}
+
+// openExisting opens the database for a command that only reads: one that
+// is there (openFound), migrated by this binary's migrations and no other.
+// It migrates nothing, so that reading never changes the schema.
+func (f *dbFlags) openExisting(ctx context.Context) (*store.DB, error) {
+	db, err := f.openFound(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := db.CheckSchema(ctx)
+	switch {
+	case err != nil:
+	case st.Current == 0:
+		err = fmt.Errorf("%w at %s: it has no Accord schema (accord migrate makes one)", store.ErrNoDatabase, db)
+	case st.Current < st.Latest:
+		err = fmt.Errorf("%s is at migration %d of %d: run accord migrate first", db, st.Current, st.Latest)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // openMigrated opens the database and applies pending migrations.

@@ -32,16 +32,11 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	db.register(fs, e)
 	dryRun := fs.Bool("dry-run", false, "check every row and report; store nothing")
 	// Flags may come before or after the two arguments.
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	pos := fs.Args()
-	if len(pos) >= 2 {
-		if err := parseFlags(fs, pos[2:]); err != nil {
-			return err
-		}
-	}
-	if len(pos) < 2 || fs.NArg() > 0 {
+	if len(pos) != 2 {
 		return usageError{"usage: accord import orgs|contacts|contracts|all FILE [-dry-run]"}
 	}
 	data, err := os.ReadFile(pos[1])
@@ -117,16 +112,11 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	db.register(fs, e)
 	format := fs.String("format", "", "csv or xlsx; default: from -out's extension, else csv (all: xlsx)")
 	out := fs.String("out", "", "file to write; default: standard output")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	pos := fs.Args()
-	if len(pos) >= 1 {
-		if err := parseFlags(fs, pos[1:]); err != nil {
-			return err
-		}
-	}
-	if len(pos) < 1 || fs.NArg() > 0 {
+	if len(pos) != 1 {
 		return usageError{"usage: accord export orgs|contacts|contracts|all [-format csv|xlsx] [-out FILE]"}
 	}
 	want, err := sheets.SheetsFor(pos[0])
@@ -145,7 +135,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if *format == "csv" && len(want) > 1 {
 		return usageError{"export all writes an XLSX workbook; use -format xlsx"}
 	}
-	d, err := db.openMigrated(ctx, slog.New(slog.DiscardHandler))
+	d, err := db.openExisting(ctx)
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,15 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "migrate", "migrate [flags]")
 	var db dbFlags
 	db.register(fs, e)
-	status := fs.Bool("status", false, "only report the schema version; apply nothing")
+	status := fs.Bool("status", false, "only report the schema version; apply nothing, create nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	d, err := db.open(ctx)
+	open := db.open
+	if *status {
+		open = db.openFound
+	}
+	d, err := open(ctx)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,55 +14,39 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/sla"
+	"accord/internal/store"
 )
 
 // runPolicy reads, changes, compares and tries out the support policy. Every
 // subcommand that opens the database first loads the default policy into a
 // database that has none.
 func runPolicy(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"usage: accord policy export|import|diff|rollback|due [flags]"}
-	}
-	switch args[0] {
-	case "export":
-		return policyExport(ctx, e, args[1:])
-	case "import":
-		return policyImport(ctx, e, args[1:])
-	case "diff":
-		return policyDiff(ctx, e, args[1:])
-	case "rollback":
-		return policyRollback(ctx, e, args[1:])
-	case "due":
-		return policyDue(ctx, e, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown policy command %q; want export, import, diff, rollback or due", args[0])}
+	return runGroup(ctx, e, "policy", []subcommand{
+		{"export", "write a policy version's document to standard output", policyExport},
+		{"import", "validate a document and make it the next version", policyImport},
+		{"diff", "what changes from one version to another", policyDiff},
+		{"rollback", "make a copy of an older version the next version", policyRollback},
+		{"due", "when a response is due, and why", policyDue},
+	}, args)
 }
 
-// parseInterspersed parses flags that may come before or after the
-// positional arguments ("import FILE --data-dir d") and returns the latter.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
-// openPolicy opens the migrated database as the system actor and makes
-// sure it holds a policy and a services catalog.
-func openPolicy(ctx context.Context, db *dbFlags) (context.Context, *services, func(), error) {
-	return openAs(ctx, db, "accord policy")
+// openPolicy opens the database as the system actor and makes sure it
+// holds a policy and a services catalog. A command that only reads
+// (reading) opens an existing database and migrates nothing; the others
+// migrate it first, creating it if need be.
+func openPolicy(ctx context.Context, db *dbFlags, reading bool) (context.Context, *services, func(), error) {
+	return openAs(ctx, db, "accord policy", reading)
 }
 
 // openAs is openPolicy acting as the system actor named name.
-func openAs(ctx context.Context, db *dbFlags, name string) (context.Context, *services, func(), error) {
-	d, err := db.openMigrated(ctx, slog.New(slog.DiscardHandler))
+func openAs(ctx context.Context, db *dbFlags, name string, reading bool) (context.Context, *services, func(), error) {
+	open := db.openExisting
+	if !reading {
+		open = func(ctx context.Context) (*store.DB, error) {
+			return db.openMigrated(ctx, slog.New(slog.DiscardHandler))
+		}
+	}
+	d, err := open(ctx)
 	if err != nil {
 		return ctx, nil, nil, err
 	}
@@ -135,7 +118,7 @@ func policyExport(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	ctx, svc, done, err := openPolicy(ctx, &db)
+	ctx, svc, done, err := openPolicy(ctx, &db, true)
 	if err != nil {
 		return err
 	}
@@ -173,7 +156,7 @@ func policyImport(ctx context.Context, e *env, args []string) error {
 		printProblems(e.stderr, pos[0], err)
 		return exitError{1}
 	}
-	ctx, svc, done, err := openPolicy(ctx, &db)
+	ctx, svc, done, err := openPolicy(ctx, &db, false)
 	if err != nil {
 		return err
 	}
@@ -188,7 +171,7 @@ func policyImport(ctx context.Context, e *env, args []string) error {
 }
 
 func policyDiff(ctx context.Context, e *env, args []string) error {
-	return versionsCommand(ctx, e, args, "policy diff", "A B", "what changes from version A to version B",
+	return versionsCommand(ctx, e, args, "policy diff", "A B", "what changes from version A to version B", true,
 		func(ctx context.Context, svc *services, v []int) error {
 			changes, err := svc.policy.Diff(ctx, v[0], v[1])
 			if err != nil {
@@ -200,7 +183,7 @@ func policyDiff(ctx context.Context, e *env, args []string) error {
 }
 
 func policyRollback(ctx context.Context, e *env, args []string) error {
-	return versionsCommand(ctx, e, args, "policy rollback", "N", "the next version becomes a copy of version N",
+	return versionsCommand(ctx, e, args, "policy rollback", "N", "the next version becomes a copy of version N", false,
 		func(ctx context.Context, svc *services, n []int) error {
 			v, changes, err := svc.policy.Rollback(ctx, time.Now(), n[0])
 			if err != nil {
@@ -213,8 +196,9 @@ func policyRollback(ctx context.Context, e *env, args []string) error {
 }
 
 // versionsCommand runs a policy command whose arguments are version numbers
-// named in names ("A B"), with the database open.
-func versionsCommand(ctx context.Context, e *env, args []string, name, names, what string,
+// named in names ("A B"), with the database open; reading says whether it
+// only reads.
+func versionsCommand(ctx context.Context, e *env, args []string, name, names, what string, reading bool,
 	run func(ctx context.Context, svc *services, versions []int) error) error {
 	fs := newFlags(e, name, name+" "+names+" [flags] ("+what+")")
 	var db dbFlags
@@ -233,7 +217,7 @@ func versionsCommand(ctx context.Context, e *env, args []string, name, names, wh
 			return err
 		}
 	}
-	ctx, svc, done, err := openPolicy(ctx, &db)
+	ctx, svc, done, err := openPolicy(ctx, &db, reading)
 	if err != nil {
 		return err
 	}
@@ -290,7 +274,7 @@ func policyDue(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	} else {
-		ctx, svc, done, err := openPolicy(ctx, &db)
+		ctx, svc, done, err := openPolicy(ctx, &db, true)
 		if err != nil {
 			return err
 		}

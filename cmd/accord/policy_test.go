@@ -22,7 +22,11 @@ func TestPolicyCommands(t *testing.T) {
 	}
 	def := sla.DefaultDocument()
 
-	// The example, on a database that gets the default policy first.
+	// The example, on a new database that gets the default policy
+	// first.
+	if code, _, errs := runCLI(t, "", "migrate", db); code != 0 {
+		t.Fatalf("migrate: %s", errs)
+	}
 	code, out, errs := runCLI(t, "", "policy", "due", "--plan", "advanced", "--criticality", "C3", "--channel", "portal",
 		"--received", "2024-03-08T21:00:00-05:00", db)
 	if code != 0 {

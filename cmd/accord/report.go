@@ -4,12 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -20,18 +17,9 @@ import (
 // runReport prints reports computed from the database, as the system
 // actor: every customer, or the one -org names.
 func runReport(ctx context.Context, e *env, args []string) error {
-	const usage = "usage: accord report sla -month YYYY-MM [-org ID] [-format table|csv|json] [flags]"
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
-		return usageError{usage}
-	}
-	switch args[0] {
-	case "sla":
-		return reportSLA(ctx, e, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprintln(e.stdout, usage+"\n\nreports:\n  sla  SLA compliance per customer, plan, criticality and month (docs/reports.md)")
-		return flag.ErrHelp
-	}
-	return usageError{fmt.Sprintf("unknown report %q; want sla", args[0])}
+	return runGroup(ctx, e, "report", []subcommand{
+		{"sla", "SLA compliance per customer, plan, criticality and month (docs/reports.md)", reportSLA},
+	}, args)
 }
 
 func reportSLA(ctx context.Context, e *env, args []string) error {
@@ -41,11 +29,10 @@ func reportSLA(ctx context.Context, e *env, args []string) error {
 	month := fs.String("month", "", "the month the cases were received in, `YYYY-MM`, read in America/New_York (required)")
 	org := fs.String("org", "", "only this customer's cases (an organization `id`)")
 	format := fs.String("format", "table", "table, csv or json")
-	if err := parseFlags(fs, args); err != nil {
+	if pos, err := parseInterspersed(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q; the month is given with -month", fs.Arg(0))}
+	} else if len(pos) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q; the month is given with -month", pos[0])}
 	}
 	if _, _, err := reports.DefaultConfig().Month(*month); err != nil {
 		return usageError{"-month: " + accord.Public(err).Msg}
@@ -56,7 +43,7 @@ func reportSLA(ctx context.Context, e *env, args []string) error {
 	if *format != "table" && *format != "csv" && *format != "json" {
 		return usageError{fmt.Sprintf("-format: %q is not table, csv or json", *format)}
 	}
-	d, err := db.openMigrated(ctx, slog.New(slog.DiscardHandler))
+	d, err := db.openExisting(ctx)
 	if err != nil {
 		return err
 	}

@@ -157,7 +157,7 @@ func TestReportSLACommand(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"report"}, 2, "usage: accord report sla"},
-		{[]string{"report", "nps"}, 2, `unknown report "nps"`},
+		{[]string{"report", "nps"}, 2, `unknown report command "nps"`},
 		{[]string{"report", "sla"}, 2, "-month: is required"},
 		{[]string{"report", "sla", "--month", "2026-13"}, 2, `-month: "2026-13" is not a month`},
 		{[]string{"report", "sla", "--month", "2026-10", "--format", "xlsx"}, 2, `-format: "xlsx" is not table, csv or json`},

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -36,6 +37,7 @@ func commands() []command {
 		{"export", "export organizations, contacts and contracts as CSV or XLSX", runExport},
 		{"report", "print reports: SLA compliance per customer, plan, criticality and month", runReport},
 		{"bench", "measure opening cases over the API against pgbench; seed a large history; time the due-work queries", runBench},
+		{"version", "print the version, the commit it was built from and the database schema it brings", runVersion},
 	}
 }
 
@@ -47,12 +49,15 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || slices.Contains(helpArgs, args[0]) {
 		usage(stdout)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args[0] = "version"
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
@@ -107,13 +112,74 @@ func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; a bad flag is a usage error.
+// parseFlags parses args, which must all be flags: a bad flag, or an
+// argument left over, is a usage error. A stray word must not end the
+// flags quietly: "serve extra --addr X" would start a server on the
+// default address.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{strings.TrimSpace(err.Error())}
+	pos, err := parseInterspersed(fs, args)
+	if err == nil && len(pos) > 0 {
+		err = usageError{fmt.Sprintf("unexpected argument %q; %s takes only flags (see -h)", pos[0], fs.Name())}
 	}
-	return nil
+	return err
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments ("import FILE --data-dir d") and returns the latter.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{strings.TrimSpace(err.Error())}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// helpArgs ask for a command's help.
+var helpArgs = []string{"-h", "-help", "--help", "help"}
+
+// subcommand is one command of a group: "policy export", "audit verify".
+type subcommand struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+// runGroup runs the subcommand of group that args name. With none, or an
+// unknown one, it is a usage error; -h, --help and help list the
+// subcommands on stdout and exit 0.
+func runGroup(ctx context.Context, e *env, group string, subs []subcommand, args []string) error {
+	names := make([]string, len(subs))
+	for i, sc := range subs {
+		names[i] = sc.name
+	}
+	switch {
+	case len(args) > 0 && slices.Contains(helpArgs, args[0]):
+		fmt.Fprintf(e.stdout, "usage: accord %s %s [flags]\n\ncommands:\n", group, strings.Join(names, "|"))
+		for _, sc := range subs {
+			fmt.Fprintf(e.stdout, "  %-15s %s\n", sc.name, sc.summary)
+		}
+		fmt.Fprintf(e.stdout, "\nrun 'accord %s <command> -h' for a command's flags\n", group)
+		return flag.ErrHelp
+	case len(args) == 0 || strings.HasPrefix(args[0], "-"):
+		return usageError{fmt.Sprintf("usage: accord %s %s [flags]; run 'accord %s -h' for what each does", group, strings.Join(names, "|"), group)}
+	}
+	for _, sc := range subs {
+		if sc.name == args[0] {
+			return sc.run(ctx, e, args[1:])
+		}
+	}
+	want := strings.Join(names, ", ")
+	if i := strings.LastIndex(want, ", "); i >= 0 {
+		want = want[:i] + " or " + want[i+2:]
+	}
+	return usageError{fmt.Sprintf("unknown %s command %q; want %s", group, args[0], want)}
 }

@@ -50,7 +50,9 @@ func DecodeCursor(s string) (Cursor, error) {
 	if err == nil {
 		err = json.Unmarshal(b, &c)
 	}
-	if err != nil || c.ID == "" {
+	// A cursor is echoed into queries: text the engines would store or
+	// compare differently (a NUL) is no cursor this server issued either.
+	if err != nil || c.ID == "" || TextProblem(c.Key) != "" || TextProblem(string(c.ID)) != "" {
 		return Cursor{}, FieldError("cursor", "is not a cursor this server issued")
 	}
 	return c, nil

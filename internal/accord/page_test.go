@@ -8,7 +8,8 @@ func TestCursorRoundTrip(t *testing.T) {
 	if err != nil || got != c {
 		t.Fatalf("round trip = %+v, %v", got, err)
 	}
-	for _, bad := range []string{"zzz", "e30", "!!!", Cursor{Key: "k"}.Encode()} {
+	for _, bad := range []string{"zzz", "e30", "!!!", Cursor{Key: "k"}.Encode(), Cursor{Key: "a\x00b", ID: "usr_1"}.Encode(),
+		Cursor{Key: "k", ID: "usr_\x01"}.Encode()} {
 		if _, err := DecodeCursor(bad); KindOf(err) != Invalid {
 			t.Errorf("DecodeCursor(%q) = %v, want invalid", bad, err)
 		}

@@ -76,6 +76,9 @@ func caseFilter(r *http.Request) (cases.Filter, error) {
 		if err != nil {
 			return f, accord.FieldError("due_before", "must be an RFC 3339 instant such as 2024-03-11T20:00:00Z")
 		}
+		if err := accord.CheckInstant("due_before", at); err != nil {
+			return f, err
+		}
 		f.DueBefore = &at
 	}
 	if v := q.Get("breached"); v != "" {
@@ -304,7 +307,8 @@ type form struct {
 // readForm reads a multipart/form-data body with at most one file, in the
 // part "file" (at most maxAttachment bytes), and the text fields named in
 // fields, each at most its limit in bytes. Any other part is refused
-// naming it. Every problem is Invalid naming its field.
+// naming it, and so are text fields and file names that are not text
+// (accord.TextProblem). Every problem is Invalid naming its field.
 func readForm(w http.ResponseWriter, r *http.Request, fields map[string]int64) (form, error) {
 	fm := form{Values: map[string]string{}}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -334,6 +338,9 @@ func readForm(w http.ResponseWriter, r *http.Request, fields map[string]int64) (
 				return fm, accord.FieldError("file", "one file per request")
 			}
 			f := &formFile{Name: part.FileName()}
+			if p := accord.TextProblem(f.Name); p != "" {
+				return fm, accord.FieldError("file", "its name %s", p)
+			}
 			f.Content, err = io.ReadAll(io.LimitReader(part, maxAttachment+1))
 			switch {
 			case errors.As(err, &mbe) || len(f.Content) > maxAttachment:
@@ -359,6 +366,9 @@ func readForm(w http.ResponseWriter, r *http.Request, fields map[string]int64) (
 			return fm, accord.FieldError(name, "could not be read")
 		case int64(len(v)) > limit:
 			return fm, accord.FieldError(name, "must be at most %d bytes", limit)
+		}
+		if err := accord.CheckText(name, string(v)); err != nil {
+			return fm, err
 		}
 		fm.Values[name] = string(v)
 	}

@@ -18,6 +18,11 @@ func TestDecodeNamesTheField(t *testing.T) {
 		{`{} {}`, "body", "trailing data"},
 		{`[1]`, "body", "must be a JSON object"},
 		{`{"org_id": "x", "name": "` + strings.Repeat("a", maxBody) + `"}`, "body", "at most 1048576 bytes"},
+		{`{"name": "Ana\u0000"}`, "name", "control character U+0000"},
+		{"{\"name\": \"Ana\x7f\"}", "name", "control character U+007F"},
+		{"{\"name\": \"Ana\xff\"}", "name", "must be UTF-8 text"},
+		{`{"name": "Ana", "x\u0001": 1}`, "body", "a member name must not contain"},
+		{`{"name": 3, "email": "\u0000"}`, "email", "control character"},
 	} {
 		r := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
 		var v directory.NewUser

@@ -1,12 +1,17 @@
 package api
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"accord/internal/accord"
 )
@@ -49,23 +54,36 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 const maxBody = 1 << 20
 
 // decode reads a JSON body into v, refusing unknown fields, trailing data
-// and bodies over maxBody, and names the offending field in its error.
+// and bodies over maxBody, and names the offending field in its error. It
+// is where every JSON input passes, so it also refuses, naming the field by
+// its path, strings with control characters (checkJSONText) and instants
+// out of range (checkInstants).
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return accord.FieldError("Content-Type", "must be application/json")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return accord.FieldError("body", "must be at most %d bytes", tooBig.Limit)
+	case err != nil:
+		return accord.FieldError("body", "could not be read")
+	}
+	if err := checkJSONText(b); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil && dec.More() {
 		err = errors.New("trailing data after the JSON value")
 	}
 	if err == nil {
-		return nil
+		return checkInstants(reflect.ValueOf(v), "")
 	}
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
-	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
@@ -77,8 +95,6 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return accord.FieldError("body", "is not valid JSON (it ends too early)")
 	case errors.As(err, &syntaxErr):
 		return accord.FieldError("body", "is not valid JSON (at byte %d)", syntaxErr.Offset)
-	case errors.As(err, &tooBig):
-		return accord.FieldError("body", "must be at most %d bytes", tooBig.Limit)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return accord.FieldError(name, "is not a known field")
@@ -86,6 +102,159 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return accord.FieldError("body", "is empty; a JSON object is required")
 	}
 	return accord.FieldError("body", "%v", err)
+}
+
+// checkJSONText walks the JSON document b and refuses the first string,
+// member name or value, that is not text (accord.TextProblem), naming it by
+// its path: details.version, references[0].value. Invalid UTF-8 is looked
+// for in the raw bytes, since decoding replaces it. Malformed JSON is left
+// for the decoder to refuse.
+func checkJSONText(b []byte) error {
+	type level struct {
+		array   bool
+		index   int    // arrays: the element being read
+		key     string // objects: the member being read
+		wantKey bool   // objects: the next string is a key
+	}
+	var stack []level
+	// pathOf names the value the first n levels lead to.
+	pathOf := func(n int) string {
+		var p strings.Builder
+		for _, l := range stack[:n] {
+			switch {
+			case l.array:
+				fmt.Fprintf(&p, "[%d]", l.index)
+			case p.Len() > 0:
+				p.WriteString("." + l.key)
+			default:
+				p.WriteString(l.key)
+			}
+		}
+		if p.Len() == 0 {
+			return "body"
+		}
+		return p.String()
+	}
+	// valueRead moves the enclosing level past the value just read.
+	valueRead := func() {
+		if n := len(stack); n > 0 {
+			if stack[n-1].array {
+				stack[n-1].index++
+			} else {
+				stack[n-1].wantKey = true
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end, or malformed JSON the decoder refuses
+		}
+		raw := b[start:dec.InputOffset()]
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, level{wantKey: true})
+			case '[':
+				stack = append(stack, level{array: true})
+			default:
+				stack = stack[:len(stack)-1]
+				valueRead()
+			}
+		case string:
+			problem := accord.TextProblem(t)
+			if !utf8.Valid(raw) {
+				problem = "must be UTF-8 text"
+			}
+			if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].wantKey {
+				if problem != "" {
+					return accord.FieldError(pathOf(n-1), "a member name %s", problem)
+				}
+				stack[n-1].key, stack[n-1].wantKey = t, false
+				continue
+			}
+			if problem != "" {
+				return accord.FieldError(pathOf(len(stack)), "%s", problem)
+			}
+			valueRead()
+		default:
+			valueRead()
+		}
+	}
+}
+
+// timeType is the type of the instants checkInstants bounds.
+var timeType = reflect.TypeFor[time.Time]()
+
+// checkInstants refuses the first instant in v, a decoded body, that lies
+// outside the years accord.CheckInstant allows, naming it by its JSON path.
+// A zero instant is one the body left out; the service says whether it is
+// required.
+func checkInstants(v reflect.Value, path string) error {
+	at := func(name string) string {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return checkInstants(v.Elem(), path)
+	case reflect.Struct:
+		if v.Type() == timeType {
+			t := v.Interface().(time.Time)
+			if t.IsZero() {
+				return nil
+			}
+			field := path
+			if field == "" {
+				field = "body"
+			}
+			return accord.CheckInstant(field, t)
+		}
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			sub := path // an embedded struct's fields read as the outer one's
+			if name != "" || !f.Anonymous {
+				sub = at(cmp.Or(name, f.Name))
+			}
+			if err := checkInstants(v.Field(i), sub); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		switch v.Type().Elem().Kind() {
+		case reflect.Struct, reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Array, reflect.Map:
+		default:
+			return nil // numbers, strings, bytes: no instant in them
+		}
+		for i := range v.Len() {
+			if err := checkInstants(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if err := checkInstants(it.Value(), at(fmt.Sprint(it.Key()))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // jsonKind names a Go kind the way a JSON client knows it.

@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,7 +83,7 @@ func New(d Deps) *Server {
 
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
-		var h http.Handler = rt.handler
+		h := s.textOnly(rt.path, rt.handler)
 		if !rt.public {
 			h = s.authenticated(h)
 		}
@@ -205,6 +208,59 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	reg.MustRegister(m.requests, m.latency)
 	return m
+}
+
+// textOnly refuses, before the handler reads them, query parameters and
+// the path's values that are not text (accord.TextProblem), naming the
+// parameter: every handler then reads only text the engines store alike.
+func (s *Server) textOnly(pattern string, next http.Handler) http.Handler {
+	names := wildcards(pattern)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := checkQuery(r.URL.Query())
+		for _, name := range names {
+			if err == nil {
+				err = accord.CheckText(name, r.PathValue(name))
+			}
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkQuery is the Invalid error naming the first parameter of q whose
+// name or value is not text, or nil.
+func checkQuery(q url.Values) error {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if p := accord.TextProblem(name); p != "" {
+			return accord.FieldError("query", "a parameter name %s", p)
+		}
+		for _, v := range q[name] {
+			if err := accord.CheckText(name, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// wildcards are the names of a route pattern's wildcards: id and entry_id
+// in /api/v1/cases/{id}/sessions/{entry_id}/decision.
+func wildcards(pattern string) []string {
+	var names []string
+	for rest := pattern; ; {
+		_, after, ok := strings.Cut(rest, "{")
+		if !ok {
+			return names
+		}
+		name, tail, _ := strings.Cut(after, "}")
+		if name = strings.TrimSuffix(name, "..."); name != "$" {
+			names = append(names, name)
+		}
+		rest = tail
+	}
 }
 
 type sessionKey struct{}

@@ -22,8 +22,9 @@ type SessionProposal struct {
 	Note     string    `json:"note"`
 }
 
-// ProposeSession proposes a remote session to the customer (agents). A
-// proposal answers the customer (section 7.7 lists it among responses).
+// ProposeSession proposes a remote session to the customer (agents), to
+// start within a year. A proposal answers the customer (section 7.7 lists
+// it among responses).
 func (s *Service) ProposeSession(ctx context.Context, now time.Time, id accord.ID, in SessionProposal) (Case, error) {
 	const op = "cases.ProposeSession"
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
@@ -40,6 +41,8 @@ func (s *Service) ProposeSession(ctx context.Context, now time.Time, id accord.I
 			ps = append(ps, accord.Problem{Field: "starts_at", Msg: "is required"})
 		} else if !in.StartsAt.After(now) {
 			ps = append(ps, accord.Problem{Field: "starts_at", Msg: "must be in the future"})
+		} else if in.StartsAt.After(now.AddDate(1, 0, 0)) {
+			ps = append(ps, accord.Problem{Field: "starts_at", Msg: "must be within a year from now"})
 		}
 		if err := accord.InvalidFields(op, ps); err != nil {
 			return Change{}, err

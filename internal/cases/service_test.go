@@ -986,8 +986,8 @@ func TestEnhancements(t *testing.T) {
 	})
 }
 
-// Remote sessions last at most 30 minutes and are decided once, by the
-// customer.
+// Remote sessions last at most 30 minutes, start within a year and are
+// decided once, by the customer.
 func TestRemoteSessions(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
 		f := newFixture(t, open)
@@ -998,6 +998,8 @@ func TestRemoteSessions(t *testing.T) {
 		wantErr(t, err, accord.Invalid, "minutes", "30")
 		_, err = f.svc.ProposeSession(agent, at("2024-03-12 10:30"), c.ID, cases.SessionProposal{StartsAt: at("2024-03-12 10:00"), Minutes: 30})
 		wantErr(t, err, accord.Invalid, "starts_at", "")
+		_, err = f.svc.ProposeSession(agent, at("2024-03-12 10:30"), c.ID, cases.SessionProposal{StartsAt: at("2025-03-12 10:31")})
+		wantErr(t, err, accord.Invalid, "starts_at", "within a year")
 		_, err = f.svc.ProposeSession(f.as("acme"), at("2024-03-12 10:30"), c.ID, cases.SessionProposal{StartsAt: at("2024-03-12 14:00"), Minutes: 30})
 		wantErr(t, err, accord.Forbidden, "", "")
 

@@ -294,6 +294,11 @@ func (s *Service) AwaitCustomer(ctx context.Context, now time.Time, id accord.ID
 func (s *Service) RecordCall(ctx context.Context, now time.Time, id accord.ID, call Call) (Case, error) {
 	const op = "cases.RecordCall"
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		// Who may comes first: nobody else learns from the answer what a
+		// call needs.
+		if !isVendorAgent(a) {
+			return Change{}, forbidden(op, "calls are recorded by the vendor's agents who took them")
+		}
 		var ps []accord.Problem
 		call := call.clean(&ps, "")
 		if err := accord.InvalidFields(op, ps); err != nil {
@@ -301,9 +306,6 @@ func (s *Service) RecordCall(ctx context.Context, now time.Time, id accord.ID, c
 		}
 		if call.At.After(now) {
 			return Change{}, accord.FieldError("at", "is in the future")
-		}
-		if !isVendorAgent(a) {
-			return Change{}, forbidden(op, "calls are recorded by the vendor's agents who took them")
 		}
 		if err := supportCase(op, c); err != nil {
 			return Change{}, err

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"accord/internal/accord"
 )
 
 // Unzipped size limits for XLSX uploads: an XLSX file is a zip archive, and
@@ -142,6 +145,8 @@ func table(sh Sheet, records [][]string, lines []int) (Table, error) {
 	for i, h := range records[0] {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch {
+		case accord.TextProblem(h) != "":
+			ps = append(ps, Problem{Sheet: sh.Name, Row: 1, Column: strconv.Quote(h), Message: "the column's name " + accord.TextProblem(h)})
 		case h == "" && i == len(records[0])-1:
 			// a trailing separator leaves an empty header: harmless
 		case !slices.Contains(sh.Columns, h):
@@ -170,11 +175,20 @@ func table(sh Sheet, records [][]string, lines []int) (Table, error) {
 				v = unescape(strings.TrimSpace(v))
 				row.Cells[cols[i]] = v
 				blank = blank && v == ""
+				// PostgreSQL cannot store NUL, and no control character
+				// belongs in a record: refused here, the same on both
+				// engines, at the cell that holds it.
+				if p := accord.TextProblem(v); p != "" {
+					ps = append(ps, Problem{Sheet: sh.Name, Row: row.Number, Column: cols[i], Message: p})
+				}
 			}
 		}
 		if !blank {
 			t.Rows = append(t.Rows, row)
 		}
+	}
+	if ps != nil {
+		return t, ps
 	}
 	return t, nil
 }

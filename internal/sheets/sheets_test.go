@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"accord/internal/accord"
 	"accord/internal/audit"
 	"accord/internal/contracts"
@@ -432,5 +434,37 @@ func TestImportIsForAdmins(t *testing.T) {
 	ctx := accord.WithActor(context.Background(), accord.Actor{UserID: "usr_x", OrgID: "org_x", Role: accord.RoleAgent})
 	if _, err := e.sheet.Import(ctx, e.now, nil, true, nil); !accord.IsKind(err, accord.Forbidden) {
 		t.Errorf("agent import: %v", err)
+	}
+}
+
+// TestControlCharactersAreProblems: a cell holding NUL (which PostgreSQL
+// cannot store), another control character or DEL is a problem at its row
+// and column, in CSV files and workbooks alike; nothing is imported.
+func TestControlCharactersAreProblems(t *testing.T) {
+	csv := "kind,name\ncustomer,Acme\ncustomer,\"Glo\x00bex\"\n\ncustomer,\"Ini\ntech\x7f\"\n"
+	_, err := sheets.Read([]byte(csv), "orgs")
+	want := "organizations row 3 column name: must not contain the control character U+0000 (only tab, line feed and carriage return are allowed)\n" +
+		"organizations row 5 column name: must not contain the control character U+007F (only tab, line feed and carriage return are allowed)"
+	if err == nil || err.Error() != want {
+		t.Errorf("CSV: %v, want\n%s", err, want)
+	}
+	if _, err := sheets.Read([]byte("kind,na\x01me\ncustomer,A\n"), "orgs"); err == nil || !strings.Contains(err.Error(), `row 1 column "na\x01me": the column's name must not contain`) {
+		t.Errorf("a header with a control character: %v", err)
+	}
+	if _, err := sheets.Read([]byte("kind,name\ncustomer,\"a\tb\"\n"), "orgs"); err != nil {
+		t.Errorf("a tab is text: %v", err)
+	}
+
+	// A workbook's cell writes a control character as an escape, _x0000_,
+	// which reads back as the character.
+	f := excelize.NewFile()
+	for cell, v := range map[string]string{"A1": "kind", "B1": "name", "A2": "customer", "B2": "Acme", "A3": "customer", "B3": "Glo_x0000_bex"} {
+		must(t, f.SetCellStr("Sheet1", cell, v))
+	}
+	book, err := f.WriteToBuffer()
+	must(t, err)
+	_, err = sheets.Read(book.Bytes(), "orgs")
+	if err == nil || !strings.Contains(err.Error(), "organizations row 3 column name: must not contain the control character U+0000") {
+		t.Errorf("XLSX: %v", err)
 	}
 }

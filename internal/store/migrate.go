@@ -55,15 +55,9 @@ var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 // readiness probes from many processes never queue behind a migration.
 func (db *DB) Schema(ctx context.Context) (SchemaStatus, error) {
 	var st SchemaStatus
-	entries, err := fs.ReadDir(migrations, "migrations/"+string(db.engine))
-	if err != nil {
+	var err error
+	if st.Latest, err = LatestMigration(db.engine); err != nil {
 		return st, err
-	}
-	for _, e := range entries {
-		digits, _, _ := strings.Cut(e.Name(), "_")
-		if v, err := strconv.ParseInt(digits, 10, 64); err == nil && v > st.Latest {
-			st.Latest = v
-		}
 	}
 	exists, err := db.tableExists(ctx, MigrationTable)
 	if err != nil || !exists {
@@ -74,6 +68,23 @@ func (db *DB) Schema(ctx context.Context) (SchemaStatus, error) {
 		return st, fmt.Errorf("read schema version: %w", err)
 	}
 	return st, nil
+}
+
+// LatestMigration is the number of the newest migration this binary embeds
+// for engine: the schema version it brings.
+func LatestMigration(engine Engine) (int64, error) {
+	entries, err := fs.ReadDir(migrations, "migrations/"+string(engine))
+	if err != nil {
+		return 0, err
+	}
+	var latest int64
+	for _, e := range entries {
+		digits, _, _ := strings.Cut(e.Name(), "_")
+		if v, err := strconv.ParseInt(digits, 10, 64); err == nil && v > latest {
+			latest = v
+		}
+	}
+	return latest, nil
 }
 
 // CheckSchema refuses a database migrated past what this binary knows.

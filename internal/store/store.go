@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -31,7 +32,15 @@ type Config struct {
 	DataDir     string
 	// MaxConns bounds the PostgreSQL pool; SQLite always uses one connection.
 	MaxConns int
+	// Existing opens SQLite's file only if it is there, for commands that
+	// only read: they must not leave an empty database behind a mistyped
+	// directory. Open then answers ErrNoDatabase.
+	Existing bool
 }
+
+// ErrNoDatabase is returned by Open with Config.Existing when the data
+// directory holds no database.
+var ErrNoDatabase = errors.New("no database")
 
 // DB is an open database of either engine.
 type DB struct {
@@ -47,21 +56,26 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.DatabaseURL != "" {
 		return openPostgres(ctx, cfg)
 	}
-	return openSQLite(ctx, cfg.DataDir)
+	return openSQLite(ctx, cfg.DataDir, cfg.Existing)
 }
 
-func openSQLite(ctx context.Context, dir string) (*DB, error) {
+func openSQLite(ctx context.Context, dir string, existing bool) (*DB, error) {
 	if dir == "" {
 		return nil, errors.New("no data directory given")
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	file := filepath.Join(dir, "accord.db")
 	// modernc's own pragma syntax; the mattn-style _busy_timeout is silently
 	// ignored. _time_format=sqlite stores times in a form that sorts.
 	dsn := "file:" + file + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	if existing {
+		if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w at %s", ErrNoDatabase, file)
+		}
+		dsn += "&mode=rw" // and should it vanish meanwhile, SQLite creates nothing
+	} else if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", file, err)

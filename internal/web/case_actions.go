@@ -126,10 +126,15 @@ func (s *Server) caseAttach(r *http.Request, id accord.ID) error {
 	return err
 }
 
+// caseCall records a phone call. The service is asked even when the
+// call's time did not read (it then has none, which the service refuses):
+// a reader who may not record calls, or a case out of reach, is told so
+// before anything about the form.
 func (s *Server) caseCall(r *http.Request, id accord.ID) error {
-	call, err := s.caseCallOf(r, "")
-	if err == nil {
-		_, err = s.Cases.RecordCall(r.Context(), s.Now(), id, call)
+	call, timeErr := s.caseCallOf(r, "")
+	_, err := s.Cases.RecordCall(r.Context(), s.Now(), id, call)
+	if timeErr != nil && accord.IsKind(err, accord.Invalid) {
+		return timeErr
 	}
 	return err
 }

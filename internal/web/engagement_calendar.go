@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 	"time"
@@ -67,6 +68,10 @@ func (s *Server) showCalendar(w http.ResponseWriter, r *http.Request, feedURL st
 	first = time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, rd.Zone)
 	if m := r.URL.Query().Get("month"); m != "" {
 		t, err := time.ParseInLocation("2006-01", m, rd.Zone)
+		if err == nil {
+			// The whole month is read: its last instant must be one too.
+			err = cmp.Or(accord.CheckInstant("month", t), accord.CheckInstant("month", t.AddDate(0, 1, 0).Add(-time.Nanosecond)))
+		}
 		if err != nil {
 			s.fail(w, r, accord.FieldError("month", "must be a month as YYYY-MM"))
 			return

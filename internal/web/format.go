@@ -9,6 +9,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+
+	"accord/internal/accord"
 )
 
 // markdown renders what people wrote in a case or an engagement. goldmark
@@ -75,8 +77,15 @@ func (c clock) inputValue(t any) string {
 	return at.In(c.zone).Format("2006-01-02T15:04")
 }
 
+// parseLocal reads a datetime-local value in the reader's zone. An instant
+// outside the years accord.CheckInstant allows does not read either: 9999
+// in a zone west of UTC is the year 10000.
 func (c clock) parseLocal(v string) (time.Time, error) {
-	return time.ParseInLocation("2006-01-02T15:04", v, c.zone)
+	t, err := time.ParseInLocation("2006-01-02T15:04", v, c.zone)
+	if err == nil {
+		err = accord.CheckInstant("", t)
+	}
+	return t, err
 }
 
 // duration is a span for people: "2 h 05 min", "3 d 4 h", "45 min"; a

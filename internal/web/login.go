@@ -28,8 +28,10 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 // login signs in with e-mail and password. A session the browser held
 // before is ended first, so the new one never reuses its value.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, "login.title", loginData{Next: localPath(r.FormValue("next")), Locales: Locales})
-	if err := parseForm(w, r, 0); err != nil {
+	err := parseForm(w, r, 0)
+	p := s.newPage(r, "login.title", loginData{Next: localPath(r.PostForm.Get("next")), Locales: Locales})
+	if err != nil {
+		r.PostForm.Del("password")
 		s.failForm(w, r, err, "login", p)
 		return
 	}

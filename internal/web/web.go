@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
@@ -94,7 +95,7 @@ func New(d Deps) (*Server, error) {
 	static, _ := fs.Sub(files, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	for _, rt := range s.routes() {
-		h := http.Handler(rt.handler)
+		h := s.textOnly(rt.path, rt.handler)
 		if !rt.public {
 			h = s.signedIn(h)
 		}
@@ -118,6 +119,43 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	s.mux.ServeHTTP(w, r)
+}
+
+// textOnly refuses, before the page reads them, query parameters and the
+// path's values that are not text (accord.TextProblem), naming the
+// parameter, as the API does.
+func (s *Server) textOnly(pattern string, next http.Handler) http.Handler {
+	names := wildcards(pattern)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := checkValues("query", r.URL.Query())
+		for _, name := range names {
+			if err == nil {
+				err = accord.CheckText(name, r.PathValue(name))
+			}
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// wildcards are the names of a route pattern's wildcards: id and entry_id
+// in /cases/{id}/sessions/{entry_id}/decision.
+func wildcards(pattern string) []string {
+	var names []string
+	for rest := pattern; ; {
+		_, after, ok := strings.Cut(rest, "{")
+		if !ok {
+			return names
+		}
+		name, tail, _ := strings.Cut(after, "}")
+		if name = strings.TrimSuffix(name, "..."); name != "$" {
+			names = append(names, name)
+		}
+		rest = tail
+	}
 }
 
 func cacheStatic(next http.Handler) http.Handler {
@@ -262,17 +300,30 @@ func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// localPath returns next if it is a path on this site, else "/": the
-// sign-in page must not forward anyone elsewhere.
+// localPath returns next, cleaned as http.Redirect cleans it, if it is a
+// path on this site as browsers read it; else "/": the sign-in page must
+// not forward anyone elsewhere. Browsers read a backslash as a slash and
+// drop tabs and line breaks, so "/\evil.example" and "/<tab>/evil.example"
+// lead to another host: any backslash or control character is refused,
+// and what cleaning leaves must not start with "//".
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
+		!utf8.ValidString(next) || strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "/"
 	}
-	u, err := url.Parse(next)
-	if err != nil || u.Host != "" || u.Scheme != "" {
+	p, query, hasQuery := strings.Cut(next, "?")
+	cleaned := path.Clean(p)
+	if strings.HasSuffix(p, "/") && cleaned != "/" {
+		cleaned += "/"
+	}
+	if hasQuery {
+		cleaned += "?" + query
+	}
+	u, err := url.Parse(cleaned)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(cleaned, "//") {
 		return "/"
 	}
-	return next
+	return cleaned
 }
 
 // --- rendering
@@ -452,7 +503,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p := s.newPage(r, "error.title."+string(kind), nil)
 	if kind != accord.Internal && kind != accord.NotFound {
-		p.Error = accord.Public(err).Msg
+		pub := accord.Public(err)
+		p.Error = pub.Msg
+		if pub.Field != "" {
+			p.Error = pub.Field + ": " + pub.Msg
+		}
 	}
 	s.render(w, r, kind.Status(), "error", p)
 }
@@ -504,26 +559,77 @@ func nextPage(path string, query url.Values, cursor string) string {
 const maxForm = 1 << 20
 
 // parseForm reads a urlencoded or multipart form into r.PostForm, keeping
-// files up to maxFile in memory.
+// a file of up to maxFile bytes in memory, and refuses a field or a file
+// name that is not text (accord.TextProblem), naming it. It is where
+// every form passes, so that no page reads such text.
 func parseForm(w http.ResponseWriter, r *http.Request, maxFile int64) error {
+	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFile+maxForm)
-		if err := r.ParseMultipartForm(maxFile + maxForm); err != nil {
-			return formError(err)
-		}
+		err = r.ParseMultipartForm(maxFile + maxForm)
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		err = r.ParseForm()
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig) && maxFile > 0:
+		// The body may hold maxForm more for the other fields; the limit
+		// people meet is the file's.
+		return accord.FieldError("file", "is larger than %s", byteSize(maxFile))
+	case errors.As(err, &tooBig):
+		return accord.Errorf(accord.Invalid, "the form is larger than %s", byteSize(maxForm))
+	case err != nil:
+		return formError(err)
+	}
+	return checkForm(r)
+}
+
+// checkForm is the Invalid error naming the first field of the parsed
+// form whose name, value or file name is not text, or nil.
+func checkForm(r *http.Request) error {
+	if err := checkValues("form", r.PostForm); err != nil {
+		return err
+	}
+	if r.MultipartForm == nil {
 		return nil
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
-		return formError(err)
+	for _, name := range slices.Sorted(maps.Keys(r.MultipartForm.File)) {
+		for _, fh := range r.MultipartForm.File[name] {
+			if p := accord.TextProblem(fh.Filename); p != "" {
+				return accord.FieldError(name, "its file name %s", p)
+			}
+		}
 	}
 	return nil
 }
 
-func formError(err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return accord.FieldError("file", "is larger than %d MiB", tooBig.Limit>>20)
+// checkValues is the Invalid error naming the first of vs whose name or
+// value is not text, or nil; a bad name is blamed on what, the form or the
+// query.
+func checkValues(what string, vs url.Values) error {
+	for _, name := range slices.Sorted(maps.Keys(vs)) {
+		if p := accord.TextProblem(name); p != "" {
+			return accord.FieldError(what, "a field name %s", p)
+		}
+		for _, v := range vs[name] {
+			if err := accord.CheckText(name, v); err != nil {
+				return err
+			}
+		}
 	}
+	return nil
+}
+
+// byteSize is a size limit for people: "20 MiB", "256 KiB".
+func byteSize(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
+
+// formError is a form, or a file in it, that could not be read.
+func formError(err error) error {
 	return &accord.Error{Kind: accord.Invalid, Op: "web.form", Msg: "the form could not be read", Err: err}
 }

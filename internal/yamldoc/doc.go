@@ -17,6 +17,11 @@
 //     a mapping or list where a single value belongs (and the reverse), a
 //     number or boolean that is not one, and a [Scalar] whose CheckScalar
 //     fails are problems, each at its own node.
+//   - a character that is not text (accord.TextProblem: NUL and the other
+//     control characters but tab, line feed and carriage return; invalid
+//     UTF-8) is a problem at its line and column, whether written in the
+//     document or made by a quoted string's escapes ("\0"), in a value or
+//     a key: PostgreSQL could not store it.
 //   - anchors and aliases are refused, before anything is decoded: expanding
 //     them can take exponential time on a hostile document.
 //   - a document is at most the caller's limit in bytes, and not empty.

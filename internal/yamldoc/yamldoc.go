@@ -13,8 +13,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"accord/internal/accord"
 )
 
 // Problem is one thing wrong with a document.
@@ -87,6 +90,9 @@ func Decode(doc []byte, limit int, v any, validate func() Problems) error {
 	}
 	if limit > 0 && len(doc) > limit {
 		return Problems{{Msg: "the document is larger than " + size(limit)}}
+	}
+	if p, found := notText(doc); found {
+		return Problems{p}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(doc))
 	var root yaml.Node
@@ -162,6 +168,26 @@ func syntaxProblem(err error) Problem {
 		return Problem{Line: line, Msg: m[2]}
 	}
 	return Problem{Msg: strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// notText finds the first character of doc that is not text
+// (accord.TextProblem), with its line and column; yaml.v3 refuses it too,
+// but without saying where.
+func notText(doc []byte) (Problem, bool) {
+	line, col := 1, 1
+	for i := 0; i < len(doc); {
+		r, n := utf8.DecodeRune(doc[i:])
+		if msg := accord.TextProblem(string(doc[i : i+n])); msg != "" {
+			return Problem{Line: line, Column: col, Msg: msg}, true
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += n
+	}
+	return Problem{}, false
 }
 
 // walker checks the shape of the YAML tree against the Go types before
@@ -262,6 +288,9 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	if n.Tag == "!!null" {
 		return // an empty value: validate says whether it is required
 	}
+	if w.notText(n, path) {
+		return
+	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -332,6 +361,20 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	}
 }
 
+// notText reports a scalar at n whose value is not text
+// (accord.TextProblem): a quoted string's escapes ("\0", "\x01") can
+// make what the document's own characters cannot.
+func (w *walker) notText(n *yaml.Node, path string) bool {
+	if n.Kind != yaml.ScalarNode {
+		return false
+	}
+	if msg := accord.TextProblem(n.Value); msg != "" {
+		w.add(n, path, "%s", msg)
+		return true
+	}
+	return false
+}
+
 // entries calls f with each key of mapping n, its value and its path, once
 // per key; keys that are not plain names or appear again are problems.
 func (w *walker) entries(n *yaml.Node, path string, f func(k, v *yaml.Node, p string)) {
@@ -343,6 +386,9 @@ func (w *walker) entries(n *yaml.Node, path string, f func(k, v *yaml.Node, p st
 		case w.alias(k, p):
 		case k.Kind != yaml.ScalarNode:
 			w.report(k, path, "keys must be plain names")
+			w.drop(n, k)
+		case accord.TextProblem(k.Value) != "":
+			w.report(k, path, "a key %s", accord.TextProblem(k.Value))
 			w.drop(n, k)
 		case seen[k.Value]:
 			w.report(k, p, "appears twice")
@@ -368,7 +414,7 @@ func (w *walker) drop(m, k *yaml.Node) {
 func (w *walker) anything(n *yaml.Node, path string) {
 	visit := func(_, c *yaml.Node, p string) {
 		w.pos[p] = c
-		if !w.alias(c, p) {
+		if !w.alias(c, p) && !w.notText(c, p) {
 			w.anything(c, p)
 		}
 	}

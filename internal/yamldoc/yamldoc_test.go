@@ -127,6 +127,8 @@ func problems(t *testing.T, err error) []string {
 	return out
 }
 
+const onlyTabs = " (only tab, line feed and carriage return are allowed)"
+
 func TestDecode(t *testing.T) {
 	const good = "title: T\nitems:\n  a: {level: low}\n"
 	for _, tc := range []struct {
@@ -208,6 +210,18 @@ func TestDecode(t *testing.T) {
 		{"a second document", good + "---\ntitle: U\n", []string{"4:1: only one document is allowed; remove the second ---"}},
 		{"not a mapping", "- a\n", []string{"1:1: must be a mapping of fields"}},
 		{"too large", "title: " + strings.Repeat("x", 1<<10) + "\n", []string{"0:0: the document is larger than 1 KiB"}},
+		// Text PostgreSQL could not store, or that no one types on
+		// purpose, is refused where it is, whether written or escaped.
+		{"a control character", "title: T\nnote: a\x01b\n", []string{"2:8: must not contain the control character U+0001" + onlyTabs}},
+		{"a NUL in a comment", "title: T # \x00\n", []string{"1:12: must not contain the control character U+0000" + onlyTabs}},
+		{"not UTF-8", "title: T\xff\n", []string{"1:9: must be UTF-8 text"}},
+		{"escaped control characters", "title: \"a\\0b\"\nnote: \"\\x7f\"\nextra: {k: \"\\u0001\"}\n\"k\\x1b\": 1\n", []string{
+			"1:8: title: must not contain the control character U+0000" + onlyTabs,
+			"2:7: note: must not contain the control character U+007F" + onlyTabs,
+			"3:12: extra.k: must not contain the control character U+0001" + onlyTabs,
+			"4:1: a key must not contain the control character U+001B" + onlyTabs,
+		}},
+		{"tabs and line breaks are text", "title: \"a\\tb\\r\\n\"\nnote: \"\t\"\n", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := decode(tc.doc)
