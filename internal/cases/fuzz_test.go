@@ -35,6 +35,7 @@ func FuzzNewCase(f *testing.F) {
 		`{"type":"incident","title":"t","criticality":"C1","details":{"customer_criticality":"C3","procedure":"p","version":"v","observed":"o","expected":"e","discovery":"x"}}`,
 		`{"type":"question","title":"t","description":"d","details":{"version":"` + strings.Repeat("9", 101) + `"}}`,
 		`{"type":"question","title":"\u00a0\t\n","description":"\u2003"}`,
+		`{"type":"question","title":"a\u0000b","description":"d\u007f"}`,
 		`not json`,
 		`null`,
 	} {
@@ -87,8 +88,8 @@ func checkAccepted(t *testing.T, a accord.Actor, out NewCase) {
 		texts["call.caller"], texts["call.number"], texts["call.notes"] = out.Call.Caller, out.Call.Number, out.Call.Notes
 	}
 	for field, v := range texts {
-		if v != strings.TrimSpace(v) || !utf8.ValidString(v) {
-			t.Fatalf("%s: accepted %s %q is not trimmed UTF-8 text", a.Role, field, v)
+		if v != strings.TrimSpace(v) || accord.TextProblem(v) != "" {
+			t.Fatalf("%s: accepted %s %q is not trimmed text without control characters", a.Role, field, v)
 		}
 	}
 	if out.Title == "" || utf8.RuneCountInString(out.Title) > maxTitle {

@@ -46,8 +46,8 @@ func checkText(ps *[]accord.Problem, field, v string, required bool, maxLen int)
 	switch {
 	case v == "" && required:
 		*ps = append(*ps, accord.Problem{Field: field, Msg: "is required"})
-	case !utf8.ValidString(v):
-		*ps = append(*ps, accord.Problem{Field: field, Msg: "must be UTF-8 text"})
+	case accord.TextProblem(v) != "":
+		*ps = append(*ps, accord.Problem{Field: field, Msg: accord.TextProblem(v)})
 	case utf8.RuneCountInString(v) > maxLen:
 		*ps = append(*ps, accord.Problem{Field: field, Msg: fmt.Sprintf("at most %d characters", maxLen)})
 	}

@@ -91,15 +91,15 @@ func (s *Service) Receive(ctx context.Context, now time.Time, d Delivery, raw []
 		return refuse("the message cannot be read: " + clip(err.Error(), 200))
 	}
 	in.MessageID = messageID(env.GetHeader("Message-Id"))
-	in.From = clip(strings.TrimSpace(env.GetHeader("From")), 300)
-	if from, err := singleAddress(env, "From"); err == nil {
+	in.From = clip(plain(strings.TrimSpace(env.GetHeader("From"))), 300)
+	if from, err := singleAddress(env, "From"); err == nil && accord.TextProblem(from) == "" {
 		in.From = from // recorded as the bare address when it is one
 	}
-	in.Subject = clip(strings.TrimSpace(env.GetHeader("Subject")), 300)
+	in.Subject = clip(plain(strings.TrimSpace(env.GetHeader("Subject"))), 300)
 	switch {
 	case in.MessageID == "":
 		return refuse("the message has no Message-Id")
-	case len(in.MessageID) > 250 || strings.ContainsAny(in.MessageID, " \t<>") || !utf8.ValidString(in.MessageID):
+	case len(in.MessageID) > 250 || strings.ContainsAny(in.MessageID, " \t<>") || accord.TextProblem(in.MessageID) != "":
 		in.MessageID = ""
 		return refuse("the message has a malformed Message-Id")
 	}
@@ -217,7 +217,7 @@ func (s *Service) decide(ctx context.Context, now time.Time, d Delivery, env *en
 	if !u.Active {
 		return reject("the user %s is deactivated", from)
 	}
-	body := replyText(env.Text)
+	body := replyText(plain(env.Text))
 	if body == "" {
 		return reject("the message has no text above the quoted notification")
 	}
@@ -519,6 +519,19 @@ func replyText(text string) string {
 		out = append(out, strings.TrimRight(l, " \t"))
 	}
 	return strings.TrimSpace(strings.Join(out, "\n"))
+}
+
+// plain is s as text a case takes (accord.TextProblem): mail from the
+// wild may carry control characters and broken encodings that nobody
+// typed on purpose, so they are dropped rather than the message refused.
+func plain(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // clip cuts s to at most n bytes without splitting a character.

@@ -414,3 +414,33 @@ func TestInboundTransientFailure(t *testing.T) {
 		t.Fatalf("%+v %v", in, err)
 	}
 }
+
+// TestInboundControlCharacters: mail from the wild may carry NUL and other
+// controls in its subject and text; the reply lands without them, the same
+// on both engines (PostgreSQL refuses NUL in text), instead of failing.
+func TestInboundControlCharacters(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		c := f.open(t, "acme", sla.C3)
+		f.run(t, f.now)
+		f.now = f.now.Add(time.Hour)
+		if _, err := f.cases.Reply(f.as("agent"), f.now, c.ID, cases.NewReply{Body: "Please send the logs."}); err != nil {
+			t.Fatal(err)
+		}
+		f.run(t, f.now)
+		r := answer(lastNotification(t, f.box.take(), "acme@acme.example"), "User acme <acme@acme.example>", "nul@acme.example", "Here\x00 they\x01 are\x7f.")
+		r.Headers = []string{"X-Note: =?utf-8?q?a=00b?="}
+		raw := strings.Replace(string(r.raw()), "Subject: Re:", "Subject: Re:\x00", 1)
+		in, err := f.notify.Receive(sys, f.now, notify.Delivery{Source: "imap"}, []byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.Status != notify.Accepted || strings.ContainsRune(in.Subject, 0) {
+			t.Fatalf("received %+v", in)
+		}
+		got := replies(t, f, c.ID)
+		if last := got[len(got)-1]; last.Body != "Here they are." {
+			t.Errorf("the reply reads %q", last.Body)
+		}
+	})
+}
