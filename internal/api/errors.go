@@ -108,8 +108,13 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 // member name or value, that is not text (accord.TextProblem), naming it by
 // its path: details.version, references[0].value. Invalid UTF-8 is looked
 // for in the raw bytes, since decoding replaces it. Malformed JSON is left
-// for the decoder to refuse.
+// for the decoder to refuse. Most bodies hold nothing suspect, and walking
+// their tokens costs more than decoding them, so only those that may are
+// walked.
 func checkJSONText(b []byte) error {
+	if !mayHoldControls(b) {
+		return nil
+	}
 	type level struct {
 		array   bool
 		index   int    // arrays: the element being read
@@ -184,6 +189,28 @@ func checkJSONText(b []byte) error {
 		default:
 			valueRead()
 		}
+	}
+}
+
+// mayHoldControls reports whether the JSON text b may decode to a string
+// that is not text: it is not UTF-8, or holds DEL or an escape of a
+// control character (\b, \f, \u0000-\u001f, \u007f). Raw controls other
+// than DEL cannot stand inside a valid JSON string, and the decoder
+// refuses them.
+func mayHoldControls(b []byte) bool {
+	if !utf8.Valid(b) || bytes.IndexByte(b, 0x7f) >= 0 || bytes.Contains(b, []byte(`\b`)) || bytes.Contains(b, []byte(`\f`)) {
+		return true
+	}
+	for rest := b; ; {
+		i := bytes.Index(rest, []byte(`\u00`))
+		if i < 0 || i+6 > len(rest) {
+			return i >= 0
+		}
+		switch hi, lo := rest[i+4], rest[i+5]|0x20; {
+		case hi == '0' || hi == '1', hi == '7' && lo == 'f':
+			return true
+		}
+		rest = rest[i+4:]
 	}
 }
 
