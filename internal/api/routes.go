@@ -41,6 +41,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/users/{id}", s.getUser, false},
 		{"PATCH", "/api/v1/users/{id}", s.updateUser, false},
 		{"PUT", "/api/v1/users/{id}/password", s.resetPassword, false},
+		{"POST", "/api/v1/users/{id}/unlock", s.unlockUser, false},
 		{"GET", "/api/v1/users/{id}/certifications", s.listCertifications, false},
 		{"POST", "/api/v1/users/{id}/certifications", s.createCertification, false},
 		{"DELETE", "/api/v1/certifications/{id}", s.deleteCertification, false},

@@ -146,5 +146,26 @@ type Store interface {
 	RecordLoginAttempt(ctx context.Context, key string, now, since time.Time) (int, time.Time, error)
 	// ForgiveLoginAttempt takes one attempt back, for a success.
 	ForgiveLoginAttempt(ctx context.Context, key string) error
-	ClearLoginAttempts(ctx context.Context, key string) error
+
+	// ThrottleLogin locks the throttle of sign-ins on account (an e-mail
+	// key, whether a user has it or not) from address, as it stands or
+	// fresh at now, hands it to decide and stores what decide returns, in
+	// one transaction; an error from decide stores nothing and is returned
+	// as is. Concurrent attempts on one pair decide one after the other.
+	ThrottleLogin(ctx context.Context, account, address string, now time.Time, decide func(Throttle) (Throttle, error)) error
+	// ForgetThrottle drops the throttle of account from address (a
+	// success) and every throttle whose last failure came before stale.
+	ForgetThrottle(ctx context.Context, account, address string, stale time.Time) error
+	// Unlock drops every throttle of account, from any address, with ev,
+	// and returns how many there were.
+	Unlock(ctx context.Context, account string, ev audit.Event) (int, error)
+}
+
+// Throttle is how sign-in attempts on one account from one client address
+// stand: failures counted since the last success (or since they were
+// forgotten), and the instant before which no attempt is checked.
+type Throttle struct {
+	Failures    int
+	LastFailure time.Time
+	Next        time.Time
 }

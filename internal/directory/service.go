@@ -19,9 +19,17 @@ import (
 type Config struct {
 	Argon2          Argon2
 	SessionLifetime time.Duration
-	// Sign-in throttling: at most AccountFailures failed attempts per
-	// account and AddressFailures per client address in each Window.
-	AccountFailures int
+	// Sign-in throttling slows down guesses at one account from one client
+	// address, never the account from everywhere: after SlowAfter failures
+	// each further attempt from that address waits SlowFirst, doubling with
+	// every failure up to SlowMax. A success, an administrator's unlock or
+	// Forget without failures clears the count.
+	SlowAfter int
+	SlowFirst time.Duration
+	SlowMax   time.Duration
+	Forget    time.Duration
+	// Every client address may also make AddressFailures failed attempts
+	// in each Window, on any accounts.
 	AddressFailures int
 	Window          time.Duration
 	MaxTokenLife    time.Duration
@@ -32,7 +40,10 @@ func DefaultConfig() Config {
 	return Config{
 		Argon2:          DefaultArgon2,
 		SessionLifetime: 12 * time.Hour,
-		AccountFailures: 5,
+		SlowAfter:       5,
+		SlowFirst:       2 * time.Second,
+		SlowMax:         15 * time.Minute,
+		Forget:          24 * time.Hour,
 		AddressFailures: 50,
 		Window:          15 * time.Minute,
 		MaxTokenLife:    366 * 24 * time.Hour,

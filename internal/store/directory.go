@@ -373,7 +373,50 @@ func (s *Directory) ForgiveLoginAttempt(ctx context.Context, key string) error {
 	return err
 }
 
-func (s *Directory) ClearLoginAttempts(ctx context.Context, key string) error {
-	_, err := s.db.sql.ExecContext(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
-	return err
+func (s *Directory) ThrottleLogin(ctx context.Context, account, address string, now time.Time, decide func(directory.Throttle) (directory.Throttle, error)) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		// The row is made first, so that concurrent first attempts lock one
+		// row instead of each deciding from nothing.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_throttles (account, address, failures, last_failure_at, next_at)
+			VALUES ($1, $2, 0, $3, $3) ON CONFLICT (account, address) DO NOTHING`, account, address, now.UTC()); err != nil {
+			return fmt.Errorf("throttle sign-in: %w", err)
+		}
+		var t directory.Throttle
+		if err := tx.QueryRowContext(ctx, `SELECT failures, last_failure_at, next_at FROM login_throttles
+			WHERE account = $1 AND address = $2`+s.db.forUpdate(), account, address).Scan(&t.Failures, &t.LastFailure, &t.Next); err != nil {
+			return fmt.Errorf("throttle sign-in: %w", err)
+		}
+		t.LastFailure, t.Next = t.LastFailure.UTC(), t.Next.UTC()
+		t, err := decide(t)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE login_throttles SET failures = $1, last_failure_at = $2, next_at = $3
+			WHERE account = $4 AND address = $5`, t.Failures, t.LastFailure.UTC(), t.Next.UTC(), account, address); err != nil {
+			return fmt.Errorf("throttle sign-in: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *Directory) ForgetThrottle(ctx context.Context, account, address string, stale time.Time) error {
+	_, err := s.db.sql.ExecContext(ctx, `DELETE FROM login_throttles WHERE (account = $1 AND address = $2) OR last_failure_at < $3`,
+		account, address, stale.UTC())
+	if err != nil {
+		return fmt.Errorf("forget sign-in throttle: %w", err)
+	}
+	return nil
+}
+
+func (s *Directory) Unlock(ctx context.Context, account string, ev audit.Event) (int, error) {
+	var n int64
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM login_throttles WHERE account = $1`, account)
+		if err != nil {
+			return fmt.Errorf("unlock: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+	return int(n), err
 }

@@ -183,6 +183,14 @@ func (s *Server) adminResetPassword(w http.ResponseWriter, r *http.Request) {
 	}, "admin.user.password_set")
 }
 
+// adminUnlockUser forgets the user's failed sign-ins, from every address.
+func (s *Server) adminUnlockUser(w http.ResponseWriter, r *http.Request) {
+	s.adminUserAction(w, r, func(id accord.ID) error {
+		_, err := s.Directory.Unlock(r.Context(), s.Now(), id)
+		return err
+	}, "admin.user.unlocked")
+}
+
 // adminCertField prefixes the fields of the certification form, which shares
 // its page with the user's own "name".
 const adminCertField = "cert_"
