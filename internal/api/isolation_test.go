@@ -171,6 +171,7 @@ func TestTenantIsolation(t *testing.T) {
 			"POST /api/v1/users":                     `{"org_id":"{org}","email":"hijack@x.example","name":"Hijack","role":"customer_contact","password":"a long hijack passphrase"}`,
 			"PUT /api/v1/users/{id}/password":        `{"password":"a long hijack passphrase"}`,
 			"POST /api/v1/users/{id}/unlock":         "",
+			"POST /api/v1/users/{id}/invitation":     "",
 			"GET /api/v1/users/{id}/certifications":  "",
 			"POST /api/v1/users/{id}/certifications": `{"name":"X","number":"1","valid_from":"2026-01-01","valid_until":"2027-01-01"}`,
 			"DELETE /api/v1/certifications/{id}":     "", "GET /api/v1/audit": "",

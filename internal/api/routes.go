@@ -22,6 +22,9 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/me", s.me, false},
 		{"PATCH", "/api/v1/me", s.updateMe, false},
 		{"PUT", "/api/v1/me/password", s.changePassword, false},
+		{"POST", "/api/v1/password-resets", s.requestPasswordReset, true},
+		{"POST", "/api/v1/password-resets/complete", s.completePasswordReset, true},
+		{"POST", "/api/v1/invitations/accept", s.acceptInvitation, true},
 		{"GET", "/api/v1/me/sessions", s.listSessions, false},
 
 		{"GET", "/api/v1/tokens", s.listTokens, false},
@@ -42,6 +45,7 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/users/{id}", s.updateUser, false},
 		{"PUT", "/api/v1/users/{id}/password", s.resetPassword, false},
 		{"POST", "/api/v1/users/{id}/unlock", s.unlockUser, false},
+		{"POST", "/api/v1/users/{id}/invitation", s.inviteUser, false},
 		{"GET", "/api/v1/users/{id}/certifications", s.listCertifications, false},
 		{"POST", "/api/v1/users/{id}/certifications", s.createCertification, false},
 		{"DELETE", "/api/v1/certifications/{id}", s.deleteCertification, false},

@@ -33,6 +33,12 @@ type Config struct {
 	AddressFailures int
 	Window          time.Duration
 	MaxTokenLife    time.Duration
+	// Single-use links by mail: an invitation works for InvitationLife, a
+	// password reset for ResetLife, from when it was asked for. A client
+	// address may ask for ResetRequests resets in each Window.
+	InvitationLife time.Duration
+	ResetLife      time.Duration
+	ResetRequests  int
 }
 
 // DefaultConfig suits production.
@@ -47,6 +53,9 @@ func DefaultConfig() Config {
 		AddressFailures: 50,
 		Window:          15 * time.Minute,
 		MaxTokenLife:    366 * 24 * time.Hour,
+		InvitationLife:  7 * 24 * time.Hour,
+		ResetLife:       time.Hour,
+		ResetRequests:   10,
 	}
 }
 
@@ -346,9 +355,12 @@ type NewUser struct {
 	AuthorizedContact bool        `json:"authorized_contact"`
 	CustomerAdmin     bool        `json:"customer_admin"`
 	Password          string      `json:"password"`
+	// Invite creates the user without a password and mails an invitation
+	// to choose one; Password must then be empty.
+	Invite bool `json:"invite"`
 	// WithoutPassword creates a user who cannot sign in until an
-	// administrator sets a password (bulk imports, approved contact
-	// requests). Only Go callers may ask for it, not API clients.
+	// administrator sets a password or an invitation is used (bulk
+	// imports). Only Go callers may ask for it, not API clients.
 	WithoutPassword bool `json:"-"`
 }
 
@@ -432,6 +444,13 @@ func (s *Service) CreateUser(ctx context.Context, now time.Time, in NewUser) (Us
 		}
 		return User{}, accord.Wrap(op, err)
 	}
+	if in.Invite {
+		// The user exists without a password either way; an invitation
+		// that failed to be recorded is sent again from the user's page.
+		if err := s.Invite(ctx, now, u.ID); err != nil {
+			return u, accord.Wrap(op, err)
+		}
+	}
 	return u, nil
 }
 
@@ -475,7 +494,10 @@ func (s *Service) PrepareUser(ctx context.Context, now time.Time, in NewUser, or
 	if err := checkRoleFits(u, org.Kind); err != nil {
 		return User{}, audit.Event{}, err
 	}
-	if !in.WithoutPassword {
+	if in.Invite && in.Password != "" {
+		return User{}, audit.Event{}, accord.FieldError("password", "must be empty: an invited user chooses it")
+	}
+	if !in.WithoutPassword && !in.Invite {
 		if err := checkPasswordRules("password", in.Password, u.Email, u.Name); err != nil {
 			return User{}, audit.Event{}, err
 		}

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"LoginFailures", testLoginFailures},
 		{"LoginThrottles", testLoginThrottles},
 		{"LoginThrottlesConcurrent", testLoginThrottlesConcurrent},
+		{"UserLinks", testUserLinks},
 		{"AuditChain", testAuditChain},
 		{"AuditChainConcurrent", testAuditChainConcurrent},
 		{"AuditPaging", testAuditPaging},
