@@ -107,7 +107,7 @@ func TestTenantIsolation(t *testing.T) {
 				}
 			}
 			// A notification about the case, as the mail job would queue it.
-			msg := notify.Message{ID: accord.NewID("msg"), OrgID: org, CaseID: kase.ID, EntryID: timeline[0].ID, Event: cases.EventOpened,
+			msg := notify.Message{ID: accord.NewID("msg"), OrgID: org, CaseID: kase.ID, EntryID: timeline[0].ID, Event: string(cases.EventOpened),
 				UserID: f.users["agent"].ID, To: "agent@vendor.example", Locale: "en-US", Subject: names[org] + " vault question",
 				Body: names[org] + " asks", MessageID: string(kase.ID) + "@test", ReplyToken: string(accord.NewID("tok")), CreatedAt: f.now}
 			if err := mail.Queue(ctx, f.now, []notify.Message{msg}); err != nil {

@@ -35,7 +35,7 @@ func TestMailLog(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		msg := notify.Message{ID: accord.NewID("msg"), OrgID: f.orgs["acme"].ID, CaseID: kase, EntryID: timeline[0].ID, Event: cases.EventOpened,
+		msg := notify.Message{ID: accord.NewID("msg"), OrgID: f.orgs["acme"].ID, CaseID: kase, EntryID: timeline[0].ID, Event: string(cases.EventOpened),
 			UserID: f.users["acme"].ID, To: "acme@acme.example", Locale: "en-US", Subject: "[#1] We received your case",
 			Body: "Hello", MessageID: "m1@test", ReplyToken: "tok1", CreatedAt: f.now}
 		if err := store.NewMail(f.db).Queue(f.system(), f.now, []notify.Message{msg}); err != nil {

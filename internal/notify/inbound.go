@@ -173,6 +173,9 @@ func (s *Service) decide(ctx context.Context, now time.Time, d Delivery, env *en
 	if err != nil {
 		return in, fmt.Errorf("notify: reply token: %w", err)
 	}
+	if m.Letter() {
+		return reject("the reply token belongs to a letter, which takes no replies")
+	}
 	in.OrgID, in.CaseID = m.OrgID, m.CaseID
 	if why := automatic(env); why != "" {
 		return reject("%s", why)

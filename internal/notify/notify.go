@@ -26,16 +26,24 @@ const (
 	Retrying Status = "retrying" // an attempt failed; another is scheduled
 	Sent     Status = "sent"     // the SMTP server accepted it
 	Failed   Status = "failed"   // every attempt failed; an admin may retry
+	// Withdrawn: not sent, and never will be; WithdrawnReason says why.
+	Withdrawn Status = "withdrawn"
 )
 
-// Message is one e-mail about a case entry, rendered for one recipient.
+// Message is one e-mail, rendered for one recipient: about a case entry,
+// or a letter about something else (then Topic is set and the case and
+// entry are empty).
 type Message struct {
-	ID         accord.ID    `json:"id"`
-	OrgID      accord.ID    `json:"org_id"` // the case's customer
-	CaseID     accord.ID    `json:"case_id"`
-	EntryID    accord.ID    `json:"entry_id"`
-	Event      cases.Event  `json:"event"`
-	UserID     accord.ID    `json:"user_id"`
+	ID      accord.ID `json:"id"`
+	OrgID   accord.ID `json:"org_id"` // the case's customer, or the organization a letter concerns
+	CaseID  accord.ID `json:"case_id,omitempty"`
+	EntryID accord.ID `json:"entry_id,omitempty"`
+	Topic   string    `json:"topic,omitempty"`
+	// Event is the case event, or the letter's kind.
+	Event  string    `json:"event"`
+	UserID accord.ID `json:"user_id"`
+	// Secret marks a letter whose link is minted at delivery.
+	Secret     bool         `json:"secret,omitempty"`
 	To         string       `json:"to"`
 	Locale     string       `json:"locale"`
 	Subject    string       `json:"subject"`
@@ -48,6 +56,9 @@ type Message struct {
 	Delivery   DeliveryInfo `json:"delivery"`
 }
 
+// Letter reports whether m is a letter rather than mail about a case entry.
+func (m Message) Letter() bool { return m.Topic != "" }
+
 // DeliveryInfo is what the delivery job has done so far.
 type DeliveryInfo struct {
 	Status      Status     `json:"status"`
@@ -55,6 +66,9 @@ type DeliveryInfo struct {
 	LastError   string     `json:"last_error,omitempty"`
 	NextAttempt *time.Time `json:"next_attempt,omitempty"`
 	FailedAt    *time.Time `json:"failed_at,omitempty"`
+	WithdrawnAt *time.Time `json:"withdrawn_at,omitempty"`
+	// WithdrawnReason says why a message was not sent.
+	WithdrawnReason string `json:"withdrawn_reason,omitempty"`
 }
 
 // InboundStatus is what became of a received message.
@@ -95,6 +109,9 @@ type Store interface {
 	// recipient) and schedules a SendJob for each one written, in one
 	// transaction.
 	Queue(ctx context.Context, now time.Time, msgs []Message) error
+	// Withdraw marks an unsent message as never to be sent, with the
+	// reason, and drops its delivery job.
+	Withdraw(ctx context.Context, id accord.ID, at time.Time, reason string) error
 	// Thread lists the Message-Ids of the mail sent about caseID to userID,
 	// oldest first, at most limit.
 	Thread(ctx context.Context, caseID, userID accord.ID, limit int) ([]string, error)
@@ -132,6 +149,19 @@ type Directory interface {
 	UserByEmail(ctx context.Context, now time.Time, email string) (directory.User, error)
 	ListUsers(ctx context.Context, now time.Time, f directory.UserFilter, p accord.Page) ([]directory.User, string, error)
 	GetOrganization(ctx context.Context, now time.Time, id accord.ID) (directory.Organization, error)
+	// Scope is what the actor in ctx may read at now; mail is checked
+	// against its recipient's scope when it is written and when it is sent.
+	Scope(ctx context.Context, now time.Time) (accord.Scope, error)
+}
+
+// Links mints the secret link of a letter when it is delivered, so that a
+// single-use token exists only hashed in the database and in the mail
+// itself. It returns the path (under BaseURL) with the token, or an error
+// of kind Conflict or NotFound when the letter no longer applies (the
+// invitation was withdrawn, the user is active already): the letter is
+// then withdrawn, not sent.
+type Links interface {
+	MintLink(ctx context.Context, now time.Time, kind, topic string, userID accord.ID) (path string, err error)
 }
 
 // Config says how mail leaves and comes back.
@@ -149,6 +179,9 @@ type Config struct {
 	// Log records what became of received mail (rejections above all);
 	// nil discards.
 	Log *slog.Logger
+	// Links mints the links of secret letters; without it they are
+	// withdrawn at delivery.
+	Links Links
 }
 
 // Service turns case entries into mail and replies into case comments.
@@ -207,9 +240,9 @@ func (s *Service) Messages(ctx context.Context, f Filter, p accord.Page) ([]Mess
 		return nil, "", err
 	}
 	switch f.Status {
-	case "", Queued, Retrying, Sent, Failed:
+	case "", Queued, Retrying, Sent, Failed, Withdrawn:
 	default:
-		return nil, "", accord.FieldError("status", "must be queued, retrying, sent or failed")
+		return nil, "", accord.FieldError("status", "must be queued, retrying, sent, failed or withdrawn")
 	}
 	return s.store.Messages(ctx, f, p.Normalize())
 }
@@ -234,6 +267,9 @@ func (s *Service) Resend(ctx context.Context, now time.Time, id accord.ID) (Mess
 	}
 	if m.SentAt != nil {
 		return Message{}, &accord.Error{Kind: accord.Conflict, Op: op, Msg: "the message was sent at " + m.SentAt.Format(time.RFC3339)}
+	}
+	if m.Delivery.Status == Withdrawn {
+		return Message{}, &accord.Error{Kind: accord.Conflict, Op: op, Msg: "the message was withdrawn: " + m.Delivery.WithdrawnReason}
 	}
 	if err := s.store.Resend(ctx, id, now); err != nil {
 		return Message{}, accord.Wrap(op, err)

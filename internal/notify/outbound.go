@@ -50,7 +50,7 @@ func (s *Service) compose(ctx context.Context, now time.Time, n cases.Notice, or
 		return Message{}, err
 	}
 	m := Message{
-		ID: accord.NewID("msg"), OrgID: n.Case.OrgID, CaseID: n.Case.ID, EntryID: n.Entry.ID, Event: n.Event,
+		ID: accord.NewID("msg"), OrgID: n.Case.OrgID, CaseID: n.Case.ID, EntryID: n.Entry.ID, Event: string(n.Event),
 		UserID: u.ID, To: u.Email, Locale: localeOf(u), References: refs, ReplyToken: token(), CreatedAt: now,
 	}
 	m.MessageID = fmt.Sprintf("%s.%s@%s", n.Case.ID, m.ID, s.domain)
@@ -60,10 +60,7 @@ func (s *Service) compose(ctx context.Context, now time.Time, n cases.Notice, or
 
 // view is what a template shows.
 func (s *Service) view(n cases.Notice, org directory.Organization, u directory.User) view {
-	zone := s.cfg.Zone
-	if z, err := time.LoadLocation(u.TimeZone); u.TimeZone != "" && err == nil {
-		zone = z
-	}
+	zone := s.zoneOf(u)
 	v := view{
 		Name: u.Name, Vendor: u.Role.Vendor() || u.Role == accord.RolePartnerAgent,
 		Number: n.Case.Number, Title: n.Case.Title, Customer: org.Name,
@@ -130,7 +127,14 @@ func (s *Service) recipients(ctx context.Context, now time.Time, n cases.Notice)
 		if err != nil {
 			return nil, fmt.Errorf("notify: recipient %s: %w", id, err)
 		}
-		if u.Active && u.Email != "" {
+		if u.Email == "" {
+			continue
+		}
+		ok, err := s.mayRead(ctx, now, u, n.Case.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			out = append(out, u)
 		}
 	}
@@ -200,19 +204,33 @@ func (s *Service) users(ctx context.Context, now time.Time, f directory.UserFilt
 // Deliver is the job that hands one message to the SMTP server. A message
 // already sent is not sent again; one whose delivery fails is retried by
 // the job runner with backoff, and kept as failed after the last attempt.
+// A message whose recipient may no longer read what it tells (deactivated,
+// decertified, unlinked from the customer since it was written) is
+// withdrawn instead, as is a secret letter whose link no longer applies.
 func (s *Service) Deliver(ctx context.Context, now time.Time, id accord.ID) error {
 	if s.smtp == nil {
 		return fmt.Errorf("notify: mail is off (no SMTP server configured)")
 	}
+	ctx = system(ctx)
 	m, err := s.store.Message(ctx, id)
 	if err != nil {
 		return err
 	}
-	if m.SentAt != nil {
+	if m.SentAt != nil || m.Delivery.Status == Withdrawn {
 		return nil
 	}
+	why, err := s.stale(ctx, now, m)
+	if err == nil && why == "" && m.Secret {
+		why, err = s.mint(ctx, now, &m)
+	}
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		return s.store.Withdraw(ctx, id, now, why)
+	}
 	var reply string
-	if s.cfg.ReplyTo != "" {
+	if s.cfg.ReplyTo != "" && !m.Letter() {
 		reply = replyAddress(s.cfg.ReplyTo, m.ReplyToken)
 	}
 	if err := s.smtp.Send(ctx, s.cfg.From, reply, m); err != nil {

@@ -26,8 +26,11 @@ const DefaultLocale = "en-US"
 
 var templates = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
+	// day and when are bound to the recipient's locale and zone when a
+	// letter is rendered.
+	unbound := func(any) (string, error) { return "", fmt.Errorf("notify: day and when are for letters") }
 	for _, l := range directory.Locales {
-		out[l] = template.Must(template.New(l).Funcs(template.FuncMap{"indent": indent}).ParseFS(templateFiles, "templates/"+l+".tmpl"))
+		out[l] = template.Must(template.New(l).Funcs(template.FuncMap{"indent": indent, "day": unbound, "when": unbound}).ParseFS(templateFiles, "templates/"+l+".tmpl"))
 	}
 	return out
 }()

@@ -101,7 +101,9 @@ func (s *SMTP) build(from, replyTo string, m Message) (*gomail.Msg, error) {
 		msg.SetGenHeader(gomail.HeaderReferences, "<"+strings.Join(m.References, "> <")+">")
 	}
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
-	msg.SetGenHeader("X-Accord-Case", string(m.CaseID))
+	if m.CaseID != "" {
+		msg.SetGenHeader("X-Accord-Case", string(m.CaseID))
+	}
 	msg.SetGenHeader("X-Accord-Event", string(m.Event))
 	msg.SetGenHeader(gomail.HeaderContentLang, m.Locale)
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)

@@ -18,19 +18,20 @@ type Mail struct{ db *DB }
 // NewMail returns the mail store of db.
 func NewMail(db *DB) *Mail { return &Mail{db: db} }
 
-// Queue inserts each message unless its entry already has one for its
-// recipient, and schedules the delivery of each one it inserted.
+// Queue inserts each message unless its entry (or a letter's topic) already
+// has one for its recipient, and schedules the delivery of each one it
+// inserted.
 func (s *Mail) Queue(ctx context.Context, now time.Time, msgs []notify.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
 		for _, m := range msgs {
-			res, err := tx.ExecContext(ctx, `INSERT INTO mail_messages (id, org_id, case_id, entry_id, event, user_id, to_addr, locale, subject, body, message_id, refs, reply_token, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-				ON CONFLICT (entry_id, user_id) DO NOTHING`,
-				m.ID, m.OrgID, m.CaseID, m.EntryID, string(m.Event), m.UserID, m.To, m.Locale, m.Subject, m.Body,
-				m.MessageID, strings.Join(m.References, " "), m.ReplyToken, m.CreatedAt.UTC())
+			res, err := tx.ExecContext(ctx, `INSERT INTO mail_messages (id, org_id, case_id, entry_id, topic, event, user_id, to_addr, locale, subject, body, message_id, refs, reply_token, created_at, secret)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+				ON CONFLICT DO NOTHING`,
+				m.ID, m.OrgID, nullable(m.CaseID), nullable(m.EntryID), nullable(m.Topic), m.Event, m.UserID, m.To, m.Locale, m.Subject, m.Body,
+				m.MessageID, strings.Join(m.References, " "), m.ReplyToken, m.CreatedAt.UTC(), m.Secret)
 			if err != nil {
 				return s.db.mapErr(fmt.Errorf("queue mail: %w", err))
 			}
@@ -59,28 +60,34 @@ func (s *Mail) Thread(ctx context.Context, caseID, userID accord.ID, limit int) 
 
 // messageSelect reads a message with its delivery job, if it still has one:
 // a sent message's job is gone, a failed one's is kept with failed_at.
-const messageSelect = `SELECT m.id, m.org_id, m.case_id, m.entry_id, m.event, m.user_id, m.to_addr, m.locale, m.subject, m.body,
-	m.message_id, m.refs, m.reply_token, m.created_at, m.sent_at, j.attempts, j.last_error, j.run_at, j.failed_at
+const messageSelect = `SELECT m.id, m.org_id, m.case_id, m.entry_id, m.topic, m.event, m.user_id, m.to_addr, m.locale, m.subject, m.body,
+	m.message_id, m.refs, m.reply_token, m.created_at, m.sent_at, m.secret, m.withdrawn_at, m.withdrawn_reason,
+	j.attempts, j.last_error, j.run_at, j.failed_at
 	FROM mail_messages m LEFT JOIN jobs j ON j.subject_id = m.id AND j.kind = '` + notify.SendJob + `'`
 
 func scanMessage(row interface{ Scan(...any) error }) (notify.Message, error) {
 	var m notify.Message
 	var refs string
-	var sent, runAt, failed sql.NullTime
+	var caseID, entryID, topic sql.NullString
+	var sent, withdrawn, runAt, failed sql.NullTime
 	var attempts sql.NullInt64
 	var lastErr sql.NullString
-	err := row.Scan(&m.ID, &m.OrgID, &m.CaseID, &m.EntryID, &m.Event, &m.UserID, &m.To, &m.Locale, &m.Subject, &m.Body,
-		&m.MessageID, &refs, &m.ReplyToken, &m.CreatedAt, &sent, &attempts, &lastErr, &runAt, &failed)
+	d := &m.Delivery
+	err := row.Scan(&m.ID, &m.OrgID, &caseID, &entryID, &topic, &m.Event, &m.UserID, &m.To, &m.Locale, &m.Subject, &m.Body,
+		&m.MessageID, &refs, &m.ReplyToken, &m.CreatedAt, &sent, &m.Secret, &withdrawn, &d.WithdrawnReason,
+		&attempts, &lastErr, &runAt, &failed)
 	if err != nil {
 		return m, err
 	}
+	m.CaseID, m.EntryID, m.Topic = accord.ID(caseID.String), accord.ID(entryID.String), topic.String
 	m.References = strings.Fields(refs)
 	m.CreatedAt, m.SentAt = m.CreatedAt.UTC(), utcPtr(sent)
-	d := &m.Delivery
-	d.Attempts, d.LastError, d.FailedAt = int(attempts.Int64), lastErr.String, utcPtr(failed)
+	d.Attempts, d.LastError, d.FailedAt, d.WithdrawnAt = int(attempts.Int64), lastErr.String, utcPtr(failed), utcPtr(withdrawn)
 	switch {
 	case m.SentAt != nil:
 		d.Status = notify.Sent
+	case d.WithdrawnAt != nil:
+		d.Status = notify.Withdrawn
 	case d.FailedAt != nil:
 		d.Status = notify.Failed
 	case d.LastError != "":
@@ -116,12 +123,14 @@ func (s *Mail) Messages(ctx context.Context, f notify.Filter, p accord.Page) ([]
 	switch f.Status {
 	case notify.Sent:
 		w.add("m.sent_at IS NOT NULL")
+	case notify.Withdrawn:
+		w.add("m.sent_at IS NULL AND m.withdrawn_at IS NOT NULL")
 	case notify.Failed:
-		w.add("m.sent_at IS NULL AND j.failed_at IS NOT NULL")
+		w.add("m.sent_at IS NULL AND m.withdrawn_at IS NULL AND j.failed_at IS NOT NULL")
 	case notify.Retrying:
-		w.add("m.sent_at IS NULL AND j.failed_at IS NULL AND j.last_error <> ''")
+		w.add("m.sent_at IS NULL AND m.withdrawn_at IS NULL AND j.failed_at IS NULL AND j.last_error <> ''")
 	case notify.Queued:
-		w.add("m.sent_at IS NULL AND j.failed_at IS NULL AND COALESCE(j.last_error, '') = ''")
+		w.add("m.sent_at IS NULL AND m.withdrawn_at IS NULL AND j.failed_at IS NULL AND COALESCE(j.last_error, '') = ''")
 	}
 	if f.CaseID != "" {
 		w.add("m.case_id = ?", f.CaseID)
@@ -146,7 +155,7 @@ func (s *Mail) Messages(ctx context.Context, f notify.Filter, p accord.Page) ([]
 func (s *Mail) Resend(ctx context.Context, id accord.ID, now time.Time) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
 		var org accord.ID
-		err := tx.QueryRowContext(ctx, `SELECT org_id FROM mail_messages WHERE id = $1 AND sent_at IS NULL`, id).Scan(&org)
+		err := tx.QueryRowContext(ctx, `SELECT org_id FROM mail_messages WHERE id = $1 AND sent_at IS NULL AND withdrawn_at IS NULL`, id).Scan(&org)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("unsent message")
 		}
@@ -154,6 +163,18 @@ func (s *Mail) Resend(ctx context.Context, id accord.ID, now time.Time) error {
 			return fmt.Errorf("resend mail: %w", err)
 		}
 		return setTimer(ctx, tx, org, id, notify.SendJob, now, now)
+	})
+}
+
+// Withdraw records why an unsent message will never be sent and drops its
+// delivery job.
+func (s *Mail) Withdraw(ctx context.Context, id accord.ID, at time.Time, reason string) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE mail_messages SET withdrawn_at = $1, withdrawn_reason = $2
+			WHERE id = $3 AND sent_at IS NULL AND withdrawn_at IS NULL`, at.UTC(), reason, id); err != nil {
+			return fmt.Errorf("withdraw mail: %w", err)
+		}
+		return setTimer(ctx, tx, "", id, notify.SendJob, time.Time{}, at)
 	})
 }
 
