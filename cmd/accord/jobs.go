@@ -4,7 +4,9 @@ import (
 	"context"
 	"time"
 
+	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/directory"
 	"accord/internal/jobs"
 	"accord/internal/notify"
 )
@@ -23,5 +25,18 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 	h[notify.SendJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.notify.Deliver(ctx, now, j.SubjectID)
 	}
+	h[directory.LinkJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.mailLink(ctx, now, j.SubjectID)
+	}
 	return h
+}
+
+// mailLink posts the letter of a new invitation or password reset, whose
+// link is minted when it is delivered; a link gone meanwhile mails nothing.
+func (s *services) mailLink(ctx context.Context, now time.Time, id accord.ID) error {
+	l, ok, err := s.directory.LinkLetter(ctx, now, id)
+	if err != nil || !ok {
+		return err
+	}
+	return s.notify.Post(ctx, now, notify.Letter{Kind: l.Kind, Topic: l.Topic, OrgID: l.OrgID, UserID: l.UserID, Facts: l.Facts, Secret: true})
 }
