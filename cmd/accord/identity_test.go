@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -107,5 +108,55 @@ func TestPasswordResetByMail(t *testing.T) {
 	}
 	if st, _ := post(t, client, base+"/api/v1/password-resets/complete", `{"token":"`+token+`","password":"yet another passphrase"}`); st != http.StatusNotFound {
 		t.Fatalf("the link used twice: %d", st)
+	}
+}
+
+// signedIn is a client with the session of the demo user.
+func signedIn(t *testing.T, base, email string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	if st, body := post(t, c, base+"/api/v1/login", `{"email":"`+email+`","password":"`+demoPassword+`"}`); st != http.StatusOK {
+		t.Fatalf("sign in %s: %d %s", email, st, body)
+	}
+	return c
+}
+
+// A new contact gets in only after the customer's authorization and the
+// vendor's, through the invitation mailed on activation; each side is told
+// by mail when it is its turn.
+func TestAccessRequestByMail(t *testing.T) {
+	base, box := mailedServe(t)
+	ops, cto, admin := signedIn(t, base, "ops@acme.example"), signedIn(t, base, "cto@acme.example"), signedIn(t, base, "admin@northwind.example")
+	st, body := post(t, ops, base+"/api/v1/contact-requests", `{"name":"Nina Night","email":"nina@acme.example","reason":"night shift operator"}`)
+	var req struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+		CaseID string `json:"case_id"`
+	}
+	if st != http.StatusCreated || json.Unmarshal([]byte(body), &req) != nil || req.Status != "pending" || req.CaseID == "" {
+		t.Fatalf("request: %d %s", st, body)
+	}
+	awaitMail(t, box, "cto@acme.example", "contact.access_request")
+	if st, body := post(t, admin, base+"/api/v1/contact-requests/"+req.ID+"/approve", `{}`); st != http.StatusConflict {
+		t.Fatalf("approval before the customer's authorization: %d %s", st, body)
+	}
+	if st, body := post(t, cto, base+"/api/v1/contact-requests/"+req.ID+"/authorize", `{"note":"yes, our operator"}`); st != http.StatusOK {
+		t.Fatalf("authorize: %d %s", st, body)
+	}
+	awaitMail(t, box, "admin@northwind.example", "contact.access_request")
+	if st, body := post(t, &http.Client{}, base+"/api/v1/login", `{"email":"nina@acme.example","password":"`+demoPassword+`"}`); st != http.StatusUnauthorized {
+		t.Fatalf("the person signs in before the vendor's approval: %d %s", st, body)
+	}
+	if st, body := post(t, admin, base+"/api/v1/contact-requests/"+req.ID+"/approve", `{"note":"welcome"}`); st != http.StatusOK {
+		t.Fatalf("approve: %d %s", st, body)
+	}
+	token := linkIn(t, awaitMail(t, box, "nina@acme.example", "user.invitation"), "/invite/")
+	awaitMail(t, box, "ops@acme.example", "contact.access_request")
+	if st, body := post(t, &http.Client{}, base+"/api/v1/invitations/accept", `{"token":"`+token+`","password":"a tired owl's long passphrase"}`); st != http.StatusNoContent {
+		t.Fatalf("accept the invitation: %d %s", st, body)
+	}
+	if st, body := post(t, &http.Client{}, base+"/api/v1/login", `{"email":"nina@acme.example","password":"a tired owl's long passphrase"}`); st != http.StatusOK {
+		t.Fatalf("sign in after the invitation: %d %s", st, body)
 	}
 }

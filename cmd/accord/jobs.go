@@ -6,6 +6,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/jobs"
 	"accord/internal/notify"
@@ -28,7 +29,24 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 	h[directory.LinkJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.mailLink(ctx, now, j.SubjectID)
 	}
+	h[contracts.RequestLetterJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.mailContactRequest(ctx, now, j.SubjectID)
+	}
 	return h
+}
+
+// mailContactRequest tells the people a contact request needs, or the
+// person who asked how it ended.
+func (s *services) mailContactRequest(ctx context.Context, now time.Time, id accord.ID) error {
+	ls, err := s.contracts.RequestLetters(ctx, now, id)
+	if err != nil {
+		return err
+	}
+	letters := make([]notify.Letter, 0, len(ls))
+	for _, l := range ls {
+		letters = append(letters, notify.Letter{Kind: contracts.RequestLetterKind, Topic: l.Topic, OrgID: l.OrgID, UserID: l.UserID, Facts: l.Facts, Link: l.Link})
+	}
+	return s.notify.Post(ctx, now, letters...)
 }
 
 // mailLink posts the letter of a new invitation or password reset, whose

@@ -81,7 +81,7 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := csvc.RequestContact(ctx, f.now, contracts.NewContactRequest{OrgID: org, Name: "Rita Request", Email: "rita@" + string(org) + ".example", Reason: "x"})
+			r, err := f.contracts.RequestContact(f.actor("admin"), f.now, contracts.NewContactRequest{OrgID: org, Name: "Rita Request", Email: "rita@" + string(org) + ".example", Reason: "x"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,18 +181,19 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/contracts": "", "POST /api/v1/contracts": `{"org_id":"{org}","plan":"premium","signed_on":"2031-01-01","years":1}`,
 			"GET /api/v1/contracts/{id}": "", "POST /api/v1/contracts/{id}/renew": `{}`, "POST /api/v1/contracts/{id}/cancel": `{"reason":"hijack"}`,
 			"GET /api/v1/contracts/{id}/terms": "", "GET /api/v1/contracts/{id}/entitlements": "", "GET /api/v1/contracts/{id}/surveys": "",
-			"POST /api/v1/contracts/{id}/surveys":         `{"year":1,"measured":[{"module":"core","quantity":1}]}`,
-			"GET /api/v1/entitlements/{id}/consumptions":  "",
-			"POST /api/v1/entitlements/{id}/consumptions": `{"quantity":1,"record_type":"case","record_id":"hijack","override":true,"reason":"hijack"}`,
-			"GET /api/v1/organizations/{id}/true-up":      "",
-			"GET /api/v1/contact-requests":                "",
-			"POST /api/v1/contact-requests":               `{"org_id":"{org}","name":"Hijack","email":"hijack@x.example","reason":"hijack"}`,
-			"GET /api/v1/contact-requests/{id}":           "",
-			"POST /api/v1/contact-requests/{id}/approve":  `{}`,
-			"POST /api/v1/contact-requests/{id}/reject":   `{}`,
-			"DELETE /api/v1/users/{id}/authorization":     "",
-			"POST /api/v1/imports/{kind}":                 "kind,name\ncustomer,Hijack\n",
-			"GET /api/v1/exports/{kind}":                  "",
+			"POST /api/v1/contracts/{id}/surveys":          `{"year":1,"measured":[{"module":"core","quantity":1}]}`,
+			"GET /api/v1/entitlements/{id}/consumptions":   "",
+			"POST /api/v1/entitlements/{id}/consumptions":  `{"quantity":1,"record_type":"case","record_id":"hijack","override":true,"reason":"hijack"}`,
+			"GET /api/v1/organizations/{id}/true-up":       "",
+			"GET /api/v1/contact-requests":                 "",
+			"POST /api/v1/contact-requests":                `{"org_id":"{org}","name":"Hijack","email":"hijack@x.example","reason":"hijack"}`,
+			"GET /api/v1/contact-requests/{id}":            "",
+			"POST /api/v1/contact-requests/{id}/authorize": `{}`,
+			"POST /api/v1/contact-requests/{id}/approve":   `{}`,
+			"POST /api/v1/contact-requests/{id}/reject":    `{"note":"hijack"}`,
+			"DELETE /api/v1/users/{id}/authorization":      "",
+			"POST /api/v1/imports/{kind}":                  "kind,name\ncustomer,Hijack\n",
+			"GET /api/v1/exports/{kind}":                   "",
 
 			"GET /api/v1/cases": "", "POST /api/v1/cases": `{"org_id":"{org}","type":"question","title":"Hijack","description":"hijack"}`,
 			"GET /api/v1/cases/{id}": "", "GET /api/v1/cases/{id}/timeline": "", "GET /api/v1/cases/{id}/sla": "",

@@ -75,6 +75,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/contact-requests", s.listContactRequests, false},
 		{"POST", "/api/v1/contact-requests", s.createContactRequest, false},
 		{"GET", "/api/v1/contact-requests/{id}", s.getContactRequest, false},
+		{"POST", "/api/v1/contact-requests/{id}/authorize", s.authorizeContactRequest, false},
 		{"POST", "/api/v1/contact-requests/{id}/approve", s.approveContactRequest, false},
 		{"POST", "/api/v1/contact-requests/{id}/reject", s.rejectContactRequest, false},
 		{"DELETE", "/api/v1/users/{id}/authorization", s.deauthorizeContact, false},

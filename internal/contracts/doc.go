@@ -31,5 +31,7 @@
 //     contact its own organization. Only vendor administrators change
 //     contracts; vendor staff record entitlement use.
 //   - an authorized contact is added only when the customer's administrator
-//     contact (or a vendor administrator) approves a request for it.
+//     contact authorized a request for it and then a vendor administrator
+//     approved it, each step recorded on the request's access-request case;
+//     a request refused by either side authorizes nobody.
 package contracts

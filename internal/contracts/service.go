@@ -32,10 +32,11 @@ func DefaultConfig() Config {
 
 // Service applies the contract rules and authorization.
 type Service struct {
-	store Store
-	plans Plans
-	dir   Directory
-	cfg   Config
+	store  Store
+	plans  Plans
+	dir    Directory
+	cfg    Config
+	access AccessCases // see UseAccessCases
 }
 
 // NewService returns a service over store that checks plans against plans

@@ -1,6 +1,6 @@
 -- Who gets in and how (docs/api.md, "Signing in"; docs/contracts.md,
 -- "Authorized contacts"): sign-in throttles per account and client address;
--- single-use links by mail.
+-- single-use links by mail; contact requests decided in two steps.
 
 -- +goose Up
 -- Failed sign-ins on one account (the e-mail key tried, whether a user has
@@ -31,3 +31,19 @@ CREATE TABLE user_links (
     token_hash TEXT UNIQUE,
     UNIQUE (user_id, purpose)
 );
+
+-- Contact requests are decided in two steps on an access-request case
+-- (policy 7.4): the customer authorizes ('authorized'), then the vendor
+-- approves. case_id is the case; authorized_* record the customer's step.
+-- One open request (pending or authorized) per person and customer.
+ALTER TABLE contact_requests DROP CONSTRAINT contact_requests_status_check;
+ALTER TABLE contact_requests ADD CONSTRAINT contact_requests_status_check
+    CHECK (status IN ('pending', 'authorized', 'approved', 'rejected'));
+ALTER TABLE contact_requests ADD COLUMN case_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE contact_requests ADD COLUMN authorized_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE contact_requests ADD COLUMN authorized_by_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE contact_requests ADD COLUMN authorized_at TIMESTAMPTZ;
+ALTER TABLE contact_requests ALTER COLUMN case_id DROP DEFAULT, ALTER COLUMN authorized_by DROP DEFAULT,
+    ALTER COLUMN authorized_by_name DROP DEFAULT;
+DROP INDEX contact_requests_pending;
+CREATE UNIQUE INDEX contact_requests_open ON contact_requests (org_id, email_key) WHERE status IN ('pending', 'authorized');
