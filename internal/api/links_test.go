@@ -3,10 +3,12 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"accord/internal/audit"
 	"accord/internal/directory"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -108,5 +110,50 @@ func TestInvitationByMail(t *testing.T) {
 		expect(t, f.do("admin", "POST", "/api/v1/users/"+string(nina.ID)+"/invitation", nil), http.StatusConflict)
 		f.now = f.now.Add(7 * 24 * time.Hour)
 		expect(t, f.do("", "POST", "/api/v1/invitations/accept", map[string]string{"token": second, "password": testPassword}), http.StatusNotFound)
+	})
+}
+
+// The focal point named with a new contract is an authorized contact at
+// once, and activates the account through the invitation mailed to them.
+func TestFocalPointGetsAccess(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		var org directory.Organization
+		expect(t, f.do("admin", "POST", "/api/v1/organizations", map[string]string{"kind": "customer", "name": "Initech"}), http.StatusCreated).json(t, &org)
+		contract := func(fp map[string]string) response {
+			return f.do("admin", "POST", "/api/v1/contracts", map[string]any{"org_id": org.ID, "plan": "premium", "signed_on": "2026-11-01", "years": 1, "focal_point": fp})
+		}
+		for fp, field := range map[[2]string]string{{"", "pat@initech.example"}: "focal_point.name", {"Pat", "pat"}: "focal_point.email"} {
+			r := expect(t, contract(map[string]string{"name": fp[0], "email": fp[1]}), http.StatusBadRequest)
+			if !strings.Contains(r.body, `"field":"`+field+`"`) {
+				t.Errorf("%v: %s", fp, r.body)
+			}
+		}
+		r := expect(t, contract(map[string]string{"name": "Pat", "email": f.users["globex"].Email}), http.StatusConflict)
+		if !strings.Contains(r.body, `"field":"focal_point.email"`) {
+			t.Errorf("another customer's user as focal point: %s", r.body)
+		}
+		var list struct{ Items []any }
+		expect(t, f.do("admin", "GET", "/api/v1/contracts?org_id="+string(org.ID), nil), http.StatusOK).json(t, &list)
+		if len(list.Items) != 0 {
+			t.Fatalf("refused focal points left contracts: %v", list.Items)
+		}
+
+		expect(t, contract(map[string]string{"name": "Pat Focal", "email": "pat@initech.example"}), http.StatusCreated)
+		pat, err := f.dir.UserByEmail(f.system(), f.now, "pat@initech.example")
+		if err != nil || pat.OrgID != org.ID || !pat.Active || !pat.AuthorizedContact || pat.Activated() {
+			t.Fatalf("the focal point: %+v %v", pat, err)
+		}
+		token := f.deliverLinks()[string(pat.ID)]
+		if token == "" {
+			t.Fatal("no invitation mailed to the focal point")
+		}
+		expect(t, f.do("", "POST", "/api/v1/invitations/accept", map[string]string{"token": token, "password": testPassword}), http.StatusNoContent)
+		expect(t, login(f, "pat@initech.example", testPassword), http.StatusOK)
+		if !slices.ContainsFunc(f.events(), func(e audit.Event) bool {
+			return e.Action == "contract.create" && e.OrgID == org.ID && slices.ContainsFunc(e.Changes, func(c audit.Change) bool { return c.Field == "focal_point" })
+		}) {
+			t.Error("the contract's event does not name its focal point")
+		}
 	})
 }

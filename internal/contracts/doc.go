@@ -32,6 +32,7 @@
 //     contracts; vendor staff record entitlement use.
 //   - an authorized contact is added only when the customer's administrator
 //     contact authorized a request for it and then a vendor administrator
-//     approved it, each step recorded on the request's access-request case;
-//     a request refused by either side authorizes nobody.
+//     approved it, each step recorded on the request's access-request case,
+//     or when a vendor administrator names it as a new contract's focal
+//     point; a request refused by either side authorizes nobody.
 package contracts

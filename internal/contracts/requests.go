@@ -516,3 +516,50 @@ func (s *Service) users(ctx context.Context, now time.Time, f directory.UserFilt
 		p.Cursor = next
 	}
 }
+
+// FocalPoint is the customer's contact named when the contract was bought.
+type FocalPoint struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// checkFocalPoint cleans fp, if any, and checks that its address may
+// become an authorized contact of org, before anything is stored.
+func (s *Service) checkFocalPoint(ctx context.Context, now time.Time, org accord.ID, fp *FocalPoint) (*FocalPoint, error) {
+	if fp == nil {
+		return nil, nil
+	}
+	out := *fp
+	var err error
+	if out.Name, err = checkText("focal_point.name", fp.Name, 200); err != nil {
+		return nil, err
+	}
+	out.Email = strings.TrimSpace(fp.Email)
+	if addr, err := mail.ParseAddress(out.Email); err != nil || addr.Address != out.Email || addr.Name != "" {
+		return nil, accord.FieldError("focal_point.email", "must be a plain e-mail address such as ana@example.com")
+	}
+	u, err := s.dir.UserByEmail(system(ctx), now, out.Email)
+	switch {
+	case err == nil && !mayBecomeContact(u, org):
+		return nil, &accord.Error{Kind: accord.Conflict, Field: "focal_point.email", Msg: "belongs to a user who cannot be a contact of this customer"}
+	case err != nil && !accord.IsKind(err, accord.NotFound):
+		return nil, accord.Wrap("contracts.checkFocalPoint", err)
+	}
+	return &out, nil
+}
+
+// admitFocalPoint gives the focal point access without a request (policy
+// 7.2: "access will be created automatically, and the user will receive an
+// email to activate their account"): an authorized contact of org, created
+// if new, who is mailed an invitation unless they have a password already.
+// The vendor administrator who records the contract is the one who
+// authorizes, in the audit trail.
+func (s *Service) admitFocalPoint(ctx context.Context, now time.Time, org accord.ID, fp FocalPoint) error {
+	a, _ := accord.ActorFrom(ctx)
+	ctx = onBehalf(ctx, a)
+	u, err := s.authorize(ctx, now, ContactRequest{OrgID: org, Name: fp.Name, Email: fp.Email})
+	if err != nil || u.Activated() {
+		return err
+	}
+	return s.dir.Invite(ctx, now, u.ID)
+}

@@ -92,6 +92,10 @@ type NewContract struct {
 	SignedOn  string    `json:"signed_on"`
 	Years     int       `json:"years"`
 	Licences  []Licence `json:"licences"`
+	// FocalPoint is the customer's contact named in the purchase order
+	// (policy 7.2): Create makes them an authorized contact and mails them
+	// an invitation to activate their account.
+	FocalPoint *FocalPoint `json:"focal_point,omitempty"`
 }
 
 // Renewal is the input to Renew; empty fields keep the renewed term's
@@ -227,8 +231,20 @@ func (s *Service) Create(ctx context.Context, now time.Time, in NewContract) (Co
 	if err != nil {
 		return Contract{}, err
 	}
+	fp, err := s.checkFocalPoint(ctx, now, in.OrgID, in.FocalPoint)
+	if err != nil {
+		return Contract{}, err
+	}
+	if fp != nil {
+		ev.Changes = append(ev.Changes, audit.Change{Field: "focal_point", After: fp.Email})
+	}
 	if err := s.store.CreateContract(ctx, c, ents, ev); err != nil {
 		return Contract{}, accord.Wrap(op, err)
+	}
+	if fp != nil {
+		if err := s.admitFocalPoint(ctx, now, c.OrgID, *fp); err != nil {
+			return c, accord.Wrap(op, fmt.Errorf("the contract is created, but not its focal point's access (invite them from their user page): %w", err))
+		}
 	}
 	return c, nil
 }
