@@ -17,11 +17,13 @@ import (
 )
 
 // runAdmin holds the administrative commands that must work without the web
-// interface: creating the first administrator and recovering a lost password.
+// interface: creating the first administrator, recovering a lost password,
+// and letting a user slowed down by failed sign-ins in at once.
 func runAdmin(ctx context.Context, e *env, args []string) error {
 	return runGroup(ctx, e, "admin", []subcommand{
 		{"create-user", "create a user; the first one creates the vendor", adminCreateUser},
 		{"reset-password", "set a user's password and end their sessions", adminResetPassword},
+		{"unlock", "let an account's slowed-down sign-in addresses try again at once", adminUnlock},
 	}, args)
 }
 
@@ -161,5 +163,38 @@ func adminResetPassword(ctx context.Context, e *env, args []string) error {
 	if generated {
 		fmt.Fprintf(e.stdout, "password: %s\n", pw)
 	}
+	return nil
+}
+
+// adminUnlock forgets the failed sign-ins on a user's account, so that every
+// client address slowed down on it may try again at once.
+func adminUnlock(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "admin unlock", "admin unlock -email ana@example.com [flags]")
+	var db dbFlags
+	db.register(fs, e)
+	email := fs.String("email", "", "the user's e-mail address (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return usageError{"-email is required"}
+	}
+	d, err := db.openMigrated(ctx, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	svc := newServices(d)
+	ctx = accord.WithActor(ctx, accord.SystemActor("accord admin"))
+	now := time.Now()
+	u, err := svc.directory.UserByEmail(ctx, now, *email)
+	if err != nil {
+		return err
+	}
+	n, err := svc.directory.Unlock(ctx, now, u.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "unlocked %s: %d address(es) slowed down by failed sign-ins may try again at once\n", *email, n)
 	return nil
 }

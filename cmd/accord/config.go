@@ -179,6 +179,9 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.contracts = contracts.NewService(store.NewContracts(db), contracts.PolicyPlans{Policy: s.policy}, s.directory, cc)
 	s.cases = cases.NewService(store.NewCases(db, db.DataDir()), s.policy, s.contracts, s.directory,
 		cases.Config{MaxFile: maxFile, Sniff: http.DetectContentType})
+	// Contact requests are decided on access-request cases; the case
+	// service, built from the contracts service, is handed back to it.
+	s.contracts.UseAccessCases(s.cases)
 	s.engagements = s.newEngagements("")
 	s.jobs = store.NewJobs(db)
 	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())

@@ -4,8 +4,10 @@ import (
 	"context"
 	"time"
 
+	"accord/internal/accord"
 	"accord/internal/cases"
 	"accord/internal/contracts"
+	"accord/internal/directory"
 	"accord/internal/jobs"
 	"accord/internal/notify"
 )
@@ -29,6 +31,12 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 			return s.contracts.Tell(ctx, now, k, j.SubjectID, s.postNotice)
 		}
 	}
+	h[directory.LinkJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.mailLink(ctx, now, j.SubjectID)
+	}
+	h[contracts.RequestLetterJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.mailContactRequest(ctx, now, j.SubjectID)
+	}
 	return h
 }
 
@@ -51,4 +59,28 @@ func (s *services) postNotice(ctx context.Context, now time.Time, m contracts.Ma
 			Facts: facts, Link: "/contracts/" + string(c.ID)}
 	}
 	return s.notify.Post(ctx, now, letters...)
+}
+
+// mailContactRequest tells the people a contact request needs, or the
+// person who asked how it ended.
+func (s *services) mailContactRequest(ctx context.Context, now time.Time, id accord.ID) error {
+	ls, err := s.contracts.RequestLetters(ctx, now, id)
+	if err != nil {
+		return err
+	}
+	letters := make([]notify.Letter, 0, len(ls))
+	for _, l := range ls {
+		letters = append(letters, notify.Letter{Kind: contracts.RequestLetterKind, Topic: l.Topic, OrgID: l.OrgID, UserID: l.UserID, Facts: l.Facts, Link: l.Link})
+	}
+	return s.notify.Post(ctx, now, letters...)
+}
+
+// mailLink posts the letter of a new invitation or password reset, whose
+// link is minted when it is delivered; a link gone meanwhile mails nothing.
+func (s *services) mailLink(ctx context.Context, now time.Time, id accord.ID) error {
+	l, ok, err := s.directory.LinkLetter(ctx, now, id)
+	if err != nil || !ok {
+		return err
+	}
+	return s.notify.Post(ctx, now, notify.Letter{Kind: l.Kind, Topic: l.Topic, OrgID: l.OrgID, UserID: l.UserID, Facts: l.Facts, Secret: true})
 }

@@ -60,7 +60,8 @@ func (s *services) enableMail(f mailFlags, addr string, zone *time.Location, log
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return usageError{fmt.Sprintf("-base-url: %q is not an http or https URL", base)}
 	}
-	n, err := notify.NewService(store.NewMail(s.db), s.cases, s.directory, smtp, notify.Config{From: f.from, ReplyTo: f.replyTo, BaseURL: base, Zone: zone, Log: log})
+	n, err := notify.NewService(store.NewMail(s.db), s.cases, s.directory, smtp, notify.Config{From: f.from, ReplyTo: f.replyTo, BaseURL: base, Zone: zone, Log: log,
+		Links: s.directory})
 	if err != nil {
 		return usageError{fmt.Sprintf("mail settings: %v", err)}
 	}

@@ -28,7 +28,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the web server and API", runServe},
 		{"migrate", "apply database migrations", runMigrate},
-		{"admin", "create users and reset passwords from the command line", runAdmin},
+		{"admin", "create users, reset passwords and unlock sign-ins from the command line", runAdmin},
 		{"audit", "verify the audit trail's hash chains", runAudit},
 		{"policy", "export, import, diff and roll back the support policy; compute due times", runPolicy},
 		{"catalog", "show, export, import and list versions of the professional-services catalog", runCatalog},

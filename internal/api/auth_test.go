@@ -1,9 +1,13 @@
 package api
 
 import (
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -34,9 +38,26 @@ func login(f *fixture, email, password string) response {
 	return f.do("", "POST", "/api/v1/login", map[string]string{"email": email, "password": password})
 }
 
+// loginFrom signs in from another client address on the loopback network
+// (127.0.0.2, say), as a second browser elsewhere would.
+func loginFrom(t *testing.T, f *fixture, local, email, password string) response {
+	t.Helper()
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	client := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
+	defer client.CloseIdleConnections()
+	body := fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)
+	resp, err := client.Post(f.srv.URL+"/api/v1/login", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, body: string(b), header: resp.Header}
+}
+
 func TestAuthentication(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
-		t.Run("throttled per account across processes", func(t *testing.T) {
+		t.Run("a flood of guesses slows its address down, not the account", func(t *testing.T) {
 			f := newFixture(t, open)
 			other := secondServer(t, f)
 			email := f.users["acme"].Email
@@ -51,15 +72,63 @@ func TestAuthentication(t *testing.T) {
 				f.srv = srv
 			}
 			r := login(f, email, testPassword)
-			if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "try again in 900 seconds") {
-				t.Fatalf("sixth attempt, right password: %d %s", r.status, r.body)
+			if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "2" || !strings.Contains(r.body, "try again in 2 seconds") {
+				t.Fatalf("sixth attempt from the guessing address, right password: %d %q %s", r.status, r.header.Get("Retry-After"), r.body)
+			}
+			// The rightful user, elsewhere, signs in meanwhile.
+			if r := loginFrom(t, f, "127.0.0.2", email, testPassword); r.status != http.StatusOK {
+				t.Fatalf("the right password from another address: %d %s", r.status, r.body)
 			}
 			if r := login(f, f.users["globex"].Email, testPassword); r.status != http.StatusOK {
-				t.Fatalf("another account from the same address: %d", r.status)
+				t.Fatalf("another account from the guessing address: %d", r.status)
 			}
-			f.now = f.now.Add(15 * time.Minute)
+			// Each further failure doubles the wait, up to 15 minutes.
+			var waits []string
+			for range 12 {
+				f.now = f.now.Add(time.Hour)
+				if r := login(f, email, "wrong password!"); r.status != http.StatusUnauthorized {
+					t.Fatalf("a guess after the wait: %d %s", r.status, r.body)
+				}
+				waits = append(waits, login(f, email, testPassword).header.Get("Retry-After"))
+			}
+			if got := strings.Join(waits, " "); got != "4 8 16 32 64 128 256 512 900 900 900 900" {
+				t.Fatalf("waits after each failure: %s", got)
+			}
+			f.now = f.now.Add(900 * time.Second)
 			if r := login(f, email, testPassword); r.status != http.StatusOK {
-				t.Fatalf("after the window: %d %s", r.status, r.body)
+				t.Fatalf("the right password once the wait passed: %d %s", r.status, r.body)
+			}
+		})
+
+		t.Run("unlock clears an account's slow-downs", func(t *testing.T) {
+			f := newFixture(t, open)
+			email := f.users["acme"].Email
+			for range 8 {
+				f.now = f.now.Add(time.Hour)
+				login(f, email, "wrong password!")
+			}
+			if r := login(f, email, testPassword); r.status != http.StatusTooManyRequests {
+				t.Fatalf("after eight failures: %d", r.status)
+			}
+			for _, who := range []string{"agent", "acme-admin", "acme"} {
+				if r := f.do(who, "POST", f.expand("/api/v1/users/{user:acme}/unlock"), nil); r.status != http.StatusForbidden {
+					t.Errorf("%s unlocks: %d %s", who, r.status, r.body)
+				}
+			}
+			if r := f.do("globex", "POST", f.expand("/api/v1/users/{user:acme}/unlock"), nil); r.status != http.StatusNotFound {
+				t.Errorf("another customer unlocks: %d %s", r.status, r.body)
+			}
+			r := f.do("admin", "POST", f.expand("/api/v1/users/{user:acme}/unlock"), nil)
+			if r.status != http.StatusOK || r.body != "{\"addresses\":1}\n" {
+				t.Fatalf("unlock: %d %s", r.status, r.body)
+			}
+			if r := login(f, email, testPassword); r.status != http.StatusOK {
+				t.Fatalf("after unlock: %d %s", r.status, r.body)
+			}
+			if !slices.ContainsFunc(f.events(), func(e audit.Event) bool {
+				return e.Action == "user.unlock" && e.EntityID == f.users["acme"].ID && e.ActorID == f.users["admin"].ID
+			}) {
+				t.Fatal("the unlock is not audited")
 			}
 		})
 

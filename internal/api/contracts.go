@@ -241,6 +241,10 @@ func (s *Server) getContactRequest(w http.ResponseWriter, r *http.Request) {
 	s.respond(w, r, http.StatusOK, c, err)
 }
 
+func (s *Server) authorizeContactRequest(w http.ResponseWriter, r *http.Request) {
+	s.decideContactRequest(w, r, s.Contracts.Authorize)
+}
+
 func (s *Server) approveContactRequest(w http.ResponseWriter, r *http.Request) {
 	s.decideContactRequest(w, r, s.Contracts.Approve)
 }

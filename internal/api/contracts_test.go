@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/store"
@@ -99,14 +101,15 @@ func TestContractScenarios(t *testing.T) {
 			{name: "true-up of another customer", as: "globex", method: "GET", path: "/api/v1/organizations/{org:acme}/true-up", status: 404},
 		})
 
-		// Authorized contacts: a contact asks, the customer's administrator
-		// decides; only then can the person sign in to open cases.
+		// Authorized contacts: a contact asks on an access-request case, the
+		// customer's administrator authorizes, a vendor administrator
+		// approves; only then can the person, invited by mail, sign in.
 		runScenarios(t, f, []scenario{
 			{name: "partner may not request", as: "partner", method: "POST", path: "/api/v1/contact-requests", body: `{"name":"Pat","email":"pat@acme.example","reason":"x"}`, status: 403},
 			{name: "bad e-mail", as: "acme", method: "POST", path: "/api/v1/contact-requests", body: `{"name":"Nina","email":"nina","reason":"night shift"}`, status: 400, has: []string{`"field":"email"`}},
 			{name: "already authorized", as: "acme", method: "POST", path: "/api/v1/contact-requests", body: `{"name":"A","email":"acme-admin@acme.example","reason":"x"}`, status: 409},
 			{name: "contact asks", as: "acme", method: "POST", path: "/api/v1/contact-requests", body: `{"name":"Nina Night","email":"nina@acme.example","reason":"night shift operator"}`,
-				status: 201, has: []string{`"status":"pending"`}, actions: []string{"contact_request.create"}},
+				status: 201, has: []string{`"status":"pending"`, `"case_id":"cas_`}, actions: []string{"contact_request.create", "case.open"}},
 			{name: "duplicate pending", as: "acme-admin", method: "POST", path: "/api/v1/contact-requests", body: `{"name":"Nina Night","email":"NINA@acme.example","reason":"again"}`, status: 409},
 			{name: "another customer's request list", as: "globex", method: "GET", path: "/api/v1/contact-requests", status: 200, hasNot: []string{"nina@acme.example"}},
 		})
@@ -116,18 +119,36 @@ func TestContractScenarios(t *testing.T) {
 			t.Fatalf("pending requests %+v", reqs.Items)
 		}
 		req := "/api/v1/contact-requests/" + string(reqs.Items[0].ID)
+		kase := "/api/v1/cases/" + string(reqs.Items[0].CaseID)
 		runScenarios(t, f, []scenario{
-			{name: "plain contact may not approve", as: "acme", method: "POST", path: req + "/approve", body: `{}`, status: 403},
-			{name: "another customer's admin", as: "globex", method: "POST", path: req + "/approve", body: `{}`, status: 404},
-			{name: "customer admin approves", as: "acme-admin", method: "POST", path: req + "/approve", body: `{"note":"welcome"}`,
-				status: 200, has: []string{`"status":"approved"`, `"user_id":"usr_`}, actions: []string{"contact_request.approve", "user.create"}},
-			{name: "decided once", as: "admin", method: "POST", path: req + "/reject", body: `{}`, status: 409},
+			{name: "the case, seen by the customer", as: "acme", method: "GET", path: kase, status: 200, has: []string{`"type":"access_request"`, `"title":"Access request: Nina Night"`}},
+			{name: "the case, seen by the vendor", as: "agent", method: "GET", path: kase, status: 200},
+			{name: "plain contact may not authorize", as: "acme", method: "POST", path: req + "/authorize", body: `{}`, status: 403},
+			{name: "another customer's admin", as: "globex", method: "POST", path: req + "/authorize", body: `{}`, status: 404},
+			{name: "the vendor does not authorize for the customer", as: "admin", method: "POST", path: req + "/authorize", body: `{}`, status: 403},
+			{name: "no approval before the customer's", as: "admin", method: "POST", path: req + "/approve", body: `{}`, status: 409, has: []string{"has not authorized"}},
+			{name: "customer admin authorizes", as: "acme-admin", method: "POST", path: req + "/authorize", body: `{"note":"our new night operator"}`,
+				status: 200, has: []string{`"status":"authorized"`, `"authorized_by_name":"User acme-admin"`}, actions: []string{"contact_request.authorize", "case.access_step"}},
+			{name: "the customer does not approve", as: "acme-admin", method: "POST", path: req + "/approve", body: `{}`, status: 403},
+			{name: "nor an agent", as: "agent", method: "POST", path: req + "/approve", body: `{}`, status: 403},
+			{name: "vendor admin approves", as: "admin", method: "POST", path: req + "/approve", body: `{"note":"welcome"}`,
+				status: 200, has: []string{`"status":"approved"`, `"user_id":"usr_`},
+				actions: []string{"contact_request.approve", "user.create", "user.invite", "case.access_step"}},
+			{name: "decided once", as: "admin", method: "POST", path: req + "/reject", body: `{"note":"no"}`, status: 409},
 			{name: "new contact listed", as: "acme", method: "GET", path: "/api/v1/users", status: 200, has: []string{"nina@acme.example"}},
+			{name: "the case closed", as: "acme", method: "GET", path: kase, status: 200, has: []string{`"state":"closed"`, `"close_reason":"access_approved"`}},
+			{name: "both steps on the case", as: "acme", method: "GET", path: kase + "/timeline", status: 200,
+				has: []string{`"kind":"access"`, `"to":"authorized"`, `"body":"our new night operator"`, `"to":"approved"`, `"body":"welcome"`}},
 		})
 		u, err := f.dir.UserByEmail(accord.WithActor(t.Context(), accord.SystemActor("test")), f.now, "nina@acme.example")
-		if err != nil || !u.Active || !u.AuthorizedContact {
+		if err != nil || !u.Active || !u.AuthorizedContact || u.Activated() {
 			t.Fatalf("approved person = %+v, %v", u, err)
 		}
+		// The person gets in through the invitation mailed, and only so.
+		expect(t, login(f, "nina@acme.example", testPassword), http.StatusUnauthorized)
+		token := f.deliverLinks()[string(u.ID)]
+		expect(t, f.do("", "POST", "/api/v1/invitations/accept", map[string]string{"token": token, "password": testPassword}), http.StatusNoContent)
+		expect(t, login(f, "nina@acme.example", testPassword), http.StatusOK)
 		runScenarios(t, f, []scenario{
 			{name: "plain contact may not deauthorize", as: "acme", method: "DELETE", path: "/api/v1/users/" + string(u.ID) + "/authorization", status: 403},
 			{name: "admin contact deauthorizes", as: "acme-admin", method: "DELETE", path: "/api/v1/users/" + string(u.ID) + "/authorization", status: 200,
@@ -209,19 +230,16 @@ func TestContractReviewFixes(t *testing.T) {
 		})
 
 		t.Run("a long note leaves the request untouched", func(t *testing.T) {
-			r, err := svc.RequestContact(sys, f.now, contracts.NewContactRequest{OrgID: acme, Name: "Lou", Email: "lou@acme.example", Reason: "x"})
+			r, err := f.contracts.RequestContact(f.actor("acme"), f.now, contracts.NewContactRequest{Name: "Lou", Email: "lou@acme.example", Reason: "x"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			long := `{"note":"` + strings.Repeat("n", 1001) + `"}`
-			for _, action := range []string{"approve", "reject"} {
+			for _, action := range []string{"authorize", "reject"} {
 				resp := f.do("acme-admin", "POST", "/api/v1/contact-requests/"+string(r.ID)+"/"+action, long)
 				if resp.status != http.StatusBadRequest || !strings.Contains(resp.body, `"field":"note"`) {
 					t.Fatalf("%s: %d %s", action, resp.status, resp.body)
 				}
-			}
-			if _, err := f.dir.UserByEmail(sys, f.now, "lou@acme.example"); !accord.IsKind(err, accord.NotFound) {
-				t.Errorf("person created by a refused approval: %v", err)
 			}
 			if got, _ := svc.GetContactRequest(sys, f.now, r.ID); got.Status != contracts.RequestPending {
 				t.Errorf("request %+v", got)
@@ -232,16 +250,18 @@ func TestContractReviewFixes(t *testing.T) {
 			const n = 20
 			ids := make([]accord.ID, n)
 			for i := range n {
-				r, err := svc.RequestContact(sys, f.now, contracts.NewContactRequest{OrgID: acme, Name: "Racer", Email: fmt.Sprintf("racer%d@acme.example", i), Reason: "x"})
-				if err != nil {
-					t.Fatal(err)
+				r, err := f.contracts.RequestContact(f.actor("acme-admin"), f.now, contracts.NewContactRequest{Name: "Racer", Email: fmt.Sprintf("racer%d@acme.example", i), Reason: "x"})
+				if err != nil || r.Status != contracts.RequestAuthorized {
+					t.Fatalf("%+v, %v; want the customer administrator's request authorized", r, err)
 				}
 				ids[i] = r.ID
 			}
 			var wg sync.WaitGroup
 			for _, id := range ids {
-				wg.Go(func() { _, _ = svc.Approve(sys, f.now, id, contracts.Decision{}) })
-				wg.Go(func() { _, _ = svc.Reject(sys, f.now, id, contracts.Decision{}) })
+				wg.Go(func() { _, _ = f.contracts.Approve(f.actor("admin"), f.now, id, contracts.Decision{}) })
+				wg.Go(func() {
+					_, _ = f.contracts.Reject(f.actor("acme-admin"), f.now, id, contracts.Decision{Note: "changed our mind"})
+				})
 			}
 			wg.Wait()
 			for i, id := range ids {
@@ -256,40 +276,85 @@ func TestContractReviewFixes(t *testing.T) {
 					t.Errorf("request %d rejected, yet the person is authorized", i)
 				case r.Status == contracts.RequestApproved && !authorized:
 					t.Errorf("request %d approved, yet the person is not authorized: %v", i, err)
-				case r.Status == contracts.RequestPending:
-					t.Errorf("request %d still pending", i)
+				case r.Status == contracts.RequestAuthorized:
+					t.Errorf("request %d still open", i)
+				}
+				c, err := f.cases.Get(sys, f.now, r.CaseID)
+				if err != nil || c.State != cases.Closed || c.CloseReason != "access_"+string(r.Status) {
+					t.Errorf("request %d %s, its case %s %q: %v", i, r.Status, c.State, c.CloseReason, err)
 				}
 			}
 		})
 
 		t.Run("approving again finishes the job", func(t *testing.T) {
-			r, err := svc.RequestContact(sys, f.now, contracts.NewContactRequest{OrgID: acme, Name: "Ada", Email: "ada@acme.example", Reason: "x"})
+			r, err := f.contracts.RequestContact(f.actor("acme-admin"), f.now, contracts.NewContactRequest{Name: "Ada", Email: "ada@acme.example", Reason: "x"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := svc.Approve(sys, f.now, r.ID, contracts.Decision{}); err != nil {
-				t.Fatal(err)
+			// The approval is recorded, then the invitation fails (the
+			// database went away midway): the person exists unlinked.
+			broken := contracts.NewService(store.NewContracts(f.db), testPlans, failingInvite{f.dir}, contracts.DefaultConfig())
+			broken.UseAccessCases(f.cases)
+			if _, err := broken.Approve(f.actor("admin"), f.now, r.ID, contracts.Decision{}); !errors.Is(err, errDB) {
+				t.Fatalf("approval with the invitation failing: %v", err)
 			}
-			// The person is deauthorized meanwhile (as after a failure midway).
+			if got, _ := svc.GetContactRequest(sys, f.now, r.ID); got.Status != contracts.RequestApproved || got.UserID != "" {
+				t.Fatalf("after the failure: %+v", got)
+			}
+			got, err := f.contracts.Approve(f.actor("admin"), f.now, r.ID, contracts.Decision{})
 			u, _ := f.dir.UserByEmail(sys, f.now, "ada@acme.example")
-			if _, err := svc.Deauthorize(sys, f.now, u.ID); err != nil {
-				t.Fatal(err)
+			if err != nil || got.Status != contracts.RequestApproved || got.UserID != u.ID || !u.Active || !u.AuthorizedContact {
+				t.Fatalf("approve again = %+v, %v; person %+v", got, err, u)
 			}
-			got, err := svc.Approve(sys, f.now, r.ID, contracts.Decision{})
-			if err != nil || got.Status != contracts.RequestApproved || got.UserID != u.ID {
-				t.Fatalf("approve again = %+v, %v", got, err)
+			if f.deliverLinks()[string(u.ID)] == "" {
+				t.Error("approving again sent no invitation")
 			}
-			if u, _ := f.dir.UserByEmail(sys, f.now, "ada@acme.example"); !u.Active || !u.AuthorizedContact {
-				t.Errorf("not authorized again: %+v", u)
-			}
-			if _, err := svc.Reject(sys, f.now, r.ID, contracts.Decision{}); !accord.IsKind(err, accord.Conflict) {
+			if _, err := f.contracts.Reject(f.actor("admin"), f.now, r.ID, contracts.Decision{Note: "x"}); !accord.IsKind(err, accord.Conflict) {
 				t.Errorf("reject after approval: %v", err)
+			}
+		})
+
+		t.Run("either side refuses, with the reason on the case", func(t *testing.T) {
+			for _, c := range []struct{ asker, refuser string }{{"acme", "acme-admin"}, {"acme-admin", "admin"}} {
+				email := "refused-by-" + c.refuser + "@acme.example"
+				r, err := f.contracts.RequestContact(f.actor(c.asker), f.now, contracts.NewContactRequest{Name: "Rae", Email: email, Reason: "x"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				path := "/api/v1/contact-requests/" + string(r.ID) + "/reject"
+				if resp := f.do(c.refuser, "POST", path, `{}`); resp.status != http.StatusBadRequest || !strings.Contains(resp.body, `"field":"note"`) {
+					t.Fatalf("%s refuses without a reason: %d %s", c.refuser, resp.status, resp.body)
+				}
+				if resp := f.do(c.refuser, "POST", path, `{"note":"no such employee"}`); resp.status != http.StatusOK || !strings.Contains(resp.body, `"status":"rejected"`) {
+					t.Fatalf("%s refuses: %d %s", c.refuser, resp.status, resp.body)
+				}
+				timeline := f.do("acme", "GET", "/api/v1/cases/"+string(r.CaseID)+"/timeline", nil)
+				if !strings.Contains(timeline.body, `"kind":"access"`) || !strings.Contains(timeline.body, `"body":"no such employee"`) ||
+					!strings.Contains(timeline.body, `"reason":"access_rejected"`) {
+					t.Errorf("%s's refusal on the case: %s", c.refuser, timeline.body)
+				}
+				if _, err := f.dir.UserByEmail(sys, f.now, email); !accord.IsKind(err, accord.NotFound) {
+					t.Errorf("a refused request made a user: %v", err)
+				}
+				// Refused, the address may be asked for again.
+				if _, err := f.contracts.RequestContact(f.actor(c.asker), f.now, contracts.NewContactRequest{Name: "Rae", Email: email, Reason: "again"}); err != nil {
+					t.Errorf("asking again: %v", err)
+				}
+			}
+		})
+
+		t.Run("a database error looking up the address is internal", func(t *testing.T) {
+			broken := contracts.NewService(store.NewContracts(f.db), testPlans, failingLookup{f.dir}, contracts.DefaultConfig())
+			broken.UseAccessCases(f.cases)
+			_, err := broken.RequestContact(f.actor("acme"), f.now, contracts.NewContactRequest{Name: "Lin", Email: "lin@acme.example", Reason: "x"})
+			if !errors.Is(err, errDB) || accord.KindOf(err) != accord.Internal {
+				t.Errorf("%v (kind %s)", err, accord.KindOf(err))
 			}
 		})
 
 		t.Run("another tenant's address is an ordinary refusal", func(t *testing.T) {
 			foreign := f.do("acme-admin", "POST", "/api/v1/contact-requests", `{"name":"G","email":"globex@globex.example","reason":"x"}`)
-			if _, err := svc.RequestContact(sys, f.now, contracts.NewContactRequest{OrgID: acme, Name: "P", Email: "pend@acme.example", Reason: "x"}); err != nil {
+			if _, err := f.contracts.RequestContact(f.actor("acme"), f.now, contracts.NewContactRequest{Name: "P", Email: "pend@acme.example", Reason: "x"}); err != nil {
 				t.Fatal(err)
 			}
 			dup := f.do("acme-admin", "POST", "/api/v1/contact-requests", `{"name":"P","email":"pend@acme.example","reason":"x"}`)
@@ -454,4 +519,19 @@ func TestCadenceScenarios(t *testing.T) {
 			{name: "no longer overdue", as: "admin", method: "GET", path: "/api/v1/licence-surveys?status=overdue", status: 200, has: []string{`"items":[]`}},
 		})
 	})
+}
+
+// failingInvite is the directory with invitations failing, as when the
+// database goes away in the middle of an approval.
+type failingInvite struct{ *directory.Service }
+
+var errDB = errors.New("connection reset")
+
+func (failingInvite) Invite(context.Context, time.Time, accord.ID) error { return errDB }
+
+// failingLookup is the directory with look-ups by address failing.
+type failingLookup struct{ *directory.Service }
+
+func (failingLookup) UserByEmail(context.Context, time.Time, string) (directory.User, error) {
+	return directory.User{}, errDB
 }

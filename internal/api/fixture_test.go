@@ -62,6 +62,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	f.contracts = contracts.NewService(store.NewContracts(f.db), testPlans, f.dir, contracts.DefaultConfig())
 	f.cases = cases.NewService(store.NewCases(f.db, t.TempDir()), policy, f.contracts, f.dir,
 		cases.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
+	f.contracts.UseAccessCases(f.cases)
 	f.engagements = engagements.NewService(store.NewEngagements(f.db), policy, f.contracts, f.dir, f.cases,
 		engagements.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone})
 	s := New(Deps{
@@ -240,10 +241,9 @@ func (f *fixture) system() context.Context {
 }
 
 // actor is a context acting as the named fixture user, for calling the
-// services directly.
+// services directly, as a session of that user would.
 func (f *fixture) actor(key string) context.Context {
-	u := f.users[key]
-	return accord.WithActor(context.Background(), accord.Actor{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Name: u.Name})
+	return accord.WithActor(context.Background(), f.users[key].Actor())
 }
 
 // login signs the named user in at f.now and keeps the session cookie.

@@ -136,6 +136,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	sess, secret, u, err := s.Directory.Login(ctx, now, in.Email, in.Password, clientAddress(r), r.UserAgent())
 	if err != nil {
+		if wait, ok := directory.RetryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+		}
 		s.writeError(w, r, err)
 		return
 	}
@@ -395,6 +398,17 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		u, err = s.Directory.UpdateUser(r.Context(), s.Now(), id, in)
 	}
 	s.respond(w, r, http.StatusOK, u, err)
+}
+
+// unlockUser forgets the failed sign-ins on a user's account, from every
+// address.
+func (s *Server) unlockUser(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	n := 0
+	if err == nil {
+		n, err = s.Directory.Unlock(r.Context(), s.Now(), id)
+	}
+	s.respond(w, r, http.StatusOK, map[string]int{"addresses": n}, err)
 }
 
 func (s *Server) listCertifications(w http.ResponseWriter, r *http.Request) {

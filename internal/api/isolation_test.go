@@ -89,7 +89,7 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := csvc.RequestContact(ctx, f.now, contracts.NewContactRequest{OrgID: org, Name: "Rita Request", Email: "rita@" + string(org) + ".example", Reason: "x"})
+			r, err := f.contracts.RequestContact(f.actor("admin"), f.now, contracts.NewContactRequest{OrgID: org, Name: "Rita Request", Email: "rita@" + string(org) + ".example", Reason: "x"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -178,6 +178,8 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/users": "", "GET /api/v1/users/{id}": "", "PATCH /api/v1/users/{id}": `{"name":"Hijack"}`,
 			"POST /api/v1/users":                     `{"org_id":"{org}","email":"hijack@x.example","name":"Hijack","role":"customer_contact","password":"a long hijack passphrase"}`,
 			"PUT /api/v1/users/{id}/password":        `{"password":"a long hijack passphrase"}`,
+			"POST /api/v1/users/{id}/unlock":         "",
+			"POST /api/v1/users/{id}/invitation":     "",
 			"GET /api/v1/users/{id}/certifications":  "",
 			"POST /api/v1/users/{id}/certifications": `{"name":"X","number":"1","valid_from":"2026-01-01","valid_until":"2027-01-01"}`,
 			"DELETE /api/v1/certifications/{id}":     "", "GET /api/v1/audit": "",
@@ -188,18 +190,19 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/contracts/{id}": "", "POST /api/v1/contracts/{id}/renew": `{}`, "POST /api/v1/contracts/{id}/cancel": `{"reason":"hijack"}`,
 			"PATCH /api/v1/contracts/{id}": `{"account_owner_id":""}`, "GET /api/v1/contracts/{id}/notices": "", "GET /api/v1/licence-surveys": "",
 			"GET /api/v1/contracts/{id}/terms": "", "GET /api/v1/contracts/{id}/entitlements": "", "GET /api/v1/contracts/{id}/surveys": "",
-			"POST /api/v1/contracts/{id}/surveys":         `{"year":1,"measured":[{"module":"core","quantity":1}]}`,
-			"GET /api/v1/entitlements/{id}/consumptions":  "",
-			"POST /api/v1/entitlements/{id}/consumptions": `{"quantity":1,"record_type":"case","record_id":"hijack","override":true,"reason":"hijack"}`,
-			"GET /api/v1/organizations/{id}/true-up":      "",
-			"GET /api/v1/contact-requests":                "",
-			"POST /api/v1/contact-requests":               `{"org_id":"{org}","name":"Hijack","email":"hijack@x.example","reason":"hijack"}`,
-			"GET /api/v1/contact-requests/{id}":           "",
-			"POST /api/v1/contact-requests/{id}/approve":  `{}`,
-			"POST /api/v1/contact-requests/{id}/reject":   `{}`,
-			"DELETE /api/v1/users/{id}/authorization":     "",
-			"POST /api/v1/imports/{kind}":                 "kind,name\ncustomer,Hijack\n",
-			"GET /api/v1/exports/{kind}":                  "",
+			"POST /api/v1/contracts/{id}/surveys":          `{"year":1,"measured":[{"module":"core","quantity":1}]}`,
+			"GET /api/v1/entitlements/{id}/consumptions":   "",
+			"POST /api/v1/entitlements/{id}/consumptions":  `{"quantity":1,"record_type":"case","record_id":"hijack","override":true,"reason":"hijack"}`,
+			"GET /api/v1/organizations/{id}/true-up":       "",
+			"GET /api/v1/contact-requests":                 "",
+			"POST /api/v1/contact-requests":                `{"org_id":"{org}","name":"Hijack","email":"hijack@x.example","reason":"hijack"}`,
+			"GET /api/v1/contact-requests/{id}":            "",
+			"POST /api/v1/contact-requests/{id}/authorize": `{}`,
+			"POST /api/v1/contact-requests/{id}/approve":   `{}`,
+			"POST /api/v1/contact-requests/{id}/reject":    `{"note":"hijack"}`,
+			"DELETE /api/v1/users/{id}/authorization":      "",
+			"POST /api/v1/imports/{kind}":                  "kind,name\ncustomer,Hijack\n",
+			"GET /api/v1/exports/{kind}":                   "",
 
 			"GET /api/v1/cases": "", "POST /api/v1/cases": `{"org_id":"{org}","type":"question","title":"Hijack","description":"hijack"}`,
 			"GET /api/v1/cases/{id}": "", "GET /api/v1/cases/{id}/timeline": "", "GET /api/v1/cases/{id}/sla": "",

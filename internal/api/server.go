@@ -164,8 +164,11 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		path := r.URL.Path
-		if route == "GET /feeds/{file}" {
+		switch {
+		case route == "GET /feeds/{file}":
 			path = "/feeds/(secret).ics" // the secret is the feed's credential: never logged
+		case strings.HasPrefix(path, "/reset/"), strings.HasPrefix(path, "/invite/"):
+			path = path[:strings.Index(path[1:], "/")+2] + "(secret)" // the pages of mailed links
 		}
 		elapsed := time.Since(start)
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()

@@ -122,28 +122,37 @@ type Survey struct {
 type RequestStatus string
 
 const (
-	RequestPending  RequestStatus = "pending"
-	RequestApproved RequestStatus = "approved"
-	RequestRejected RequestStatus = "rejected"
+	RequestPending    RequestStatus = "pending"    // awaits the customer's authorization
+	RequestAuthorized RequestStatus = "authorized" // the customer authorized it; awaits the vendor
+	RequestApproved   RequestStatus = "approved"   // the vendor activated the person
+	RequestRejected   RequestStatus = "rejected"   // refused by either side, with the reason
 )
 
 // ContactRequest asks that a person become an authorized contact of a
-// customer.
+// customer. It is decided on its access-request case: the customer's
+// administrator contact authorizes it, then a vendor administrator
+// approves it, which activates the person; either may reject it.
 type ContactRequest struct {
-	ID              accord.ID     `json:"id"`
-	OrgID           accord.ID     `json:"org_id"`
-	RequestedBy     accord.ID     `json:"requested_by"`
-	RequestedByName string        `json:"requested_by_name"`
-	Name            string        `json:"name"`
-	Email           string        `json:"email"`
-	Reason          string        `json:"reason"`
-	Status          RequestStatus `json:"status"`
-	DecidedBy       accord.ID     `json:"decided_by,omitempty"`
-	DecidedByName   string        `json:"decided_by_name,omitempty"`
-	DecidedAt       *time.Time    `json:"decided_at,omitempty"`
-	Note            string        `json:"note,omitempty"`
-	UserID          accord.ID     `json:"user_id,omitempty"` // the authorized user, once approved
-	CreatedAt       time.Time     `json:"created_at"`
+	ID               accord.ID     `json:"id"`
+	OrgID            accord.ID     `json:"org_id"`
+	RequestedBy      accord.ID     `json:"requested_by"`
+	RequestedByName  string        `json:"requested_by_name"`
+	Name             string        `json:"name"`
+	Email            string        `json:"email"`
+	Reason           string        `json:"reason"`
+	Status           RequestStatus `json:"status"`
+	CaseID           accord.ID     `json:"case_id,omitempty"` // the access-request case
+	AuthorizedBy     accord.ID     `json:"authorized_by,omitempty"`
+	AuthorizedByName string        `json:"authorized_by_name,omitempty"`
+	AuthorizedAt     *time.Time    `json:"authorized_at,omitempty"`
+	// DecidedBy and the fields after it record the end: the vendor's
+	// approval, or a rejection by either side with its reason as Note.
+	DecidedBy     accord.ID  `json:"decided_by,omitempty"`
+	DecidedByName string     `json:"decided_by_name,omitempty"`
+	DecidedAt     *time.Time `json:"decided_at,omitempty"`
+	Note          string     `json:"note,omitempty"`
+	UserID        accord.ID  `json:"user_id,omitempty"` // the authorized user, once approved
+	CreatedAt     time.Time  `json:"created_at"`
 }
 
 // Filter narrows a list of contracts.
@@ -213,14 +222,22 @@ type Store interface {
 	// first; f.Status needs f.Today.
 	ListSurveyRequests(ctx context.Context, scope accord.Scope, f SurveyFilter, p accord.Page) ([]SurveyRequest, string, error)
 
+	// CreateContactRequest stores a new request and schedules its
+	// RequestLetterJob, with ev, in one transaction.
 	CreateContactRequest(ctx context.Context, r ContactRequest, ev audit.Event) error
-	// DecideContactRequest records a decision on a pending request; one
-	// already decided is accord.Conflict.
-	DecideContactRequest(ctx context.Context, r ContactRequest, ev audit.Event) error
+	// StepContactRequest records a step of a request that stands at from:
+	// its status, authorization and decision fields, and schedules its
+	// RequestLetterJob, with ev; a request no longer at from is
+	// accord.Conflict.
+	StepContactRequest(ctx context.Context, r ContactRequest, from RequestStatus, ev audit.Event) error
 	// LinkContactRequestUser records r.UserID, the person an approved
 	// request authorized. It writes no event: the directory's user.create or
 	// user.update event, under the approver's name, records the change.
 	LinkContactRequestUser(ctx context.Context, r ContactRequest) error
+	// LinkContactRequestCase records r.CaseID, the request's access-request
+	// case, on a request that has none. It writes no event: the case's
+	// case.open event records it.
+	LinkContactRequestCase(ctx context.Context, r ContactRequest) error
 	GetContactRequest(ctx context.Context, scope accord.Scope, id accord.ID) (ContactRequest, error)
 	// ListContactRequests lists requests newest first.
 	ListContactRequests(ctx context.Context, scope accord.Scope, f RequestFilter, p accord.Page) ([]ContactRequest, string, error)
@@ -272,6 +289,7 @@ type Directory interface {
 	UserByEmail(ctx context.Context, now time.Time, email string) (directory.User, error)
 	CreateUser(ctx context.Context, now time.Time, in directory.NewUser) (directory.User, error)
 	UpdateUser(ctx context.Context, now time.Time, id accord.ID, up directory.UserUpdate) (directory.User, error)
-	PartnerServes(ctx context.Context, partnerID, customerID accord.ID) (bool, error)
 	ListUsers(ctx context.Context, now time.Time, f directory.UserFilter, p accord.Page) ([]directory.User, string, error)
+	Invite(ctx context.Context, now time.Time, id accord.ID) error
+	PartnerServes(ctx context.Context, partnerID, customerID accord.ID) (bool, error)
 }

@@ -38,5 +38,8 @@
 //     customer's terms takes the same lock. A renewed, cancelled or ended
 //     term is told nothing more.
 //   - an authorized contact is added only when the customer's administrator
-//     contact (or a vendor administrator) approves a request for it.
+//     contact authorized a request for it and then a vendor administrator
+//     approved it, each step recorded on the request's access-request case,
+//     or when a vendor administrator names it as a new contract's focal
+//     point; a request refused by either side authorizes nobody.
 package contracts

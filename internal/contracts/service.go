@@ -58,10 +58,11 @@ func ParseRenewalNotices(v string) ([]int, error) {
 
 // Service applies the contract rules and authorization.
 type Service struct {
-	store Store
-	plans Plans
-	dir   Directory
-	cfg   Config
+	store  Store
+	plans  Plans
+	dir    Directory
+	cfg    Config
+	access AccessCases // see UseAccessCases
 }
 
 // NewService returns a service over store that checks plans against plans
@@ -121,6 +122,10 @@ type NewContract struct {
 	SignedOn       string    `json:"signed_on"`
 	Years          int       `json:"years"`
 	Licences       []Licence `json:"licences"`
+	// FocalPoint is the customer's contact named in the purchase order
+	// (policy 7.2): Create makes them an authorized contact and mails them
+	// an invitation to activate their account.
+	FocalPoint *FocalPoint `json:"focal_point,omitempty"`
 }
 
 // Renewal is the input to Renew; empty fields keep the renewed term's
@@ -265,10 +270,23 @@ func (s *Service) Create(ctx context.Context, now time.Time, in NewContract) (Co
 	if err != nil {
 		return Contract{}, err
 	}
+	fp, err := s.checkFocalPoint(ctx, now, in.OrgID, in.FocalPoint)
+	if err != nil {
+		return Contract{}, err
+	}
+	if fp != nil {
+		t.Event.Changes = append(t.Event.Changes, audit.Change{Field: "focal_point", After: fp.Email})
+	}
 	if err := s.store.CreateContract(ctx, t); err != nil {
 		return Contract{}, accord.Wrap(op, err)
 	}
-	return t.Contract, nil
+	c := t.Contract
+	if fp != nil {
+		if err := s.admitFocalPoint(ctx, now, c.OrgID, *fp); err != nil {
+			return c, accord.Wrap(op, fmt.Errorf("the contract is created, but not its focal point's access (invite them from their user page): %w", err))
+		}
+	}
+	return c, nil
 }
 
 // Prepare checks in against the rules and what cu says of the customer, and

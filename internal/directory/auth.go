@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -36,30 +37,44 @@ func hashSecret(s string) string {
 
 // Login checks an e-mail and password from a client address and opens a
 // session. It returns the session and the cookie value, which is not stored.
-// Failed attempts are counted per account and per address in the database,
-// so every process sees the same counts.
+//
+// Guessing is slowed down where it comes from, so that it never locks the
+// rightful user out: failures on one account from one address make that
+// address wait before its next attempt on the account (Config.SlowAfter),
+// while the same account signs in from anywhere else; each address also has
+// a limit of failures on any accounts (Config.AddressFailures). Both are
+// counted in the database, so every process sees the same counts, and each
+// attempt is counted before the password is checked, so that parallel
+// attempts cannot all pass a count read before any of them was recorded.
 func (s *Service) Login(ctx context.Context, now time.Time, email, password, address, userAgent string) (Session, string, User, error) {
 	const op = "directory.Login"
 	now = now.UTC()
-	since := now.Add(-s.cfg.Window)
-	acctKey, addrKey := "account:"+EmailKey(email), "address:"+address
-	// Every attempt is counted before the password is checked, in one
-	// atomic statement per key, so that parallel attempts cannot all pass a
-	// count read before any of them was recorded. A success takes its count
-	// back below.
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{acctKey, s.cfg.AccountFailures}, {addrKey, s.cfg.AddressFailures}} {
-		n, start, err := s.store.RecordLoginAttempt(ctx, k.key, now, since)
-		if err != nil {
-			return Session{}, "", User{}, accord.Wrap(op, err)
-		}
-		if n > k.limit {
-			return Session{}, "", User{}, tooMany(start.Add(s.cfg.Window).Sub(now))
-		}
+	addrKey := "address:" + address
+	n, start, err := s.store.RecordLoginAttempt(ctx, addrKey, now, now.Add(-s.cfg.Window))
+	if err != nil {
+		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
-	u, err := s.store.UserByEmail(ctx, EmailKey(email))
+	if n > s.cfg.AddressFailures {
+		return Session{}, "", User{}, tooMany(start.Add(s.cfg.Window).Sub(now))
+	}
+	account := EmailKey(email)
+	err = s.store.ThrottleLogin(ctx, account, address, now, func(t Throttle) (Throttle, error) {
+		if now.Before(t.Next) {
+			return t, tooMany(t.Next.Sub(now))
+		}
+		// The attempt counts as a failure until the password proves
+		// otherwise; a success clears the count below.
+		if t.LastFailure.Before(now.Add(-s.cfg.Forget)) {
+			t.Failures = 0
+		}
+		t.Failures++
+		t.LastFailure, t.Next = now, now.Add(s.cfg.slowdown(t.Failures))
+		return t, nil
+	})
+	if err != nil {
+		return Session{}, "", User{}, accord.Wrap(op, err)
+	}
+	u, err := s.store.UserByEmail(ctx, account)
 	if err != nil && !accord.IsKind(err, accord.NotFound) {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
@@ -72,7 +87,7 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 	if !checkPassword(hash, password) || u.PasswordHash == "" || !u.Active {
 		return Session{}, "", User{}, &accord.Error{Kind: accord.Unauthenticated, Op: op, Msg: "wrong e-mail address or password, or the account is inactive"}
 	}
-	if err := s.store.ClearLoginAttempts(ctx, acctKey); err != nil {
+	if err := s.store.ForgetThrottle(ctx, account, address, now.Add(-s.cfg.Forget)); err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
 	if err := s.store.ForgiveLoginAttempt(ctx, addrKey); err != nil {
@@ -91,12 +106,64 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 	return sess, secret, u, nil
 }
 
+// slowdown is how long an address waits before its next attempt on an
+// account it has failed n times: nothing before SlowAfter failures, then
+// SlowFirst, doubled with each failure, at most SlowMax.
+func (c Config) slowdown(n int) time.Duration {
+	if n < c.SlowAfter {
+		return 0
+	}
+	d := c.SlowFirst
+	for i := c.SlowAfter; i < n && d < c.SlowMax; i++ {
+		d *= 2
+	}
+	return min(d, c.SlowMax)
+}
+
+// Throttled is the cause of a refused sign-in attempt: how long the client
+// waits before its next one is checked (HTTP's Retry-After).
+type Throttled struct{ Wait time.Duration }
+
+func (t *Throttled) Error() string { return fmt.Sprintf("retry after %s", t.Wait) }
+
+// RetryAfter says how long to wait after err, when err is a refusal for
+// too many attempts.
+func RetryAfter(err error) (time.Duration, bool) {
+	var t *Throttled
+	if errors.As(err, &t) {
+		return t.Wait, true
+	}
+	return 0, false
+}
+
 func tooMany(retry time.Duration) error {
-	secs := int(retry.Round(time.Second) / time.Second)
+	secs := int((retry + time.Second - 1) / time.Second)
 	if secs < 1 {
 		secs = 1
 	}
-	return &accord.Error{Kind: accord.TooManyRequests, Msg: fmt.Sprintf("too many failed sign-ins; try again in %d seconds", secs)}
+	return &accord.Error{Kind: accord.TooManyRequests, Msg: fmt.Sprintf("too many failed sign-ins; try again in %d seconds", secs),
+		Err: &Throttled{Wait: time.Duration(secs) * time.Second}}
+}
+
+// Unlock forgets the failed sign-ins on a user's account from every
+// address, so that an address slowed down may try again at once. Vendor
+// administrators (and the CLI) unlock; it is audited. It returns how many
+// addresses were waiting.
+func (s *Service) Unlock(ctx context.Context, now time.Time, id accord.ID) (int, error) {
+	const op = "directory.Unlock"
+	a, err := actor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	u, err := s.GetUser(ctx, now, id)
+	if err != nil {
+		return 0, err
+	}
+	if err := requireAdmin(a, op); err != nil {
+		return 0, err
+	}
+	n, err := s.store.Unlock(ctx, EmailKey(u.Email), audit.New(a, now, u.OrgID, "user.unlock", "user", u.ID, nil))
+	return n, accord.Wrap(op, err)
 }
 
 // truncate cuts s to at most n bytes without splitting a character.

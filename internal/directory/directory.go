@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"accord/internal/accord"
@@ -41,6 +42,19 @@ type User struct {
 	CreatedAt         time.Time   `json:"created_at"`
 	UpdatedAt         time.Time   `json:"updated_at"`
 	PasswordHash      string      `json:"-"`
+}
+
+// Activated reports whether the user has a password: until then the
+// account waits for its invitation to be used and nobody signs in with it.
+func (u User) Activated() bool { return u.PasswordHash != "" }
+
+// MarshalJSON writes u with "activated", and never the password's hash.
+func (u User) MarshalJSON() ([]byte, error) {
+	type plain User
+	return json.Marshal(struct {
+		plain
+		Activated bool `json:"activated"`
+	}{plain(u), u.Activated()})
 }
 
 // Certification is a partner engineer's product certification; a partner
@@ -116,8 +130,8 @@ type Store interface {
 
 	CreateUser(ctx context.Context, u User, ev audit.Event) error
 	// UpdateUser writes every field of u. When revoke is set it also ends the
-	// user's sessions and deletes its API tokens (deactivation, role change,
-	// password reset).
+	// user's sessions and deletes its API tokens and mailed links
+	// (deactivation, role change, password reset).
 	UpdateUser(ctx context.Context, u User, revoke bool, ev audit.Event) error
 	GetUser(ctx context.Context, scope accord.Scope, id accord.ID) (User, error)
 	// UserByEmail finds a user for sign-in, before any scope exists.
@@ -146,5 +160,46 @@ type Store interface {
 	RecordLoginAttempt(ctx context.Context, key string, now, since time.Time) (int, time.Time, error)
 	// ForgiveLoginAttempt takes one attempt back, for a success.
 	ForgiveLoginAttempt(ctx context.Context, key string) error
-	ClearLoginAttempts(ctx context.Context, key string) error
+
+	// ThrottleLogin locks the throttle of sign-ins on account (an e-mail
+	// key, whether a user has it or not) from address, as it stands or
+	// fresh at now, hands it to decide and stores what decide returns, in
+	// one transaction; an error from decide stores nothing and is returned
+	// as is. Concurrent attempts on one pair decide one after the other.
+	ThrottleLogin(ctx context.Context, account, address string, now time.Time, decide func(Throttle) (Throttle, error)) error
+	// ForgetThrottle drops the throttle of account from address (a
+	// success) and every throttle whose last failure came before stale.
+	ForgetThrottle(ctx context.Context, account, address string, stale time.Time) error
+	// Unlock drops every throttle of account, from any address, with ev,
+	// and returns how many there were.
+	Unlock(ctx context.Context, account string, ev audit.Event) (int, error)
+
+	// CreateLink stores l, replacing the user's link of the same purpose,
+	// and schedules LinkJob for it, with ev, in one transaction.
+	CreateLink(ctx context.Context, l Link, ev audit.Event) error
+	// RequestReset is CreateLink for the user who has emailKey, if anyone
+	// does: l's organization and user are that user's. It runs the same
+	// statements, and schedules LinkJob for l, whether or not such a user
+	// exists, so that its work tells nothing; the job finds no link then.
+	RequestReset(ctx context.Context, emailKey string, l Link) error
+	// Link returns a link by id.
+	Link(ctx context.Context, id accord.ID) (Link, error)
+	// LinkByHash returns the link whose token has hash, with its user.
+	LinkByHash(ctx context.Context, hash string) (Link, User, error)
+	// MintLink locks link id and its user, hands them to decide and stores
+	// the link decide returns (its hash), in one transaction.
+	MintLink(ctx context.Context, id accord.ID, decide func(Link, User) (Link, error)) error
+	// UseLink locks the link whose token has hash and its user, hands them
+	// to decide, and writes the user decide returns with its event; every
+	// link, session and token of the user ends, in one transaction.
+	UseLink(ctx context.Context, hash string, decide func(Link, User) (User, audit.Event, error)) (User, error)
+}
+
+// Throttle is how sign-in attempts on one account from one client address
+// stand: failures counted since the last success (or since they were
+// forgotten), and the instant before which no attempt is checked.
+type Throttle struct {
+	Failures    int
+	LastFailure time.Time
+	Next        time.Time
 }

@@ -19,12 +19,26 @@ import (
 type Config struct {
 	Argon2          Argon2
 	SessionLifetime time.Duration
-	// Sign-in throttling: at most AccountFailures failed attempts per
-	// account and AddressFailures per client address in each Window.
-	AccountFailures int
+	// Sign-in throttling slows down guesses at one account from one client
+	// address, never the account from everywhere: after SlowAfter failures
+	// each further attempt from that address waits SlowFirst, doubling with
+	// every failure up to SlowMax. A success, an administrator's unlock or
+	// Forget without failures clears the count.
+	SlowAfter int
+	SlowFirst time.Duration
+	SlowMax   time.Duration
+	Forget    time.Duration
+	// Every client address may also make AddressFailures failed attempts
+	// in each Window, on any accounts.
 	AddressFailures int
 	Window          time.Duration
 	MaxTokenLife    time.Duration
+	// Single-use links by mail: an invitation works for InvitationLife, a
+	// password reset for ResetLife, from when it was asked for. A client
+	// address may ask for ResetRequests resets in each Window.
+	InvitationLife time.Duration
+	ResetLife      time.Duration
+	ResetRequests  int
 }
 
 // DefaultConfig suits production.
@@ -32,10 +46,16 @@ func DefaultConfig() Config {
 	return Config{
 		Argon2:          DefaultArgon2,
 		SessionLifetime: 12 * time.Hour,
-		AccountFailures: 5,
+		SlowAfter:       5,
+		SlowFirst:       2 * time.Second,
+		SlowMax:         15 * time.Minute,
+		Forget:          24 * time.Hour,
 		AddressFailures: 50,
 		Window:          15 * time.Minute,
 		MaxTokenLife:    366 * 24 * time.Hour,
+		InvitationLife:  7 * 24 * time.Hour,
+		ResetLife:       time.Hour,
+		ResetRequests:   10,
 	}
 }
 
@@ -335,9 +355,12 @@ type NewUser struct {
 	AuthorizedContact bool        `json:"authorized_contact"`
 	CustomerAdmin     bool        `json:"customer_admin"`
 	Password          string      `json:"password"`
+	// Invite creates the user without a password and mails an invitation
+	// to choose one; Password must then be empty.
+	Invite bool `json:"invite"`
 	// WithoutPassword creates a user who cannot sign in until an
-	// administrator sets a password (bulk imports, approved contact
-	// requests). Only Go callers may ask for it, not API clients.
+	// administrator sets a password or an invitation is used (bulk
+	// imports). Only Go callers may ask for it, not API clients.
 	WithoutPassword bool `json:"-"`
 }
 
@@ -421,6 +444,13 @@ func (s *Service) CreateUser(ctx context.Context, now time.Time, in NewUser) (Us
 		}
 		return User{}, accord.Wrap(op, err)
 	}
+	if in.Invite {
+		// The user exists without a password either way; an invitation
+		// that failed to be recorded is sent again from the user's page.
+		if err := s.Invite(ctx, now, u.ID); err != nil {
+			return u, accord.Wrap(op, err)
+		}
+	}
 	return u, nil
 }
 
@@ -464,7 +494,10 @@ func (s *Service) PrepareUser(ctx context.Context, now time.Time, in NewUser, or
 	if err := checkRoleFits(u, org.Kind); err != nil {
 		return User{}, audit.Event{}, err
 	}
-	if !in.WithoutPassword {
+	if in.Invite && in.Password != "" {
+		return User{}, audit.Event{}, accord.FieldError("password", "must be empty: an invited user chooses it")
+	}
+	if !in.WithoutPassword && !in.Invite {
 		if err := checkPasswordRules("password", in.Password, u.Email, u.Name); err != nil {
 			return User{}, audit.Event{}, err
 		}

@@ -585,42 +585,52 @@ func (s *Contracts) withTrueUp(ctx context.Context, rs []contracts.SurveyRequest
 
 // --- authorized-contact requests
 
-const requestColumns = `id, org_id, requested_by, requested_by_name, name, email, reason, status, decided_by, decided_by_name,
-	decided_at, note, user_id, created_at`
+const requestColumns = `id, org_id, requested_by, requested_by_name, name, email, reason, status, case_id, authorized_by,
+	authorized_by_name, authorized_at, decided_by, decided_by_name, decided_at, note, user_id, created_at`
 
 func scanRequest(row interface{ Scan(...any) error }) (contracts.ContactRequest, error) {
 	var r contracts.ContactRequest
-	var decided sql.NullTime
-	err := row.Scan(&r.ID, &r.OrgID, &r.RequestedBy, &r.RequestedByName, &r.Name, &r.Email, &r.Reason, &r.Status, &r.DecidedBy,
-		&r.DecidedByName, &decided, &r.Note, &r.UserID, &r.CreatedAt)
+	var authorized, decided sql.NullTime
+	err := row.Scan(&r.ID, &r.OrgID, &r.RequestedBy, &r.RequestedByName, &r.Name, &r.Email, &r.Reason, &r.Status, &r.CaseID,
+		&r.AuthorizedBy, &r.AuthorizedByName, &authorized, &r.DecidedBy, &r.DecidedByName, &decided, &r.Note, &r.UserID, &r.CreatedAt)
 	r.CreatedAt = r.CreatedAt.UTC()
-	if decided.Valid {
-		t := decided.Time.UTC()
-		r.DecidedAt = &t
-	}
+	r.AuthorizedAt, r.DecidedAt = utcPtr(authorized), utcPtr(decided)
 	return r, err
 }
 
+// CreateContactRequest writes the request with the job that tells the
+// people who decide it.
 func (s *Contracts) CreateContactRequest(ctx context.Context, r contracts.ContactRequest, ev audit.Event) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_requests (`+requestColumns+`, email_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', '', NULL, '', '', $9, $10)`,
-			r.ID, r.OrgID, r.RequestedBy, r.RequestedByName, r.Name, r.Email, r.Reason, r.Status, r.CreatedAt, directory.EmailKey(r.Email)); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '', NULL, '', '', NULL, '', '', $10, $11)`,
+			r.ID, r.OrgID, r.RequestedBy, r.RequestedByName, r.Name, r.Email, r.Reason, r.Status, r.CaseID, r.CreatedAt,
+			directory.EmailKey(r.Email)); err != nil {
 			return s.db.mapErr(err)
+		}
+		if err := setTimer(ctx, tx, r.OrgID, r.ID, contracts.RequestLetterJob, r.CreatedAt, r.CreatedAt); err != nil {
+			return err
 		}
 		return s.db.appendEvent(ctx, tx, ev)
 	})
 }
 
-func (s *Contracts) DecideContactRequest(ctx context.Context, r contracts.ContactRequest, ev audit.Event) error {
+// StepContactRequest writes a step only while the request stands at from,
+// with the job that tells the people it concerns now.
+func (s *Contracts) StepContactRequest(ctx context.Context, r contracts.ContactRequest, from contracts.RequestStatus, ev audit.Event) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE contact_requests SET status = $1, decided_by = $2, decided_by_name = $3, decided_at = $4, note = $5, user_id = $6
-			WHERE id = $7 AND org_id = $8 AND status = 'pending'`, r.Status, r.DecidedBy, r.DecidedByName, r.DecidedAt, r.Note, r.UserID, r.ID, r.OrgID)
+		res, err := tx.ExecContext(ctx, `UPDATE contact_requests SET status = $1, authorized_by = $2, authorized_by_name = $3,
+			authorized_at = $4, decided_by = $5, decided_by_name = $6, decided_at = $7, note = $8
+			WHERE id = $9 AND org_id = $10 AND status = $11`, r.Status, r.AuthorizedBy, r.AuthorizedByName, r.AuthorizedAt,
+			r.DecidedBy, r.DecidedByName, r.DecidedAt, r.Note, r.ID, r.OrgID, from)
 		if err != nil {
 			return s.db.mapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &accord.Error{Kind: accord.Conflict, Msg: "the request was decided meanwhile"}
+		}
+		if err := setTimer(ctx, tx, r.OrgID, r.ID, contracts.RequestLetterJob, ev.At, ev.At); err != nil {
+			return err
 		}
 		return s.db.appendEvent(ctx, tx, ev)
 	})
@@ -634,6 +644,18 @@ func (s *Contracts) LinkContactRequestUser(ctx context.Context, r contracts.Cont
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return notFound("contact request")
+	}
+	return nil
+}
+
+func (s *Contracts) LinkContactRequestCase(ctx context.Context, r contracts.ContactRequest) error {
+	res, err := s.db.sql.ExecContext(ctx, `UPDATE contact_requests SET case_id = $1 WHERE id = $2 AND org_id = $3 AND case_id = ''`,
+		r.CaseID, r.ID, r.OrgID)
+	if err != nil {
+		return s.db.mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return &accord.Error{Kind: accord.Conflict, Msg: "the request has a case already"}
 	}
 	return nil
 }

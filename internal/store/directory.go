@@ -166,24 +166,41 @@ func (s *Directory) CreateUser(ctx context.Context, u directory.User, ev audit.E
 
 func (s *Directory) UpdateUser(ctx context.Context, u directory.User, revoke bool, ev audit.Event) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET name = $1, locale = $2, time_zone = $3, role = $4, active = $5,
-			authorized_contact = $6, customer_admin = $7, password_hash = $8, updated_at = $9 WHERE id = $10 AND org_id = $11`,
-			u.Name, u.Locale, u.TimeZone, u.Role, u.Active, u.AuthorizedContact, u.CustomerAdmin, u.PasswordHash, u.UpdatedAt, u.ID, u.OrgID)
-		if err != nil {
-			return s.db.mapErr(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("user")
+		if err := s.updateUser(ctx, tx, u); err != nil {
+			return err
 		}
 		if revoke {
-			for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`, `DELETE FROM api_tokens WHERE user_id = $1`} {
-				if _, err := tx.ExecContext(ctx, q, u.ID); err != nil {
-					return fmt.Errorf("revoke sessions and tokens: %w", err)
-				}
+			if err := revokeUser(ctx, tx, u.ID); err != nil {
+				return err
 			}
 		}
 		return s.db.appendEvent(ctx, tx, ev)
 	})
+}
+
+func (s *Directory) updateUser(ctx context.Context, tx *sql.Tx, u directory.User) error {
+	res, err := tx.ExecContext(ctx, `UPDATE users SET name = $1, locale = $2, time_zone = $3, role = $4, active = $5,
+		authorized_contact = $6, customer_admin = $7, password_hash = $8, updated_at = $9 WHERE id = $10 AND org_id = $11`,
+		u.Name, u.Locale, u.TimeZone, u.Role, u.Active, u.AuthorizedContact, u.CustomerAdmin, u.PasswordHash, u.UpdatedAt, u.ID, u.OrgID)
+	if err != nil {
+		return s.db.mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("user")
+	}
+	return nil
+}
+
+// revokeUser ends everything that lets the user in without its password:
+// sessions, API tokens and mailed links.
+func revokeUser(ctx context.Context, tx *sql.Tx, userID accord.ID) error {
+	for _, q := range []string{`DELETE FROM sessions WHERE user_id = $1`, `DELETE FROM api_tokens WHERE user_id = $1`,
+		`DELETE FROM user_links WHERE user_id = $1`} {
+		if _, err := tx.ExecContext(ctx, q, userID); err != nil {
+			return fmt.Errorf("revoke sessions, tokens and links: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *Directory) GetUser(ctx context.Context, scope accord.Scope, id accord.ID) (directory.User, error) {
@@ -373,7 +390,176 @@ func (s *Directory) ForgiveLoginAttempt(ctx context.Context, key string) error {
 	return err
 }
 
-func (s *Directory) ClearLoginAttempts(ctx context.Context, key string) error {
-	_, err := s.db.sql.ExecContext(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
-	return err
+func (s *Directory) ThrottleLogin(ctx context.Context, account, address string, now time.Time, decide func(directory.Throttle) (directory.Throttle, error)) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		// The row is made first, so that concurrent first attempts lock one
+		// row instead of each deciding from nothing.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_throttles (account, address, failures, last_failure_at, next_at)
+			VALUES ($1, $2, 0, $3, $3) ON CONFLICT (account, address) DO NOTHING`, account, address, now.UTC()); err != nil {
+			return fmt.Errorf("throttle sign-in: %w", err)
+		}
+		var t directory.Throttle
+		if err := tx.QueryRowContext(ctx, `SELECT failures, last_failure_at, next_at FROM login_throttles
+			WHERE account = $1 AND address = $2`+s.db.forUpdate(), account, address).Scan(&t.Failures, &t.LastFailure, &t.Next); err != nil {
+			return fmt.Errorf("throttle sign-in: %w", err)
+		}
+		t.LastFailure, t.Next = t.LastFailure.UTC(), t.Next.UTC()
+		t, err := decide(t)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE login_throttles SET failures = $1, last_failure_at = $2, next_at = $3
+			WHERE account = $4 AND address = $5`, t.Failures, t.LastFailure.UTC(), t.Next.UTC(), account, address); err != nil {
+			return fmt.Errorf("throttle sign-in: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *Directory) ForgetThrottle(ctx context.Context, account, address string, stale time.Time) error {
+	_, err := s.db.sql.ExecContext(ctx, `DELETE FROM login_throttles WHERE (account = $1 AND address = $2) OR last_failure_at < $3`,
+		account, address, stale.UTC())
+	if err != nil {
+		return fmt.Errorf("forget sign-in throttle: %w", err)
+	}
+	return nil
+}
+
+func (s *Directory) Unlock(ctx context.Context, account string, ev audit.Event) (int, error) {
+	var n int64
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM login_throttles WHERE account = $1`, account)
+		if err != nil {
+			return fmt.Errorf("unlock: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+	return int(n), err
+}
+
+// --- single-use links
+
+const linkColumns = `user_links.id, user_links.org_id, user_links.user_id, purpose, user_links.created_at, expires_at, token_hash`
+
+func scanLink(row interface{ Scan(...any) error }, more ...any) (directory.Link, error) {
+	var l directory.Link
+	var hash sql.NullString
+	err := row.Scan(append([]any{&l.ID, &l.OrgID, &l.UserID, &l.Purpose, &l.CreatedAt, &l.ExpiresAt, &hash}, more...)...)
+	l.CreatedAt, l.ExpiresAt, l.Hash = l.CreatedAt.UTC(), l.ExpiresAt.UTC(), hash.String
+	return l, err
+}
+
+// replaceLink removes the user's link of the link's purpose and writes the
+// link, with the job that mails it.
+func replaceLink(ctx context.Context, tx *sql.Tx, l directory.Link) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_links WHERE user_id = $1 AND purpose = $2`, l.UserID, l.Purpose); err != nil {
+		return fmt.Errorf("replace link: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO user_links (id, org_id, user_id, purpose, created_at, expires_at, token_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, NULL)`, l.ID, l.OrgID, l.UserID, l.Purpose, l.CreatedAt, l.ExpiresAt); err != nil {
+		return fmt.Errorf("create link: %w", err)
+	}
+	return setTimer(ctx, tx, l.OrgID, l.ID, directory.LinkJob, l.CreatedAt, l.CreatedAt)
+}
+
+func (s *Directory) CreateLink(ctx context.Context, l directory.Link, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := replaceLink(ctx, tx, l); err != nil {
+			return err
+		}
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+}
+
+// RequestReset finds the user inside its statements, so that it runs the
+// same ones whether anyone has the address or not. The job is the
+// system's ("global"), since the organization is not known here.
+func (s *Directory) RequestReset(ctx context.Context, emailKey string, l directory.Link) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_links WHERE purpose = $1 AND user_id IN (SELECT id FROM users WHERE email_key = $2)`,
+			l.Purpose, emailKey); err != nil {
+			return fmt.Errorf("replace link: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO user_links (id, org_id, user_id, purpose, created_at, expires_at, token_hash)
+			SELECT $1, org_id, id, $2, $3, $4, NULL FROM users WHERE email_key = $5`, l.ID, l.Purpose, l.CreatedAt, l.ExpiresAt, emailKey); err != nil {
+			return fmt.Errorf("create link: %w", err)
+		}
+		return setTimer(ctx, tx, audit.GlobalOrg, l.ID, directory.LinkJob, l.CreatedAt, l.CreatedAt)
+	})
+}
+
+func (s *Directory) Link(ctx context.Context, id accord.ID) (directory.Link, error) {
+	l, err := scanLink(s.db.sql.QueryRowContext(ctx, `SELECT `+linkColumns+` FROM user_links WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, notFound("link")
+	}
+	return l, err
+}
+
+// queryRower is a database or a transaction.
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// linkWithUser reads a link and its user; lock locks both in a
+// transaction.
+func (s *Directory) linkWithUser(ctx context.Context, q queryRower, cond string, arg any, lock string) (directory.Link, directory.User, error) {
+	var u directory.User
+	var created, updated time.Time
+	l, err := scanLink(q.QueryRowContext(ctx, `SELECT `+linkColumns+`, users.email, users.name, users.locale, users.time_zone, users.role,
+		users.active, users.authorized_contact, users.customer_admin, users.password_hash, users.created_at, users.updated_at
+		FROM user_links JOIN users ON users.id = user_links.user_id WHERE `+cond+lock, arg),
+		&u.Email, &u.Name, &u.Locale, &u.TimeZone, &u.Role, &u.Active, &u.AuthorizedContact, &u.CustomerAdmin, &u.PasswordHash, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, u, notFound("link")
+	}
+	if err != nil {
+		return l, u, fmt.Errorf("read link: %w", err)
+	}
+	u.ID, u.OrgID, u.CreatedAt, u.UpdatedAt = l.UserID, l.OrgID, created.UTC(), updated.UTC()
+	return l, u, nil
+}
+
+func (s *Directory) LinkByHash(ctx context.Context, hash string) (directory.Link, directory.User, error) {
+	return s.linkWithUser(ctx, s.db.sql, "token_hash = $1", hash, "")
+}
+
+func (s *Directory) MintLink(ctx context.Context, id accord.ID, decide func(directory.Link, directory.User) (directory.Link, error)) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		l, u, err := s.linkWithUser(ctx, tx, "user_links.id = $1", id, s.db.forUpdate())
+		if err != nil {
+			return err
+		}
+		if l, err = decide(l, u); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE user_links SET token_hash = $1 WHERE id = $2`, l.Hash, l.ID); err != nil {
+			return fmt.Errorf("mint link: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *Directory) UseLink(ctx context.Context, hash string, decide func(directory.Link, directory.User) (directory.User, audit.Event, error)) (directory.User, error) {
+	var out directory.User
+	err := s.db.tx(ctx, func(tx *sql.Tx) error {
+		l, u, err := s.linkWithUser(ctx, tx, "token_hash = $1", hash, s.db.forUpdate())
+		if err != nil {
+			return err
+		}
+		u, ev, err := decide(l, u)
+		if err != nil {
+			return err
+		}
+		if err := s.updateUser(ctx, tx, u); err != nil {
+			return err
+		}
+		if err := revokeUser(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		out = u
+		return s.db.appendEvent(ctx, tx, ev)
+	})
+	return out, err
 }

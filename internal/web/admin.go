@@ -33,6 +33,8 @@ func (s *Server) adminRoutes() []route {
 		{"GET", "/admin/users/{id}", s.adminUser, false},
 		{"POST", "/admin/users/{id}", s.adminUpdateUser, false},
 		{"POST", "/admin/users/{id}/password", s.adminResetPassword, false},
+		{"POST", "/admin/users/{id}/unlock", s.adminUnlockUser, false},
+		{"POST", "/admin/users/{id}/invitation", s.adminInviteUser, false},
 		{"POST", "/admin/users/{id}/certifications", s.adminAddCertification, false},
 		{"POST", "/admin/users/{id}/certifications/{cert_id}/delete", s.adminDeleteCertification, false},
 

@@ -87,7 +87,7 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) {
 	in := directory.NewUser{
 		OrgID: accord.ID(f.Get("org_id")), Email: f.Get("email"), Name: f.Get("name"), Locale: f.Get("locale"),
 		TimeZone: f.Get("time_zone"), Role: accord.Role(f.Get("role")), AuthorizedContact: f.Has("authorized_contact"),
-		CustomerAdmin: f.Has("customer_admin"), Password: f.Get("password"),
+		CustomerAdmin: f.Has("customer_admin"), Password: f.Get("password"), Invite: f.Has("invite"),
 	}
 	u, err := s.Directory.CreateUser(r.Context(), s.Now(), in)
 	if err != nil {
@@ -181,6 +181,22 @@ func (s *Server) adminResetPassword(w http.ResponseWriter, r *http.Request) {
 	s.adminUserAction(w, r, func(id accord.ID) error {
 		return s.Directory.SetPassword(r.Context(), s.Now(), id, "", r.PostForm.Get("password"))
 	}, "admin.user.password_set")
+}
+
+// adminInviteUser mails the user a new invitation to choose a first
+// password.
+func (s *Server) adminInviteUser(w http.ResponseWriter, r *http.Request) {
+	s.adminUserAction(w, r, func(id accord.ID) error {
+		return s.Directory.Invite(r.Context(), s.Now(), id)
+	}, "admin.user.invited")
+}
+
+// adminUnlockUser forgets the user's failed sign-ins, from every address.
+func (s *Server) adminUnlockUser(w http.ResponseWriter, r *http.Request) {
+	s.adminUserAction(w, r, func(id accord.ID) error {
+		_, err := s.Directory.Unlock(r.Context(), s.Now(), id)
+		return err
+	}, "admin.user.unlocked")
 }
 
 // adminCertField prefixes the fields of the certification form, which shares

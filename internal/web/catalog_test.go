@@ -73,7 +73,7 @@ func TestCatalogsHaveEveryKey(t *testing.T) {
 	add("engstate.", "requested", "quoted", "accepted", "scheduled", "in_progress", "completed", "signed_off", "cancelled")
 	add("party.", string(engagements.Customer), string(engagements.Reseller), string(engagements.Vendor))
 	add("ref.", string(cases.KnowledgeBase), string(cases.KnownIssue), string(cases.LogRequest))
-	add("request.", string(contracts.RequestPending), string(contracts.RequestApproved), string(contracts.RequestRejected))
+	add("request.", string(contracts.RequestPending), string(contracts.RequestAuthorized), string(contracts.RequestApproved), string(contracts.RequestRejected))
 	add("survey.status.", string(contracts.SurveyOpen), string(contracts.SurveyOverdue), string(contracts.SurveyAnswered))
 	add("contract.status.", string(contracts.Pending), string(contracts.Active), string(contracts.Expired), string(contracts.Renewed), string(contracts.Cancelled))
 	add("locale.", Locales...)

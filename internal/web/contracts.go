@@ -26,6 +26,7 @@ func (s *Server) contractRoutes() []route {
 		{"GET", "/contacts/new", s.newContactPage, false},
 		{"POST", "/contacts/new", s.requestContact, false},
 		{"GET", "/contact-requests", s.contactRequestList, false},
+		{"POST", "/contact-requests/{id}/authorize", s.authorizeContact, false},
 		{"POST", "/contact-requests/{id}/approve", s.approveContact, false},
 		{"POST", "/contact-requests/{id}/reject", s.rejectContact, false},
 		{"GET", "/customers", s.customerList, false},
@@ -345,6 +346,14 @@ func yearOn(c contracts.Contract, today time.Time) contracts.Year {
 
 // --- authorized-contact requests
 
+// The steps and closing reasons of access-request cases, which the case
+// page names from their codes:
+// i18n: "case.tl.access.authorized"
+// i18n: "case.tl.access.approved"
+// i18n: "case.tl.access.rejected"
+// i18n: "case.reason.access_approved"
+// i18n: "case.reason.access_rejected"
+
 type contactFormData struct {
 	// Choices are the customers a vendor administrator requests for;
 	// customer contacts request for their own organization.
@@ -372,7 +381,8 @@ func (s *Server) contactFormData(r *http.Request) (*contactFormData, error) {
 }
 
 // requestContact asks that a person become an authorized contact of the
-// customer; its administrator contact or a vendor administrator decides.
+// customer, on an access-request case: its administrator contact
+// authorizes, then a vendor administrator approves.
 func (s *Server) requestContact(w http.ResponseWriter, r *http.Request) {
 	data, err := s.contactFormData(r)
 	if err != nil {
@@ -401,13 +411,27 @@ type contactRequestsData struct {
 	NextPage string
 }
 
-// Decides reports whether the reader may approve or reject req: the
-// customer's administrator contact, or a vendor administrator. The
-// service decides again when the form is sent.
-func (d *contactRequestsData) Decides(req contracts.ContactRequest) bool {
+// Authorizes, Approves and Rejects report whether the reader may take
+// that step of req now: the customer's administrator contact authorizes a
+// pending request, a vendor administrator approves an authorized one, and
+// either rejects an open one. The service decides again when the form is
+// sent.
+func (d *contactRequestsData) Authorizes(req contracts.ContactRequest) bool {
+	return req.Status == contracts.RequestPending && d.customerAdmin(req)
+}
+
+func (d *contactRequestsData) Approves(req contracts.ContactRequest) bool {
+	return req.Status == contracts.RequestAuthorized && d.page.Reader.is(accord.RoleAdmin)
+}
+
+func (d *contactRequestsData) Rejects(req contracts.ContactRequest) bool {
+	open := req.Status == contracts.RequestPending || req.Status == contracts.RequestAuthorized
+	return open && (d.page.Reader.is(accord.RoleAdmin) || d.customerAdmin(req))
+}
+
+func (d *contactRequestsData) customerAdmin(req contracts.ContactRequest) bool {
 	rd := d.page.Reader
-	return req.Status == contracts.RequestPending &&
-		(rd.is(accord.RoleAdmin) || (rd.is(accord.RoleCustomerContact) && rd.Actor.CustomerAdmin && rd.Actor.OrgID == req.OrgID))
+	return rd.is(accord.RoleCustomerContact) && rd.Actor.CustomerAdmin && rd.Actor.OrgID == req.OrgID
 }
 
 // contactRequestList lists the requests the reader may see, newest first
@@ -421,7 +445,8 @@ func (s *Server) contactRequestList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderContactRequests(w http.ResponseWriter, r *http.Request, sent string, err error) {
 	rd := readerOf(r.Context())
 	q := r.URL.Query()
-	data := &contactRequestsData{Statuses: []contracts.RequestStatus{contracts.RequestPending, contracts.RequestApproved, contracts.RequestRejected}}
+	data := &contactRequestsData{Statuses: []contracts.RequestStatus{contracts.RequestPending, contracts.RequestAuthorized,
+		contracts.RequestApproved, contracts.RequestRejected}}
 	p := s.newPage(r, "contacts.list.title", data)
 	data.page, data.sent = p, sent
 	var f contracts.RequestFilter
@@ -452,6 +477,10 @@ func (s *Server) renderContactRequests(w http.ResponseWriter, r *http.Request, s
 	s.render(w, r, http.StatusOK, "contact_requests", p)
 }
 
+func (s *Server) authorizeContact(w http.ResponseWriter, r *http.Request) {
+	s.decideContact(w, r, s.Contracts.Authorize, "contacts.authorized")
+}
+
 func (s *Server) approveContact(w http.ResponseWriter, r *http.Request) {
 	s.decideContact(w, r, s.Contracts.Approve, "contacts.approved")
 }
@@ -469,9 +498,10 @@ func (s *Server) decideContact(w http.ResponseWriter, r *http.Request, decide co
 		s.renderContactRequests(w, r, sent, err)
 		return
 	}
-	if _, err := decide(r.Context(), s.Now(), id, contracts.Decision{Note: r.PostForm.Get("note")}); err != nil {
+	req, err := decide(r.Context(), s.Now(), id, contracts.Decision{Note: r.PostForm.Get("note")})
+	if err != nil {
 		s.renderContactRequests(w, r, sent, err)
 		return
 	}
-	s.done(w, r, "/contact-requests?"+url.Values{"status": {string(contracts.RequestPending)}}.Encode(), flash)
+	s.done(w, r, "/contact-requests?"+url.Values{"status": {string(req.Status)}}.Encode()+"#req-"+string(req.ID), flash)
 }

@@ -63,43 +63,62 @@ func TestPartnerCustomers(t *testing.T) {
 	}
 }
 
+// A contact asks on an access-request case; the customer's administrator
+// authorizes; a vendor administrator approves; each sees only the step
+// that is theirs.
 func TestContactRequest(t *testing.T) {
 	engines(t, func(t *testing.T, f *fixture) {
-		bad := f.post("acme-admin", "/contacts/new", url.Values{"name": {"Bia Souza"}, "email": {"not an address"}, "reason": {"New DBA"}})
+		bad := f.post("acme", "/contacts/new", url.Values{"name": {"Bia Souza"}, "email": {"not an address"}, "reason": {"New DBA"}})
 		if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, `value="Bia Souza"`) || !strings.Contains(bad.body, `id="f-email"`) {
 			t.Fatalf("a bad address: %d", bad.status)
 		}
-		ok := f.post("acme-admin", "/contacts/new", url.Values{"name": {"Bia Souza"}, "email": {"bia@acme.example"}, "reason": {"New DBA"}})
+		ok := f.post("acme", "/contacts/new", url.Values{"name": {"Bia Souza"}, "email": {"bia@acme.example"}, "reason": {"New DBA"}})
 		if ok.status != http.StatusSeeOther || ok.location != "/contact-requests" {
 			t.Fatalf("request: %d %s", ok.status, ok.body)
 		}
-		mine := f.page("acme-admin", "/contact-requests")
-		if !strings.Contains(mine, "Bia Souza") || !strings.Contains(mine, "Pendente") {
-			t.Error("the customer does not see its request pending")
-		}
 		reqs, _, err := f.contracts.ContactRequests(f.as("admin"), f.now, contracts.RequestFilter{}, accord.Page{})
-		if err != nil || len(reqs) != 1 {
+		if err != nil || len(reqs) != 1 || reqs[0].CaseID == "" {
 			t.Fatalf("requests: %v %v", reqs, err)
 		}
 		id := string(reqs[0].ID)
-		if !strings.Contains(f.page("admin", "/contact-requests?status=pending"), "/contact-requests/"+id+"/approve") {
-			t.Error("the vendor administrator is not offered the decision")
+		step := func(action string) string { return "/contact-requests/" + id + "/" + action }
+		mine := f.page("acme-admin", "/contact-requests")
+		if !strings.Contains(mine, "Bia Souza") || !strings.Contains(mine, "Pendente") || !strings.Contains(mine, `href="/cases/`+string(reqs[0].CaseID)+`"`) {
+			t.Error("the customer's administrator does not see the request pending, with its case")
 		}
-		if strings.Contains(f.page("agent", "/contact-requests"), "/contact-requests/"+id+"/approve") {
+		if !strings.Contains(mine, `action="`+step("authorize")+`"`) || strings.Contains(mine, step("approve")) {
+			t.Error("the customer's administrator is not offered the authorization, or is offered the approval")
+		}
+		if page := f.page("admin", "/contact-requests"); strings.Contains(page, step("approve")) || strings.Contains(page, step("authorize")) {
+			t.Error("the vendor is offered a step before the customer authorized")
+		}
+		if r := f.post("acme-admin", step("authorize"), url.Values{"note": {"Our new DBA"}}); r.status != http.StatusSeeOther {
+			t.Fatalf("authorize: %d %s", r.status, r.body)
+		}
+		if !strings.Contains(f.page("admin", "/contact-requests?status=authorized"), `action="`+step("approve")+`"`) {
+			t.Error("the vendor administrator is not offered the approval")
+		}
+		if strings.Contains(f.page("agent", "/contact-requests"), step("approve")) {
 			t.Error("an agent, who may not decide, is offered the decision")
 		}
-		if r := f.post("agent", "/contact-requests/"+id+"/approve", nil); r.status != http.StatusForbidden {
+		if r := f.post("agent", step("approve"), nil); r.status != http.StatusForbidden {
 			t.Errorf("an agent approves: %d", r.status)
 		}
-		if r := f.post("admin", "/contact-requests/"+id+"/approve", url.Values{"note": {"Welcome"}}); r.status != http.StatusSeeOther {
+		if r := f.post("admin", step("approve"), url.Values{"note": {"Welcome"}}); r.status != http.StatusSeeOther {
 			t.Fatalf("approve: %d %s", r.status, r.body)
 		}
 		u, err := f.dir.UserByEmail(f.system(), f.now, "bia@acme.example")
-		if err != nil || !u.AuthorizedContact || u.OrgID != f.orgs["acme"].ID {
-			t.Errorf("after approval the person is not Acme's authorized contact: %+v %v", u, err)
+		if err != nil || !u.AuthorizedContact || u.OrgID != f.orgs["acme"].ID || u.Activated() {
+			t.Errorf("after approval the person is not Acme's authorized contact awaiting activation: %+v %v", u, err)
 		}
-		if r := f.post("admin", "/contact-requests/"+id+"/reject", nil); r.status != http.StatusConflict || !strings.Contains(r.body, "already approved") {
+		if r := f.post("admin", step("reject"), url.Values{"note": {"no"}}); r.status != http.StatusConflict || !strings.Contains(r.body, "already approved") {
 			t.Errorf("rejecting an approved request: %d", r.status)
+		}
+		page := f.page("acme", "/cases/"+string(reqs[0].CaseID))
+		for _, want := range []string{"Authorized the access request for the customer.", "Our new DBA", "Approved the access request", "Welcome", "the access request was approved"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the case page lacks %q", want)
+			}
 		}
 	})
 }

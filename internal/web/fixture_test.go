@@ -70,6 +70,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	f.contracts = contracts.NewService(store.NewContracts(f.db), contracts.PolicyPlans{Policy: f.policy}, f.dir, contracts.DefaultConfig())
 	f.cases = cases.NewService(store.NewCases(f.db, t.TempDir()), f.policy, f.contracts, f.dir,
 		cases.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
+	f.contracts.UseAccessCases(f.cases)
 	f.engagements = engagements.NewService(store.NewEngagements(f.db), f.policy, f.contracts, f.dir, f.cases,
 		engagements.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone})
 	mail, err := notify.NewService(store.NewMail(f.db), f.cases, f.dir, nil, notify.Config{})

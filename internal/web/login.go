@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"accord/internal/accord"
@@ -43,9 +44,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	sess, secret, _, err := s.Directory.Login(ctx, now, r.PostForm.Get("email"), r.PostForm.Get("password"), clientAddress(r), r.UserAgent())
 	if err != nil {
-		if accord.IsKind(err, accord.Unauthenticated) {
+		switch accord.KindOf(err) {
+		case accord.Unauthenticated:
 			// The same words whether the address or the password was wrong.
 			err = &accord.Error{Kind: accord.Invalid, Field: "password", Msg: s.msgs.text(p.Reader.Locale, "login.wrong")}
+		case accord.TooManyRequests:
+			wait, _ := directory.RetryAfter(err)
+			secs := int(wait / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			err = &accord.Error{Kind: accord.TooManyRequests, Msg: s.msgs.text(p.Reader.Locale, "login.throttled", secs)}
 		}
 		r.PostForm.Del("password")
 		s.failForm(w, r, err, "login", p)

@@ -9,12 +9,18 @@ type route struct {
 	public  bool // shown without signing in
 }
 
-// routes lists every page and form target: the sign-in and settings pages
-// here, the others in the file of their area.
+// routes lists every page and form target: the sign-in, mailed-link and
+// settings pages here, the others in the file of their area.
 func (s *Server) routes() []route {
 	rs := []route{
 		{"GET", "/login", s.loginPage, true},
 		{"POST", "/login", s.login, true},
+		{"GET", "/reset", s.resetPage, true},
+		{"POST", "/reset", s.askReset, true},
+		{"GET", "/reset/{token}", s.resetLinkPage, true},
+		{"POST", "/reset/{token}", s.useResetLink, true},
+		{"GET", "/invite/{token}", s.inviteLinkPage, true},
+		{"POST", "/invite/{token}", s.useInviteLink, true},
 		{"POST", "/logout", s.logout, false},
 		{"GET", "/{$}", s.home, false},
 		{"GET", "/settings", s.settingsPage, false},

@@ -298,12 +298,42 @@ func testContactRequests(t *testing.T, db *store.DB) {
 	_, err = s.GetContactRequest(ctx, accord.OnlyOrg("org_other"), r.ID)
 	wantKind(t, err, accord.NotFound)
 
-	at := t0.Add(time.Hour)
-	r.Status, r.DecidedBy, r.DecidedByName, r.DecidedAt, r.UserID = contracts.RequestApproved, "usr_admin", "Admin", &at, "usr_new"
-	if err := s.DecideContactRequest(ctx, r, ev(a.ID, "contact_request.approve")); err != nil {
+	// The customer authorizes: still open, so the address is still taken.
+	authorized := t0.Add(30 * time.Minute)
+	r.Status, r.AuthorizedBy, r.AuthorizedByName, r.AuthorizedAt = contracts.RequestAuthorized, "usr_cadmin", "Carla", &authorized
+	wantKind(t, s.StepContactRequest(ctx, r, contracts.RequestAuthorized, ev(a.ID, "x")), accord.Conflict) // not there yet
+	if err := s.StepContactRequest(ctx, r, contracts.RequestPending, ev(a.ID, "contact_request.authorize")); err != nil {
 		t.Fatal(err)
 	}
-	wantKind(t, s.DecideContactRequest(ctx, r, ev(a.ID, "x")), accord.Conflict)
+	wantKind(t, s.CreateContactRequest(ctx, req("NEW@a.example"), ev(a.ID, "x")), accord.Conflict)
+	r.CaseID = "cas_access"
+	if err := s.LinkContactRequestCase(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	other := r
+	other.CaseID = "cas_other"
+	wantKind(t, s.LinkContactRequestCase(ctx, other), accord.Conflict) // one case per request
+	// Each step schedules the letter that tells the people it concerns, at
+	// the step's instant (its event's): one job per request, the latest.
+	due, err := store.NewJobs(db).Claim(ctx, t0.Add(time.Hour), "w", time.Minute, 10)
+	if err != nil || len(due) != 1 || due[0].Kind != contracts.RequestLetterJob || due[0].SubjectID != r.ID || !due[0].RunAt.Equal(t0) {
+		t.Fatalf("letter jobs %+v, %v", due, err)
+	}
+
+	at := t0.Add(time.Hour)
+	r.Status, r.DecidedBy, r.DecidedByName, r.DecidedAt = contracts.RequestApproved, "usr_admin", "Admin", &at
+	if err := s.StepContactRequest(ctx, r, contracts.RequestAuthorized, ev(a.ID, "contact_request.approve")); err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, s.StepContactRequest(ctx, r, contracts.RequestAuthorized, ev(a.ID, "x")), accord.Conflict)
+	r.UserID = "usr_new"
+	if err := s.LinkContactRequestUser(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetContactRequest(ctx, accord.OnlyOrg(a.ID), r.ID); err != nil || got.Status != contracts.RequestApproved ||
+		got.CaseID != "cas_access" || got.AuthorizedByName != "Carla" || !got.AuthorizedAt.Equal(authorized) || got.UserID != "usr_new" {
+		t.Fatalf("after both steps %+v, %v", got, err)
+	}
 	// Decided, the address may be asked for again.
 	again := req("new@a.example")
 	again.CreatedAt = t0.Add(time.Second)
