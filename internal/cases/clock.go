@@ -310,6 +310,13 @@ func StatusAt(c Case, now time.Time) (Status, time.Duration) {
 		return Breached, min(k.BreachDueAt.Sub(late), 0)
 	case !k.Guaranteed:
 		return NotGuaranteed, 0
+	case k.RespondedAt == nil && c.ClosedAt != nil && k.DueAt != nil:
+		// Closed with no answer (a customer withdrew its access request):
+		// nothing was owed after the close, so the clock is judged there.
+		if c.ClosedAt.Before(*k.DueAt) {
+			return NotGuaranteed, 0
+		}
+		return Breached, k.DueAt.Sub(*c.ClosedAt)
 	case k.RespondedAt != nil:
 		if k.DueAt == nil {
 			return Met, 0

@@ -310,20 +310,26 @@ func TestStatusAt(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		responded string
+		closed    string // with no answer: the customer withdrew
 		now       string
 		want      Status
 		margin    time.Duration
 	}{
-		{"", "2024-03-12 17:59", Running, 0},
-		{"", "2024-03-12 18:00", Breached, 0},
-		{"", "2024-03-12 18:40", Breached, -40 * time.Minute},
-		{"2024-03-12 17:00", "2024-03-13 00:00", Met, time.Hour},
-		{"2024-03-12 18:00", "2024-03-13 00:00", Breached, 0},
-		{"2024-03-13 09:00", "2024-03-13 10:00", Breached, -15 * time.Hour},
+		{"", "", "2024-03-12 17:59", Running, 0},
+		{"", "", "2024-03-12 18:00", Breached, 0},
+		{"", "", "2024-03-12 18:40", Breached, -40 * time.Minute},
+		{"2024-03-12 17:00", "", "2024-03-13 00:00", Met, time.Hour},
+		{"2024-03-12 18:00", "", "2024-03-13 00:00", Breached, 0},
+		{"2024-03-13 09:00", "", "2024-03-13 10:00", Breached, -15 * time.Hour},
+		{"", "2024-03-12 17:00", "2024-03-20 00:00", NotGuaranteed, 0},
+		{"", "2024-03-12 18:30", "2024-03-20 00:00", Breached, -30 * time.Minute},
 	} {
 		c := c
 		if tc.responded != "" {
 			c.Clock.RespondedAt = ptr(local(tc.responded))
+		}
+		if tc.closed != "" {
+			c.State, c.ClosedAt = Closed, ptr(local(tc.closed))
 		}
 		st, m := StatusAt(c, local(tc.now))
 		if st != tc.want || m != tc.margin {
