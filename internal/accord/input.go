@@ -2,6 +2,7 @@ package accord
 
 import (
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -49,4 +50,22 @@ func CheckInstant(field string, t time.Time) error {
 		return FieldError(field, "must lie between 1900-01-01T00:00:00Z and 9999-12-31T23:59:59Z")
 	}
 	return nil
+}
+
+// Wildcards are the names of a route pattern's wildcards: id and entry_id in
+// "/cases/{id}/sessions/{entry_id}/decision". The API and the pages check
+// the values of each as text before a handler reads them.
+func Wildcards(pattern string) []string {
+	var names []string
+	for rest := pattern; ; {
+		_, after, ok := strings.Cut(rest, "{")
+		if !ok {
+			return names
+		}
+		name, tail, _ := strings.Cut(after, "}")
+		if name = strings.TrimSuffix(name, "..."); name != "$" {
+			names = append(names, name)
+		}
+		rest = tail
+	}
 }

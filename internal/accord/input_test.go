@@ -1,6 +1,7 @@
 package accord
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,22 @@ func TestCheckInstant(t *testing.T) {
 		}
 		if err != nil && Public(err).Field != "starts_at" {
 			t.Errorf("CheckInstant(%s) names %q", tc.at, Public(err).Field)
+		}
+	}
+}
+
+func TestWildcards(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		want    []string
+	}{
+		{"GET /api/v1/cases/{id}/sessions/{entry_id}/decision", []string{"id", "entry_id"}},
+		{"GET /feeds/{file...}", []string{"file"}},
+		{"GET /{$}", nil},
+		{"POST /login", nil},
+	} {
+		if got := Wildcards(tc.pattern); !slices.Equal(got, tc.want) {
+			t.Errorf("Wildcards(%q) = %q, want %q", tc.pattern, got, tc.want)
 		}
 	}
 }

@@ -217,7 +217,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 // the path's values that are not text (accord.TextProblem), naming the
 // parameter: every handler then reads only text the engines store alike.
 func (s *Server) textOnly(pattern string, next http.Handler) http.Handler {
-	names := wildcards(pattern)
+	names := accord.Wildcards(pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := checkQuery(r.URL.Query())
 		for _, name := range names {
@@ -247,23 +247,6 @@ func checkQuery(q url.Values) error {
 		}
 	}
 	return nil
-}
-
-// wildcards are the names of a route pattern's wildcards: id and entry_id
-// in /api/v1/cases/{id}/sessions/{entry_id}/decision.
-func wildcards(pattern string) []string {
-	var names []string
-	for rest := pattern; ; {
-		_, after, ok := strings.Cut(rest, "{")
-		if !ok {
-			return names
-		}
-		name, tail, _ := strings.Cut(after, "}")
-		if name = strings.TrimSuffix(name, "..."); name != "$" {
-			names = append(names, name)
-		}
-		rest = tail
-	}
 }
 
 type sessionKey struct{}

@@ -125,7 +125,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // path's values that are not text (accord.TextProblem), naming the
 // parameter, as the API does.
 func (s *Server) textOnly(pattern string, next http.Handler) http.Handler {
-	names := wildcards(pattern)
+	names := accord.Wildcards(pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := checkValues("query", r.URL.Query())
 		for _, name := range names {
@@ -139,23 +139,6 @@ func (s *Server) textOnly(pattern string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// wildcards are the names of a route pattern's wildcards: id and entry_id
-// in /cases/{id}/sessions/{entry_id}/decision.
-func wildcards(pattern string) []string {
-	var names []string
-	for rest := pattern; ; {
-		_, after, ok := strings.Cut(rest, "{")
-		if !ok {
-			return names
-		}
-		name, tail, _ := strings.Cut(after, "}")
-		if name = strings.TrimSuffix(name, "..."); name != "$" {
-			names = append(names, name)
-		}
-		rest = tail
-	}
 }
 
 func cacheStatic(next http.Handler) http.Handler {
