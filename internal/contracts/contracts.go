@@ -209,8 +209,8 @@ type Store interface {
 	RecordSurveys(ctx context.Context, rows []Survey, ev audit.Event) error
 	ListSurveys(ctx context.Context, scope accord.Scope, contractID accord.ID) ([]Survey, error)
 
-	// Cadence reads a term with its notices and surveyed years, whatever
-	// the scope, for the jobs.
+	// Cadence reads a term with its licences, notices and surveyed years,
+	// whatever the scope, for the jobs.
 	Cadence(ctx context.Context, id accord.ID) (Cadence, error)
 	// Tell locks the term's customer (as CreateContract, CancelContract and
 	// UpdateContract do), reads the term's cadence, and writes what decide
