@@ -20,6 +20,12 @@ const (
 	Cancelled Status = "cancelled" // cancelled on or before today
 )
 
+// MaxQuantity is the most a contract counts of anything: licences of a
+// module, a survey's figure, one use of an entitlement. Larger numbers are
+// typing errors, and they would not fit PostgreSQL's INTEGER columns (a 500
+// there, while SQLite stored them).
+const MaxQuantity = 1_000_000
+
 // Licence is a licensed module and its quantity.
 type Licence struct {
 	Module   string `json:"module"`
