@@ -322,6 +322,32 @@ func TestContractReviewFixes(t *testing.T) {
 			}
 		})
 
+		t.Run("an address another tenant took meanwhile is refused before the approval", func(t *testing.T) {
+			r, err := f.contracts.RequestContact(f.actor("acme-admin"), f.now, contracts.NewContactRequest{Name: "Tess", Email: "taken@acme.example", Reason: "x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.dir.CreateUser(sys, f.now, directory.NewUser{OrgID: f.orgs["globex"].ID, Email: "taken@acme.example", Name: "Tess Elsewhere",
+				Role: accord.RoleCustomerContact, WithoutPassword: true}); err != nil {
+				t.Fatal(err)
+			}
+			req := "/api/v1/contact-requests/" + string(r.ID)
+			if resp := f.do("admin", "POST", req+"/approve", `{}`); resp.status != http.StatusConflict || !strings.Contains(resp.body, `"field":"email"`) {
+				t.Fatalf("approving an address of another organization: %d %s", resp.status, resp.body)
+			}
+			// Not claimed: the request still awaits the vendor, who refuses
+			// it with the reason, and its case closes.
+			if got, _ := svc.GetContactRequest(sys, f.now, r.ID); got.Status != contracts.RequestAuthorized {
+				t.Fatalf("after the refused approval: %+v", got)
+			}
+			if resp := f.do("admin", "POST", req+"/reject", `{"note":"the address belongs to another customer"}`); resp.status != http.StatusOK {
+				t.Fatalf("refusing it: %d %s", resp.status, resp.body)
+			}
+			if c, err := f.cases.Get(sys, f.now, r.CaseID); err != nil || c.State != cases.Closed || c.CloseReason != "access_rejected" {
+				t.Errorf("its case %s %q: %v", c.State, c.CloseReason, err)
+			}
+		})
+
 		t.Run("either side refuses, with the reason on the case", func(t *testing.T) {
 			for _, c := range []struct{ asker, refuser string }{{"acme", "acme-admin"}, {"acme-admin", "admin"}} {
 				email := "refused-by-" + c.refuser + "@acme.example"
