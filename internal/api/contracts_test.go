@@ -70,6 +70,12 @@ func TestContractScenarios(t *testing.T) {
 			{name: "terms history", as: "acme", method: "GET", path: "/api/v1/contracts/{contract:acme}/terms", status: 200, has: []string{"{contract:acme}", `"signed_on":"2027-03-15"`}},
 			{name: "renewal seen as next", as: "acme", method: "GET", path: "/api/v1/contracts/{contract:acme}", status: 200, has: []string{`"next_id":"ctr_`}},
 			{name: "cancel needs reason", as: "admin", method: "POST", path: "/api/v1/contracts/{contract:globex}/cancel", body: `{}`, status: 400, has: []string{`"field":"reason"`}},
+			// Counts past PostgreSQL's INTEGER were a 500 there and stored on
+			// SQLite: both engines refuse them alike.
+			{name: "licences beyond the largest count", as: "admin", method: "POST", path: "/api/v1/contracts", body: `{"org_id":"{org:acme}","plan":"advanced","signed_on":"2040-01-01","years":1,"licences":[{"module":"core","quantity":3000000000}]}`,
+				status: 400, has: []string{`"field":"licences[0].quantity"`, "at most 1000000"}},
+			{name: "survey beyond the largest count", as: "admin", method: "POST", path: "/api/v1/contracts/{contract:acme}/surveys", body: `{"year":1,"measured":[{"module":"core","quantity":99999999999999}]}`,
+				status: 400, has: []string{`"field":"measured[0].quantity"`, "at most 1000000"}},
 
 			// entitlements
 			{name: "entitlements with used and left", as: "acme", method: "GET", path: "/api/v1/contracts/{contract:acme}/entitlements", status: 200,
@@ -77,6 +83,8 @@ func TestContractScenarios(t *testing.T) {
 			{name: "globex has three years", as: "partner", method: "GET", path: "/api/v1/contracts/{contract:globex}/entitlements?year=3", status: 200,
 				has: []string{`"starts_on":"2027-06-01"`, `"ends_on":"2028-05-31"`}, hasNot: []string{`"year":1`}},
 			{name: "customer may not consume", as: "acme", method: "POST", path: "/api/v1/entitlements/" + upgrade + "/consumptions", body: `{"quantity":1,"record_type":"engagement","record_id":"eng-1"}`, status: 403},
+			{name: "use beyond the largest count", as: "admin", method: "POST", path: "/api/v1/entitlements/" + upgrade + "/consumptions", body: `{"quantity":3000000000,"record_type":"engagement","record_id":"eng-1","override":true,"reason":"typo"}`,
+				status: 400, has: []string{`"field":"quantity"`, "at most 1000000"}},
 			{name: "consume needs a record", as: "agent", method: "POST", path: "/api/v1/entitlements/" + upgrade + "/consumptions", body: `{"quantity":1}`, status: 400, has: []string{`"field":"record_type"`}},
 			{name: "agent consumes the upgrade", as: "agent", method: "POST", path: "/api/v1/entitlements/" + upgrade + "/consumptions", body: `{"quantity":1,"record_type":"engagement","record_id":"eng-1"}`,
 				status: 201, has: []string{`"used":1`, `"left":0`, `"record_type":"engagement"`}, actions: []string{"entitlement.consume"}},
@@ -311,6 +319,32 @@ func TestContractReviewFixes(t *testing.T) {
 			}
 			if _, err := f.contracts.Reject(f.actor("admin"), f.now, r.ID, contracts.Decision{Note: "x"}); !accord.IsKind(err, accord.Conflict) {
 				t.Errorf("reject after approval: %v", err)
+			}
+		})
+
+		t.Run("an address another tenant took meanwhile is refused before the approval", func(t *testing.T) {
+			r, err := f.contracts.RequestContact(f.actor("acme-admin"), f.now, contracts.NewContactRequest{Name: "Tess", Email: "taken@acme.example", Reason: "x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.dir.CreateUser(sys, f.now, directory.NewUser{OrgID: f.orgs["globex"].ID, Email: "taken@acme.example", Name: "Tess Elsewhere",
+				Role: accord.RoleCustomerContact, WithoutPassword: true}); err != nil {
+				t.Fatal(err)
+			}
+			req := "/api/v1/contact-requests/" + string(r.ID)
+			if resp := f.do("admin", "POST", req+"/approve", `{}`); resp.status != http.StatusConflict || !strings.Contains(resp.body, `"field":"email"`) {
+				t.Fatalf("approving an address of another organization: %d %s", resp.status, resp.body)
+			}
+			// Not claimed: the request still awaits the vendor, who refuses
+			// it with the reason, and its case closes.
+			if got, _ := svc.GetContactRequest(sys, f.now, r.ID); got.Status != contracts.RequestAuthorized {
+				t.Fatalf("after the refused approval: %+v", got)
+			}
+			if resp := f.do("admin", "POST", req+"/reject", `{"note":"the address belongs to another customer"}`); resp.status != http.StatusOK {
+				t.Fatalf("refusing it: %d %s", resp.status, resp.body)
+			}
+			if c, err := f.cases.Get(sys, f.now, r.CaseID); err != nil || c.State != cases.Closed || c.CloseReason != "access_rejected" {
+				t.Errorf("its case %s %q: %v", c.State, c.CloseReason, err)
 			}
 		})
 

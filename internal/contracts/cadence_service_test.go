@@ -255,6 +255,10 @@ func TestCadenceSchedule(t *testing.T) {
 			posted[0].Year.StartsOn != "2025-03-08" || !slices.Equal(f.recipients(posted[0]), []string{"ana"}) {
 			t.Fatalf("survey %+v", posted)
 		}
+		// Its letter lists what is contracted, for the customer to compare.
+		if got := posted[0].Contract.Licences; !slices.Equal(got, []contracts.Licence{{Module: "core", Quantity: 100}}) {
+			t.Fatalf("the survey's letter shows the licences %+v, want core: 100", got)
+		}
 		f.wantJob(t, r.ID, contracts.SurveyJob, "2025-03-22 04:00")
 		status := func(who string, at string) []contracts.SurveyRequest {
 			t.Helper()

@@ -20,6 +20,12 @@ const (
 	Cancelled Status = "cancelled" // cancelled on or before today
 )
 
+// MaxQuantity is the most a contract counts of anything: licences of a
+// module, a survey's figure, one use of an entitlement. Larger numbers are
+// typing errors, and they would not fit PostgreSQL's INTEGER columns (a 500
+// there, while SQLite stored them).
+const MaxQuantity = 1_000_000
+
 // Licence is a licensed module and its quantity.
 type Licence struct {
 	Module   string `json:"module"`
@@ -209,8 +215,8 @@ type Store interface {
 	RecordSurveys(ctx context.Context, rows []Survey, ev audit.Event) error
 	ListSurveys(ctx context.Context, scope accord.Scope, contractID accord.ID) ([]Survey, error)
 
-	// Cadence reads a term with its notices and surveyed years, whatever
-	// the scope, for the jobs.
+	// Cadence reads a term with its licences, notices and surveyed years,
+	// whatever the scope, for the jobs.
 	Cadence(ctx context.Context, id accord.ID) (Cadence, error)
 	// Tell locks the term's customer (as CreateContract, CancelContract and
 	// UpdateContract do), reads the term's cadence, and writes what decide

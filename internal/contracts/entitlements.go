@@ -76,8 +76,8 @@ func (s *Service) Consume(ctx context.Context, now time.Time, entitlementID acco
 		Reason: strings.TrimSpace(in.Reason), RecordType: strings.TrimSpace(in.RecordType), RecordID: strings.TrimSpace(in.RecordID),
 		ActorID: a.UserID, ActorName: a.Name, Override: in.Override}
 	switch {
-	case c.Quantity < 1:
-		return Consumption{}, Entitlement{}, accord.FieldError("quantity", "must be at least 1")
+	case c.Quantity < 1 || c.Quantity > MaxQuantity:
+		return Consumption{}, Entitlement{}, accord.FieldError("quantity", "must be at least 1, at most %d", MaxQuantity)
 	case in.Override && c.Reason == "":
 		return Consumption{}, Entitlement{}, accord.FieldError("reason", "is required to override an entitlement")
 	case len(c.Reason) > 1000:
@@ -184,8 +184,8 @@ func (s *Service) RecordSurvey(ctx context.Context, now time.Time, contractID ac
 			return nil, accord.FieldError(field+".module", "is required, at most 100 characters")
 		case seen[m.Module]:
 			return nil, accord.FieldError(field+".module", "%q is listed twice", m.Module)
-		case m.Quantity < 0:
-			return nil, accord.FieldError(field+".quantity", "must not be negative")
+		case m.Quantity < 0 || m.Quantity > MaxQuantity:
+			return nil, accord.FieldError(field+".quantity", "must not be negative, at most %d", MaxQuantity)
 		}
 		seen[m.Module] = true
 		rows = append(rows, Survey{OrgID: c.OrgID, ContractID: c.ID, Year: in.Year, Module: m.Module, Measured: m.Quantity, RecordedAt: now.UTC()})

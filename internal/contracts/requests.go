@@ -296,6 +296,12 @@ func (s *Service) Approve(ctx context.Context, now time.Time, id accord.ID, in D
 		return ContactRequest{}, err
 	}
 	if r.Status == RequestAuthorized {
+		// Checked before the claim: an approval that could not authorize
+		// anyone would leave the request approved with nobody, beyond
+		// refusal, and its case open.
+		if err := s.stillAvailable(onBehalf(ctx, a), now, r); err != nil {
+			return ContactRequest{}, accord.Wrap(op, err)
+		}
 		if r, err = s.step(ctx, now, a, r, decided(r, a, now, RequestApproved, note), "contact_request.approve", note); err != nil {
 			return ContactRequest{}, err
 		}
@@ -328,6 +334,24 @@ func decided(r ContactRequest, a accord.Actor, now time.Time, status RequestStat
 	at := now.UTC()
 	r.Status, r.DecidedBy, r.DecidedByName, r.DecidedAt, r.Note = status, a.UserID, a.Name, &at, note
 	return r
+}
+
+// stillAvailable refuses to approve r when its address came to belong,
+// since it was asked for, to a user who cannot become a contact of its
+// customer (one of another organization); the vendor administrator, who
+// may read every user, is told so and refuses the request with the reason.
+func (s *Service) stillAvailable(ctx context.Context, now time.Time, r ContactRequest) error {
+	u, err := s.dir.UserByEmail(ctx, now, r.Email)
+	switch {
+	case accord.IsKind(err, accord.NotFound):
+		return nil
+	case err != nil:
+		return err
+	case !mayBecomeContact(u, r.OrgID):
+		return &accord.Error{Kind: accord.Conflict, Field: "email",
+			Msg: "the address now belongs to a user who cannot be a contact of this customer; refuse the request with the reason"}
+	}
+	return nil
 }
 
 // authorize makes the request's person an active authorized contact.

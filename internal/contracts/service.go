@@ -165,8 +165,8 @@ func checkLicences(in []Licence) ([]Licence, error) {
 			return nil, accord.FieldError(field+".module", "must not contain = or ;")
 		case seen[l.Module]:
 			return nil, accord.FieldError(field+".module", "%q is listed twice", l.Module)
-		case l.Quantity < 1:
-			return nil, accord.FieldError(field+".quantity", "must be at least 1")
+		case l.Quantity < 1 || l.Quantity > MaxQuantity:
+			return nil, accord.FieldError(field+".quantity", "must be at least 1, at most %d", MaxQuantity)
 		}
 		seen[l.Module] = true
 		out = append(out, l)

@@ -452,7 +452,16 @@ func (s *Contracts) readCadence(ctx context.Context, q queryer, id accord.ID) (c
 }
 
 func (s *Contracts) Cadence(ctx context.Context, id accord.ID) (contracts.Cadence, error) {
-	return s.readCadence(ctx, s.db.sql, id)
+	cd, err := s.readCadence(ctx, s.db.sql, id)
+	if err != nil {
+		return cd, err
+	}
+	// The letters of a survey list what is contracted; Tell's decision
+	// under the lock needs no licences.
+	one := []contracts.Contract{cd.Contract}
+	err = s.withLicences(ctx, one)
+	cd.Contract = one[0]
+	return cd, err
 }
 
 func (s *Contracts) Tell(ctx context.Context, id accord.ID, decide func(contracts.Cadence) (contracts.Told, error)) error {
