@@ -27,6 +27,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	logFormat := fs.String("log-format", envOr(e, "ACCORD_LOG_FORMAT", "text"), "log format: text or json (ACCORD_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(e, "ACCORD_LOG_LEVEL", "info"), "log level: debug, info, warn, error (ACCORD_LOG_LEVEL)")
 	trustID := fs.Bool("trust-request-id", envBool(e, "ACCORD_TRUST_REQUEST_ID"), "use the X-Request-Id header a trusted proxy sets, instead of making one (ACCORD_TRUST_REQUEST_ID)")
+	proxies := fs.String("trusted-proxies", envOr(e, "ACCORD_TRUSTED_PROXIES", ""), "`addresses` and CIDR prefixes of the reverse proxies whose X-Forwarded-For names the client, comma-separated (ACCORD_TRUSTED_PROXIES)")
 	secure := fs.Bool("secure-cookies", envBool(e, "ACCORD_SECURE_COOKIES"), "mark session cookies Secure; set it behind a TLS-terminating proxy (ACCORD_SECURE_COOKIES)")
 	runJobs := fs.Bool("jobs", envBoolOr(e, "ACCORD_JOBS", true), "run background jobs (SLA warnings and breaches, auto-close) in this process; any number of processes may, on PostgreSQL (ACCORD_JOBS)")
 	poll := fs.Duration("jobs-poll", envDuration(e, "ACCORD_JOBS_POLL", time.Second), "longest wait between looks for due jobs (ACCORD_JOBS_POLL)")
@@ -38,6 +39,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	log, err := newLogger(e.stderr, *logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+	trusted, err := api.ParseProxies(*proxies)
+	if err != nil {
+		return usageError{fmt.Sprintf("-trusted-proxies: %v", err)}
 	}
 	cc := contracts.DefaultConfig()
 	if cc.RenewalNotices, err = contracts.ParseRenewalNotices(*renewals); err != nil {
@@ -83,7 +88,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
 			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Notify: svc.notify, Log: log,
-			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, UI: ui,
+			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, TrustedProxies: trusted, UI: ui,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

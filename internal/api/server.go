@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -57,6 +58,10 @@ type Deps struct {
 	// whose proxy sets it; otherwise every id is made here, so that a client
 	// cannot choose what the audit trail records.
 	TrustRequestID bool
+	// TrustedProxies are the addresses of the reverse proxies in front of
+	// Accord, whose X-Forwarded-For names the client; without them the
+	// client is the connection's peer and the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is the HTTP face of Accord.
@@ -102,7 +107,7 @@ func New(d Deps) *Server {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &accord.Error{Kind: accord.Forbidden, Msg: "cross-origin request refused"})
 	}))
-	s.handler = s.withRequestID(s.observe(s.recoverPanics(cop.Handler(mux))))
+	s.handler = s.withClient(s.withRequestID(s.observe(s.recoverPanics(cop.Handler(mux)))))
 	return s
 }
 
