@@ -84,7 +84,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
+	var timeErr *time.ParseError
 	switch {
+	case errors.As(err, &timeErr):
+		// time.Time's decoder says neither where the instant was nor
+		// the rule in words; 10000-01-01T00:00:00Z lands here.
+		return accord.FieldError(stringPath(b, timeErr.Value), "must be an RFC 3339 instant such as 2024-03-11T20:00:00Z")
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {
@@ -115,6 +120,42 @@ func checkJSONText(b []byte) error {
 	if !mayHoldControls(b) {
 		return nil
 	}
+	return walkStrings(b, func(path string, name bool, s string, raw []byte) error {
+		problem := accord.TextProblem(s)
+		if !utf8.Valid(raw) {
+			problem = "must be UTF-8 text"
+		}
+		switch {
+		case problem == "":
+			return nil
+		case name:
+			return accord.FieldError(path, "a member name %s", problem)
+		}
+		return accord.FieldError(path, "%s", problem)
+	})
+}
+
+// stringPath is the path of the first string value in the JSON document b
+// that reads s, or "body" when there is none.
+func stringPath(b []byte, s string) string {
+	found := errors.New("found")
+	path := "body"
+	_ = walkStrings(b, func(p string, name bool, v string, _ []byte) error {
+		if name || v != s {
+			return nil
+		}
+		path = p
+		return found
+	})
+	return path
+}
+
+// walkStrings calls visit with every string of the JSON document b, in
+// order, and stops at the first error visit returns, which it returns. A
+// value comes with its path (details.version, references[0].value); a
+// member name (name is true) with the path of its object, "body" at the
+// top. raw is the string as written in b. Malformed JSON ends the walk.
+func walkStrings(b []byte, visit func(path string, name bool, s string, raw []byte) error) error {
 	type level struct {
 		array   bool
 		index   int    // arrays: the element being read
@@ -171,19 +212,15 @@ func checkJSONText(b []byte) error {
 				valueRead()
 			}
 		case string:
-			problem := accord.TextProblem(t)
-			if !utf8.Valid(raw) {
-				problem = "must be UTF-8 text"
-			}
 			if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].wantKey {
-				if problem != "" {
-					return accord.FieldError(pathOf(n-1), "a member name %s", problem)
+				if err := visit(pathOf(n-1), true, t, raw); err != nil {
+					return err
 				}
 				stack[n-1].key, stack[n-1].wantKey = t, false
 				continue
 			}
-			if problem != "" {
-				return accord.FieldError(pathOf(len(stack)), "%s", problem)
+			if err := visit(pathOf(len(stack)), false, t, raw); err != nil {
+				return err
 			}
 			valueRead()
 		default:

@@ -28,6 +28,9 @@ type SessionProposal struct {
 func (s *Service) ProposeSession(ctx context.Context, now time.Time, id accord.ID, in SessionProposal) (Case, error) {
 	const op = "cases.ProposeSession"
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		if !isAgent(a) {
+			return Change{}, forbidden(op, "agents propose remote sessions")
+		}
 		var ps []accord.Problem
 		note := checkText(&ps, "note", in.Note, false, maxShort)
 		minutes := in.Minutes
@@ -46,9 +49,6 @@ func (s *Service) ProposeSession(ctx context.Context, now time.Time, id accord.I
 		}
 		if err := accord.InvalidFields(op, ps); err != nil {
 			return Change{}, err
-		}
-		if !isAgent(a) {
-			return Change{}, forbidden(op, "agents propose remote sessions")
 		}
 		if err := supportCase(op, c); err != nil {
 			return Change{}, err
@@ -234,6 +234,9 @@ type OutOfScope struct {
 func (s *Service) MarkOutOfScope(ctx context.Context, now time.Time, id accord.ID, in OutOfScope) (Case, error) {
 	const op = "cases.MarkOutOfScope"
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		if !isAgent(a) {
+			return Change{}, forbidden(op, "agents decide what support covers")
+		}
 		var ps []accord.Problem
 		svc, ok := scopeServices[in.Category]
 		if !ok {
@@ -242,9 +245,6 @@ func (s *Service) MarkOutOfScope(ctx context.Context, now time.Time, id accord.I
 		note := checkText(&ps, "note", in.Note, false, maxText)
 		if err := accord.InvalidFields(op, ps); err != nil {
 			return Change{}, err
-		}
-		if !isAgent(a) {
-			return Change{}, forbidden(op, "agents decide what support covers")
 		}
 		if err := supportCase(op, c); err != nil {
 			return Change{}, err

@@ -19,13 +19,13 @@ import (
 func (s *Service) Resolve(ctx context.Context, now time.Time, id accord.ID, summary string) (Case, error) {
 	const op = "cases.Resolve"
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		if !isAgent(a) {
+			return Change{}, forbidden(op, "only agents resolve cases")
+		}
 		var ps []accord.Problem
 		summary := checkText(&ps, "summary", summary, true, maxText)
 		if err := accord.InvalidFields(op, ps); err != nil {
 			return Change{}, err
-		}
-		if !isAgent(a) {
-			return Change{}, forbidden(op, "only agents resolve cases")
 		}
 		if err := supportCase(op, c); err != nil {
 			return Change{}, err

@@ -1495,3 +1495,44 @@ func TestAutoCloseRules(t *testing.T) {
 		}
 	})
 }
+
+// TestAgentActionsRefuseOthersFirst: who may act is checked before what
+// was sent, so a customer (or an auditor) asking for an agent's action is
+// refused for the role, 403, whatever the input; it used to learn the
+// input's rules first (400 "reason is required", the out-of-scope
+// categories). RecordCall already worked this way.
+func TestAgentActionsRefuseOthersFirst(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		now := at("2024-03-12 10:00")
+		c := f.openPortal(t, "acme", now, cases.NewCase{Type: cases.Question, Title: "Q", Description: "D"})
+		for _, who := range []string{"acme", "auditor"} {
+			for name, act := range map[string]func(context.Context) error{
+				"reclassify": func(ctx context.Context) error {
+					_, err := f.svc.Reclassify(ctx, now, c.ID, cases.Reclassification{})
+					return err
+				},
+				"hold": func(ctx context.Context) error {
+					_, err := f.svc.AwaitCustomer(ctx, now, c.ID, "")
+					return err
+				},
+				"resolve": func(ctx context.Context) error {
+					_, err := f.svc.Resolve(ctx, now, c.ID, "")
+					return err
+				},
+				"session": func(ctx context.Context) error {
+					_, err := f.svc.ProposeSession(ctx, now, c.ID, cases.SessionProposal{})
+					return err
+				},
+				"out of scope": func(ctx context.Context) error {
+					_, err := f.svc.MarkOutOfScope(ctx, now, c.ID, cases.OutOfScope{})
+					return err
+				},
+			} {
+				if err := act(f.as(who)); !accord.IsKind(err, accord.Forbidden) {
+					t.Errorf("%s by %s with nothing filled in: %v, want forbidden", name, who, err)
+				}
+			}
+		}
+	})
+}

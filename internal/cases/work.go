@@ -262,13 +262,13 @@ const (
 func (s *Service) AwaitCustomer(ctx context.Context, now time.Time, id accord.ID, reason string) (Case, error) {
 	const op = "cases.AwaitCustomer"
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		if !isAgent(a) {
+			return Change{}, forbidden(op, "only agents put a case on hold")
+		}
 		var ps []accord.Problem
 		reason := checkText(&ps, "reason", reason, true, maxShort)
 		if err := accord.InvalidFields(op, ps); err != nil {
 			return Change{}, err
-		}
-		if !isAgent(a) {
-			return Change{}, forbidden(op, "only agents put a case on hold")
 		}
 		if err := supportCase(op, c); err != nil {
 			return Change{}, err
@@ -331,6 +331,9 @@ type Reclassification struct {
 func (s *Service) Reclassify(ctx context.Context, now time.Time, id accord.ID, in Reclassification) (Case, error) {
 	const op = "cases.Reclassify"
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+		if !isVendorAgent(a) {
+			return Change{}, forbidden(op, "only the vendor's agents change a case's criticality")
+		}
 		var ps []accord.Problem
 		if !validCriticality(in.Criticality) {
 			ps = append(ps, accord.Problem{Field: "criticality", Msg: "must be C1, C2, C3 or C4"})
@@ -338,9 +341,6 @@ func (s *Service) Reclassify(ctx context.Context, now time.Time, id accord.ID, i
 		reason := checkText(&ps, "reason", in.Reason, true, maxShort)
 		if err := accord.InvalidFields(op, ps); err != nil {
 			return Change{}, err
-		}
-		if !isVendorAgent(a) {
-			return Change{}, forbidden(op, "only the vendor's agents change a case's criticality")
 		}
 		if err := supportCase(op, c); err != nil {
 			return Change{}, err

@@ -47,6 +47,8 @@ func TestFormsRefuseControlCharacters(t *testing.T) {
 				{"contact request", "acme-admin", "/contacts/new", url.Values{"name": {text}, "email": {"new@acme.example"}, "reason": {"r"}}, "name"},
 				{"engagement scope", "acme", "/engagements/new", url.Values{"service": {"health_check"}, "scope": {text}}, "scope"},
 				{"settings", "acme", "/settings", url.Values{"name": {text}, "time_zone": {"UTC"}}, "name"},
+				{"saved view", "agent", "/queue/views", url.Values{"name": {text}, "query": {"state=open"}}, "name"},
+				{"saved view's query", "agent", "/queue/views", url.Values{"name": {"Mine"}, "query": {"q=" + text}}, "query"},
 			} {
 				r := f.post(tc.as, tc.path, tc.form)
 				if r.status != http.StatusUnprocessableEntity || !names(r, tc.field, char) {

@@ -245,14 +245,18 @@ func (s *Server) saveView(w http.ResponseWriter, r *http.Request) {
 		s.home(w, r)
 		return
 	}
-	if err := parseForm(w, r, 0); err != nil {
-		s.fail(w, r, err)
-		return
+	var v views.View
+	err := parseForm(w, r, 0)
+	if err == nil {
+		v, err = s.Views.Save(r.Context(), s.Now(), views.NewView{Page: views.Queue, Name: r.PostForm.Get("name"), Query: r.PostForm.Get("query")})
 	}
-	v, err := s.Views.Save(r.Context(), s.Now(), views.NewView{Page: views.Queue, Name: r.PostForm.Get("name"), Query: r.PostForm.Get("query")})
 	if err != nil {
-		// The queue as it was, with the problem next to the form.
+		// The queue as it was, with the problem next to the form; a
+		// query that is not text shows the queue without its filters.
 		q, _ := url.ParseQuery(r.PostForm.Get("query"))
+		if accord.TextProblem(r.PostForm.Get("query")) != "" {
+			q = nil
+		}
 		p, qerr := s.queue(r, q)
 		if qerr != nil {
 			s.fail(w, r, qerr)
