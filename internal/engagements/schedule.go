@@ -197,7 +197,7 @@ func (h Hours) Check(p Plan) error {
 func (h Hours) checkTerms(p Plan) error {
 	if c := p.Crew; c != nil {
 		if full := h.crewDays(p.Sessions, c.Engineers); len(full) < c.Days {
-			return accord.FieldError("sessions", "%s needs %d engineers on each of %d days (the catalog's crew); these sessions have %d distinct engineers on %s%s",
+			return accord.FieldError("sessions", "%s needs %d engineers on each of %d days (the catalog's crew); these sessions book %d different engineers together on %s%s",
 				p.Service, c.Engineers, c.Days, c.Engineers, daysText(len(full)), listed(full))
 		}
 	}
