@@ -65,17 +65,21 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 		{OrgID: acme.ID, Email: "ops@acme.example", Name: "Omar Operator", Role: accord.RoleCustomerContact, TimeZone: "America/New_York", AuthorizedContact: true},
 		{OrgID: globex.ID, Email: "it@globex.example", Name: "Gina Globex", Role: accord.RoleCustomerContact, TimeZone: "Europe/Madrid", Locale: "es-ES", AuthorizedContact: true, CustomerAdmin: true},
 	}
-	// Acme signed Premium directly a year ago for three years; Globex bought
-	// Advanced through the partner two months ago.
+	// Acme signed Premium directly a year ago for three years (its second
+	// year's licence survey is due); Globex bought Advanced through the
+	// partner ten months ago for a year (its renewal notices have begun).
+	var terms []contracts.Contract
 	for _, in := range []contracts.NewContract{
 		{OrgID: acme.ID, Plan: "premium", SignedOn: now.AddDate(-1, 0, 0).Format(time.DateOnly), Years: 3,
 			Licences: []contracts.Licence{{Module: "pam-core", Quantity: 250}, {Module: "session-recording", Quantity: 50}}},
-		{OrgID: globex.ID, PartnerID: partner.ID, Plan: "advanced", SignedOn: now.AddDate(0, -2, 0).Format(time.DateOnly), Years: 1,
+		{OrgID: globex.ID, PartnerID: partner.ID, Plan: "advanced", SignedOn: now.AddDate(0, -10, 0).Format(time.DateOnly), Years: 1,
 			Licences: []contracts.Licence{{Module: "pam-core", Quantity: 40}}},
 	} {
-		if _, err := svc.contracts.Create(ctx, now, in); err != nil {
+		c, err := svc.contracts.Create(ctx, now, in)
+		if err != nil {
 			return fmt.Errorf("demo contract: %w", err)
 		}
+		terms = append(terms, c)
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "demo logins (password %q for all):\n", demoPassword)
@@ -100,6 +104,13 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	// The admin owns both accounts: renewal notices reach the vendor too.
+	owner := made["admin@northwind.example"].ID
+	for _, c := range terms {
+		if _, err := svc.contracts.Update(ctx, now, c.ID, contracts.ContractUpdate{AccountOwnerID: &owner}); err != nil {
+			return fmt.Errorf("demo account owner: %w", err)
+		}
 	}
 	if err := seedPastMonths(ctx, svc, now, made, acme.ID); err != nil {
 		return err
