@@ -129,8 +129,10 @@ func readPassword(e *env) (pw string, generated bool, err error) {
 	return base64.RawURLEncoding.EncodeToString(b), true, nil
 }
 
-func adminResetPassword(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "admin reset-password", "admin reset-password -email ana@example.com [flags] (new password from ACCORD_ADMIN_PASSWORD, stdin, or generated)")
+// adminOnUser runs do as Accord itself on the user that -email names, for
+// the commands that act on one existing account.
+func adminOnUser(ctx context.Context, e *env, name, usage string, args []string, do func(ctx context.Context, svc *services, now time.Time, u directory.User) error) error {
+	fs := newFlags(e, name, usage)
 	var db dbFlags
 	db.register(fs, e)
 	email := fs.String("email", "", "the user's e-mail address (required)")
@@ -152,49 +154,37 @@ func adminResetPassword(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pw, generated, err := readPassword(e)
-	if err != nil {
-		return err
-	}
-	if err := svc.directory.SetPassword(ctx, now, u.ID, "", pw); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "password reset for %s; their sessions have ended\n", *email)
-	if generated {
-		fmt.Fprintf(e.stdout, "password: %s\n", pw)
-	}
-	return nil
+	return do(ctx, svc, now, u)
+}
+
+func adminResetPassword(ctx context.Context, e *env, args []string) error {
+	return adminOnUser(ctx, e, "admin reset-password", "admin reset-password -email ana@example.com [flags] (new password from ACCORD_ADMIN_PASSWORD, stdin, or generated)", args,
+		func(ctx context.Context, svc *services, now time.Time, u directory.User) error {
+			pw, generated, err := readPassword(e)
+			if err != nil {
+				return err
+			}
+			if err := svc.directory.SetPassword(ctx, now, u.ID, "", pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "password reset for %s; their sessions have ended\n", u.Email)
+			if generated {
+				fmt.Fprintf(e.stdout, "password: %s\n", pw)
+			}
+			return nil
+		})
 }
 
 // adminUnlock forgets the failed sign-ins on a user's account, so that every
 // client address slowed down on it may try again at once.
 func adminUnlock(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "admin unlock", "admin unlock -email ana@example.com [flags]")
-	var db dbFlags
-	db.register(fs, e)
-	email := fs.String("email", "", "the user's e-mail address (required)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *email == "" {
-		return usageError{"-email is required"}
-	}
-	d, err := db.openMigrated(ctx, slog.New(slog.DiscardHandler))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	svc := newServices(d)
-	ctx = accord.WithActor(ctx, accord.SystemActor("accord admin"))
-	now := time.Now()
-	u, err := svc.directory.UserByEmail(ctx, now, *email)
-	if err != nil {
-		return err
-	}
-	n, err := svc.directory.Unlock(ctx, now, u.ID)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "unlocked %s: %d address(es) slowed down by failed sign-ins may try again at once\n", *email, n)
-	return nil
+	return adminOnUser(ctx, e, "admin unlock", "admin unlock -email ana@example.com [flags]", args,
+		func(ctx context.Context, svc *services, now time.Time, u directory.User) error {
+			n, err := svc.directory.Unlock(ctx, now, u.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "unlocked %s: %d address(es) slowed down by failed sign-ins may try again at once\n", u.Email, n)
+			return nil
+		})
 }

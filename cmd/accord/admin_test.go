@@ -40,7 +40,7 @@ func TestAdminUnlock(t *testing.T) {
 		t.Fatalf("after six failures: %v", err)
 	}
 	code, out, errs := runCLI(t, "", append([]string{"admin", "unlock", "-email", "ANA@vendor.example"}, db...)...)
-	if code != 0 || !strings.Contains(out, "unlocked ANA@vendor.example: 1 address(es)") {
+	if code != 0 || !strings.Contains(out, "unlocked ana@vendor.example: 1 address(es)") {
 		t.Fatalf("unlock: %d %q %q", code, out, errs)
 	}
 	if err := signIn(0); err != nil {
