@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/sla"
 	"accord/internal/store"
+	"accord/internal/store/dbtest"
 )
 
 // colleague adds an active agent named name to the fixture's organization
@@ -132,4 +134,20 @@ func (f *fixture) auditCount(id accord.ID, action string) int {
 		}
 	}
 	return n
+}
+
+// The system's own entries are signed "Accord" in the reader's language,
+// whatever the process that made them called itself.
+func TestSystemEntriesReadAsAccord(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite)
+	c := f.openIncident("Vault refuses sign-in")
+	f.later(time.Minute)
+	jobs := accord.WithActor(context.Background(), accord.SystemActor("jobs"))
+	if _, err := f.cases.Reply(jobs, f.now, c.ID, cases.NewReply{Body: "Automatic follow-up."}); err != nil {
+		t.Fatal(err)
+	}
+	page := f.page("acme-admin", "/cases/"+string(c.ID)) // reads in pt-BR
+	if !strings.Contains(page, `lang="pt-BR"`) || !strings.Contains(page, "<strong>Accord</strong>") || strings.Contains(page, "<strong>jobs</strong>") {
+		t.Error("the system's entry is not signed Accord on a pt-BR page")
+	}
 }
