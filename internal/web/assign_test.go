@@ -111,6 +111,18 @@ func TestReplyTakesTheCase(t *testing.T) {
 			t.Error("the reply form offers to take an assigned case")
 		}
 
+		// A form sent after a colleague took the case does not take it from them.
+		e := f.openIncident("Taken meanwhile")
+		carol := f.colleague("vendor", "Carol Vendor", accord.RoleAgent)
+		if _, err := f.cases.Assign(f.as("admin"), f.now, e.ID, carol.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.later(time.Minute)
+		mustPost(t, f.post("agent", "/cases/"+string(e.ID)+"/reply", url.Values{"body": {"Me too."}, "take": {"true"}}), "reply on a taken case")
+		if got, _ := f.cases.Get(f.as("agent"), f.now, e.ID); got.AssigneeID != carol.ID {
+			t.Errorf("a stale offer took the case from Carol: assigned to %q", got.AssigneeID)
+		}
+
 		d := f.openIncident("Another one")
 		f.later(time.Minute)
 		mustPost(t, f.post("agent", "/cases/"+string(d.ID)+"/reply", url.Values{"body": {"Only a word."}}), "reply without taking")
