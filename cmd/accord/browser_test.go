@@ -394,6 +394,12 @@ func caseFlow(t *testing.T, b *browser, tx caseTexts, shots bool) (*person, stri
 		`[name="details.observed"]`, "Every recording after 08:00 is empty.",
 		`[name="details.expected"]`, "Recordings play back.",
 		`[name="details.discovery"]`, "An auditor asked for yesterday's sessions.")
+	// Each detail stands on its own line: the short version field once
+	// shared one with the next label.
+	if !get(customer, "compare the version field with the next label", chromedp.Evaluate[bool](
+		`document.getElementById("f-details.version").getBoundingClientRect().bottom <= document.querySelector('label[for="f-details.procedure"]').getBoundingClientRect().top`)) {
+		t.Error("the version field shares a line with the next label")
+	}
 	if tx.locale == "en-US" {
 		// A refused form comes back, swapped in by htmx, with the problem
 		// named and nothing typed lost: here, no criticality chosen.

@@ -65,7 +65,7 @@ func (s *Service) view(n cases.Notice, org directory.Organization, u directory.U
 		Name: u.Name, Vendor: u.Role.Vendor() || u.Role == accord.RolePartnerAgent,
 		Number: n.Case.Number, Title: n.Case.Title, Customer: org.Name,
 		Type: string(n.Case.Type), Criticality: string(n.Case.Criticality), State: string(n.Case.State),
-		Author: n.Entry.Author, Body: n.Entry.Body, From: n.Entry.Data.From, To: n.Entry.Data.To, Reason: n.Entry.Data.Reason, Days: n.Entry.Data.Days,
+		Author: n.Entry.Author, System: n.Entry.AuthorID == "", Body: n.Entry.Body, From: n.Entry.Data.From, To: n.Entry.Data.To, Reason: n.Entry.Data.Reason, Days: n.Entry.Data.Days,
 		Target:     n.Case.Clock.Target.String(),
 		Warn:       int(sla.WarnShare * 100),
 		Replies:    s.cfg.ReplyTo != "",

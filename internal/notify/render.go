@@ -53,6 +53,7 @@ type view struct {
 	Criticality string
 	State       string
 	Author      string // who wrote the entry
+	System      bool   // Accord itself wrote the entry: it signs in the reader's language
 	Body        string
 	From, To    string // a reclassification's criticalities
 	Reason      string

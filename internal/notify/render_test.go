@@ -139,3 +139,19 @@ func TestAutoClosedNamesTheRule(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemAuthorReadsAccord: an entry Accord made itself is signed
+// "Accord" in every language, not with the process's own name.
+func TestSystemAuthorReadsAccord(t *testing.T) {
+	for _, locale := range directory.Locales {
+		v := goldenView(locale, false, "UTC")
+		v.Author, v.System = "jobs", true
+		subject, body, err := render(locale, cases.EventAgentReply, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(subject+body, "Accord") || strings.Contains(subject+body, "jobs") {
+			t.Errorf("%s: the system's reply is not signed Accord:\n%s\n%s", locale, subject, body)
+		}
+	}
+}

@@ -81,7 +81,19 @@ func (s *Server) caseReply(r *http.Request, id accord.ID) error {
 	f := r.PostForm
 	in := cases.NewReply{Body: f.Get("body"), Internal: f.Get("internal") != "",
 		RequestInformation: f.Get("request_information") != "", References: caseReferences(r)}
-	_, err := s.Cases.Reply(r.Context(), s.Now(), id, in)
+	if _, err := s.Cases.Reply(r.Context(), s.Now(), id, in); err != nil {
+		return err
+	}
+	if f.Get("take") == "" {
+		return nil
+	}
+	// The agent takes the case only if nobody did meanwhile: the offer was
+	// made on an unassigned case.
+	c, err := s.Cases.Get(r.Context(), s.Now(), id)
+	if err != nil || c.AssigneeID != "" {
+		return err
+	}
+	_, err = s.Cases.Assign(r.Context(), s.Now(), id, readerOf(r.Context()).Actor.UserID)
 	return err
 }
 
@@ -194,8 +206,10 @@ func (s *Server) caseOutOfScope(r *http.Request, id accord.ID) error {
 	return err
 }
 
+// caseAssign gives the case to the person the form names, or to nobody
+// when it names none; the service decides who may have it.
 func (s *Server) caseAssign(r *http.Request, id accord.ID) error {
-	_, err := s.Cases.Assign(r.Context(), s.Now(), id, readerOf(r.Context()).Actor.UserID)
+	_, err := s.Cases.Assign(r.Context(), s.Now(), id, accord.ID(r.PostForm.Get("user_id")))
 	return err
 }
 

@@ -2,9 +2,11 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/directory"
 	"accord/internal/sla"
 )
 
@@ -22,6 +24,9 @@ type casePageData struct {
 	Scopes       []string
 	Enhancements []cases.State
 	MaxMinutes   int
+	// Assignable are the people an agent may give the case to: the active
+	// agents of the reader's own organization.
+	Assignable []directory.User
 
 	page   *page
 	failed string // the action whose form is shown again
@@ -52,7 +57,8 @@ type caseCan struct {
 	Resolve    bool
 	Hold       bool // put on hold for the customer, with a reason
 	OutOfScope bool
-	Assign     bool
+	Assign     bool // agents: give the case to a colleague, or to nobody
+	Take       bool // agents: the case is not theirs, offer to take it
 	Confirm    bool
 	Reopen     bool
 	Enhance    bool
@@ -108,7 +114,12 @@ func (s *Server) casePageOf(r *http.Request, id accord.ID, failed string) (*page
 	for i := range d.RefRows {
 		d.RefRows[i] = i
 	}
-	d.Entries, d.Assignee = caseEntriesOf(rd, c, timeline)
+	if d.Can.Assign {
+		if d.Assignable, err = s.agentsOf(r); err != nil {
+			return nil, err
+		}
+	}
+	d.Entries, d.Assignee = caseEntriesOf(rd, c, timeline, d.Assignable)
 	d.page = s.newPage(r, "case.title", d)
 	return d.page, nil
 }
@@ -130,15 +141,20 @@ func caseCanOn(rd reader, c cases.Case) caseCan {
 		can.Session, can.OutOfScope = support, support && c.OutOfScope == ""
 		can.Resolve = support && c.State != cases.Resolved
 		can.Hold = support && (c.State == cases.New || c.State == cases.Open)
-		can.Assign = c.State != cases.Closed && c.AssigneeID != rd.Actor.UserID
+		can.Assign = c.State != cases.Closed
+		can.Take = can.Assign && c.AssigneeID != rd.Actor.UserID
 	}
 	return can
 }
 
 // caseEntriesOf prepares the timeline for rd, and names the case's assignee
-// from it: the people who wrote on a case are the ones it is given to.
-func caseEntriesOf(rd reader, c cases.Case, timeline []cases.Entry) ([]caseEntry, string) {
+// from it and from the people rd may assign to: the people who wrote on a
+// case are the ones it is given to, and rd's colleagues may not have yet.
+func caseEntriesOf(rd reader, c cases.Case, timeline []cases.Entry, people []directory.User) ([]caseEntry, string) {
 	names := map[accord.ID]string{rd.Actor.UserID: rd.User.Name}
+	for _, u := range people {
+		names[u.ID] = u.Name
+	}
 	for _, e := range timeline {
 		if e.AuthorID != "" {
 			names[e.AuthorID] = e.Author
@@ -159,6 +175,21 @@ func caseEntriesOf(rd reader, c cases.Case, timeline []cases.Entry) ([]caseEntry
 		assignee = names[c.AssigneeID]
 	}
 	return out, assignee
+}
+
+// agentsOf lists the people the reader may give a case to: the active
+// agents of the reader's own organization, as the directory lets the reader
+// see them (cases.Assign refuses anyone else the same way).
+func (s *Server) agentsOf(r *http.Request) ([]directory.User, error) {
+	rd := readerOf(r.Context())
+	active := true
+	users, _, err := s.Directory.ListUsers(r.Context(), s.Now(), directory.UserFilter{OrgID: &rd.Actor.OrgID, Active: &active}, accord.Page{Limit: accord.MaxLimit})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(users, func(u directory.User) bool {
+		return u.Role != accord.RoleAdmin && u.Role != accord.RoleAgent && u.Role != accord.RolePartnerAgent
+	}), nil
 }
 
 // Form is the action form named verb: the one that failed shows what was

@@ -287,15 +287,7 @@ func (s *Server) showEngagement(w http.ResponseWriter, r *http.Request, id accor
 // engineers are the people the reader may book for e: the active staff of
 // the reader's own organization, the vendor or the delivering reseller.
 func (s *Server) engineers(r *http.Request, e engagements.Engagement) ([]directory.User, error) {
-	rd := readerOf(r.Context())
-	active := true
-	users, _, err := s.Directory.ListUsers(r.Context(), s.Now(), directory.UserFilter{OrgID: &rd.Actor.OrgID, Active: &active}, accord.Page{Limit: accord.MaxLimit})
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(users, func(u directory.User) bool {
-		return u.Role != accord.RoleAdmin && u.Role != accord.RoleAgent && u.Role != accord.RolePartnerAgent
-	}), nil
+	return s.agentsOf(r)
 }
 
 // onEngagement answers a form on the engagement page: act reads the form
