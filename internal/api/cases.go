@@ -89,6 +89,7 @@ func caseFilter(r *http.Request) (cases.Filter, error) {
 		f.Breached = &b
 	}
 	f.Text = strings.TrimSpace(q.Get("q"))
+	f.View = cases.View(q.Get("view"))
 	switch q.Get("sort") {
 	case "", "created":
 	case "due":

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"slices"
@@ -1059,5 +1060,98 @@ func TestCaseAssignForeignUsers(t *testing.T) {
 		}
 		// The partner may still assign its own agents.
 		expect(t, assign("partner", string(f.users["partner"].ID)), http.StatusOK)
+	})
+}
+
+// TestCaseViews: each built-in view on both engines, the waiting time of
+// the cases the customer wrote last, and a partner agent who sees only its
+// customers' cases in every view.
+func TestCaseViews(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		step := func(n int) { f.now = friday.Add(time.Duration(n) * time.Minute) }
+		must := func(as, method, path, body string) {
+			t.Helper()
+			if resp := f.do(as, method, f.expand(path), f.expand(body)); resp.status != http.StatusOK {
+				t.Fatalf("%s %s: %d %s", method, path, resp.status, resp.body)
+			}
+		}
+		step(0)
+		f.openCase("acme", "A", incident("Hypervisor crash on node 3", "C2"))
+		step(1)
+		f.openCase("acme", "B", `{"type":"question","title":"Question about licences","description":"How are they counted?"}`)
+		step(2)
+		f.openCase("acme", "C", incident("Slow report export", "C3"))
+		step(3)
+		f.openCase("globex", "D", incident("Portal login fails", "C3"))
+		step(4)
+		must("agent", "POST", "/api/v1/cases/{id:C}/assign", `{"user_id":"{user:agent}"}`)
+		must("agent", "POST", "/api/v1/cases/{id:C}/replies", `{"body":"Which report?"}`)
+		step(5)
+		must("agent", "POST", "/api/v1/cases/{id:B}/await-customer", `{"reason":"The customer checks the licence file"}`)
+		step(6)
+		must("partner", "POST", "/api/v1/cases/{id:D}/assign", `{"user_id":"{user:partner}"}`)
+		must("partner", "POST", "/api/v1/cases/{id:D}/replies", `{"body":"Which browser?"}`)
+		step(7)
+		// A C1 taken by phone: due at 15:30, breached at 16:30. Opened by
+		// the agent, it does not wait on the customer's word.
+		f.openCase("agent", "P", strings.Replace(incident("Vault down", "C1"), `"type"`,
+			`"org_id":"{org:acme}","channel":"phone","call":{"caller":"Carla Ruiz","number":"+1 555 0100","at":"2026-11-20T15:00:00Z"},"type"`, 1))
+		step(8)
+		must("globex", "POST", "/api/v1/cases/{id:D}/replies", `{"body":"Firefox"}`)
+		step(90)
+		if err := f.cases.Fire(f.system(), f.now, cases.BreachTimer, accord.ID(f.ids["P"])); err != nil {
+			t.Fatal(err)
+		}
+		name := map[accord.ID]string{}
+		for k, id := range f.ids {
+			name[accord.ID(id)] = k
+		}
+		for _, c := range []struct {
+			as, query string
+			want      []string
+			waiting   map[string]string // case: waiting_since
+		}{
+			{"agent", "?view=mine", []string{"C"}, nil},
+			{"agent", "?view=unassigned", []string{"P", "B", "A"}, nil},
+			{"agent", "?view=waiting", []string{"D", "A"}, map[string]string{"A": "2026-11-20T15:00:00Z", "D": "2026-11-20T15:08:00Z"}},
+			{"agent", "?view=awaiting", []string{"B"}, nil},
+			{"agent", "?view=breached", []string{"P"}, nil},
+			{"agent", "?view=updated", []string{"P", "D", "B", "C", "A"}, nil},
+			{"agent", "?view=mine&state=awaiting_customer", nil, nil},
+			{"acme", "?view=waiting", []string{"A"}, map[string]string{"A": "2026-11-20T15:00:00Z"}},
+			// The partner agent sees its customer's cases only, in every view.
+			{"partner", "?view=mine", []string{"D"}, nil},
+			{"partner", "?view=unassigned", nil, nil},
+			{"partner", "?view=waiting", []string{"D"}, map[string]string{"D": "2026-11-20T15:08:00Z"}},
+			{"partner", "?view=awaiting", nil, nil},
+			{"partner", "?view=breached", nil, nil},
+			{"partner", "?view=updated", []string{"D"}, nil},
+		} {
+			resp := f.do(c.as, "GET", "/api/v1/cases"+c.query, nil)
+			if resp.status != http.StatusOK {
+				t.Fatalf("%s %s: %d %s", c.as, c.query, resp.status, resp.body)
+			}
+			var l struct{ Items []caseView }
+			resp.json(t, &l)
+			var got []string
+			waiting := map[string]string{}
+			for _, v := range l.Items {
+				got = append(got, name[v.ID])
+				if v.WaitingSince != nil {
+					waiting[name[v.ID]] = v.WaitingSince.Format(time.RFC3339)
+				}
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("%s lists %q: %v, want %v", c.as, c.query, got, c.want)
+			}
+			if c.waiting != nil && !maps.Equal(waiting, c.waiting) {
+				t.Errorf("%s lists %q waiting since %v, want %v", c.as, c.query, waiting, c.waiting)
+			}
+		}
+		resp := f.do("agent", "GET", "/api/v1/cases?view=everything", nil)
+		if resp.status != http.StatusBadRequest || !strings.Contains(resp.body, `"field":"view"`) {
+			t.Errorf("unknown view: %d %s, want 400 naming view", resp.status, short(resp.body))
+		}
 	})
 }

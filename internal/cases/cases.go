@@ -132,6 +132,9 @@ type Case struct {
 	UpdatedAt   time.Time  `json:"updated_at"`
 	// Pauses are filled by Get, oldest first; the last may be open.
 	Pauses []Pause `json:"pauses,omitempty"`
+	// WaitingSince is when the customer wrote the latest public message,
+	// if they wrote last; set on listed cases in WaitingStates.
+	WaitingSince *time.Time `json:"waiting_since,omitempty"`
 	// Reclassifications are filled by Get from the timeline, oldest first:
 	// the case's criticality history.
 	Reclassifications []CriticalityChange `json:"reclassifications,omitempty"`
@@ -328,10 +331,76 @@ type Filter struct {
 	DueBefore   *time.Time
 	Breached    *bool
 	Text        string // full-text search in title, description and details
+	View        View   // a built-in view, narrowed for the reader by List
+	// CustomerWroteLast keeps the cases whose latest public message (the
+	// opening or a reply) came from the customer's own organization: the
+	// customer waits on the vendor since then.
+	CustomerWroteLast bool
 	// ByDue lists only cases awaiting a first response whose clock has a
-	// due instant (not paused), soonest first: the queue. Otherwise every
-	// case is listed, newest first.
-	ByDue bool
+	// due instant (not paused), soonest first: the queue. ByUpdated lists
+	// the most recently changed first. Otherwise every case is listed,
+	// newest first.
+	ByDue     bool
+	ByUpdated bool
+}
+
+// View is one of the console's built-in lists of cases.
+type View string
+
+const (
+	ViewMine       View = "mine"       // active, assigned to the reader
+	ViewUnassigned View = "unassigned" // active, assigned to nobody
+	ViewWaiting    View = "waiting"    // the customer wrote last: on us
+	ViewAwaiting   View = "awaiting"   // awaiting the customer
+	ViewBreached   View = "breached"   // active, its first response breached
+	ViewUpdated    View = "updated"    // any state, most recently changed first
+)
+
+// Views lists the built-in views in the order the console shows them.
+var Views = []View{ViewMine, ViewUnassigned, ViewWaiting, ViewAwaiting, ViewBreached, ViewUpdated}
+
+// ActiveStates are the states in which a case still asks for work: a
+// resolved case only waits for the customer's confirmation.
+var ActiveStates = []State{New, Open, AwaitingCustomer, Received, UnderAnalysis, Accepted}
+
+// WaitingStates are the states in which a customer's last word waits on
+// the vendor; awaiting the customer, the ball is in the customer's court.
+var WaitingStates = []State{New, Open, Received, UnderAnalysis}
+
+// Narrow adds the view's rules to f for the reader me. States the caller
+// chose are kept; otherwise the view's own apply.
+func (v View) Narrow(f Filter, me accord.ID) (Filter, error) {
+	states := func(st []State) {
+		if len(f.States) == 0 {
+			f.States = st
+		}
+	}
+	switch v {
+	case "":
+	case ViewMine:
+		f.AssigneeID = me
+		states(ActiveStates)
+	case ViewUnassigned:
+		f.Unassigned = true
+		states(ActiveStates)
+	case ViewWaiting:
+		f.CustomerWroteLast = true
+		states(WaitingStates)
+	case ViewAwaiting:
+		states([]State{AwaitingCustomer})
+	case ViewBreached:
+		yes := true
+		f.Breached = &yes
+		states(ActiveStates)
+	case ViewUpdated:
+		if f.ByDue {
+			return f, accord.FieldError("sort", "the updated view lists the latest changed first")
+		}
+		f.ByUpdated = true
+	default:
+		return f, accord.FieldError("view", "must be mine, unassigned, waiting, awaiting, breached or updated")
+	}
+	return f, nil
 }
 
 // Store persists cases. Every method reads only inside scope; a case

@@ -101,8 +101,11 @@ func (s *Service) Get(ctx context.Context, now time.Time, id accord.ID) (Case, e
 
 // List lists the cases the actor may read.
 func (s *Service) List(ctx context.Context, now time.Time, f Filter, p accord.Page) ([]Case, string, error) {
-	_, scope, err := s.scoped(ctx, now)
+	a, scope, err := s.scoped(ctx, now)
 	if err != nil {
+		return nil, "", err
+	}
+	if f, err = f.View.Narrow(f, a.UserID); err != nil {
 		return nil, "", err
 	}
 	for _, st := range f.States {

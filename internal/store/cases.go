@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -333,9 +334,17 @@ func (s *Cases) List(ctx context.Context, scope accord.Scope, f cases.Filter, p 
 			w.add("breached_at IS NULL")
 		}
 	}
+	if f.CustomerWroteLast {
+		w.add("EXISTS (SELECT 1 FROM case_entries e WHERE e.case_id = cases.id AND e.author_org_id = cases.org_id AND e.seq = (" + latestMessage + "))")
+	}
 	s.db.matchCases(&w, searchWords(f.Text))
 	order := ` ORDER BY created_at DESC, id DESC`
-	if f.ByDue {
+	if f.ByUpdated {
+		if err := w.beforeTime("updated_at", "id", cur); err != nil {
+			return nil, "", err
+		}
+		order = ` ORDER BY updated_at DESC, id DESC`
+	} else if f.ByDue {
 		w.add("due_at IS NOT NULL AND responded_at IS NULL")
 		if cur.ID != "" {
 			at, err := time.Parse(time.RFC3339Nano, cur.Key)
@@ -357,12 +366,59 @@ func (s *Cases) List(ctx context.Context, scope accord.Scope, f cases.Filter, p 
 		return nil, "", fmt.Errorf("list cases: %w", err)
 	}
 	out, next := page(out, p, func(c cases.Case) accord.Cursor {
-		if f.ByDue {
+		switch {
+		case f.ByDue:
 			return timeCursor(*c.Clock.DueAt, c.ID)
+		case f.ByUpdated:
+			return timeCursor(c.UpdatedAt, c.ID)
 		}
 		return timeCursor(c.CreatedAt, c.ID)
 	})
+	if err := s.markWaiting(ctx, out); err != nil {
+		return nil, "", err
+	}
 	return out, next, nil
+}
+
+// latestMessage selects the seq of the latest public message of the case
+// of the enclosing query: its opening or a public reply. Who wrote it says
+// who waits; the case's (case_id, seq) key serves it.
+const latestMessage = `SELECT MAX(m.seq) FROM case_entries m WHERE m.case_id = cases.id AND m.kind IN ('opened', 'reply') AND NOT m.internal`
+
+// markWaiting sets WaitingSince on the cases in WaitingStates whose
+// customer wrote the latest public message. The instant is read as a
+// column, which SQLite types, rather than out of a subquery, which it
+// returns as text.
+func (s *Cases) markWaiting(ctx context.Context, l []cases.Case) error {
+	var ids []any
+	at := map[accord.ID]int{}
+	for i, c := range l {
+		if slices.Contains(cases.WaitingStates, c.State) {
+			ids, at[c.ID] = append(ids, c.ID), i
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT cases.id, e.at FROM cases JOIN case_entries e ON e.case_id = cases.id
+		AND e.author_org_id = cases.org_id AND e.seq = (`+latestMessage+`) WHERE cases.id IN `+inList(1, len(ids)), ids...)
+	if err != nil {
+		return fmt.Errorf("cases waiting: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id accord.ID
+		var since time.Time
+		if err := rows.Scan(&id, &since); err != nil {
+			return fmt.Errorf("cases waiting: %w", err)
+		}
+		since = since.UTC()
+		l[at[id]].WaitingSince = &since
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cases waiting: %w", err)
+	}
+	return nil
 }
 
 func (s *Cases) Entries(ctx context.Context, scope accord.Scope, caseID accord.ID, internal bool) ([]cases.Entry, error) {

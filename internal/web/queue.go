@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ func (s *Server) queueRoutes() []route {
 // queueFilter is the queue's filter form as the query names it. The
 // canonical query of its fields is what a saved view keeps.
 type queueFilter struct {
+	View        string // a built-in view (cases.Views), or "" for the first-response queue
 	Criticality string
 	State       string
 	Assigned    string // "me", "none" or "" for anyone
@@ -45,14 +47,14 @@ var dueWithin = map[string]time.Duration{"1h": time.Hour, "4h": 4 * time.Hour, "
 var queueStates = []cases.State{cases.New, cases.Open}
 
 func queueFilterOf(q url.Values) queueFilter {
-	return queueFilter{Criticality: q.Get("criticality"), State: q.Get("state"), Assigned: q.Get("assigned"),
+	return queueFilter{View: q.Get("view"), Criticality: q.Get("criticality"), State: q.Get("state"), Assigned: q.Get("assigned"),
 		OrgID: q.Get("org_id"), Q: strings.TrimSpace(q.Get("q")), Breached: q.Get("breached") == "1", Within: q.Get("within")}
 }
 
 // values is the filter as a query, without the fields left empty.
 func (qf queueFilter) values() url.Values {
 	v := url.Values{}
-	for k, x := range map[string]string{"criticality": qf.Criticality, "state": qf.State, "assigned": qf.Assigned,
+	for k, x := range map[string]string{"view": qf.View, "criticality": qf.Criticality, "state": qf.State, "assigned": qf.Assigned,
 		"org_id": qf.OrgID, "q": qf.Q, "within": qf.Within} {
 		if x != "" {
 			v.Set(k, x)
@@ -65,10 +67,11 @@ func (qf queueFilter) values() url.Values {
 }
 
 // filter is the cases.Filter of the queue for the reader me at now: cases
-// awaiting a first response, soonest due first. The service checks the
-// criticality, the state and the text; the rest is checked here.
+// awaiting a first response, soonest due first, or the built-in view's
+// cases. The service checks the view, the criticality, the state and the
+// text; the rest is checked here.
 func (qf queueFilter) filter(me accord.ID, now time.Time) (cases.Filter, error) {
-	f := cases.Filter{ByDue: true, Criticality: sla.Criticality(qf.Criticality), OrgID: accord.ID(qf.OrgID), Text: qf.Q}
+	f := cases.Filter{ByDue: qf.View == "", View: cases.View(qf.View), Criticality: sla.Criticality(qf.Criticality), OrgID: accord.ID(qf.OrgID), Text: qf.Q}
 	if qf.State != "" {
 		f.States = []cases.State{cases.State(qf.State)}
 	}
@@ -114,6 +117,36 @@ type caseRow struct {
 	// Urgency is the row's class at the page's instant, "breached" or
 	// "warning"; app.js keeps it current afterwards.
 	Urgency string
+	// Waiting: the row shows Waited, how long the customer has waited on
+	// the vendor at the page's instant, rather than the first response's
+	// time left (see waitedRows).
+	Waiting bool
+	Waited  time.Duration
+}
+
+// queueTab is a link to the first-response queue or to a built-in view.
+type queueTab struct {
+	View    string // "" for the first-response queue
+	Href    template.URL
+	Current bool
+}
+
+// viewAbout is the catalog key describing the built-in view v.
+func viewAbout(v string) string {
+	if !slices.Contains(cases.Views, cases.View(v)) {
+		return ""
+	}
+	return "queue.about_" + v
+}
+
+// queueTabs are the queue's tabs, the one of current marked.
+func queueTabs(current string) []queueTab {
+	tabs := []queueTab{{Href: queueURL(""), Current: current == ""}}
+	for _, v := range cases.Views {
+		q := url.Values{"view": {string(v)}}
+		tabs = append(tabs, queueTab{View: string(v), Href: queueURL(q.Encode()), Current: current == string(v)})
+	}
+	return tabs
 }
 
 // savedView is one of the reader's views, with the link that applies it.
@@ -123,6 +156,10 @@ type savedView struct {
 }
 
 type queueData struct {
+	Tabs []queueTab
+	// About is the catalog key of the built-in view's description, "" for
+	// the first-response queue (or a view the service refuses).
+	About  string
 	Rows   []caseRow
 	Filter queueFilter
 	Crits  []sla.Criticality
@@ -158,7 +195,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) queue(r *http.Request, q url.Values) (*page, error) {
 	ctx, rd := r.Context(), readerOf(r.Context())
 	qf := queueFilterOf(q)
-	data := &queueData{Filter: qf, Crits: sla.Criticalities, States: queueStates, Query: qf.values().Encode()}
+	data := &queueData{Tabs: queueTabs(qf.View), About: viewAbout(qf.View), Filter: qf, Crits: sla.Criticalities, States: queueStates, Query: qf.values().Encode()}
 	data.Refresh = queueURL(data.Query)
 	p := s.newPage(r, "queue.title", data)
 	p.Path = "/queue" // also when a view's form shows the queue again
@@ -188,6 +225,7 @@ func (s *Server) queue(r *http.Request, q url.Values) (*page, error) {
 	if data.Rows, err = s.caseRows(r, list, orgs.names, p.Now); err != nil {
 		return p, err
 	}
+	waitedRows(data.Rows, qf.View == string(cases.ViewWaiting), p.Now)
 	if next != "" {
 		more := qf.values()
 		more.Set("cursor", next)
@@ -224,6 +262,19 @@ func (s *Server) caseRows(r *http.Request, list []cases.Case, orgs map[accord.ID
 		rows[i] = row
 	}
 	return rows, nil
+}
+
+// waitedRows marks the rows that show how long the customer has waited:
+// in the waiting view every row, elsewhere those without a first response
+// still due, whose time left matters more.
+func waitedRows(rows []caseRow, waitingView bool, now time.Time) {
+	for i := range rows {
+		row := &rows[i]
+		due := row.Clock.Running() && row.Clock.DueAt != nil
+		if row.WaitingSince != nil && (waitingView || !due) {
+			row.Waiting, row.Waited = true, now.Sub(*row.WaitingSince)
+		}
+	}
 }
 
 // urgency is a row's class at now, as app.js computes it from the clock's

@@ -123,6 +123,68 @@ func TestQueueOrderAndFilters(t *testing.T) {
 	})
 }
 
+// TestQueueViews: the tabs list the built-in views, each with its cases;
+// "waiting on us" shows how long the customer has waited, a partner agent
+// sees only its customers' cases in every view, and a view is kept with
+// the other filters by the refresh and by "Save this view".
+func TestQueueViews(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		w := newQueueWorld(t, f)
+		later := f.now.Add(10 * time.Minute)
+		if _, err := f.cases.Reply(f.as("agent"), later, w.c3.ID, cases.NewReply{Body: "Which node?"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.cases.AwaitCustomer(f.as("agent"), later, w.c1.ID, "The customer restarts the gateway"); err != nil {
+			t.Fatal(err)
+		}
+		sorted := func(l []string) []string { slices.Sort(l); return l }
+		for _, tc := range []struct {
+			as, view string
+			want     []string // as a set: cases opened at once tie on their instant
+		}{
+			{"agent", "mine", []string{"1"}},
+			{"agent", "unassigned", []string{"2", "3", "4", "5"}},
+			{"agent", "waiting", []string{"1", "2", "5"}},
+			{"agent", "awaiting", []string{"4"}},
+			{"agent", "breached", []string{"5"}},
+			{"agent", "updated", []string{"1", "2", "3", "4", "5"}},
+			{"partner", "mine", nil},
+			{"partner", "unassigned", []string{"5"}},
+			{"partner", "waiting", []string{"5"}},
+			{"partner", "awaiting", nil},
+			{"partner", "breached", []string{"5"}},
+			{"partner", "updated", []string{"5"}},
+		} {
+			body := f.page(tc.as, "/queue?view="+tc.view)
+			if got := sorted(listed(body)); !slices.Equal(got, tc.want) {
+				t.Errorf("%s's %s view lists %v, want %v", tc.as, tc.view, got, tc.want)
+			}
+			if !strings.Contains(body, `<a href="/queue?view=`+tc.view+`" aria-current="page">`) {
+				t.Errorf("%s's %s view: its tab is not the current one", tc.as, tc.view)
+			}
+		}
+		body := f.page("agent", "/queue?view=updated")
+		if got := listed(body); len(got) == 0 || (got[0] != "3" && got[0] != "4") {
+			t.Errorf("recently updated lists %v, want #3 or #4 (changed last) first", got)
+		}
+		body = f.page("agent", "/queue?view=waiting&criticality=C3")
+		if got := listed(body); !slices.Equal(got, []string{"5"}) {
+			t.Errorf("waiting C3 lists %v, want #5", got)
+		}
+		for _, want := range []string{
+			"Waiting for ", `<input type="hidden" name="view" value="waiting">`,
+			`hx-get="/queue?criticality=C3&amp;view=waiting"`, `name="query" value="criticality=C3&amp;view=waiting"`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the waiting view lacks %s", want)
+			}
+		}
+		if r := f.get("agent", "/queue?view=everything"); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "must be mine, unassigned") {
+			t.Errorf("unknown view: %d, want 422 naming the views", r.status)
+		}
+	})
+}
+
 // TestQueueScope: a partner agent's queue has the customers its partner
 // serves, and no one else's.
 func TestQueueScope(t *testing.T) {

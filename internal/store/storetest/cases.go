@@ -42,6 +42,7 @@ func testCaseStore(t *testing.T, db *store.DB) {
 		{"OpenGet", testCasesOpen},
 		{"ConcurrentOpen", testCasesConcurrentOpen},
 		{"List", testCasesList},
+		{"Views", testCasesViews},
 		{"UpdateRoundTrip", testCasesUpdate},
 		{"UpdateWritesNothingOnError", testCasesUpdateAtomic},
 		{"PausesEntriesTimersCreated", testCasesChanges},
@@ -503,6 +504,95 @@ func testCasesList(t *testing.T, db *store.DB) {
 	wantKind(t, err, accord.Invalid)
 	_, _, err = w.s.List(ctx, accord.OnlyOrg(w.a.ID), cases.Filter{ByDue: true}, accord.Page{Limit: 2, Cursor: accord.Cursor{Key: "x", ID: "y"}.Encode()})
 	wantKind(t, err, accord.Invalid)
+}
+
+// testCasesViews: "the customer wrote last" is read from the latest public
+// message (the opening or a reply) whatever came after it, inside the
+// scope; the recently updated view pages by updated_at.
+func testCasesViews(t *testing.T, db *store.DB) {
+	w := newCaseWorld(t, db, "views")
+	msg := func(c cases.Case, kind cases.EntryKind, org accord.ID, internal bool, after time.Duration) cases.Entry {
+		return cases.Entry{ID: accord.NewID("ent"), OrgID: c.OrgID, CaseID: c.ID, Kind: kind, Internal: internal, Author: "someone",
+			AuthorOrg: org, Body: string(kind), At: c.CreatedAt.Add(after)}
+	}
+	const vendor = accord.ID("org_v")
+	type spec struct {
+		org     accord.ID
+		state   cases.State
+		updated time.Duration
+		entries func(c cases.Case) []cases.Entry
+		waiting time.Duration // -1: not waiting
+	}
+	specs := []spec{
+		{w.a.ID, cases.New, 5 * time.Minute, func(c cases.Case) []cases.Entry { return []cases.Entry{msg(c, cases.Opened, c.OrgID, false, 0)} }, 0},
+		{w.a.ID, cases.Open, 3 * time.Minute, func(c cases.Case) []cases.Entry {
+			return []cases.Entry{msg(c, cases.Opened, c.OrgID, false, 0), msg(c, cases.Reply, vendor, false, time.Minute)}
+		}, -1},
+		{w.a.ID, cases.Open, 9 * time.Minute, func(c cases.Case) []cases.Entry {
+			return []cases.Entry{msg(c, cases.Opened, c.OrgID, false, 0), msg(c, cases.Reply, vendor, false, time.Minute),
+				msg(c, cases.Reply, c.OrgID, false, 2*time.Minute)}
+		}, 2 * time.Minute},
+		{w.a.ID, cases.Open, time.Minute, func(c cases.Case) []cases.Entry {
+			return []cases.Entry{msg(c, cases.Opened, c.OrgID, false, 0), msg(c, cases.Note, vendor, true, time.Minute),
+				msg(c, cases.StateChanged, vendor, false, 2*time.Minute)}
+		}, 0},
+		{w.a.ID, cases.AwaitingCustomer, 7 * time.Minute, func(c cases.Case) []cases.Entry {
+			return []cases.Entry{msg(c, cases.Reply, c.OrgID, false, 0)}
+		}, -1},
+		{w.b.ID, cases.New, 2 * time.Minute, func(c cases.Case) []cases.Entry { return []cases.Entry{msg(c, cases.Opened, c.OrgID, false, 0)} }, 0},
+	}
+	var all []cases.Case
+	for i, sp := range specs {
+		c := sampleCase(sp.org, t0, fmt.Sprint("view ", i))
+		c.State, c.UpdatedAt = sp.state, t0.Add(sp.updated)
+		o := caseOpening(c)
+		o.Entries = sp.entries(c)
+		got, err := w.s.Open(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sp.waiting >= 0 {
+			since := t0.Add(sp.waiting)
+			got.WaitingSince = &since
+		}
+		all = append(all, got)
+	}
+	ab := accord.Scope{Orgs: []accord.ID{w.a.ID, w.b.ID}}
+	for _, tc := range []struct {
+		name  string
+		scope accord.Scope
+		f     cases.Filter
+		want  []int
+	}{
+		{"waiting in A", accord.OnlyOrg(w.a.ID), cases.Filter{CustomerWroteLast: true, States: cases.WaitingStates}, []int{3, 2, 0}},
+		{"waiting in B", accord.OnlyOrg(w.b.ID), cases.Filter{CustomerWroteLast: true}, []int{5}},
+		{"wrote last in any state", accord.OnlyOrg(w.a.ID), cases.Filter{CustomerWroteLast: true}, []int{4, 3, 2, 0}},
+		{"updated", ab, cases.Filter{ByUpdated: true}, []int{2, 4, 0, 1, 5, 3}},
+		{"updated in B", accord.OnlyOrg(w.b.ID), cases.Filter{ByUpdated: true}, []int{5}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var want []cases.Case
+			var wantIDs []accord.ID
+			for _, i := range tc.want {
+				want, wantIDs = append(want, all[i]), append(wantIDs, all[i].ID)
+			}
+			if !tc.f.ByUpdated {
+				slices.SortFunc(want, func(a, b cases.Case) int { return cmpIDs(b.ID, a.ID) })
+				wantIDs = nil
+				for _, c := range want {
+					wantIDs = append(wantIDs, c.ID)
+				}
+			}
+			got, _, err := w.s.List(ctx, tc.scope, tc.f, accord.Page{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantSame(t, "list", want, got)
+			for _, limit := range []int{1, 2} {
+				wantSame(t, fmt.Sprint("pages of ", limit), wantIDs, listAll(t, w.s, tc.scope, tc.f, limit))
+			}
+		})
+	}
 }
 
 func cmpIDs(a, b accord.ID) int {
