@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"accord/internal/accord"
@@ -209,8 +210,11 @@ type EntryData struct {
 	Days int `json:"days,omitempty"`
 	// Remote sessions.
 	Session *Session `json:"session,omitempty"`
-	// Attachments.
-	File *File `json:"file,omitempty"`
+	// Attachments: File on an attachment entry; Files sent with a reply,
+	// an internal note or the opening, shown under that entry and visible
+	// to whoever may read it.
+	File  *File  `json:"file,omitempty"`
+	Files []File `json:"files,omitempty"`
 	// Assignments, links.
 	UserID accord.ID `json:"user_id,omitempty"`
 	CaseID accord.ID `json:"case_id,omitempty"`
@@ -268,7 +272,16 @@ type File struct {
 	SHA256      string    `json:"sha256"`
 }
 
-// Upload is a file to store with an attachment entry.
+// InlineImages are the sniffed types a browser shows inline from the
+// same origin: raster images only, never SVG, which is a document that can
+// run scripts.
+var InlineImages = []string{"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+// Inline reports whether the file is an image shown inline: its sniffed
+// type, never the uploader's word, is one of InlineImages.
+func (f File) Inline() bool { return slices.Contains(InlineImages, f.ContentType) }
+
+// Upload is a file to store with the entry among a change's that lists it.
 type Upload struct {
 	File    File
 	Content []byte
@@ -300,7 +313,7 @@ type Change struct {
 	Update  []EntryUpdate
 	Pause   *Pause    // a new pause, or the open one now ended (matched by From)
 	Timers  []Timer   // to set or cancel
-	Upload  *Upload   // an attachment's content, with its entry among Entries
+	Uploads []Upload  // files' content, each with its entry among Entries
 	Created []Opening // cases opened by this change (a root-cause analysis)
 	Events  []audit.Event
 	// Notify lists the entries people are to hear about: the store
@@ -316,6 +329,7 @@ type Opening struct {
 	Case    Case
 	Entries []Entry
 	Timers  []Timer
+	Uploads []Upload // as in Change
 	Events  []audit.Event
 	Notify  []accord.ID // as in Change
 }
@@ -330,8 +344,14 @@ type Filter struct {
 	Unassigned  bool
 	DueBefore   *time.Time
 	Breached    *bool
-	Text        string // full-text search in title, description and details
-	View        View   // a built-in view, narrowed for the reader by List
+	Text        string // full-text search in title, description, details and public replies
+	// Notes extends Text to internal notes; List sets it for agents and
+	// vendor staff, whatever the caller asked.
+	Notes bool
+	// Sort orders the list by a column instead of its own order, paging
+	// by position.
+	Sort Sort
+	View View // a built-in view, narrowed for the reader by List
 	// CustomerWroteLast keeps the cases whose latest public message (the
 	// opening or a reply) came from the customer's own organization: the
 	// customer waits on the vendor since then.
@@ -423,6 +443,8 @@ type Store interface {
 	// Entry returns one timeline entry; an internal one only when internal
 	// is true.
 	Entry(ctx context.Context, scope accord.Scope, id accord.ID, internal bool) (Entry, error)
-	// File returns an attachment's description and content.
+	// ByNumber returns the case numbered n.
+	ByNumber(ctx context.Context, scope accord.Scope, n int64) (Case, error)
+	// File returns the entry that lists an attachment, and its content.
 	File(ctx context.Context, scope accord.Scope, caseID, fileID accord.ID) (Entry, []byte, error)
 }

@@ -136,26 +136,61 @@ type NewFile struct {
 	Internal bool // agents only: hidden from the customer
 }
 
+// MaxFiles bounds the files sent with one reply, note or new case.
+const MaxFiles = 10
+
+// prepare checks files sent together and describes them, each typed by
+// sniffing its content, never by the uploader. A problem names the file,
+// in field[i], so that nothing is written when one of them is refused.
+func (s *Service) prepare(field string, in []NewFile) ([]File, []Upload, error) {
+	var ps []accord.Problem
+	if len(in) > MaxFiles {
+		ps = append(ps, accord.Problem{Field: field, Msg: fmt.Sprintf("at most %d files at once", MaxFiles)})
+	}
+	files, uploads := make([]File, 0, len(in)), make([]Upload, 0, len(in))
+	for i, nf := range in {
+		at := field
+		if len(in) > 1 || field != "file" {
+			at = fmt.Sprintf("%s[%d]", field, i)
+		}
+		var fps []accord.Problem
+		name := checkText(&fps, at, filepath.Base(strings.ReplaceAll(nf.Name, `\`, "/")), true, 255)
+		if len(fps) == 0 && (strings.ContainsAny(name, "\x00\r\n\"") || name == "." || name == "/") {
+			fps = append(fps, accord.Problem{Field: at, Msg: "is not a usable file name"})
+		}
+		shown := name
+		if len(fps) > 0 {
+			shown = fmt.Sprintf("file %d", i+1)
+		}
+		switch {
+		case len(nf.Content) == 0:
+			fps = append(fps, accord.Problem{Field: at, Msg: shown + ": is empty"})
+		case int64(len(nf.Content)) > s.cfg.MaxFile:
+			fps = append(fps, accord.Problem{Field: at, Msg: fmt.Sprintf("%s: at most %d MiB", shown, s.cfg.MaxFile>>20)})
+		}
+		ps = append(ps, fps...)
+		if len(fps) > 0 {
+			continue
+		}
+		sum := sha256.Sum256(nf.Content)
+		f := File{ID: accord.NewID("fil"), Name: name, ContentType: s.cfg.Sniff(nf.Content), Size: int64(len(nf.Content)), SHA256: hex.EncodeToString(sum[:])}
+		files, uploads = append(files, f), append(uploads, Upload{File: f, Content: nf.Content})
+	}
+	if err := accord.InvalidFields("cases.files", ps); err != nil {
+		return nil, nil, err
+	}
+	return files, uploads, nil
+}
+
 // Attach adds a file to a case. Its type is sniffed from its content, never
 // taken from the uploader.
 func (s *Service) Attach(ctx context.Context, now time.Time, id accord.ID, in NewFile) (Case, Entry, error) {
 	const op = "cases.Attach"
-	var ps []accord.Problem
-	name := checkText(&ps, "name", filepath.Base(strings.ReplaceAll(in.Name, `\`, "/")), true, 255)
-	if strings.ContainsAny(name, "\x00\r\n\"") || name == "." || name == "/" {
-		ps = append(ps, accord.Problem{Field: "name", Msg: "is not a usable file name"})
-	}
-	switch {
-	case len(in.Content) == 0:
-		ps = append(ps, accord.Problem{Field: "file", Msg: "is empty"})
-	case int64(len(in.Content)) > s.cfg.MaxFile:
-		ps = append(ps, accord.Problem{Field: "file", Msg: fmt.Sprintf("at most %d MiB", s.cfg.MaxFile>>20)})
-	}
-	if err := accord.InvalidFields(op, ps); err != nil {
+	files, uploads, err := s.prepare("file", []NewFile{in})
+	if err != nil {
 		return Case{}, Entry{}, err
 	}
-	sum := sha256.Sum256(in.Content)
-	f := File{ID: accord.NewID("fil"), Name: name, ContentType: s.cfg.Sniff(in.Content), Size: int64(len(in.Content)), SHA256: hex.EncodeToString(sum[:])}
+	f := files[0]
 	var added Entry
 	c, err := s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
 		if !isAgent(a) && !isCustomer(a, c) {
@@ -171,7 +206,7 @@ func (s *Service) Attach(ctx context.Context, now time.Time, id accord.ID, in Ne
 		e.Internal, e.Data.File = in.Internal, &f
 		added = e
 		ch, err := finish(pol, a, now, c, c, "case.attach", nil, e)
-		ch.Upload = &Upload{File: f, Content: in.Content}
+		ch.Uploads = uploads
 		return ch, err
 	})
 	return c, added, err
@@ -191,7 +226,15 @@ func (s *Service) File(ctx context.Context, now time.Time, id, fileID accord.ID)
 	if e.Internal && !isAgent(a) && !a.IsVendor() {
 		return File{}, nil, &accord.Error{Kind: accord.NotFound, Op: "cases.File", Msg: "file not found"}
 	}
-	return *e.Data.File, content, nil
+	if f := e.Data.File; f != nil && f.ID == fileID {
+		return *f, content, nil
+	}
+	for _, f := range e.Data.Files {
+		if f.ID == fileID {
+			return f, content, nil
+		}
+	}
+	return File{}, nil, &accord.Error{Kind: accord.NotFound, Op: "cases.File", Msg: "file not found"}
 }
 
 // Scope categories: requests outside support's scope (section 5.5) and

@@ -24,6 +24,9 @@ type NewCase struct {
 	// Call is the phone notification a vendor agent records with a case
 	// opened by phone (required then) or in the portal after a call.
 	Call *Call `json:"call,omitempty"`
+	// Files go with the opening, listed under its entry; the API reads
+	// them from multipart parts, never from JSON.
+	Files []NewFile `json:"-"`
 }
 
 // Call is a phone notification the vendor received.
@@ -134,6 +137,10 @@ func (s *Service) Open(ctx context.Context, now time.Time, in NewCase) (Case, er
 	if in, err = in.validate(a); err != nil {
 		return Case{}, err
 	}
+	files, uploads, err := s.prepare("files", in.Files)
+	if err != nil {
+		return Case{}, err
+	}
 	if a.System {
 		return Case{}, forbidden(op, "cases are opened by people")
 	}
@@ -170,7 +177,7 @@ func (s *Service) Open(ctx context.Context, now time.Time, in NewCase) (Case, er
 	}
 	var entries []Entry
 	open := entry(a, now, c, Opened)
-	open.Data.To = string(crit)
+	open.Data.To, open.Data.Files = string(crit), files
 	entries = append(entries, open)
 	if in.Call != nil {
 		if in.Call.At.After(now) {
@@ -197,7 +204,7 @@ func (s *Service) Open(ctx context.Context, now time.Time, in NewCase) (Case, er
 	ch.Add("clock_starts_at", nil, c.Clock.StartsAt)
 	ch.Add("due_at", nil, c.Clock.DueAt)
 	ch.Add("guaranteed", nil, c.Clock.Guaranteed)
-	o := Opening{Case: c, Entries: entries, Timers: timersFor(Case{}, c), Events: []audit.Event{event(a, now, c, "case.open", ch)}, Notify: notices(c, entries)}
+	o := Opening{Case: c, Entries: entries, Uploads: uploads, Timers: timersFor(Case{}, c), Events: []audit.Event{event(a, now, c, "case.open", ch)}, Notify: notices(c, entries)}
 	out, err := s.store.Open(ctx, o)
 	return out, accord.Wrap(op, err)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,7 +123,34 @@ func (s *Service) List(ctx context.Context, now time.Time, f Filter, p accord.Pa
 	if len(f.Text) > 200 {
 		return nil, "", accord.FieldError("q", "at most 200 characters")
 	}
+	if f.Sort.Key != "" {
+		if _, err := ParseSort(f.Sort.String()); err != nil {
+			return nil, "", err
+		}
+	}
+	// Internal notes are searched for those who may read them, never
+	// because a caller asked.
+	f.Notes = isAgent(a) || a.IsVendor()
 	return s.store.List(ctx, scope, f, p.Normalize())
+}
+
+// Number reads a search for a case by its number: "31" or "#31".
+func Number(q string) (int64, bool) {
+	q = strings.TrimPrefix(strings.TrimSpace(q), "#")
+	if q == "" || len(q) > 18 || strings.TrimLeft(q, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(q, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// ByNumber returns the case numbered n, if the actor may read it.
+func (s *Service) ByNumber(ctx context.Context, now time.Time, n int64) (Case, error) {
+	_, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return Case{}, err
+	}
+	return s.store.ByNumber(ctx, scope, n)
 }
 
 // Timeline returns a case's entries, oldest first; customer contacts do

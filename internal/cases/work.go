@@ -141,6 +141,10 @@ type NewReply struct {
 	// then awaits the customer, and closes by itself if no answer comes.
 	RequestInformation bool        `json:"request_information"`
 	References         []Reference `json:"references"`
+	// Files go with the reply or the note, listed under its entry and
+	// visible to whoever may read it; the API reads them from multipart
+	// parts, never from JSON.
+	Files []NewFile `json:"-"`
 }
 
 func (in NewReply) validate(a accord.Actor) (NewReply, error) {
@@ -184,63 +188,76 @@ func (in NewReply) validate(a accord.Actor) (NewReply, error) {
 // awaiting the customer and reopens a resolved one.
 func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in NewReply) (Case, error) {
 	const op = "cases.Reply"
+	files, uploads, err := s.prepare("files", in.Files)
+	if err != nil {
+		return Case{}, err
+	}
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
-		in, err := in.validate(a)
-		if err != nil {
-			return Change{}, err
+		ch, err := s.reply(op, a, pol, now, c, in)
+		if len(files) > 0 && err == nil {
+			ch.Entries[0].Data.Files, ch.Uploads = files, uploads
 		}
-		if c.State == Closed {
-			return Change{}, conflict(op, "the case is closed; open a new case and mention this one")
+		return ch, err
+	})
+}
+
+// reply decides a reply or a note; its entry is the change's first.
+func (s *Service) reply(op string, a accord.Actor, pol *sla.Policy, now time.Time, c Case, in NewReply) (Change, error) {
+	in, err := in.validate(a)
+	if err != nil {
+		return Change{}, err
+	}
+	if c.State == Closed {
+		return Change{}, conflict(op, "the case is closed; open a new case and mention this one")
+	}
+	if !isAgent(a) && !isCustomer(a, c) {
+		return Change{}, forbidden(op, "only the customer's contacts and agents reply")
+	}
+	if in.RequestInformation && c.Type == Enhancement {
+		return Change{}, conflict(op, "enhancement requests follow their own states")
+	}
+	before, after := c, c
+	after.Pauses = slices.Clone(c.Pauses)
+	e := entry(a, now, c, Reply)
+	e.Body, e.Internal, e.Data.References, e.Data.RequestInformation = in.Body, in.Internal, in.References, in.RequestInformation
+	if in.Internal {
+		e.Kind = Note
+		return finish(pol, a, now, before, after, "case.note", nil, e)
+	}
+	var p *Pause
+	entries := []Entry{e}
+	switch {
+	case isAgent(a):
+		respond(&after, a, now)
+		next := after.State
+		if next == New {
+			next = Open
 		}
-		if !isAgent(a) && !isCustomer(a, c) {
-			return Change{}, forbidden(op, "only the customer's contacts and agents reply")
+		if in.RequestInformation {
+			next = AwaitingCustomer
 		}
-		if in.RequestInformation && c.Type == Enhancement {
-			return Change{}, conflict(op, "enhancement requests follow their own states")
-		}
-		before, after := c, c
-		after.Pauses = slices.Clone(c.Pauses)
-		e := entry(a, now, c, Reply)
-		e.Body, e.Internal, e.Data.References, e.Data.RequestInformation = in.Body, in.Internal, in.References, in.RequestInformation
-		if in.Internal {
-			e.Kind = Note
-			return finish(pol, a, now, before, after, "case.note", nil, e)
-		}
-		var p *Pause
-		entries := []Entry{e}
-		switch {
-		case isAgent(a):
-			respond(&after, a, now)
-			next := after.State
-			if next == New {
-				next = Open
-			}
-			if in.RequestInformation {
-				next = AwaitingCustomer
-			}
-			if next != after.State {
-				if p, err = transition(pol, &after, next, now); err != nil {
-					return Change{}, err
-				}
-				entries = append(entries, stateChange(a, now, after, before.State, "", "", false))
-			}
-			if in.RequestInformation {
-				if err := awaitInformation(pol, &after, now); err != nil {
-					return Change{}, err
-				}
-			}
-		case c.State == AwaitingCustomer || c.State == Resolved:
-			if p, err = transition(pol, &after, Open, now); err != nil {
+		if next != after.State {
+			if p, err = transition(pol, &after, next, now); err != nil {
 				return Change{}, err
 			}
-			reason := "the customer answered"
-			if c.State == Resolved {
-				reason = ReasonRepliedToResolution
-			}
-			entries = append(entries, stateChange(a, now, after, before.State, "", reason, false))
+			entries = append(entries, stateChange(a, now, after, before.State, "", "", false))
 		}
-		return finish(pol, a, now, before, after, "case.reply", p, entries...)
-	})
+		if in.RequestInformation {
+			if err := awaitInformation(pol, &after, now); err != nil {
+				return Change{}, err
+			}
+		}
+	case c.State == AwaitingCustomer || c.State == Resolved:
+		if p, err = transition(pol, &after, Open, now); err != nil {
+			return Change{}, err
+		}
+		reason := "the customer answered"
+		if c.State == Resolved {
+			reason = ReasonRepliedToResolution
+		}
+		entries = append(entries, stateChange(a, now, after, before.State, "", reason, false))
+	}
+	return finish(pol, a, now, before, after, "case.reply", p, entries...)
 }
 
 // The reasons Accord itself gives for a change of state, as codes that the

@@ -183,20 +183,37 @@ func searchWords(text string) []string {
 	return words
 }
 
+// Open writes an opening in one transaction; files it put in the data
+// directory are removed if the transaction fails (see Update).
 func (s *Cases) Open(ctx context.Context, o cases.Opening) (cases.Case, error) {
 	var c cases.Case
+	var written []string
+	committed := false
+	defer func() { s.unwrite(written, committed) }()
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		c, err = s.open(ctx, tx, o)
+		c, err = s.open(ctx, tx, o, &written)
 		return err
 	})
+	committed = err == nil
 	return c, err
+}
+
+// unwrite removes the files a transaction put in the data directory, unless
+// it committed.
+func (s *Cases) unwrite(written []string, committed bool) {
+	if committed {
+		return
+	}
+	for _, name := range written {
+		_ = os.Remove(name)
+	}
 }
 
 // open writes an opening inside tx: the case under the next number, its
 // search document, entries, timers and events. It returns the case as
 // stored. Errors are mapped.
-func (s *Cases) open(ctx context.Context, tx *sql.Tx, o cases.Opening) (cases.Case, error) {
+func (s *Cases) open(ctx context.Context, tx *sql.Tx, o cases.Opening, written *[]string) (cases.Case, error) {
 	c := o.Case
 	if err := s.db.lockCaseNumbers(ctx, tx); err != nil {
 		return c, err
@@ -212,11 +229,16 @@ func (s *Cases) open(ctx context.Context, tx *sql.Tx, o cases.Opening) (cases.Ca
 	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES `+inList(1, len(args)), args...); err != nil {
 		return c, s.db.mapErr(fmt.Errorf("insert case: %w", err))
 	}
-	if err := s.db.indexCase(ctx, tx, c.ID, c.Number, searchText(c)); err != nil {
-		return c, fmt.Errorf("index case: %w", err)
-	}
 	if err := s.db.insertEntries(ctx, tx, c, o.Entries); err != nil {
 		return c, err
+	}
+	if err := s.reindex(ctx, tx, c); err != nil {
+		return c, err
+	}
+	for _, u := range o.Uploads {
+		if err := s.upload(ctx, tx, c, o.Entries, u, written); err != nil {
+			return c, err
+		}
 	}
 	for _, t := range o.Timers {
 		if err := setTimer(ctx, tx, c.OrgID, c.ID, string(t.Kind), t.At, c.CreatedAt); err != nil {
@@ -337,7 +359,29 @@ func (s *Cases) List(ctx context.Context, scope accord.Scope, f cases.Filter, p 
 	if f.CustomerWroteLast {
 		w.add("EXISTS (SELECT 1 FROM case_entries e WHERE e.case_id = cases.id AND e.author_org_id = cases.org_id AND e.seq = (" + latestMessage + "))")
 	}
-	s.db.matchCases(&w, searchWords(f.Text))
+	s.db.matchCases(&w, searchWords(f.Text), f.Notes)
+	if f.ByDue {
+		w.add("due_at IS NOT NULL AND responded_at IS NULL")
+	}
+	var out []cases.Case
+	var next string
+	if f.Sort.Key != "" {
+		out, next, err = s.listSorted(ctx, w, f.Sort, p, cur)
+	} else {
+		out, next, err = s.listKeyed(ctx, w, f, p, cur)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.markWaiting(ctx, out); err != nil {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+// listKeyed lists in the list's own order, continuing after a cursor
+// that holds the last row's instant and id.
+func (s *Cases) listKeyed(ctx context.Context, w where, f cases.Filter, p accord.Page, cur accord.Cursor) ([]cases.Case, string, error) {
 	order := ` ORDER BY created_at DESC, id DESC`
 	if f.ByUpdated {
 		if err := w.beforeTime("updated_at", "id", cur); err != nil {
@@ -345,7 +389,6 @@ func (s *Cases) List(ctx context.Context, scope accord.Scope, f cases.Filter, p 
 		}
 		order = ` ORDER BY updated_at DESC, id DESC`
 	} else if f.ByDue {
-		w.add("due_at IS NOT NULL AND responded_at IS NULL")
 		if cur.ID != "" {
 			at, err := time.Parse(time.RFC3339Nano, cur.Key)
 			if err != nil {
@@ -374,9 +417,87 @@ func (s *Cases) List(ctx context.Context, scope accord.Scope, f cases.Filter, p 
 		}
 		return timeCursor(c.CreatedAt, c.ID)
 	})
-	if err := s.markWaiting(ctx, out); err != nil {
-		return nil, "", err
+	return out, next, nil
+}
+
+// sortExpr is the SQL value a sort key orders by, over the cases table,
+// and whether ascending means its values descending (a longer wait is an
+// earlier instant). Rows where it is NULL come last either way.
+func (s *Cases) sortExpr(k cases.SortKey) (string, bool) {
+	switch k {
+	case cases.SortNumber:
+		return "number", false
+	case cases.SortCreated:
+		return "created_at", false
+	case cases.SortUpdated:
+		return "updated_at", false
+	case cases.SortTitle:
+		return "title" + s.db.bytewise(), false
+	case cases.SortCriticality:
+		return "criticality", false
+	case cases.SortState:
+		var b strings.Builder
+		b.WriteString("CASE state")
+		for i, st := range cases.States {
+			fmt.Fprintf(&b, " WHEN '%s' THEN %d", st, i)
+		}
+		b.WriteString(" END")
+		return b.String(), false
+	case cases.SortAssignee:
+		return "(SELECT u.name FROM users u WHERE u.id = cases.assignee_id)" + s.db.bytewise(), false
+	case cases.SortCustomer:
+		return "(SELECT o.name FROM organizations o WHERE o.id = cases.org_id)" + s.db.bytewise(), false
+	case cases.SortDue:
+		return "CASE WHEN responded_at IS NULL THEN due_at END", false
+	case cases.SortWaited:
+		marks := make([]string, len(cases.WaitingStates))
+		for i, st := range cases.WaitingStates {
+			marks[i] = "'" + string(st) + "'"
+		}
+		return "CASE WHEN state IN (" + strings.Join(marks, ", ") + ") THEN (SELECT e.at FROM case_entries e WHERE e.case_id = cases.id" +
+			" AND e.author_org_id = cases.org_id AND e.seq = (" + latestMessage + ")) END", true
 	}
+	return "", false
+}
+
+// listSorted lists by a column with ties broken by id, paging by position:
+// the cursor holds the sort and the offset of the next page, so that a
+// cursor of another sort is refused rather than misread.
+func (s *Cases) listSorted(ctx context.Context, w where, by cases.Sort, p accord.Page, cur accord.Cursor) ([]cases.Case, string, error) {
+	expr, invert := s.sortExpr(by.Key)
+	if expr == "" {
+		return nil, "", accord.FieldError("sort", "unknown sort key %q", by.Key)
+	}
+	offset := 0
+	if cur.ID != "" {
+		n, err := strconv.Atoi(string(cur.ID))
+		if err != nil || n < 0 || cur.Key != "sort:"+by.String() {
+			return nil, "", accord.FieldError("cursor", "is not a cursor of this sort")
+		}
+		offset = n
+	}
+	dir, idDir := " ASC", " ASC"
+	if by.Desc != invert {
+		dir = " DESC"
+	}
+	if by.Desc {
+		idDir = " DESC"
+	}
+	order := " ORDER BY (" + expr + ") IS NULL, " + expr + dir + ", id" + idDir
+	limit := w.limit(p)
+	w.args = append(w.args, offset)
+	q := `SELECT ` + caseColumns + ` FROM cases` + w.String() + order + limit + " OFFSET $" + strconv.Itoa(len(w.args))
+	rows, err := s.db.sql.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list cases: %w", err)
+	}
+	out, err := collect(rows, scanCase)
+	if err != nil {
+		return nil, "", fmt.Errorf("list cases: %w", err)
+	}
+	out, next := page(out, p, func(cases.Case) accord.Cursor {
+		return accord.Cursor{Key: "sort:" + by.String(), ID: accord.ID(strconv.Itoa(offset + p.Limit))}
+	})
 	return out, next, nil
 }
 
@@ -483,13 +604,9 @@ func notifyEntries(ctx context.Context, tx *sql.Tx, orgID accord.ID, ids []accor
 // panics.
 func (s *Cases) Update(ctx context.Context, scope accord.Scope, id accord.ID, decide func(cases.Case) (cases.Change, error)) (cases.Case, error) {
 	var out cases.Case
-	var written string // a file put in the data directory
+	var written []string // files put in the data directory
 	committed := false
-	defer func() {
-		if !committed && written != "" {
-			_ = os.Remove(written)
-		}
-	}()
+	defer func() { s.unwrite(written, committed) }()
 	err := s.db.tx(ctx, func(tx *sql.Tx) error {
 		old, err := readCase(ctx, tx, caseByID(id, scope), s.db.forChange())
 		if err != nil {
@@ -515,7 +632,7 @@ func (s *Cases) Update(ctx context.Context, scope accord.Scope, id accord.ID, de
 // write stores a Change to old inside tx. Openings come before the events
 // so that on PostgreSQL the case-number lock is always taken before any
 // audit head, in every transaction.
-func (s *Cases) write(ctx context.Context, tx *sql.Tx, old cases.Case, ch cases.Change, written *string) error {
+func (s *Cases) write(ctx context.Context, tx *sql.Tx, old cases.Case, ch cases.Change, written *[]string) error {
 	c := ch.Case
 	vals, err := caseValues(c)
 	if err != nil {
@@ -524,13 +641,15 @@ func (s *Cases) write(ctx context.Context, tx *sql.Tx, old cases.Case, ch cases.
 	if _, err := tx.ExecContext(ctx, `UPDATE cases SET `+caseSet+` WHERE id = $`+strconv.Itoa(len(vals)+1), append(vals, old.ID)...); err != nil {
 		return s.db.mapErr(fmt.Errorf("update case: %w", err))
 	}
-	if text := searchText(c); text != searchText(old) {
-		if err := s.db.indexCase(ctx, tx, old.ID, old.Number, text); err != nil {
-			return fmt.Errorf("index case: %w", err)
-		}
-	}
 	if err := s.db.insertEntries(ctx, tx, old, ch.Entries); err != nil {
 		return err
+	}
+	prose := slices.ContainsFunc(ch.Entries, func(e cases.Entry) bool { return e.Kind == cases.Reply || e.Kind == cases.Note })
+	if prose || searchText(c) != searchText(old) {
+		c.Number = old.Number
+		if err := s.reindex(ctx, tx, c); err != nil {
+			return err
+		}
 	}
 	for _, u := range ch.Update {
 		data, err := json.Marshal(u.To.Data)
@@ -562,13 +681,13 @@ func (s *Cases) write(ctx context.Context, tx *sql.Tx, old cases.Case, ch cases.
 			return s.db.mapErr(fmt.Errorf("write pause: %w", err))
 		}
 	}
-	if ch.Upload != nil {
-		if err := s.upload(ctx, tx, old, ch.Entries, ch.Upload, written); err != nil {
+	for _, u := range ch.Uploads {
+		if err := s.upload(ctx, tx, old, ch.Entries, u, written); err != nil {
 			return err
 		}
 	}
 	for _, o := range ch.Created {
-		if _, err := s.open(ctx, tx, o); err != nil {
+		if _, err := s.open(ctx, tx, o, written); err != nil {
 			return err
 		}
 	}
@@ -589,12 +708,12 @@ func (s *Cases) write(ctx context.Context, tx *sql.Tx, old cases.Case, ch cases.
 }
 
 // upload stores an attachment's content with the entry among entries that
-// describes it: in its row, or for a large file on SQLite in
-// <dataDir>/files/<org>/<file id>, whose full name goes to *written.
-func (s *Cases) upload(ctx context.Context, tx *sql.Tx, c cases.Case, entries []cases.Entry, u *cases.Upload, written *string) error {
+// lists it: in its row, or for a large file on SQLite in
+// <dataDir>/files/<org>/<file id>, whose full name is added to *written.
+func (s *Cases) upload(ctx context.Context, tx *sql.Tx, c cases.Case, entries []cases.Entry, u cases.Upload, written *[]string) error {
 	var entryID accord.ID
 	for _, e := range entries {
-		if e.Data.File != nil && e.Data.File.ID == u.File.ID {
+		if lists(e, u.File.ID) {
 			entryID = e.ID
 		}
 	}
@@ -617,7 +736,7 @@ func (s *Cases) upload(ctx context.Context, tx *sql.Tx, c cases.Case, entries []
 		if err := writeNewFile(full, content); err != nil {
 			return err
 		}
-		*written = full
+		*written = append(*written, full)
 		content = nil
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO case_files (id, org_id, case_id, entry_id, name, content_type, size, sha256, content, path)
@@ -675,7 +794,6 @@ func (s *Cases) File(ctx context.Context, scope accord.Scope, caseID, fileID acc
 	w.add("f.id = ?", fileID)
 	w.add("f.case_id = ?", caseID)
 	w.scope("f.org_id", scope)
-	w.add("e.kind = ?", string(cases.Attachment))
 	var content []byte
 	var rel string
 	e, err := oneRow(func(r interface{ Scan(...any) error }) (cases.Entry, error) { return scanEntryAnd(r, &content, &rel) },
@@ -684,7 +802,7 @@ func (s *Cases) File(ctx context.Context, scope accord.Scope, caseID, fileID acc
 	if err != nil {
 		return cases.Entry{}, nil, err
 	}
-	if e.Data.File == nil || e.Data.File.ID != fileID {
+	if !lists(e, fileID) {
 		return cases.Entry{}, nil, notFound("file")
 	}
 	if rel == "" {
@@ -704,4 +822,53 @@ func (s *Cases) File(ctx context.Context, scope accord.Scope, caseID, fileID acc
 		return cases.Entry{}, nil, fmt.Errorf("read file %s: %w", fileID, err)
 	}
 	return e, content, nil
+}
+
+// lists reports whether entry e describes the file id: an attachment
+// entry's file, or one of the files sent with a reply, note or opening.
+func lists(e cases.Entry, id accord.ID) bool {
+	if e.Data.File != nil && e.Data.File.ID == id {
+		return true
+	}
+	return slices.ContainsFunc(e.Data.Files, func(f cases.File) bool { return f.ID == id })
+}
+
+// reindex writes c's search documents from the case and the replies and
+// notes of its timeline, inside tx, after the change's entries.
+func (s *Cases) reindex(ctx context.Context, tx *sql.Tx, c cases.Case) error {
+	rows, err := tx.QueryContext(ctx, `SELECT internal, body FROM case_entries WHERE case_id = $1 AND kind IN ($2, $3) ORDER BY seq`,
+		c.ID, string(cases.Reply), string(cases.Note))
+	if err != nil {
+		return fmt.Errorf("index case: %w", err)
+	}
+	defer rows.Close()
+	public, notes := []string{searchText(c)}, []string{}
+	for rows.Next() {
+		var internal bool
+		var body string
+		if err := rows.Scan(&internal, &body); err != nil {
+			return fmt.Errorf("index case: %w", err)
+		}
+		if internal {
+			notes = append(notes, body)
+		} else {
+			public = append(public, body)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("index case: %w", err)
+	}
+	rows.Close() // before the next statement on SQLite's one connection
+	if err := s.db.indexCase(ctx, tx, c.ID, c.Number, strings.Join(public, "\n"), strings.Join(notes, "\n")); err != nil {
+		return fmt.Errorf("index case: %w", err)
+	}
+	return nil
+}
+
+// ByNumber reads the case numbered n inside scope.
+func (s *Cases) ByNumber(ctx context.Context, scope accord.Scope, n int64) (cases.Case, error) {
+	var w where
+	w.add("number = ?", n)
+	w.scope("org_id", scope)
+	return readCase(ctx, s.db.sql, w, "")
 }

@@ -147,39 +147,62 @@ func (db *DB) skipLocked() string {
 	return ""
 }
 
-// indexCase writes a case's full-text document. PostgreSQL keeps it in
-// cases.search as a 'simple' tsvector; SQLite in the FTS5 table cases_fts,
-// whose rowid is the case's number.
-func (db *DB) indexCase(ctx context.Context, tx *sql.Tx, id accord.ID, number int64, text string) error {
+// indexCase writes a case's search documents: the public one (title,
+// description, details, public replies) and its internal notes.
+// PostgreSQL keeps them as 'simple' tsvectors in cases.search (public) and
+// cases.search_all (public and notes); SQLite in the FTS5 table
+// case_search, columns body and notes, whose rowid is the case's number.
+func (db *DB) indexCase(ctx context.Context, tx *sql.Tx, id accord.ID, number int64, public, notes string) error {
 	if db.engine == Postgres {
-		_, err := tx.ExecContext(ctx, `UPDATE cases SET search = to_tsvector('simple', $1) WHERE id = $2`, text, id)
+		_, err := tx.ExecContext(ctx, `UPDATE cases SET search = to_tsvector('simple', $1),
+			search_all = to_tsvector('simple', $1) || to_tsvector('simple', $2) WHERE id = $3`, public, notes, id)
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM cases_fts WHERE rowid = $1`, number); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM case_search WHERE rowid = $1`, number); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases_fts (rowid, body) VALUES ($1, $2)`, number, text)
+	_, err := tx.ExecContext(ctx, `INSERT INTO case_search (rowid, body, notes) VALUES ($1, $2, $3)`, number, public, notes)
 	return err
 }
 
 // matchCases restricts w (over the cases table, unaliased) to the cases
-// whose document has every word. Words are what searchWords keeps; none
-// means no condition. On SQLite each word is quoted as an FTS5 string, so
-// that nothing a person types is FTS5 syntax (OR, NEAR, parentheses,
-// quotes, column filters); PostgreSQL's plainto_tsquery has no syntax.
-func (db *DB) matchCases(w *where, words []string) {
+// whose document has every word: the public document, or with notes the
+// public one and the internal notes together. Words are what searchWords
+// keeps; none means no condition. On SQLite each word is quoted as an FTS5
+// string, so that nothing a person types is FTS5 syntax (OR, NEAR,
+// parentheses, quotes, column filters); PostgreSQL's plainto_tsquery has
+// no syntax.
+func (db *DB) matchCases(w *where, words []string, notes bool) {
 	if len(words) == 0 {
 		return
 	}
 	if db.engine == Postgres {
-		w.add("search @@ plainto_tsquery('simple', ?)", strings.Join(words, " "))
+		col := "search"
+		if notes {
+			col = "search_all"
+		}
+		w.add(col+" @@ plainto_tsquery('simple', ?)", strings.Join(words, " "))
 		return
 	}
 	quoted := make([]string, len(words))
 	for i, word := range words {
 		quoted[i] = `"` + strings.ReplaceAll(word, `"`, `""`) + `"`
 	}
-	w.add("number IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)", strings.Join(quoted, " "))
+	q := strings.Join(quoted, " ")
+	if !notes {
+		q = "body : (" + q + ")"
+	}
+	w.add("number IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)", q)
+}
+
+// bytewise makes a text comparison follow the bytes of UTF-8, as SQLite
+// compares by default, rather than PostgreSQL's locale: the engines then
+// sort names alike.
+func (db *DB) bytewise() string {
+	if db.engine == Postgres {
+		return ` COLLATE "C"`
+	}
+	return ""
 }
 
 // maxRowFile is the largest attachment SQLite keeps inside the database;

@@ -720,7 +720,7 @@ func testCasesUpdateAtomic(t *testing.T, db *store.DB) {
 			Entries: []cases.Entry{{ID: accord.NewID("ent"), Kind: cases.Reply, Author: "A", Body: "hi", At: t0.Add(time.Hour)}, entry},
 			Pause:   &cases.Pause{From: t0.Add(time.Hour)},
 			Timers:  []cases.Timer{{Kind: cases.BreachTimer, At: t0.Add(9 * time.Hour)}, {Kind: cases.WarnTimer}},
-			Upload:  &cases.Upload{File: *entry.Data.File, Content: big},
+			Uploads: []cases.Upload{{File: *entry.Data.File, Content: big}},
 			Created: []cases.Opening{caseOpening(rca)},
 			Events:  []audit.Event{audit.New(system, t0, w.a.ID, "case.update", "case", c.ID, nil)},
 		}, nil
@@ -906,7 +906,7 @@ func testCaseFiles(t *testing.T, db *store.DB) {
 			u.entry = attachmentEntry(next, u.id, u.content)
 			u.entry.Internal = i == 1
 			reply := cases.Entry{ID: accord.NewID("ent"), Kind: cases.Reply, Author: "Ana", Body: "logs attached", At: next.UpdatedAt}
-			return cases.Change{Case: next, Entries: []cases.Entry{reply, u.entry}, Upload: &cases.Upload{File: *u.entry.Data.File, Content: u.content}}
+			return cases.Change{Case: next, Entries: []cases.Entry{reply, u.entry}, Uploads: []cases.Upload{{File: *u.entry.Data.File, Content: u.content}}}
 		})
 		ups = append(ups, u)
 	}
@@ -941,7 +941,7 @@ func testCaseFiles(t *testing.T, db *store.DB) {
 
 	// An upload without its entry is refused.
 	_, err = w.s.Update(ctx, accord.Scope{All: true}, c.ID, func(old cases.Case) (cases.Change, error) {
-		return cases.Change{Case: old, Upload: &cases.Upload{File: cases.File{ID: accord.NewID("fil")}, Content: []byte("x")}}, nil
+		return cases.Change{Case: old, Uploads: []cases.Upload{{File: cases.File{ID: accord.NewID("fil")}, Content: []byte("x")}}}, nil
 	})
 	if err == nil {
 		t.Fatal("an upload without its entry was accepted")
