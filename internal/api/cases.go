@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,14 +92,27 @@ func caseFilter(r *http.Request) (cases.Filter, error) {
 	}
 	f.Text = strings.TrimSpace(q.Get("q"))
 	f.View = cases.View(q.Get("view"))
-	switch q.Get("sort") {
+	// "created" and "due" keep the meaning they had before lists sorted
+	// by any column: newest first, and the first-response queue.
+	switch v := q.Get("sort"); v {
 	case "", "created":
 	case "due":
 		f.ByDue = true
 	default:
-		return f, accord.FieldError("sort", "must be created or due")
+		by, err := cases.ParseSort(v)
+		if err != nil {
+			return f, err
+		}
+		f.Sort = by
 	}
 	return f, nil
+}
+
+// caseList is a page of cases; NumberMatch says that the search was a case
+// number ("31" or "#31") and the first item is that case.
+type caseList struct {
+	listBody[caseView]
+	NumberMatch bool `json:"number_match"`
 }
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
@@ -112,11 +127,30 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.Now()
 	l, next, err := s.Cases.List(r.Context(), now, f, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var out caseList
+	// The case a number names comes first on the first page, whatever
+	// the other filters say: the reader asked for that case.
+	if n, ok := cases.Number(f.Text); ok && p.Cursor == "" {
+		c, err := s.Cases.ByNumber(r.Context(), now, n)
+		switch {
+		case err == nil:
+			out.NumberMatch = true
+			l = append([]cases.Case{c}, slices.DeleteFunc(l, func(x cases.Case) bool { return x.ID == c.ID })...)
+		case !accord.IsKind(err, accord.NotFound):
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	views := make([]caseView, len(l))
 	for i, c := range l {
 		views[i] = viewOf(c, now)
 	}
-	s.respond(w, r, http.StatusOK, list(views, next), err)
+	out.listBody = list(views, next)
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
@@ -151,10 +185,12 @@ func (s *Server) explainCase(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 	var in cases.NewCase
-	if err := decode(w, r, &in); err != nil {
+	files, err := decodeWithFiles(w, r, &in)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	in.Files = files
 	now := s.Now()
 	c, err := s.Cases.Open(r.Context(), now, in)
 	s.respondCase(w, r, http.StatusCreated, now, c, err)
@@ -215,7 +251,90 @@ type caseSummary struct {
 type caseConfirmation struct{}
 
 func (s *Server) replyToCase(w http.ResponseWriter, r *http.Request) {
-	caseChange(s, false, s.Cases.Reply)(w, r)
+	now := s.Now()
+	id, err := pathID(r, "id")
+	var in cases.NewReply
+	if err == nil {
+		in.Files, err = decodeWithFiles(w, r, &in)
+	}
+	var c cases.Case
+	if err == nil {
+		c, err = s.Cases.Reply(r.Context(), now, id, in)
+	}
+	s.respondCase(w, r, http.StatusOK, now, c, err)
+}
+
+// maxFilesBody bounds a multipart body of several files: the files and the
+// JSON document together.
+const maxFilesBody = 64 << 20
+
+// decodeWithFiles reads a JSON body into v, or a multipart/form-data body
+// whose part "json" is that document and whose parts "files" are files
+// that go with it (cases.MaxFiles at most). A file too large to read is
+// refused naming it, before anything is written.
+func decodeWithFiles(w http.ResponseWriter, r *http.Request, v any) ([]cases.NewFile, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		return nil, decode(w, r, v)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFilesBody)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, accord.FieldError("Content-Type", "must be multipart/form-data with a boundary")
+	}
+	var doc []byte
+	var files []cases.NewFile
+	for {
+		part, err := mr.NextPart()
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.Is(err, io.EOF):
+			if doc == nil {
+				return nil, accord.FieldError("json", "is required: the JSON document, in the multipart field \"json\"")
+			}
+			return files, decodeBytes(doc, v)
+		case errors.As(err, &mbe):
+			return nil, accord.FieldError("body", "must be at most %d bytes", maxFilesBody)
+		case err != nil:
+			return nil, accord.FieldError("body", "is not valid multipart/form-data")
+		}
+		switch part.FormName() {
+		case "json":
+			if doc != nil {
+				return nil, accord.FieldError("json", "is sent twice")
+			}
+			doc, err = io.ReadAll(io.LimitReader(part, maxBody+1))
+			switch {
+			case errors.As(err, &mbe):
+				return nil, accord.FieldError("body", "must be at most %d bytes", maxFilesBody)
+			case err != nil:
+				return nil, accord.FieldError("json", "could not be read")
+			case len(doc) > maxBody:
+				return nil, accord.FieldError("json", "must be at most %d bytes", maxBody)
+			}
+		case "files":
+			field := fmt.Sprintf("files[%d]", len(files))
+			if len(files) == cases.MaxFiles {
+				return nil, accord.FieldError(field, "at most %d files at once", cases.MaxFiles)
+			}
+			name := part.FileName()
+			if p := accord.TextProblem(name); p != "" {
+				return nil, accord.FieldError(field, "its name %s", p)
+			}
+			content, err := io.ReadAll(io.LimitReader(part, maxAttachment+1))
+			switch {
+			case errors.As(err, &mbe):
+				return nil, accord.FieldError("body", "must be at most %d bytes", maxFilesBody)
+			case err != nil:
+				return nil, accord.FieldError(field, "could not be read")
+			case len(content) > maxAttachment:
+				return nil, accord.FieldError(field, "%s: must be at most %d bytes", name, maxAttachment)
+			}
+			files = append(files, cases.NewFile{Name: name, Content: content})
+		default:
+			return nil, accord.FieldError(part.FormName(), "is not a known field: send \"json\" and \"files\"")
+		}
+	}
 }
 
 func (s *Server) recordCaseCall(w http.ResponseWriter, r *http.Request) {
@@ -444,12 +563,18 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 	serveFile(w, f.Name, f.ContentType, content)
 }
 
-// serveFile answers with a stored file, always as a download of its name,
-// typed by servedType, and sandboxed should a browser open it anyway.
+// serveFile answers with a stored file as a download of its name, typed
+// by servedType, and sandboxed should a browser open it anyway. A raster
+// image (cases.InlineImages, by its sniffed type) is served inline, so
+// that pages show it from this origin under their img-src 'self'.
 func serveFile(w http.ResponseWriter, name, sniffed string, content []byte) {
-	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": name})
+	kind := "attachment"
+	if (cases.File{ContentType: sniffed}).Inline() {
+		kind = "inline"
+	}
+	disposition := mime.FormatMediaType(kind, map[string]string{"filename": name})
 	if disposition == "" {
-		disposition = "attachment"
+		disposition = kind
 	}
 	h := w.Header()
 	h.Set("Content-Type", servedType(sniffed))

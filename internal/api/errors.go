@@ -70,12 +70,17 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	case err != nil:
 		return accord.FieldError("body", "could not be read")
 	}
+	return decodeBytes(b, v)
+}
+
+// decodeBytes is decode of a document already read.
+func decodeBytes(b []byte, v any) error {
 	if err := checkJSONText(b); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	err = dec.Decode(v)
+	err := dec.Decode(v)
 	if err == nil && dec.More() {
 		err = errors.New("trailing data after the JSON value")
 	}

@@ -19,12 +19,13 @@ const (
 	SortState       SortKey = "state"       // in the order of States
 	SortAssignee    SortKey = "assignee"    // by name; unassigned last
 	SortCustomer    SortKey = "customer"    // by the organization's name
+	SortPlan        SortKey = "plan"        // by the plan's key
 	SortDue         SortKey = "due"         // the first response's due instant; none last
 	SortWaited      SortKey = "waited"      // how long the customer has waited on us; shortest first, not waiting last
 )
 
 // SortKeys lists the keys ParseSort accepts.
-var SortKeys = []SortKey{SortNumber, SortCreated, SortUpdated, SortTitle, SortCriticality, SortState, SortAssignee, SortCustomer, SortDue, SortWaited}
+var SortKeys = []SortKey{SortNumber, SortCreated, SortUpdated, SortTitle, SortCriticality, SortState, SortAssignee, SortCustomer, SortPlan, SortDue, SortWaited}
 
 // Sort orders a list by a column, ascending unless Desc; rows with equal
 // values follow their ids in the same direction, and rows without a value

@@ -435,6 +435,8 @@ func (s *Cases) sortExpr(k cases.SortKey) (string, bool) {
 		return "title" + s.db.bytewise(), false
 	case cases.SortCriticality:
 		return "criticality", false
+	case cases.SortPlan:
+		return "plan" + s.db.bytewise(), false
 	case cases.SortState:
 		var b strings.Builder
 		b.WriteString("CASE state")

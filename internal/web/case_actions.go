@@ -49,7 +49,7 @@ func (s *Server) caseActions() []route {
 		maxFile     int64
 		do          func(r *http.Request, id accord.ID) error
 	}{
-		{"reply", "case.flash.replied", 0, s.caseReply},
+		{"reply", "case.flash.replied", maxCaseFiles, s.caseReply},
 		{"files", "case.flash.attached", maxCaseFile, s.caseAttach},
 		{"calls", "case.flash.called", 0, s.caseCall},
 		{"reclassify", "case.flash.reclassified", 0, s.caseReclassify},
@@ -81,8 +81,13 @@ func (s *Server) caseReply(r *http.Request, id accord.ID) error {
 	f := r.PostForm
 	in := cases.NewReply{Body: f.Get("body"), Internal: f.Get("internal") != "",
 		RequestInformation: f.Get("request_information") != "", References: caseReferences(r)}
-	if _, err := s.Cases.Reply(r.Context(), s.Now(), id, in); err != nil {
+	files, err := formFiles(r)
+	if err != nil {
 		return err
+	}
+	in.Files = files
+	if _, err := s.Cases.Reply(r.Context(), s.Now(), id, in); err != nil {
+		return filesProblems(err)
 	}
 	if f.Get("take") == "" {
 		return nil

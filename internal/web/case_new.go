@@ -99,7 +99,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, "case.new.title", d)
-	if err := parseForm(w, r, 0); err != nil {
+	if err := parseForm(w, r, maxCaseFiles); err != nil {
 		s.failForm(w, r, err, "case_new", p)
 		return
 	}
@@ -121,9 +121,15 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 		}
 		in.Call = &call
 	}
-	c, err := s.Cases.Open(r.Context(), s.Now(), in)
+	files, err := formFiles(r)
 	if err != nil {
 		s.failForm(w, r, err, "case_new", p)
+		return
+	}
+	in.Files = files
+	c, err := s.Cases.Open(r.Context(), s.Now(), in)
+	if err != nil {
+		s.failForm(w, r, filesProblems(err), "case_new", p)
 		return
 	}
 	target := casePath(c.ID)

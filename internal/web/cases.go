@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -34,6 +35,31 @@ type caseListData struct {
 	Crits    []sla.Criticality
 	NextPage string // the URL of the next page, if there is one
 	CanOpen  bool
+	query    url.Values
+}
+
+// Col is the header of the column sorted by key: the list newest first
+// unless the query sorts it.
+func (d *caseListData) Col(key string) sortCol {
+	current, err := cases.ParseSort(d.query.Get("sort"))
+	if err != nil || current.Key == "" {
+		current = cases.Sort{Key: cases.SortCreated, Desc: true}
+	}
+	q := url.Values{}
+	for k, v := range d.query {
+		if k != "cursor" && k != "sort" {
+			q[k] = v
+		}
+	}
+	q.Set("sort", current.Toggle(cases.SortKey(key)).String())
+	col := sortCol{Href: template.URL("/cases?" + q.Encode())} //nolint:gosec // encoded by url.Values.Encode
+	if current.Key == cases.SortKey(key) {
+		col.Sort = "ascending"
+		if current.Desc {
+			col.Sort = "descending"
+		}
+	}
+	return col
 }
 
 // caseList lists the cases the reader may see, newest first, filtered by
@@ -42,7 +68,7 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) {
 	rd := readerOf(r.Context())
 	q := r.URL.Query()
 	data := caseListData{States: cases.States, Types: slices.Concat(cases.Types, []cases.Type{cases.RootCause}),
-		Crits: sla.Criticalities, CanOpen: !rd.is(accord.RoleAuditor)}
+		Crits: sla.Criticalities, CanOpen: !rd.is(accord.RoleAuditor), query: q}
 	p := s.newPage(r, "cases.title", &data)
 	if !rd.is(accord.RoleCustomerContact) {
 		orgs, err := s.caseOrgs(r)
@@ -52,11 +78,26 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) {
 		}
 		data.Orgs, data.Choices = orgs.names, orgs.list
 	}
+	// A search for a case's number opens that case.
+	if href, err := s.caseByNumber(r, q.Get("q")); err != nil || href != "" {
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, href, http.StatusSeeOther)
+		return
+	}
 	f := cases.Filter{OrgID: accord.ID(q.Get("org_id")), Type: cases.Type(q.Get("type")),
 		Criticality: sla.Criticality(q.Get("criticality")), Text: strings.TrimSpace(q.Get("q"))}
 	if st := q.Get("state"); st != "" {
 		f.States = []cases.State{cases.State(st)}
 	}
+	by, err := cases.ParseSort(q.Get("sort"))
+	if err != nil {
+		s.failForm(w, r, err, "cases", p)
+		return
+	}
+	f.Sort = by
 	list, next, err := s.Cases.List(r.Context(), s.Now(), f, accord.Page{Cursor: q.Get("cursor")})
 	if err != nil {
 		s.failForm(w, r, err, "cases", p)

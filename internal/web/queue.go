@@ -37,6 +37,7 @@ type queueFilter struct {
 	Q           string
 	Breached    bool
 	Within      string // a key of dueWithin, or ""
+	Sort        string // a cases.ParseSort parameter, or "" for the view's own order
 }
 
 // dueWithin are the spans the "due within" filter offers.
@@ -48,14 +49,15 @@ var queueStates = []cases.State{cases.New, cases.Open}
 
 func queueFilterOf(q url.Values) queueFilter {
 	return queueFilter{View: q.Get("view"), Criticality: q.Get("criticality"), State: q.Get("state"), Assigned: q.Get("assigned"),
-		OrgID: q.Get("org_id"), Q: strings.TrimSpace(q.Get("q")), Breached: q.Get("breached") == "1", Within: q.Get("within")}
+		OrgID: q.Get("org_id"), Q: strings.TrimSpace(q.Get("q")), Breached: q.Get("breached") == "1", Within: q.Get("within"),
+		Sort: q.Get("sort")}
 }
 
 // values is the filter as a query, without the fields left empty.
 func (qf queueFilter) values() url.Values {
 	v := url.Values{}
 	for k, x := range map[string]string{"view": qf.View, "criticality": qf.Criticality, "state": qf.State, "assigned": qf.Assigned,
-		"org_id": qf.OrgID, "q": qf.Q, "within": qf.Within} {
+		"org_id": qf.OrgID, "q": qf.Q, "within": qf.Within, "sort": qf.Sort} {
 		if x != "" {
 			v.Set(k, x)
 		}
@@ -75,6 +77,11 @@ func (qf queueFilter) filter(me accord.ID, now time.Time) (cases.Filter, error) 
 	if qf.State != "" {
 		f.States = []cases.State{cases.State(qf.State)}
 	}
+	by, err := cases.ParseSort(qf.Sort)
+	if err != nil {
+		return f, err
+	}
+	f.Sort = by
 	switch qf.Assigned {
 	case "":
 	case "me":
@@ -174,11 +181,62 @@ type queueData struct {
 	NextPage template.URL
 }
 
+// sortCol is a sortable column header: the link that sorts by it (again,
+// reversed, when it is the sort in force) and its aria-sort value.
+type sortCol struct {
+	Href template.URL
+	Sort string // "ascending", "descending", or "" when not sorted by it
+}
+
+// Col is the header of the column sorted by key.
+func (d *queueData) Col(key string) sortCol {
+	current, err := cases.ParseSort(d.Filter.Sort)
+	if err != nil || current.Key == "" {
+		// The view's own order, which its headers show too.
+		switch d.Filter.View {
+		case "":
+			current = cases.Sort{Key: cases.SortDue}
+		case string(cases.ViewUpdated):
+			current = cases.Sort{Key: cases.SortUpdated, Desc: true}
+		default:
+			current = cases.Sort{Key: cases.SortCreated, Desc: true}
+		}
+	}
+	qf := d.Filter
+	qf.Sort = current.Toggle(cases.SortKey(key)).String()
+	col := sortCol{Href: queueURL(qf.values().Encode())}
+	if current.Key == cases.SortKey(key) {
+		col.Sort = "ascending"
+		if current.Desc {
+			col.Sort = "descending"
+		}
+	}
+	return col
+}
+
+// TimeKey is the sort key of the "time left or waited" column: the time
+// waited in the waiting view, the first response's due instant elsewhere.
+func (d *queueData) TimeKey() string {
+	if d.Filter.View == string(cases.ViewWaiting) {
+		return string(cases.SortWaited)
+	}
+	return string(cases.SortDue)
+}
+
 // queuePage shows the cases awaiting a first response to agents; anyone
 // else is sent to their own start page.
 func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 	if !readerOf(r.Context()).agent() {
 		s.home(w, r)
+		return
+	}
+	// A search for a case's number opens that case.
+	if href, err := s.caseByNumber(r, r.URL.Query().Get("q")); err != nil || href != "" {
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		http.Redirect(w, r, href, http.StatusSeeOther)
 		return
 	}
 	p, err := s.queue(r, r.URL.Query())

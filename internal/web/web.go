@@ -341,6 +341,9 @@ func (p *page) Value(field, def string) string {
 // Err is the problem with a field of the form shown again, if any.
 func (p *page) Err(field string) string { return p.Errors[field] }
 
+// ID is the id of a page form's field, which the problem list links to.
+func (p *page) ID(field string) string { return "f-" + field }
+
 // Me is the signed-in user's record.
 func (p *page) Me() directory.User { return p.Reader.User }
 
@@ -423,6 +426,8 @@ func (s *Server) funcs(b *bound) template.FuncMap {
 		// eq2 compares values of different string types (a State and a string).
 		"eq2":  func(x, y any) bool { return fmt.Sprint(x) == fmt.Sprint(y) },
 		"join": strings.Join,
+		// caseFile pairs a file with its case for the "case_file" part.
+		"caseFile": func(caseID accord.ID, f cases.File) caseFileRef { return caseFileRef{Case: caseID, File: f} },
 	}
 }
 

@@ -1,5 +1,6 @@
-// Accord's own script: live countdowns to due instants. Every page works
-// without it; it only keeps the remaining time current between loads.
+// Accord's own script: live countdowns to due instants, and files dropped
+// on the reply box. Every page works without it; it only keeps the
+// remaining time current between loads and saves a trip to the file picker.
 (function () {
   "use strict";
 
@@ -45,6 +46,48 @@
     var main = document.getElementById("main");
     if (main && document.activeElement === document.body) main.focus({ preventScroll: true });
     tick();
+  });
+
+  // Files dropped on a form marked data-drop-files join those of its file
+  // input (the attribute names the input's id), which still sends them as
+  // a plain multipart form; the form works the same without this.
+  function dropTarget(ev) {
+    var form = ev.target.closest && ev.target.closest("form[data-drop-files]");
+    if (!form || !ev.dataTransfer || Array.prototype.indexOf.call(ev.dataTransfer.types || [], "Files") < 0) return null;
+    return form;
+  }
+  function listFiles(input) {
+    var out = input.parentNode.querySelector(".dropped");
+    if (!out) return;
+    var names = Array.prototype.map.call(input.files, function (f) { return f.name; });
+    out.textContent = (out.getAttribute("data-label") || "") + " " + names.join(", ");
+    out.hidden = names.length === 0;
+  }
+  document.addEventListener("dragover", function (ev) {
+    var form = dropTarget(ev);
+    if (!form) return;
+    ev.preventDefault();
+    form.classList.add("dropping");
+  });
+  document.addEventListener("dragleave", function (ev) {
+    var form = dropTarget(ev);
+    if (form && !form.contains(ev.relatedTarget)) form.classList.remove("dropping");
+  });
+  document.addEventListener("drop", function (ev) {
+    var form = dropTarget(ev);
+    if (!form) return;
+    ev.preventDefault();
+    form.classList.remove("dropping");
+    var input = document.getElementById(form.getAttribute("data-drop-files"));
+    if (!input || typeof DataTransfer === "undefined") return;
+    var all = new DataTransfer();
+    Array.prototype.forEach.call(input.files, function (f) { all.items.add(f); });
+    Array.prototype.forEach.call(ev.dataTransfer.files, function (f) { all.items.add(f); });
+    input.files = all.files;
+    listFiles(input);
+  });
+  document.addEventListener("change", function (ev) {
+    if (ev.target.matches && ev.target.matches("input[type=file][multiple]")) listFiles(ev.target);
   });
 
   document.addEventListener("DOMContentLoaded", tick);
