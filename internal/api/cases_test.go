@@ -712,7 +712,7 @@ func TestCaseFiles(t *testing.T) {
 			t.Fatalf("download: %d %q", resp.status, short(resp.body))
 		}
 		for h, want := range map[string]string{
-			"Content-Type": "image/png", "Content-Disposition": `attachment; filename*=utf-8''tela%20%C3%BC.png`, "X-Content-Type-Options": "nosniff",
+			"Content-Type": "image/png", "Content-Disposition": `inline; filename*=utf-8''tela%20%C3%BC.png`, "X-Content-Type-Options": "nosniff",
 			"Content-Security-Policy": "sandbox", "Cache-Control": "private, no-store", "Content-Length": "108",
 		} {
 			if got := resp.header.Get(h); got != want {
