@@ -82,6 +82,9 @@ func TestTenantIsolation(t *testing.T) {
 		type tenant struct{ contract, entitlement, request, kase, file, session, mail, engagement, evidence accord.ID }
 		mail := store.NewMail(f.db)
 		tenants := map[accord.ID]tenant{}
+		// noteFiles are the paths of the files of each tenant's internal
+		// note, which its own contacts may not read either.
+		noteFiles := map[accord.ID]string{}
 		names := map[accord.ID]string{f.orgs["acme"].ID: "Acme", f.orgs["globex"].ID: "Globex", eastco.ID: "Eastco"}
 		agent := f.actor("agent")
 		for org, c := range map[accord.ID]contracts.Contract{f.orgs["acme"].ID: f.ctr["acme"], f.orgs["globex"].ID: f.ctr["globex"], eastco.ID: ectr} {
@@ -97,8 +100,13 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, file, err := f.cases.Attach(agent, f.now, kase.ID, cases.NewFile{Name: names[org] + ".txt", Content: []byte(names[org] + " secret log")})
-			if err != nil {
+			// The case's file came with a reply; its note carries another.
+			if _, err := f.cases.Reply(agent, f.now, kase.ID, cases.NewReply{Body: names[org] + " logs attached",
+				Files: []cases.NewFile{{Name: names[org] + ".txt", Content: []byte(names[org] + " secret log")}}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.cases.Reply(agent, f.now, kase.ID, cases.NewReply{Body: names[org] + " internal", Internal: true,
+				Files: []cases.NewFile{{Name: names[org] + "-note.txt", Content: []byte(names[org] + " note file")}}}); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := f.cases.ProposeSession(agent, f.now, kase.ID, cases.SessionProposal{StartsAt: f.now.Add(24 * time.Hour), Minutes: 20}); err != nil {
@@ -108,10 +116,15 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var session accord.ID
+			var session, file accord.ID
 			for _, e := range timeline {
-				if e.Kind == cases.RemoteSession {
+				switch {
+				case e.Kind == cases.RemoteSession:
 					session = e.ID
+				case e.Kind == cases.Reply && len(e.Data.Files) == 1:
+					file = e.Data.Files[0].ID
+				case e.Kind == cases.Note && len(e.Data.Files) == 1:
+					noteFiles[org] = "/api/v1/cases/" + string(kase.ID) + "/files/" + string(e.Data.Files[0].ID)
 				}
 			}
 			// A notification about the case, as the mail job would queue it.
@@ -135,7 +148,7 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file.Data.File.ID, session: session, mail: msg.ID,
+			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file, session: session, mail: msg.ID,
 				engagement: eng.ID, evidence: eng.Steps[0].File.ID}
 		}
 		ids := func(org accord.ID) []string {
@@ -328,6 +341,14 @@ func TestTenantIsolation(t *testing.T) {
 						}
 					})
 				}
+			}
+		}
+		for as, org := range map[string]accord.ID{"acme": f.orgs["acme"].ID, "globex": f.orgs["globex"].ID} {
+			if resp := f.do(as, "GET", noteFiles[org], nil); resp.status != http.StatusNotFound || strings.Contains(resp.body, "note file") {
+				t.Errorf("%s reads its own case's internal-note file: %d %s", as, resp.status, short(resp.body))
+			}
+			if resp := f.do("agent", "GET", noteFiles[org], nil); resp.status != http.StatusOK {
+				t.Errorf("the agent reads %s's internal-note file: %d", as, resp.status)
 			}
 		}
 	})

@@ -42,6 +42,8 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Cases", testCaseStore},
 		{"CasesConcurrentUpdate", testCasesConcurrentUpdate},
 		{"CasesSearch", testCasesSearch},
+		{"CasesSearchNotes", testCasesSearchNotes},
+		{"CasesSort", testCasesSort},
 		{"CatalogVersions", testCatalogVersions},
 		{"Engagements", testEngagementStore},
 		{"EngagementsConcurrentBooking", testEngagementsConcurrentBooking},
