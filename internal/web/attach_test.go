@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
 )
 
 // replyForm is the reply form as a browser sends it: multipart, with the
