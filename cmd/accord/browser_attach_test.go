@@ -74,9 +74,13 @@ func TestBrowserAttachSearchSort(t *testing.T) {
 		t.Errorf("the preview's natural width is %d, want 24 (loaded from this origin)", w)
 	}
 	agent.see(`.timeline`, "recorder.log")
+	agent.checkA11y("a case with a reply's files")
 	if got := get(agent, "look for the log as an image", chromedp.Evaluate[bool](`!!document.querySelector('.timeline img[alt="recorder.log"]')`)); got {
 		t.Error("the log is shown as an image")
 	}
+
+	agent.open("/cases/new")
+	agent.checkA11y("the new-case form with its files field")
 
 	// "#N" in the search box opens case N.
 	agent.open("/cases")
@@ -102,6 +106,7 @@ func TestBrowserAttachSearchSort(t *testing.T) {
 			break
 		}
 	}
+	agent.checkA11y("the queue sorted by a column")
 	agent.follow(`th[aria-sort] a`)
 	if !strings.Contains(location(agent), "sort=-criticality") {
 		t.Errorf("the sorted header's link does not reverse the sort: %s", location(agent))
