@@ -25,7 +25,7 @@ func (s *Server) caseRoutes() []route {
 }
 
 type caseListData struct {
-	Cases []cases.Case
+	Cases []caseRow
 	// Orgs names the customers of the cases, for readers who see more than
 	// their own organization; nil for customer contacts.
 	Orgs     map[accord.ID]string
@@ -103,7 +103,20 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) {
 		s.failForm(w, r, err, "cases", p)
 		return
 	}
-	data.Cases = list
+	// Agents and staff see who has each case and how long its customer
+	// has waited, as in the queue's views.
+	if data.Orgs == nil {
+		data.Cases = make([]caseRow, len(list))
+		for i, c := range list {
+			data.Cases[i] = caseRow{Case: c}
+		}
+	} else {
+		if data.Cases, err = s.caseRows(r, list, data.Orgs, s.Now()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		waitedRows(data.Cases, false, s.Now())
+	}
 	data.NextPage = nextPage("/cases", q, next)
 	s.render(w, r, http.StatusOK, "cases", p)
 }
