@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/audit"
 	"accord/internal/sla"
 )
 
@@ -180,6 +181,15 @@ func (s *Service) prepare(field string, in []NewFile) ([]File, []Upload, error) 
 		return nil, nil, err
 	}
 	return files, uploads, nil
+}
+
+// filesChange records in an audit event the files sent with an entry.
+func filesChange(files []File) audit.Change {
+	l := make([]map[string]any, len(files))
+	for i, f := range files {
+		l[i] = map[string]any{"id": f.ID, "name": f.Name, "content_type": f.ContentType, "size": f.Size, "sha256": f.SHA256}
+	}
+	return audit.Change{Field: "files", After: l}
 }
 
 // Attach adds a file to a case. Its type is sniffed from its content, never

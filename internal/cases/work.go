@@ -196,6 +196,7 @@ func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in New
 		ch, err := s.reply(op, a, pol, now, c, in)
 		if len(files) > 0 && err == nil {
 			ch.Entries[0].Data.Files, ch.Uploads = files, uploads
+			ch.Events[0].Changes = append(ch.Events[0].Changes, filesChange(files))
 		}
 		return ch, err
 	})
