@@ -11,6 +11,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/audit"
+	"accord/internal/environments"
 	"accord/internal/yamldoc"
 )
 
@@ -61,18 +62,11 @@ type Store interface {
 	LatestOverride(ctx context.Context, org, env accord.ID) (Override, error)
 }
 
-// Owner is who an environment belongs to.
-type Owner struct {
-	OrgID accord.ID
-	// ResellerID is the partner delivering the environment; empty when the
-	// vendor delivers it directly.
-	ResellerID accord.ID
-}
-
 // Environments finds an environment the actor may read: NotFound for one
-// that does not exist or belongs to another tenant.
+// that does not exist or belongs to another tenant. *environments.Service
+// provides it.
 type Environments interface {
-	Owner(ctx context.Context, id accord.ID) (Owner, error)
+	Get(ctx context.Context, id accord.ID) (environments.Environment, error)
 }
 
 // Service applies the matrices' rules and authorization.
@@ -371,7 +365,7 @@ func (s *Service) ForEnvironment(ctx context.Context, envID accord.ID) (Effectiv
 	if _, err := accord.ActorFrom(ctx); err != nil {
 		return Effective{}, err
 	}
-	owner, err := s.envs.Owner(ctx, envID)
+	env, err := s.envs.Get(ctx, envID)
 	if err != nil {
 		return Effective{}, err
 	}
@@ -381,7 +375,7 @@ func (s *Service) ForEnvironment(ctx context.Context, envID accord.ID) (Effectiv
 	}
 	out := Effective{EnvironmentID: envID, Default: v, Matrix: def, Agreed: []Change{}}
 	out.Default.Document = ""
-	o, err := s.store.LatestOverride(ctx, owner.OrgID, envID)
+	o, err := s.store.LatestOverride(ctx, env.OrgID, envID)
 	if accord.IsKind(err, accord.NotFound) {
 		return out, nil
 	}
@@ -407,11 +401,11 @@ func (s *Service) SetOverride(ctx context.Context, now time.Time, envID accord.I
 	if err != nil {
 		return Override{}, nil, err
 	}
-	owner, err := s.envs.Owner(ctx, envID)
+	env, err := s.envs.Get(ctx, envID)
 	if err != nil {
 		return Override{}, nil, err
 	}
-	next, ps, _ := parse([]byte(doc), owner.ResellerID != "")
+	next, ps, _ := parse([]byte(doc), env.ResellerID != "")
 	if ps != nil {
 		return Override{}, nil, Invalid(op, ps)
 	}
@@ -435,12 +429,12 @@ func (s *Service) SetOverride(ctx context.Context, now time.Time, envID accord.I
 			number = before.Override.Number + 1
 		}
 		changes := Diff(before.Matrix, next)
-		o := Override{ID: accord.NewID("raco"), OrgID: owner.OrgID, EnvironmentID: envID, Number: number,
+		o := Override{ID: accord.NewID("raco"), OrgID: env.OrgID, EnvironmentID: envID, Number: number,
 			BasedOn: before.Default.Number, SHA256: hash(doc), Note: note, CreatedAt: stamp(now),
 			CreatedBy: actorName(a), CreatedByID: a.UserID, Document: doc}
 		ch := versionChanges(o.Number, o.SHA256, changes)
 		ch = append(audit.Changes{{Field: "environment_id", After: string(envID)}, {Field: "based_on", After: o.BasedOn}}, ch...)
-		ev := audit.New(a, now, owner.OrgID, "raci.override", "raci_override", o.ID, ch)
+		ev := audit.New(a, now, env.OrgID, "raci.override", "raci_override", o.ID, ch)
 		err = s.store.CreateOverride(ctx, o, ev)
 		if accord.IsKind(err, accord.Conflict) && attempt < maxAttempts {
 			continue

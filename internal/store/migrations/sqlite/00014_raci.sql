@@ -25,7 +25,7 @@ CREATE TABLE raci_versions (
 CREATE TABLE raci_overrides (
     id             TEXT PRIMARY KEY,
     org_id         TEXT NOT NULL REFERENCES organizations (id),
-    environment_id TEXT NOT NULL,
+    environment_id TEXT NOT NULL REFERENCES environments (id),
     number         INTEGER NOT NULL CHECK (number > 0),
     based_on       INTEGER NOT NULL CHECK (based_on > 0),
     document       TEXT NOT NULL,
