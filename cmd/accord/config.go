@@ -16,7 +16,9 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 	"accord/internal/notify"
+	"accord/internal/raci"
 	"accord/internal/reports"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -163,6 +165,7 @@ type services struct {
 	reports     *reports.Service
 	notify      *notify.Service // sends nothing until enableMail
 	views       *views.Service
+	raci        *raci.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -186,6 +189,7 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.jobs = store.NewJobs(db)
 	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())
 	s.views = views.NewService(store.NewViews(db))
+	s.raci = raci.NewService(store.NewRaci(db), environments.NewService(store.NewEnvironments(db), s.directory, environments.Config{}))
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
 }
@@ -200,15 +204,18 @@ func (s *services) newEngagements(baseURL string) *engagements.Service {
 		MaxFile: maxFile, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: baseURL})
 }
 
-// ensureDefaults loads the default support policy and then the default
-// services catalog, which names a calendar of the policy, into a database
-// that has none. ctx acts as the system.
+// ensureDefaults loads the default support policy, then the default
+// services catalog, which names a calendar of the policy, and the default
+// responsibility matrix into a database that has none. ctx acts as the system.
 func (s *services) ensureDefaults(ctx context.Context, now time.Time) error {
 	if _, err := s.policy.EnsureDefault(ctx, now); err != nil {
 		return fmt.Errorf("load the default policy: %w", err)
 	}
 	if _, err := s.engagements.EnsureDefaultCatalog(ctx, now); err != nil {
 		return fmt.Errorf("load the default services catalog: %w", err)
+	}
+	if _, err := s.raci.EnsureDefault(ctx, now); err != nil {
+		return fmt.Errorf("load the default responsibility matrix: %w", err)
 	}
 	return nil
 }
