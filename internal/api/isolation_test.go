@@ -12,6 +12,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 	"accord/internal/notify"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -138,10 +139,20 @@ func TestTenantIsolation(t *testing.T) {
 			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file.Data.File.ID, session: session, mail: msg.ID,
 				engagement: eng.ID, evidence: eng.Steps[0].File.ID}
 		}
+		// Every customer has an environment, Eastco's delivered by Eastwind.
+		envOf := map[accord.ID]accord.ID{}
+		for org, reseller := range map[accord.ID]accord.ID{f.orgs["acme"].ID: "", f.orgs["globex"].ID: f.orgs["partner"].ID, eastco.ID: east.ID} {
+			e, err := f.envs.Create(ctx, f.now, environments.NewEnvironment{OrgID: org, ResellerID: reseller, Name: names[org] + " production",
+				Product: "Vault", Version: "4.2", Region: "sa-east-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			envOf[org] = e.ID
+		}
 		ids := func(org accord.ID) []string {
 			x := tenants[org]
 			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail),
-				string(x.engagement), string(x.evidence)}
+				string(x.engagement), string(x.evidence), string(envOf[org])}
 		}
 
 		type foreign struct {
@@ -238,6 +249,10 @@ func TestTenantIsolation(t *testing.T) {
 			"POST /api/v1/engagements/{id}/sign-off":                  `{"note":"hijack"}`,
 			"POST /api/v1/engagements/{id}/cancel":                    `{"reason":"hijack"}`,
 			"GET /api/v1/engagements/{id}/report":                     "", "GET /api/v1/engagements/{id}/report.html": "",
+			"GET /api/v1/raci": "", "GET /api/v1/raci/versions": "", "GET /api/v1/raci/versions/{version}": "",
+			"POST /api/v1/raci/versions": `{"document":"processes: []"}`, "POST /api/v1/raci/versions/{version}/rollback": "",
+			"GET /api/v1/raci/diff": "", "GET /api/v1/environments/{id}/raci": "",
+			"PUT /api/v1/environments/{id}/raci": `{"document":"processes: [{key: change, name: {en-US: a, pt-BR: b, es-ES: c}, activities: [{key: x, text: {en-US: a, pt-BR: b, es-ES: c}, letters: {vendor: R}}]}]","note":"hijack"}`,
 			// A caller's own feed: never another tenant's.
 			"GET /api/v1/me/calendar-feed": "", "POST /api/v1/me/calendar-feed": "",
 		}
@@ -276,6 +291,8 @@ func TestTenantIsolation(t *testing.T) {
 					case strings.HasPrefix(path, "/api/v1/engagements/{id}"):
 						x := tenants[fo.customer]
 						path = strings.NewReplacer("{id}", string(x.engagement), "{file_id}", string(x.evidence), "{position}", "1").Replace(path)
+					case strings.HasPrefix(path, "/api/v1/environments/{id}"):
+						path = strings.Replace(path, "{id}", string(envOf[fo.customer]), 1)
 					case strings.HasPrefix(path, "/api/v1/cases/{id}"):
 						x := tenants[fo.customer]
 						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file)).Replace(path)

@@ -25,6 +25,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/notify"
+	"accord/internal/raci"
 	"accord/internal/sla"
 	"accord/internal/store"
 )
@@ -41,6 +42,7 @@ type Deps struct {
 	// calendar feeds.
 	Engagements *engagements.Service
 	Notify      *notify.Service
+	Raci        *raci.Service // responsibility matrices
 	Log         *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
