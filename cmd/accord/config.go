@@ -166,6 +166,9 @@ type services struct {
 	notify      *notify.Service // sends nothing until enableMail
 	views       *views.Service
 	raci        *raci.Service
+	// environments is the managed environments' service, which the
+	// matrices find environments through.
+	environments *environments.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -189,7 +192,8 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.jobs = store.NewJobs(db)
 	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())
 	s.views = views.NewService(store.NewViews(db))
-	s.raci = raci.NewService(store.NewRaci(db), environments.NewService(store.NewEnvironments(db), s.directory, environments.Config{}))
+	s.environments = environments.NewService(store.NewEnvironments(db), s.directory, environments.Config{})
+	s.raci = raci.NewService(store.NewRaci(db), s.environments)
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
 }

@@ -77,6 +77,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ui, err := web.New(web.Deps{
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
 		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Log: log, SecureCookies: *secure,
+		Raci: svc.raci, Environments: svc.environments,
 	})
 	if err != nil {
 		return err
