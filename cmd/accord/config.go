@@ -166,8 +166,8 @@ type services struct {
 	notify      *notify.Service // sends nothing until enableMail
 	views       *views.Service
 	raci        *raci.Service
-	// environments is the managed environments' service, which the
-	// matrices find environments through.
+	// environments are the managed service; serve rebuilds it with its
+	// backup grace.
 	environments *environments.Service
 }
 
@@ -192,7 +192,7 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.jobs = store.NewJobs(db)
 	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())
 	s.views = views.NewService(store.NewViews(db))
-	s.environments = environments.NewService(store.NewEnvironments(db), s.directory, environments.Config{})
+	s.environments = s.newEnvironments(environments.DefaultConfig())
 	s.raci = raci.NewService(store.NewRaci(db), s.environments)
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
@@ -206,6 +206,11 @@ const maxFile = 20 << 20
 func (s *services) newEngagements(baseURL string) *engagements.Service {
 	return engagements.NewService(store.NewEngagements(s.db), s.policy, s.contracts, s.directory, s.cases, engagements.Config{
 		MaxFile: maxFile, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: baseURL})
+}
+
+// newEnvironments builds the managed environments' service with cfg.
+func (s *services) newEnvironments(cfg environments.Config) *environments.Service {
+	return environments.NewService(store.NewEnvironments(s.db), s.directory, cfg)
 }
 
 // ensureDefaults loads the default support policy, then the default

@@ -71,7 +71,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: func() time.Time { return f.now }})
 	s := New(Deps{
 		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
-		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Notify: mailLog(f.db, f.cases, f.dir),
+		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Notify: mailLog(f.db, f.cases, f.dir),
 		Raci: raci.NewService(store.NewRaci(f.db), f.envs), Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})
 	f.srv = httptest.NewServer(s)

@@ -42,8 +42,8 @@ type Deps struct {
 	Engagements *engagements.Service
 	Reports     *reports.Service
 	Views       *views.Service
-	// Raci and Environments serve the responsibility matrices' pages.
-	Raci         *raci.Service
+	Raci        *raci.Service // the responsibility matrices' pages
+	// Environments are the managed service (docs/operations.md).
 	Environments *environments.Service
 	Log          *slog.Logger
 	// Now is the clock; tests stand it at any instant.
