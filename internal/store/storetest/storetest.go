@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"JobsConcurrentClaims", testJobsConcurrentClaims},
 		{"Environments", testEnvironmentStore},
 		{"EnvironmentAlertsOnce", testEnvironmentAlertsOnce},
+		{"EnvironmentRestoreTests", testEnvironmentRestoreTests},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
