@@ -99,7 +99,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	}
 	f.srv = httptest.NewServer(api.New(api.Deps{
 		DB: f.db, Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
-		Engagements: f.engagements, Notify: mail, Raci: f.raci, Log: log, Now: clock, UI: ui,
+		Engagements: f.engagements, Environments: f.envs, Notify: mail, Raci: f.raci, Log: log, Now: clock, UI: ui,
 	}))
 	t.Cleanup(f.srv.Close)
 

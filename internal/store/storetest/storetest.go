@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"JobsConcurrentClaims", testJobsConcurrentClaims},
 		{"Environments", testEnvironmentStore},
 		{"EnvironmentAlertsOnce", testEnvironmentAlertsOnce},
+		{"EnvironmentRestoreTests", testEnvironmentRestoreTests},
 		{"Raci", testRaci},
 		{"RaciService", testRaciService},
 	} {
