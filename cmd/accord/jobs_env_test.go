@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -89,6 +90,24 @@ func TestMissingSnapshotAlertOnceWithTwoProcesses(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%d checks still due after a minute", due)
+		}
+	}
+	// A process stopped while it still loads the defaults exits 1; this
+	// process may have done every check before they listen.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		listening := 0
+		for _, o := range outs {
+			o.mu.Lock()
+			if strings.Contains(o.b.String(), "Accord listening on") {
+				listening++
+			}
+			o.mu.Unlock()
+		}
+		if listening == len(outs) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the serve processes did not start listening within a minute")
 		}
 	}
 	for _, p := range procs {
