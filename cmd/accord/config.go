@@ -16,7 +16,9 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 	"accord/internal/notify"
+	"accord/internal/raci"
 	"accord/internal/reports"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -163,6 +165,10 @@ type services struct {
 	reports     *reports.Service
 	notify      *notify.Service // sends nothing until enableMail
 	views       *views.Service
+	raci        *raci.Service
+	// environments are the managed service; serve rebuilds it with its
+	// backup grace.
+	environments *environments.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -186,6 +192,8 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.jobs = store.NewJobs(db)
 	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())
 	s.views = views.NewService(store.NewViews(db))
+	s.environments = s.newEnvironments(environments.DefaultConfig())
+	s.raci = raci.NewService(store.NewRaci(db), s.environments)
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
 }
@@ -200,15 +208,23 @@ func (s *services) newEngagements(baseURL string) *engagements.Service {
 		MaxFile: maxFile, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: baseURL})
 }
 
-// ensureDefaults loads the default support policy and then the default
-// services catalog, which names a calendar of the policy, into a database
-// that has none. ctx acts as the system.
+// newEnvironments builds the managed environments' service with cfg.
+func (s *services) newEnvironments(cfg environments.Config) *environments.Service {
+	return environments.NewService(store.NewEnvironments(s.db), s.directory, cfg)
+}
+
+// ensureDefaults loads the default support policy, then the default
+// services catalog, which names a calendar of the policy, and the default
+// responsibility matrix into a database that has none. ctx acts as the system.
 func (s *services) ensureDefaults(ctx context.Context, now time.Time) error {
 	if _, err := s.policy.EnsureDefault(ctx, now); err != nil {
 		return fmt.Errorf("load the default policy: %w", err)
 	}
 	if _, err := s.engagements.EnsureDefaultCatalog(ctx, now); err != nil {
 		return fmt.Errorf("load the default services catalog: %w", err)
+	}
+	if _, err := s.raci.EnsureDefault(ctx, now); err != nil {
+		return fmt.Errorf("load the default responsibility matrix: %w", err)
 	}
 	return nil
 }

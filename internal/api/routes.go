@@ -113,6 +113,15 @@ func (s *Server) routes() []route {
 
 		{"GET", "/api/v1/reports/sla", s.slaReport, false},
 
+		{"GET", "/api/v1/raci", s.getRaci, false},
+		{"GET", "/api/v1/raci/versions", s.listRaciVersions, false},
+		{"POST", "/api/v1/raci/versions", s.importRaci, false},
+		{"GET", "/api/v1/raci/versions/{version}", s.getRaciVersion, false},
+		{"POST", "/api/v1/raci/versions/{version}/rollback", s.rollbackRaci, false},
+		{"GET", "/api/v1/raci/diff", s.diffRaci, false},
+		{"GET", "/api/v1/environments/{id}/raci", s.getEnvironmentRaci, false},
+		{"PUT", "/api/v1/environments/{id}/raci", s.putEnvironmentRaci, false},
+
 		{"GET", "/api/v1/catalog", s.getCatalog, false},
 		{"GET", "/api/v1/catalog/versions", s.listCatalogVersions, false},
 		{"POST", "/api/v1/catalog/versions", s.importCatalog, false},
@@ -133,6 +142,19 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/engagements/{id}/cancel", s.cancelEngagement, false},
 		{"GET", "/api/v1/engagements/{id}/report", s.engagementReport, false},
 		{"GET", "/api/v1/engagements/{id}/report.html", s.engagementReportHTML, false},
+
+		{"GET", "/api/v1/environments", s.listEnvironments, false},
+		{"POST", "/api/v1/environments", s.createEnvironment, false},
+		{"GET", "/api/v1/environments/{id}", s.getEnvironment, false},
+		{"PATCH", "/api/v1/environments/{id}", s.updateEnvironment, false},
+		{"POST", "/api/v1/environments/{id}/backup-agreement", s.agreeBackup, false},
+		{"GET", "/api/v1/environments/{id}/snapshots", s.listSnapshots, false},
+		{"POST", "/api/v1/environments/{id}/snapshots", s.recordSnapshot, false},
+		{"GET", "/api/v1/environments/{id}/restore-test", s.restoreTest, false},
+		{"GET", "/api/v1/environment-alerts", s.listEnvironmentAlerts, false},
+		{"GET", "/api/v1/notices", s.listOperationsNotices, false},
+		{"POST", "/api/v1/notices", s.publishNotice, false},
+		{"GET", "/api/v1/notices/{id}", s.getOperationsNotice, false},
 
 		{"GET", "/api/v1/me/calendar-feed", s.getCalendarFeed, false},
 		{"POST", "/api/v1/me/calendar-feed", s.rotateCalendarFeed, false},

@@ -25,6 +25,8 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
+	"accord/internal/raci"
 	"accord/internal/reports"
 	"accord/internal/sla"
 	"accord/internal/views"
@@ -40,7 +42,10 @@ type Deps struct {
 	Engagements *engagements.Service
 	Reports     *reports.Service
 	Views       *views.Service
-	Log         *slog.Logger
+	Raci        *raci.Service // the responsibility matrices' pages
+	// Environments are the managed service (docs/operations.md).
+	Environments *environments.Service
+	Log          *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
 	// SecureCookies marks cookies Secure even on plain HTTP, behind a
@@ -326,6 +331,9 @@ type page struct {
 	Error  string
 	Now    time.Time
 	Data   any
+	// Notices are the current notices to the reader's customer, shown
+	// above every page of a customer's contact until they end.
+	Notices []environments.Notice
 }
 
 // Value is a submitted field shown again, or def when the form is fresh.
@@ -362,7 +370,8 @@ func (p *page) Admin() bool    { return p.Reader.is(accord.RoleAdmin) }
 
 // newPage starts the data of a page titled by the message key title.
 func (s *Server) newPage(r *http.Request, title string, data any) *page {
-	p := &page{Title: title, Reader: readerOf(r.Context()), Path: r.URL.Path, Query: r.URL.Query(), Now: s.Now(), Data: data}
+	p := &page{Title: title, Reader: readerOf(r.Context()), Path: r.URL.Path, Query: r.URL.Query(), Now: s.Now(), Data: data,
+		Notices: s.currentNotices(r)}
 	if p.Reader.Actor.UserID == "" {
 		p.Reader.Locale = anonymousLocale(r)
 	}

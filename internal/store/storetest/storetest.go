@@ -52,6 +52,11 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Jobs", testJobs},
 		{"JobsFailedPaging", testJobsFailedPaging},
 		{"JobsConcurrentClaims", testJobsConcurrentClaims},
+		{"Environments", testEnvironmentStore},
+		{"EnvironmentAlertsOnce", testEnvironmentAlertsOnce},
+		{"EnvironmentRestoreTests", testEnvironmentRestoreTests},
+		{"Raci", testRaci},
+		{"RaciService", testRaciService},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
