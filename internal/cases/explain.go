@@ -82,7 +82,7 @@ func (s *Service) Explain(ctx context.Context, now time.Time, id accord.ID) (Exp
 	}
 	k := c.Clock
 	x := Explanation{
-		CaseID: c.ID, PolicyVersion: k.PolicyVersion, Plan: k.Plan, PlanName: pol.Plans[k.Plan].Name,
+		CaseID: c.ID, PolicyVersion: k.PolicyVersion, Plan: k.Plan, PlanName: pol.Plans[k.Plan].Name.String(),
 		Criticality: c.Criticality, Channel: k.Channel, ReceivedAt: k.ReceivedAt, PhoneAt: k.PhoneAt,
 		Clock: k.Kind, StartsAt: k.StartsAt, Target: k.Target, Guaranteed: k.Guaranteed, CallRequired: k.CallRequired,
 		Pauses: c.Pauses, DueAt: k.DueAt, WarnAt: k.WarnAt, RespondedAt: k.RespondedAt,

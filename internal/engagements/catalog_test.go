@@ -10,6 +10,7 @@ import (
 
 	"accord/internal/cases"
 	"accord/internal/engagements"
+	"accord/internal/lang"
 	"accord/internal/yamldoc"
 )
 
@@ -32,15 +33,18 @@ func TestDefaultCatalogParses(t *testing.T) {
 		t.Errorf("rates = %+v", r)
 	}
 	for key, s := range c.Services {
-		if s.Name == "" || s.Description == "" || s.Outcome == "" || len(s.Assumptions) == 0 || len(s.Examples) == 0 {
+		if s.Name.String() == "" || s.Description.String() == "" || s.Outcome.String() == "" || len(s.Assumptions) == 0 || len(s.Examples) == 0 {
 			t.Errorf("%s: name, description, outcome, assumptions and examples are all expected: %+v", key, s)
 		}
-		// The catalog speaks of "the vendor" and "the product".
-		for _, text := range append(append([]string{s.Name, s.Description, s.Outcome}, s.Assumptions...), s.Examples...) {
-			if strings.Contains(strings.ToLower(text), "segura") {
-				t.Errorf("%s names the vendor: %q", key, text)
+		// The catalog speaks of "the vendor" and "the product", in every
+		// language.
+		lang.Walk(&s, func(path string, tx lang.Text) {
+			for loc, text := range tx {
+				if strings.Contains(strings.ToLower(text), "segura") {
+					t.Errorf("%s.%s.%s names the vendor: %q", key, path, loc, text)
+				}
 			}
-		}
+		})
 	}
 }
 
@@ -214,7 +218,7 @@ func TestDefaultCatalogFigures(t *testing.T) {
 					continue
 				}
 				got := plan[st.index]
-				if !strings.HasPrefix(got.Title, st.title) || fmt.Sprint(got.Parties) != st.parties || got.BeforeScheduling != st.before {
+				if !strings.HasPrefix(got.Title.String(), st.title) || fmt.Sprint(got.Parties) != st.parties || got.BeforeScheduling != st.before {
 					t.Errorf("format %q step %d = %q %v before scheduling %v; want %q... %s %v",
 						st.format, st.index, got.Title, got.Parties, got.BeforeScheduling, st.title, st.parties, st.before)
 				}

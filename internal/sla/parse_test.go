@@ -49,7 +49,7 @@ func TestDefaultPolicy(t *testing.T) {
 		}
 	}
 	for _, c := range Criticalities {
-		if p.Criticalities[c].Name == "" || p.Criticalities[c].Definition == "" {
+		if p.Criticalities[c].Name.String() == "" || p.Criticalities[c].Definition.String() == "" {
 			t.Errorf("criticality %s undefined", c)
 		}
 	}

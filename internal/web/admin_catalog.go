@@ -68,13 +68,13 @@ func (s *Server) adminCatalogPage(r *http.Request) (*page, error) {
 	}
 	d.Versions, d.More = versions, next != ""
 	for _, key := range slices.Sorted(maps.Keys(d.Catalog.Services)) {
-		svc := d.Catalog.Services[key]
+		svc := d.Catalog.Services[key].In(readerOf(ctx).Locale)
 		o := adminOffering{Key: key, Offering: svc, Rate: d.Catalog.Rate(svc)}
 		if len(svc.Formats) == 0 {
 			o.Plans = []adminPlan{adminPlanOf("", svc.Plan)}
 		}
 		for _, f := range svc.FormatKeys() {
-			o.Plans = append(o.Plans, adminPlanOf(svc.Formats[f].Name, svc.Formats[f].Plan))
+			o.Plans = append(o.Plans, adminPlanOf(svc.Formats[f].Name.String(), svc.Formats[f].Plan))
 		}
 		d.Services = append(d.Services, o)
 	}

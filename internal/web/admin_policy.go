@@ -41,11 +41,11 @@ type adminPlanRow struct {
 func adminPolicyTable(p *sla.Policy) ([]adminCrit, []adminPlanRow) {
 	var crits []adminCrit
 	for _, c := range sla.Criticalities {
-		crits = append(crits, adminCrit{Key: c, Name: p.Criticalities[c].Name})
+		crits = append(crits, adminCrit{Key: c, Name: p.Criticalities[c].Name.String()})
 	}
 	var plans []adminPlanRow
 	for _, key := range slices.Sorted(maps.Keys(p.Plans)) {
-		row := adminPlanRow{Key: key, Name: p.Plans[key].Name}
+		row := adminPlanRow{Key: key, Name: p.Plans[key].Name.String()}
 		for _, c := range sla.Criticalities {
 			row.Targets = append(row.Targets, p.Plans[key].Targets[c])
 		}
@@ -75,7 +75,7 @@ func (s *Server) adminPolicyPage(r *http.Request, n int) (*page, error) {
 	}
 	d.Versions, d.More = versions, next != ""
 	d.Current = len(versions) > 0 && versions[0].Number == d.Version.Number
-	d.Crits, d.Plans = adminPolicyTable(pol)
+	d.Crits, d.Plans = adminPolicyTable(pol.In(readerOf(r.Context()).Locale))
 	title := "admin.policy.title"
 	if !d.Current {
 		title = "admin.policy.version_title"
@@ -227,7 +227,7 @@ func (s *Server) adminPolicyDue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &adminDueData{Channels: []sla.Channel{sla.Portal, sla.Phone}, Received: s.Now()}
-	d.Crits, d.Plans = adminPolicyTable(pol)
+	d.Crits, d.Plans = adminPolicyTable(pol.In(readerOf(r.Context()).Locale))
 	p := s.newPage(r, "admin.due.title", d)
 	q := r.URL.Query()
 	if !q.Has("plan") {

@@ -62,7 +62,7 @@ func (s *Server) planNames(r *http.Request) (planNames, error) {
 	}
 	names := planNames{}
 	for key, pl := range pol.Plans {
-		names[key] = pl.Name
+		names[key] = pl.Name.In(readerOf(r.Context()).Locale)
 	}
 	return names, nil
 }

@@ -119,7 +119,7 @@ func (d *engagementData) QuoteHours() string {
 func (d *engagementData) FormatName() string {
 	if d.Offering != nil {
 		if f, ok := d.Offering.Formats[d.Format]; ok {
-			return f.Name
+			return f.Name.String()
 		}
 	}
 	return d.Format
