@@ -32,6 +32,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	runJobs := fs.Bool("jobs", envBoolOr(e, "ACCORD_JOBS", true), "run background jobs (SLA warnings and breaches, auto-close) in this process; any number of processes may, on PostgreSQL (ACCORD_JOBS)")
 	poll := fs.Duration("jobs-poll", envDuration(e, "ACCORD_JOBS_POLL", time.Second), "longest wait between looks for due jobs (ACCORD_JOBS_POLL)")
 	renewals := fs.String("renewal-notices", envOr(e, "ACCORD_RENEWAL_NOTICES", "90,60,30"), "`days` before a contract ends on which its renewal notices are mailed (ACCORD_RENEWAL_NOTICES)")
+	languages := languagesFlag(fs, e)
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -44,6 +45,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{fmt.Sprintf("-trusted-proxies: %v", err)}
 	}
+	langs, err := languagesOf(*languages)
+	if err != nil {
+		return err
+	}
 	cc := contracts.DefaultConfig()
 	if cc.RenewalNotices, err = contracts.ParseRenewalNotices(*renewals); err != nil {
 		return usageError{fmt.Sprintf("-renewal-notices: %v", err)}
@@ -54,6 +59,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 	svc := newServicesWith(store, cc)
+	svc.setLanguages(langs)
 	if err := svc.enableMail(mail, *addr, contracts.DefaultConfig().Zone, log); err != nil {
 		return err
 	}

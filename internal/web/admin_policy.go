@@ -23,6 +23,9 @@ type adminPolicyData struct {
 	More     bool // older versions than those listed exist
 	// Problems are the last import's, shown above its text.
 	Problems []adminProblem
+	// Untranslated are the version's texts that lack a language Accord
+	// serves: their readers read the en-US text.
+	Untranslated []adminProblem
 }
 
 type adminCrit struct {
@@ -76,6 +79,7 @@ func (s *Server) adminPolicyPage(r *http.Request, n int) (*page, error) {
 	d.Versions, d.More = versions, next != ""
 	d.Current = len(versions) > 0 && versions[0].Number == d.Version.Number
 	d.Crits, d.Plans = adminPolicyTable(pol.In(readerOf(r.Context()).Locale))
+	d.Untranslated = adminUntranslated(d.Version.Document, pol)
 	title := "admin.policy.title"
 	if !d.Current {
 		title = "admin.policy.version_title"

@@ -120,6 +120,9 @@ func (s *Server) engagementList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	for i := range list {
+		list[i] = s.Engagements.Localize(ctx, list[i], readerOf(ctx).Locale)
+	}
 	data.NextPage = nextPage("/engagements", q, next)
 	// The list leaves sessions out; the cards of booked work show theirs,
 	// read in one query (work booked more than a year ago is long done).
