@@ -9,6 +9,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/jobs"
+	"accord/internal/lang"
 	"accord/internal/notify"
 )
 
@@ -45,9 +46,11 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 // pointing to the contract's page, where a customer answers a survey.
 func (s *services) postNotice(ctx context.Context, now time.Time, m contracts.Mail) error {
 	c, n := m.Contract, m.Notice
-	plan := c.Plan
-	if p, err := (contracts.PolicyPlans{Policy: s.policy}).Plan(ctx, c.Plan); err == nil {
-		plan = p.Name
+	plan := lang.Plain(c.Plan)
+	if _, pol, err := s.policy.Current(ctx); err == nil {
+		if p, ok := pol.Plans[c.Plan]; ok {
+			plan = p.Name
+		}
 	}
 	facts := map[string]any{
 		"customer": m.Customer, "reseller": m.Reseller, "plan": plan, "ends_on": c.EndsOn, "days": n.Days,
