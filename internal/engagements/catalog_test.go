@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -37,16 +38,18 @@ func TestDefaultCatalogParses(t *testing.T) {
 			t.Errorf("%s: name, description, outcome, assumptions and examples are all expected: %+v", key, s)
 		}
 		// The catalog speaks of "the vendor" and "the product", in every
-		// language.
+		// language (the word, not "segurança").
 		lang.Walk(&s, func(path string, tx lang.Text) {
 			for loc, text := range tx {
-				if strings.Contains(strings.ToLower(text), "segura") {
+				if vendorName.MatchString(text) {
 					t.Errorf("%s.%s.%s names the vendor: %q", key, path, loc, text)
 				}
 			}
 		})
 	}
 }
+
+var vendorName = regexp.MustCompile(`(?i)\bsegura\b`)
 
 // wantStep is a plan step the reference documents assign to given parties.
 type wantStep struct {
@@ -417,5 +420,21 @@ func TestParseCatalogProblems(t *testing.T) {
 				t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), tc.want)
 			}
 		})
+	}
+}
+
+// TestDefaultCatalogTranslated: the default catalog speaks every language
+// Accord serves.
+func TestDefaultCatalogTranslated(t *testing.T) {
+	doc := engagements.DefaultDocument()
+	c, err := engagements.ParseCatalog([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gaps := yamldoc.Untranslated([]byte(doc), c, lang.Locales); len(gaps) != 0 {
+		t.Fatalf("untranslated: %v", gaps)
+	}
+	if got := c.In("es-ES").Services["restore_test"].Plan[3].Title.String(); got != "Realizar la restauración desde la copia de seguridad" {
+		t.Errorf("restore step 4 in es-ES = %q", got)
 	}
 }

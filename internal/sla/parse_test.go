@@ -8,6 +8,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"accord/internal/lang"
+	"accord/internal/yamldoc"
 )
 
 func TestDefaultPolicy(t *testing.T) {
@@ -160,4 +163,19 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip changed the policy (-want +got):\n%s", d)
 		}
 	})
+}
+
+// TestDefaultTranslated: the default policy speaks every language Accord
+// serves, so that an instance in strict mode can load it.
+func TestDefaultTranslated(t *testing.T) {
+	p := mustParse(t, defaultDocument)
+	if gaps := yamldoc.Untranslated([]byte(defaultDocument), p, lang.Locales); len(gaps) != 0 {
+		t.Fatalf("untranslated: %v", gaps)
+	}
+	if got := p.Criticalities[C1].Definition.In("es-ES"); !strings.HasPrefix(got, "La producción está parada") {
+		t.Errorf("C1 definition in es-ES = %q", got)
+	}
+	if got := p.In("pt-BR").Plans["premium"].Name; got.String() != "Suporte Premium 24x7" {
+		t.Errorf("premium in pt-BR = %v", got)
+	}
 }
