@@ -57,6 +57,9 @@ type Explanation struct {
 	Margin sla.Duration `json:"margin"`
 	Why    []string     `json:"why"`
 	At     time.Time    `json:"at"` // when this was computed
+	// Internal are the case's internal targets, for the vendor's staff and
+	// agents only: a customer's explanation never has them.
+	Internal []InternalClock `json:"internal,omitempty"`
 }
 
 // Segment is a stretch of working time that counted.
@@ -136,6 +139,15 @@ func (s *Service) ExplainIn(ctx context.Context, now time.Time, id accord.ID, lo
 	x.Used = sla.Duration(used)
 	x.Remaining = sla.Duration(max(0, time.Duration(k.Target)-used))
 	x.Why = append(x.Why, verdict(pol, c, st, margin, now)...)
+	if a, _ := accord.ActorFrom(ctx); pol.HasInternal() && (isAgent(a) || a.IsVendor()) {
+		entries, err := s.Timeline(ctx, now, id)
+		if err != nil {
+			return Explanation{}, err
+		}
+		if x.Internal, err = InternalClocks(pol, c, messagesOf(c, entries), now); err != nil {
+			return Explanation{}, accord.Wrap(op, err)
+		}
+	}
 	return x, nil
 }
 

@@ -174,6 +174,33 @@ func (p *Policy) validate() Problems {
 			}
 			calendar(tp+".clock", t.Clock, true)
 		}
+		for _, c := range slices.Sorted(maps.Keys(plan.Internal)) {
+			ipath := path + ".internal_targets." + string(c)
+			if !c.valid() {
+				add(ipath, "unknown criticality (want C1, C2, C3 or C4)")
+				continue
+			}
+			ts := plan.Internal[c]
+			if ts.NextReply == nil && ts.Resolution == nil {
+				add(ipath, "names next_reply, resolution or both")
+			}
+			for _, t := range []struct {
+				key string
+				t   *InternalTarget
+			}{{"next_reply", ts.NextReply}, {"resolution", ts.Resolution}} {
+				if t.t == nil {
+					continue
+				}
+				tp := ipath + "." + t.key
+				switch {
+				case t.t.Work <= 0:
+					add(tp+".work", "must be more than zero")
+				case time.Duration(t.t.Work) > maxWork:
+					add(tp+".work", "must be at most %s", Duration(maxWork))
+				}
+				calendar(tp+".clock", t.t.Clock, true)
+			}
+		}
 		for _, ik := range slices.Sorted(maps.Keys(plan.Inclusions)) {
 			ip := path + ".inclusions." + ik
 			in := plan.Inclusions[ik]

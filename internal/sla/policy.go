@@ -89,6 +89,60 @@ type Plan struct {
 	Targets map[Criticality]Target `yaml:"targets" json:"targets"`
 	// Inclusions are the plan's entitlements, by key, per contract year.
 	Inclusions map[string]Inclusion `yaml:"inclusions,omitempty" json:"inclusions"`
+	// Internal are the vendor's own operational levels, by criticality,
+	// all optional: never shown to customers (hence no JSON) and never
+	// counted in the SLA report.
+	Internal map[Criticality]InternalTargets `yaml:"internal_targets,omitempty" json:"-"`
+}
+
+// InternalTargets are a plan's operational levels for one criticality.
+type InternalTargets struct {
+	// NextReply counts from the customer's latest public message, once the
+	// case has had its first response, to the next public agent reply.
+	NextReply *InternalTarget `yaml:"next_reply,omitempty" json:"next_reply,omitempty"`
+	// Resolution counts from the case's receipt to its resolution.
+	Resolution *InternalTarget `yaml:"resolution,omitempty" json:"resolution,omitempty"`
+}
+
+// InternalTarget is an amount of working time on a clock (Clock24x7 or a
+// calendar of the policy).
+type InternalTarget struct {
+	Work  Duration `yaml:"work" json:"work"`
+	Clock string   `yaml:"clock" json:"clock"`
+}
+
+// InternalKind names an internal target.
+type InternalKind string
+
+const (
+	NextReply  InternalKind = "next_reply"
+	Resolution InternalKind = "resolution"
+)
+
+// InternalKinds lists them in the order a case meets them.
+var InternalKinds = []InternalKind{NextReply, Resolution}
+
+// Internal returns the plan's internal target of kind for criticality c.
+func (p *Policy) Internal(plan string, c Criticality, kind InternalKind) (InternalTarget, bool) {
+	ts := p.Plans[plan].Internal[c]
+	t := ts.NextReply
+	if kind == Resolution {
+		t = ts.Resolution
+	}
+	if t == nil {
+		return InternalTarget{}, false
+	}
+	return *t, true
+}
+
+// HasInternal reports whether any plan of p sets an internal target.
+func (p *Policy) HasInternal() bool {
+	for _, pl := range p.Plans {
+		if len(pl.Internal) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Target is a first-response target.
