@@ -231,3 +231,6 @@ func (s *Service) InternalFor(ctx context.Context, now time.Time, list []Case) (
 	}
 	return out, nil
 }
+
+// Span is the margin's size in real time: left, to spare, or late by.
+func (k InternalClock) Span() time.Duration { return time.Duration(k.Margin).Abs() }
