@@ -66,6 +66,11 @@ func readerLocale(r *http.Request) string {
 func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) {
 	v, p, err := s.Policy.Current(r.Context())
 	if err == nil {
+		if a, _ := accord.ActorFrom(r.Context()); !a.IsVendor() && p.HasInternal() {
+			// The document names the internal targets, which are the
+			// vendor's own; the parsed policy leaves them out.
+			v.Document = ""
+		}
 		p = p.In(readerLocale(r))
 	}
 	s.respond(w, r, http.StatusOK, policyBody{Version: v, Policy: p}, err)

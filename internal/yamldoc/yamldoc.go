@@ -521,7 +521,7 @@ func kindName(k yaml.Kind) string {
 func Untranslated(doc []byte, v any, locales []string) Problems {
 	var ps Problems
 	for _, g := range lang.Missing(v, locales) {
-		ps = append(ps, Problem{Path: g.Path, Msg: fmt.Sprintf("has no %s text: readers of it read the %s one",
+		ps = append(ps, Problem{Path: g.Path, Msg: fmt.Sprintf("has no %s text: its readers read the %s text instead",
 			strings.Join(g.Lacks, ", "), lang.Default)})
 	}
 	if len(ps) == 0 {
