@@ -129,19 +129,22 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 // (its Default text, which every reader falls back to), no text is longer
 // than max bytes (max 0: no bound), and every locale is one Accord serves.
 func Check(add func(path, format string, args ...any), path string, t Text, max int) {
-	if strings.TrimSpace(t[Default]) == "" {
-		if len(t) == 0 {
-			add(path, "is required")
-		} else {
-			add(path, "needs its %s text: readers of the other languages fall back to it", Default)
-		}
+	s, ok := t[Default]
+	switch {
+	case len(t) == 0 || len(t) == 1 && ok && strings.TrimSpace(s) == "":
+		add(path, "is required")
+		return
+	case !ok:
+		add(path, "needs its %s text: readers of the other languages fall back to it", Default)
 	}
 	for _, loc := range slices.Sorted(maps.Keys(t)) {
 		p := path + "." + loc
 		switch {
 		case Supported(loc) == "":
 			add(p, "unknown locale %q (known: %s)", loc, strings.Join(Locales, ", "))
-		case loc != Default && strings.TrimSpace(t[loc]) == "":
+		case loc == Default && strings.TrimSpace(t[loc]) == "":
+			add(p, "is required: readers of the other languages fall back to it")
+		case strings.TrimSpace(t[loc]) == "":
 			add(p, "is empty; leave the locale out to fall back to %s", Default)
 		case max > 0 && len(t[loc]) > max:
 			add(p, "must be at most %d characters", max)

@@ -146,6 +146,9 @@ func FuzzParse(f *testing.F) {
 	f.Add("plans: {a: {name: A, targets: {C1: {work: 1h, clock: 24x7}}}}")
 	f.Add("calendars:\n  x: {zone: UTC, always_open: true}\nsupport_calendar: x\n")
 	f.Add("a: [\n")
+	f.Add("criticalities:\n  C1: {name: {en-US: Urgent, es-ES: Urgente}, definition: [x]}\n")
+	f.Add(strings.Replace(defaultDocument, "      C4: {work: 12h, clock: support-hours}\n",
+		"      C4: {work: 12h, clock: support-hours}\n    internal_targets:\n      C1: {next_reply: {work: 1h, clock: 24x7}, resolution: {work: 8h, clock: services}}\n", 1))
 	f.Fuzz(func(t *testing.T, doc string) {
 		p, err := Parse([]byte(doc))
 		if err != nil {
@@ -177,5 +180,68 @@ func TestDefaultTranslated(t *testing.T) {
 	}
 	if got := p.In("pt-BR").Plans["premium"].Name; got.String() != "Suporte Premium 24x7" {
 		t.Errorf("premium in pt-BR = %v", got)
+	}
+}
+
+// TestTextProblems: the texts' own problems, each at its line and column;
+// and the missing languages an import warns about, or refuses in strict
+// mode, located the same way.
+func TestTextProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, from, to string
+		want           []string // "line:col: path: message" prefixes
+	}{
+		{"unknown locale", "      es-ES: Urgente\n", "      es-ES: Urgente\n      fr-FR: Urgent\n",
+			[]string{`71:14: criticalities.C1.name.fr-FR: unknown locale "fr-FR" (known: en-US, pt-BR, es-ES)`}},
+		{"a list is the wrong shape", "    name:\n      en-US: High\n      pt-BR: Alta\n      es-ES: Alta\n", "    name: [High, Alta]\n",
+			[]string{"95:11: criticalities.C2.name: must be a text, or a mapping of texts by locale"}},
+		{"a nested mapping is the wrong shape", "      en-US: Low\n", "      en-US: {text: Low}\n",
+			[]string{"157:14: criticalities.C4.name.en-US: must be a single value, not a mapping"}},
+		{"translations without the en-US text", "      en-US: Medium\n", "",
+			[]string{"123:7: criticalities.C3.name: needs its en-US text"}},
+		{"an empty translation", "      pt-BR: Baixa\n", "      pt-BR: \"\"\n",
+			[]string{`158:14: criticalities.C4.name.pt-BR: is empty; leave the locale out`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(defaultDocument, tc.from) {
+				t.Fatalf("the default policy lacks %q", tc.from)
+			}
+			_, err := Parse([]byte(strings.Replace(defaultDocument, tc.from, tc.to, 1)))
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("error %v is not Problems", err)
+			}
+			var got []string
+			for _, p := range ps {
+				got = append(got, fmt.Sprintf("%d:%d: %s", p.Line, p.Column, p))
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tc.want[i]) {
+					t.Errorf("problem %d = %q, want prefix %q", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestUntranslated: a plain string lacks every language but en-US; a
+// mapping lacks those it leaves out; each is located at its value.
+func TestUntranslated(t *testing.T) {
+	doc := strings.Replace(strings.Replace(defaultDocument, "      pt-BR: Baixa\n", "", 1),
+		"    name:\n      en-US: High\n      pt-BR: Alta\n      es-ES: Alta\n", "    name: High\n", 1)
+	p := mustParse(t, doc)
+	var got []string
+	for _, g := range yamldoc.Untranslated([]byte(doc), p, lang.Locales) {
+		got = append(got, fmt.Sprintf("%d:%d: %s", g.Line, g.Column, g))
+	}
+	want := []string{
+		"95:11: criticalities.C2.name: has no pt-BR, es-ES text: its readers read the en-US text instead",
+		"154:7: criticalities.C4.name: has no pt-BR text: its readers read the en-US text instead",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("untranslated:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
