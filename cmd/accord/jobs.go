@@ -16,7 +16,7 @@ import (
 // jobHandlers maps each kind of job to the service that does it.
 func (s *services) jobHandlers() map[string]jobs.Handler {
 	h := map[string]jobs.Handler{}
-	for _, k := range []cases.TimerKind{cases.WarnTimer, cases.BreachTimer, cases.CloseTimer} {
+	for _, k := range []cases.TimerKind{cases.WarnTimer, cases.BreachTimer, cases.CloseTimer, cases.InternalTimer} {
 		h[string(k)] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 			return s.cases.Fire(ctx, now, k, j.SubjectID)
 		}

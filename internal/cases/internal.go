@@ -3,9 +3,11 @@ package cases
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/audit"
 	"accord/internal/businesstime"
 	"accord/internal/sla"
 )
@@ -234,3 +236,98 @@ func (s *Service) InternalFor(ctx context.Context, now time.Time, list []Case) (
 
 // Span is the margin's size in real time: left, to spare, or late by.
 func (k InternalClock) Span() time.Duration { return time.Duration(k.Margin).Abs() }
+
+// internalTimers sets c's InternalTimer when a change starts an internal
+// target: the opening (resolution) and a customer's public reply after the
+// first response (next reply), given the change's new entries. It is set
+// to the earliest warning instant still ahead; firing it records what is
+// due and sets it for the next, so other changes leave it alone (a pause
+// or a reclassification only moves instants, which the firing rechecks).
+func internalTimers(pol *sla.Policy, c Case, entries []Entry, now time.Time) []Timer {
+	if !pol.HasInternal() || c.Clock.Kind == "" {
+		return nil
+	}
+	started := false
+	var msgs []Message
+	for _, e := range entries {
+		switch {
+		case e.Kind == Opened:
+			started = true
+		case e.Kind == Reply && !e.Internal && e.AuthorOrg == c.OrgID && c.Clock.RespondedAt != nil:
+			started = true
+			msgs = append(msgs, Message{At: e.At, ByCustomer: true})
+		}
+	}
+	if !started {
+		return nil
+	}
+	ks, err := InternalClocks(pol, c, msgs, now)
+	if err != nil {
+		return nil // the firing reports what cannot be counted
+	}
+	if at := nextWarning(ks, nil, now); !at.IsZero() {
+		return []Timer{{Kind: InternalTimer, At: at}}
+	}
+	return nil
+}
+
+// nextWarning is the earliest warning instant after now of the running
+// clocks not yet warned, or zero.
+func nextWarning(ks []InternalClock, entries []Entry, now time.Time) time.Time {
+	var next time.Time
+	for _, k := range ks {
+		if k.StoppedAt != nil || k.WarnAt == nil || warned(entries, k) || !k.WarnAt.After(now) {
+			continue
+		}
+		if next.IsZero() || k.WarnAt.Before(next) {
+			next = *k.WarnAt
+		}
+	}
+	return next
+}
+
+// warned reports whether k's warning was recorded: an internal warning
+// for its kind at or after its start.
+func warned(entries []Entry, k InternalClock) bool {
+	for _, e := range entries {
+		if e.Kind == InternalWarning && e.Data.To == string(k.Kind) && !e.At.Before(k.StartsAt) {
+			return true
+		}
+	}
+	return false
+}
+
+// fireInternal records the internal warnings due at now on c, once each,
+// and sets the timer for the next; entries are c's timeline, read before
+// the case was locked.
+func fireInternal(a accord.Actor, pol *sla.Policy, c Case, entries []Entry, now time.Time) (Change, error) {
+	ks, err := InternalClocks(pol, c, messagesOf(c, entries), now)
+	if err != nil {
+		return Change{}, err
+	}
+	var out []Entry
+	for _, k := range ks {
+		if k.StoppedAt != nil || k.WarnAt == nil || k.DueAt == nil || warned(entries, k) || now.Before(*k.WarnAt) {
+			continue
+		}
+		what := "next-reply"
+		if k.Kind == sla.Resolution {
+			what = "resolution"
+		}
+		e := entry(a, now, c, InternalWarning)
+		e.Internal, e.Data.To, e.Data.DueAt = true, string(k.Kind), k.DueAt
+		e.Body = fmt.Sprintf("%d%% of the %s internal %s target has elapsed; it is due at %s.", int(sla.WarnShare*100), k.Target, what, pol.Local(k.Clock, *k.DueAt))
+		out = append(out, e)
+	}
+	next := nextWarning(ks, append(slices.Clone(entries), out...), now)
+	if len(out) == 0 {
+		return Change{Case: c, Timers: []Timer{{Kind: InternalTimer, At: next}}}, nil
+	}
+	events := make([]audit.Event, len(out))
+	for i, e := range out {
+		var ch audit.Changes
+		ch.Add("internal_warning", nil, e.Data.To)
+		events[i] = event(a, now, c, "case.internal_warning", ch)
+	}
+	return Change{Case: c, Entries: out, Events: events, Timers: []Timer{{Kind: InternalTimer, At: next}}}, nil
+}

@@ -197,7 +197,7 @@ func (s *Service) Open(ctx context.Context, now time.Time, in NewCase) (Case, er
 	ch.Add("clock_starts_at", nil, c.Clock.StartsAt)
 	ch.Add("due_at", nil, c.Clock.DueAt)
 	ch.Add("guaranteed", nil, c.Clock.Guaranteed)
-	o := Opening{Case: c, Entries: entries, Timers: timersFor(Case{}, c), Events: []audit.Event{event(a, now, c, "case.open", ch)}, Notify: notices(c, entries)}
+	o := Opening{Case: c, Entries: entries, Timers: append(timersFor(Case{}, c), internalTimers(pol, c, entries, now)...), Events: []audit.Event{event(a, now, c, "case.open", ch)}, Notify: notices(c, entries)}
 	out, err := s.store.Open(ctx, o)
 	return out, accord.Wrap(op, err)
 }
