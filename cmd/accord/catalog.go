@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -14,6 +15,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/engagements"
+	"accord/internal/yamldoc"
 )
 
 // runCatalog shows, exports, imports and lists versions of the
@@ -132,12 +134,17 @@ func catalogImport(ctx context.Context, e *env, args []string) error {
 	var db dbFlags
 	db.register(fs, e)
 	note := fs.String("note", "", "why the catalog changes, recorded with the version; default: imported")
+	languages := languagesFlag(fs, e)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usageError{"usage: accord catalog import FILE [--note TEXT]"}
+	}
+	langs, err := languagesOf(*languages)
+	if err != nil {
+		return err
 	}
 	doc, err := readCatalog(e, pos[0])
 	if err != nil {
@@ -153,10 +160,16 @@ func catalogImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
+	svc.setLanguages(langs)
 	v, err := svc.engagements.ImportCatalog(ctx, time.Now(), string(doc), *note)
+	if errors.As(err, new(yamldoc.Problems)) {
+		printProblems(e.stderr, pos[0], err)
+		return exitError{1}
+	}
 	if err != nil {
 		return err
 	}
+	printWarnings(e.stderr, pos[0], v.Warnings)
 	fmt.Fprintf(e.stdout, "imported %s as catalog version %d (sha256 %s)\n", pos[0], v.Number, v.SHA256)
 	return nil
 }

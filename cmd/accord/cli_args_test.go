@@ -211,15 +211,15 @@ func TestImportsRefuseControlCharacters(t *testing.T) {
 			}
 
 			policy := sla.DefaultDocument()
-			line, col := lineOf(t, policy, "name: Urgent")
-			escaped := write("escaped.yaml", strings.Replace(policy, "name: Urgent", `name: "Urg\0ent"`, 1))
+			line, col := lineOf(t, policy, "en-US: Urgent")
+			escaped := write("escaped.yaml", strings.Replace(policy, "en-US: Urgent", `en-US: "Urg\0ent"`, 1))
 			code, _, errs := runCLI(t, "", "policy", "import", escaped, db)
-			if want := fmt.Sprintf("%s:%d:%d: ", escaped, line, col+len("name: ")); code != 1 || !strings.Contains(errs, want) || !strings.Contains(errs, "U+0000") {
+			if want := fmt.Sprintf("%s:%d:%d: ", escaped, line, col+len("en-US: ")); code != 1 || !strings.Contains(errs, want) || !strings.Contains(errs, "U+0000") {
 				t.Errorf("policy with an escaped NUL: %d %q, want %q", code, errs, want)
 			}
-			raw := write("raw.yaml", strings.Replace(policy, "name: Urgent", "name: Urg\x01ent", 1))
+			raw := write("raw.yaml", strings.Replace(policy, "en-US: Urgent", "en-US: Urg\x01ent", 1))
 			code, _, errs = runCLI(t, "", "policy", "import", raw, db)
-			if want := fmt.Sprintf("%s:%d:%d: must not contain the control character U+0001", raw, line, col+len("name: Urg")); code != 1 || !strings.Contains(errs, want) {
+			if want := fmt.Sprintf("%s:%d:%d: must not contain the control character U+0001", raw, line, col+len("en-US: Urg")); code != 1 || !strings.Contains(errs, want) {
 				t.Errorf("policy with a raw control: %d %q, want %q", code, errs, want)
 			}
 

@@ -17,6 +17,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/lang"
 	"accord/internal/notify"
 	"accord/internal/raci"
 	"accord/internal/reports"
@@ -67,6 +68,7 @@ func checkEnv(e *env) error {
 		{"ACCORD_SHUTDOWN_TIMEOUT", "a duration such as 20s", func(v string) bool { _, err := time.ParseDuration(v); return err == nil }},
 		{"ACCORD_JOBS_POLL", "a duration such as 1s", func(v string) bool { d, err := time.ParseDuration(v); return err == nil && d > 0 }},
 		{"ACCORD_DB_MAX_CONNS", "a whole number above 0", func(v string) bool { n, err := strconv.Atoi(v); return err == nil && n > 0 }},
+		{"ACCORD_POLICY_LANGUAGES", "warn or strict", func(v string) bool { _, err := lang.ParseMode(v); return err == nil }},
 	}
 	for _, c := range checks {
 		if v := e.getenv(c.name); v != "" && !c.ok(v) {
@@ -169,6 +171,9 @@ type services struct {
 	// environments are the managed service; serve rebuilds it with its
 	// backup grace.
 	environments *environments.Service
+	// languages and baseURL are what newEngagements builds with.
+	languages lang.Mode
+	baseURL   string
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -204,8 +209,34 @@ const maxFile = 20 << 20
 // newEngagements builds the professional-services service; baseURL, when
 // set, is the web address calendar feeds link engagements to.
 func (s *services) newEngagements(baseURL string) *engagements.Service {
+	s.baseURL = baseURL
 	return engagements.NewService(store.NewEngagements(s.db), s.policy, s.contracts, s.directory, s.cases, engagements.Config{
-		MaxFile: maxFile, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: baseURL})
+		MaxFile: maxFile, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: baseURL,
+		Languages: s.languages})
+}
+
+// setLanguages sets what imports of the policy and the catalog do with a
+// document whose texts lack a language Accord serves.
+func (s *services) setLanguages(m lang.Mode) {
+	s.languages = m
+	s.policy.SetLanguages(m)
+	s.engagements = s.newEngagements(s.baseURL)
+}
+
+// languagesFlag is the --policy-languages flag of the commands that import
+// the policy or the catalog.
+func languagesFlag(fs *flag.FlagSet, e *env) *string {
+	return fs.String("policy-languages", envOr(e, "ACCORD_POLICY_LANGUAGES", string(lang.Warn)),
+		"an imported policy or catalog whose texts lack one of en-US, pt-BR, es-ES: warn (import it and list them) or strict (refuse it) (ACCORD_POLICY_LANGUAGES)")
+}
+
+// languagesOf reads the flag languagesFlag made.
+func languagesOf(v string) (lang.Mode, error) {
+	m, err := lang.ParseMode(v)
+	if err != nil {
+		return "", usageError{fmt.Sprintf("-policy-languages: %v", err)}
+	}
+	return m, nil
 }
 
 // newEnvironments builds the managed environments' service with cfg.

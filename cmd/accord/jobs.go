@@ -11,13 +11,14 @@ import (
 	"accord/internal/directory"
 	"accord/internal/environments"
 	"accord/internal/jobs"
+	"accord/internal/lang"
 	"accord/internal/notify"
 )
 
 // jobHandlers maps each kind of job to the service that does it.
 func (s *services) jobHandlers() map[string]jobs.Handler {
 	h := map[string]jobs.Handler{}
-	for _, k := range []cases.TimerKind{cases.WarnTimer, cases.BreachTimer, cases.CloseTimer} {
+	for _, k := range []cases.TimerKind{cases.WarnTimer, cases.BreachTimer, cases.CloseTimer, cases.InternalTimer} {
 		h[string(k)] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 			return s.cases.Fire(ctx, now, k, j.SubjectID)
 		}
@@ -133,9 +134,11 @@ func (s *services) mailNotice(ctx context.Context, now time.Time, id accord.ID) 
 // pointing to the contract's page, where a customer answers a survey.
 func (s *services) postNotice(ctx context.Context, now time.Time, m contracts.Mail) error {
 	c, n := m.Contract, m.Notice
-	plan := c.Plan
-	if p, err := (contracts.PolicyPlans{Policy: s.policy}).Plan(ctx, c.Plan); err == nil {
-		plan = p.Name
+	plan := lang.Plain(c.Plan)
+	if _, pol, err := s.policy.Current(ctx); err == nil {
+		if p, ok := pol.Plans[c.Plan]; ok {
+			plan = p.Name
+		}
 	}
 	facts := map[string]any{
 		"customer": m.Customer, "reseller": m.Reseller, "plan": plan, "ends_on": c.EndsOn, "days": n.Days,

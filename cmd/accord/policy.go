@@ -101,6 +101,17 @@ func printProblems(w io.Writer, file string, err error) {
 	}
 }
 
+// printWarnings writes each warning of an import like a problem, marked
+// as a warning: the document was imported all the same.
+func printWarnings(w io.Writer, file string, ws sla.Problems) {
+	for i := range ws {
+		ws[i].Msg = "warning: " + ws[i].Msg
+	}
+	if len(ws) > 0 {
+		printProblems(w, file, ws)
+	}
+}
+
 func printChanges(w io.Writer, changes []sla.Change) {
 	if len(changes) == 0 {
 		fmt.Fprintln(w, "no differences")
@@ -140,12 +151,17 @@ func policyImport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "policy import", "policy import FILE [flags] (FILE - reads standard input)")
 	var db dbFlags
 	db.register(fs, e)
+	languages := languagesFlag(fs, e)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usageError{"usage: accord policy import FILE"}
+	}
+	langs, err := languagesOf(*languages)
+	if err != nil {
+		return err
 	}
 	doc, err := readDocument(e, pos[0])
 	if err != nil {
@@ -161,10 +177,16 @@ func policyImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
+	svc.setLanguages(langs)
 	v, changes, err := svc.policy.Import(ctx, time.Now(), string(doc))
+	if errors.As(err, new(sla.Problems)) {
+		printProblems(e.stderr, pos[0], err)
+		return exitError{1}
+	}
 	if err != nil {
 		return err
 	}
+	printWarnings(e.stderr, pos[0], v.Warnings)
 	fmt.Fprintf(e.stdout, "imported %s as policy version %d (sha256 %s)\n", pos[0], v.Number, v.SHA256)
 	printChanges(e.stdout, changes)
 	return nil

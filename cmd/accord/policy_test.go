@@ -45,8 +45,8 @@ func TestPolicyCommands(t *testing.T) {
 	bad := write("bad.yaml", strings.Replace(strings.Replace(def, "C2: {work: 1h, clock: 24x7, phone_required: true}", "C2: {work: 1h, clock: suport-hours, phone_required: true}", 1),
 		"  resolved_days: 10", "  resolved_days: 10\n  bogus: 1", 1))
 	code, _, errs = runCLI(t, "", "policy", "import", bad, db)
-	if code != 1 || !strings.Contains(errs, bad+`:119:29: plans.premium.targets.C2.clock: unknown calendar "suport-hours"`) ||
-		!strings.Contains(errs, bad+":140:3: auto_close.bogus: unknown field") {
+	if code != 1 || !strings.Contains(errs, bad+`:202:29: plans.premium.targets.C2.clock: unknown calendar "suport-hours"`) ||
+		!strings.Contains(errs, bad+":232:3: auto_close.bogus: unknown field") {
 		t.Fatalf("bad import: exit %d: %s", code, errs)
 	}
 

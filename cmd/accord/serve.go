@@ -34,6 +34,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	poll := fs.Duration("jobs-poll", envDuration(e, "ACCORD_JOBS_POLL", time.Second), "longest wait between looks for due jobs (ACCORD_JOBS_POLL)")
 	renewals := fs.String("renewal-notices", envOr(e, "ACCORD_RENEWAL_NOTICES", "90,60,30"), "`days` before a contract ends on which its renewal notices are mailed (ACCORD_RENEWAL_NOTICES)")
 	grace := fs.Duration("backup-grace", envDuration(e, "ACCORD_BACKUP_GRACE", 2*time.Hour), "how late an environment's scheduled snapshot may be before an operations alert (ACCORD_BACKUP_GRACE)")
+	languages := languagesFlag(fs, e)
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -45,6 +46,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	trusted, err := api.ParseProxies(*proxies)
 	if err != nil {
 		return usageError{fmt.Sprintf("-trusted-proxies: %v", err)}
+	}
+	langs, err := languagesOf(*languages)
+	if err != nil {
+		return err
 	}
 	cc := contracts.DefaultConfig()
 	if cc.RenewalNotices, err = contracts.ParseRenewalNotices(*renewals); err != nil {
@@ -62,6 +67,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ec := environments.DefaultConfig()
 	ec.Grace = *grace
 	svc.environments = svc.newEnvironments(ec)
+	svc.setLanguages(langs)
 	if err := svc.enableMail(mail, *addr, contracts.DefaultConfig().Zone, log); err != nil {
 		return err
 	}

@@ -176,7 +176,7 @@ func (s *Server) explainCase(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	var x cases.Explanation
 	if err == nil {
-		x, err = s.Cases.Explain(r.Context(), s.Now(), id)
+		x, err = s.Cases.ExplainIn(r.Context(), s.Now(), id, readerLocale(r))
 	}
 	s.respond(w, r, http.StatusOK, x, err)
 }

@@ -35,6 +35,9 @@ func catalogVersionNumber(r *http.Request) (int, error) {
 func (s *Server) getCatalog(w http.ResponseWriter, r *http.Request) {
 	v, c, err := s.Engagements.CurrentCatalog(r.Context())
 	v.Document = ""
+	if err == nil {
+		c = c.In(readerLocale(r))
+	}
 	s.respond(w, r, http.StatusOK, catalogBody{Version: v, Catalog: c}, err)
 }
 
@@ -55,6 +58,9 @@ func (s *Server) getCatalogVersion(w http.ResponseWriter, r *http.Request) {
 	var body catalogBody
 	if err == nil {
 		body.Version, body.Catalog, err = s.Engagements.CatalogVersion(r.Context(), n)
+	}
+	if err == nil {
+		body.Catalog = body.Catalog.In(readerLocale(r))
 	}
 	s.respond(w, r, http.StatusOK, body, err)
 }
@@ -131,6 +137,9 @@ func (s *Server) listEngagements(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l, next, err := s.Engagements.List(r.Context(), s.Now(), f, p)
+	for i := range l {
+		l[i] = s.Engagements.Localize(r.Context(), l[i], readerLocale(r))
+	}
 	s.respond(w, r, http.StatusOK, list(l, next), err)
 }
 
@@ -149,6 +158,9 @@ func (s *Server) getEngagement(w http.ResponseWriter, r *http.Request) {
 	var e engagements.Engagement
 	if err == nil {
 		e, err = s.Engagements.Get(r.Context(), s.Now(), id)
+	}
+	if err == nil {
+		e = s.Engagements.Localize(r.Context(), e, readerLocale(r))
 	}
 	s.respond(w, r, http.StatusOK, e, err)
 }
@@ -277,7 +289,7 @@ func (s *Server) engagementReport(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	var rep engagements.Report
 	if err == nil {
-		rep, err = s.Engagements.Report(r.Context(), s.Now(), id)
+		rep, err = s.Engagements.Report(r.Context(), s.Now(), id, readerLocale(r))
 	}
 	s.respond(w, r, http.StatusOK, rep, err)
 }
@@ -293,7 +305,7 @@ func (s *Server) engagementReportHTML(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	var rep engagements.Report
 	if err == nil {
-		rep, err = s.Engagements.Report(r.Context(), s.Now(), id)
+		rep, err = s.Engagements.Report(r.Context(), s.Now(), id, readerLocale(r))
 	}
 	var page bytes.Buffer
 	if err == nil {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"accord/internal/accord"
+	"accord/internal/lang"
 	"accord/internal/sla"
 )
 
@@ -49,8 +50,29 @@ func queryVersion(r *http.Request, name string) (int, error) {
 	return n, nil
 }
 
+// readerLocale is the language texts of the policy and the catalog are
+// answered in: the lang parameter, else Accept-Language, else en-US (the
+// document has them all).
+func readerLocale(r *http.Request) string {
+	if l := lang.Supported(r.URL.Query().Get("lang")); l != "" {
+		return l
+	}
+	if l := lang.Negotiate(r.Header.Get("Accept-Language")); l != "" {
+		return l
+	}
+	return lang.Default
+}
+
 func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) {
 	v, p, err := s.Policy.Current(r.Context())
+	if err == nil {
+		if a, _ := accord.ActorFrom(r.Context()); !a.IsVendor() && p.HasInternal() {
+			// The document names the internal targets, which are the
+			// vendor's own; the parsed policy leaves them out.
+			v.Document = ""
+		}
+		p = p.In(readerLocale(r))
+	}
 	s.respond(w, r, http.StatusOK, policyBody{Version: v, Policy: p}, err)
 }
 
@@ -69,6 +91,9 @@ func (s *Server) getPolicyVersion(w http.ResponseWriter, r *http.Request) {
 	var body policyBody
 	if err == nil {
 		body.Version, body.Policy, err = s.Policy.Get(r.Context(), n)
+	}
+	if err == nil {
+		body.Policy = body.Policy.In(readerLocale(r))
 	}
 	s.respond(w, r, http.StatusOK, body, err)
 }

@@ -170,7 +170,10 @@ const (
 	OutOfScopeMark EntryKind = "out_of_scope"
 	SLAWarning     EntryKind = "sla_warning"
 	SLABreach      EntryKind = "sla_breach"
-	Linked         EntryKind = "linked" // a root-cause analysis was opened for it
+	// InternalWarning: an internal target (Data.To names it) is near;
+	// internal, for the vendor's side.
+	InternalWarning EntryKind = "internal_warning"
+	Linked          EntryKind = "linked" // a root-cause analysis was opened for it
 )
 
 // Entry is one item of a case's timeline. Data holds what the kind needs,
@@ -294,6 +297,10 @@ const (
 	WarnTimer   TimerKind = "case.sla_warning"
 	BreachTimer TimerKind = "case.sla_breach"
 	CloseTimer  TimerKind = "case.auto_close"
+	// InternalTimer comes due at the earliest warning instant of the
+	// case's internal targets; firing it records the warnings due and sets
+	// it again for the next.
+	InternalTimer TimerKind = "case.internal_warning"
 )
 
 // Timer schedules Kind for a case at At; a zero At cancels it. A case has

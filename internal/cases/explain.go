@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/lang"
 	"accord/internal/sla"
 )
 
@@ -56,6 +57,9 @@ type Explanation struct {
 	Margin sla.Duration `json:"margin"`
 	Why    []string     `json:"why"`
 	At     time.Time    `json:"at"` // when this was computed
+	// Internal are the case's internal targets, for the vendor's staff and
+	// agents only: a customer's explanation never has them.
+	Internal []InternalClock `json:"internal,omitempty"`
 }
 
 // Segment is a stretch of working time that counted.
@@ -68,8 +72,15 @@ type Segment struct {
 // MaxSegments bounds the segments listed for one clock.
 const MaxSegments = 400
 
-// Explain lays out the clock of a case the actor may read, at now.
+// Explain lays out the clock of a case the actor may read, at now, with
+// the policy's texts (plan name, phone lines) in en-US.
 func (s *Service) Explain(ctx context.Context, now time.Time, id accord.ID) (Explanation, error) {
+	return s.ExplainIn(ctx, now, id, lang.Default)
+}
+
+// ExplainIn is Explain with the policy's texts in loc; the explanation's
+// sentences stay in en-US.
+func (s *Service) ExplainIn(ctx context.Context, now time.Time, id accord.ID, loc string) (Explanation, error) {
 	const op = "cases.Explain"
 	now = now.UTC().Truncate(time.Second) // durations read in whole seconds
 	c, err := s.Get(ctx, now, id)
@@ -82,7 +93,7 @@ func (s *Service) Explain(ctx context.Context, now time.Time, id accord.ID) (Exp
 	}
 	k := c.Clock
 	x := Explanation{
-		CaseID: c.ID, PolicyVersion: k.PolicyVersion, Plan: k.Plan, PlanName: pol.Plans[k.Plan].Name,
+		CaseID: c.ID, PolicyVersion: k.PolicyVersion, Plan: k.Plan, PlanName: pol.Plans[k.Plan].Name.In(loc),
 		Criticality: c.Criticality, Channel: k.Channel, ReceivedAt: k.ReceivedAt, PhoneAt: k.PhoneAt,
 		Clock: k.Kind, StartsAt: k.StartsAt, Target: k.Target, Guaranteed: k.Guaranteed, CallRequired: k.CallRequired,
 		Pauses: c.Pauses, DueAt: k.DueAt, WarnAt: k.WarnAt, RespondedAt: k.RespondedAt,
@@ -99,7 +110,7 @@ func (s *Service) Explain(ctx context.Context, now time.Time, id accord.ID) (Exp
 		return x, nil
 	}
 	if k.CallRequired {
-		x.PhoneLines = pol.PhoneLines
+		x.PhoneLines = sla.LinesIn(pol.PhoneLines, loc)
 	}
 	tg, err := targetOf(pol, c)
 	if err != nil {
@@ -128,6 +139,15 @@ func (s *Service) Explain(ctx context.Context, now time.Time, id accord.ID) (Exp
 	x.Used = sla.Duration(used)
 	x.Remaining = sla.Duration(max(0, time.Duration(k.Target)-used))
 	x.Why = append(x.Why, verdict(pol, c, st, margin, now)...)
+	if a, _ := accord.ActorFrom(ctx); pol.HasInternal() && (isAgent(a) || a.IsVendor()) {
+		entries, err := s.Timeline(ctx, now, id)
+		if err != nil {
+			return Explanation{}, err
+		}
+		if x.Internal, err = InternalClocks(pol, c, messagesOf(c, entries), now); err != nil {
+			return Explanation{}, accord.Wrap(op, err)
+		}
+	}
 	return x, nil
 }
 

@@ -22,11 +22,13 @@ const (
 	EventOnHold        Event = "case.on_hold"     // the customer asked the vendor to wait
 	EventSLAWarning    Event = "case.sla_warning" // vendor side only
 	EventSLABreach     Event = "case.sla_breach"  // vendor side only
+	// EventInternalWarning: an internal target is near (vendor side only).
+	EventInternalWarning Event = "case.internal_warning"
 )
 
 // Events lists every event, in the order the documentation gives them.
 var Events = []Event{EventOpened, EventReclassified, EventAgentReply, EventInfoRequested, EventOnHold, EventCustomerReply,
-	EventResolved, EventAutoClosed, EventReopened, EventSLAWarning, EventSLABreach}
+	EventResolved, EventAutoClosed, EventReopened, EventSLAWarning, EventSLABreach, EventInternalWarning}
 
 // NotifyJob is the kind of the job that tells people about an entry.
 const NotifyJob = "case.notify"
@@ -42,7 +44,7 @@ func (e Event) Audience() Audience {
 	switch e {
 	case EventOpened, EventReopened:
 		return Audience{Customer: true, Vendor: true}
-	case EventCustomerReply, EventSLAWarning, EventSLABreach:
+	case EventCustomerReply, EventSLAWarning, EventSLABreach, EventInternalWarning:
 		return Audience{Vendor: true}
 	}
 	return Audience{Customer: true}
@@ -69,6 +71,8 @@ func EventOf(c Case, e Entry) (Event, bool) {
 		return EventSLAWarning, true
 	case SLABreach:
 		return EventSLABreach, true
+	case InternalWarning:
+		return EventInternalWarning, true
 	case StateChanged:
 		switch {
 		case e.Internal:

@@ -207,7 +207,7 @@ func (s *Service) Open(ctx context.Context, now time.Time, in NewCase) (Case, er
 	if len(files) > 0 {
 		ch = append(ch, filesChange(files))
 	}
-	o := Opening{Case: c, Entries: entries, Uploads: uploads, Timers: timersFor(Case{}, c), Events: []audit.Event{event(a, now, c, "case.open", ch)}, Notify: notices(c, entries)}
+	o := Opening{Case: c, Entries: entries, Uploads: uploads, Timers: append(timersFor(Case{}, c), internalTimers(pol, c, entries, now)...), Events: []audit.Event{event(a, now, c, "case.open", ch)}, Notify: notices(c, entries)}
 	out, err := s.store.Open(ctx, o)
 	return out, accord.Wrap(op, err)
 }

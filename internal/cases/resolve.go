@@ -111,6 +111,18 @@ func (s *Service) Reopen(ctx context.Context, now time.Time, id accord.ID, reaso
 // a recorded warning, breach or closure is never recorded again.
 func (s *Service) Fire(ctx context.Context, now time.Time, kind TimerKind, id accord.ID) error {
 	const op = "cases.Fire"
+	if kind == InternalTimer {
+		// The warnings depend on the public messages, read before the lock:
+		// a message that comes meanwhile sets the timer again.
+		entries, err := s.Timeline(ctx, now, id)
+		if err != nil {
+			return err
+		}
+		_, err = s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
+			return fireInternal(a, pol, c, entries, now)
+		})
+		return err
+	}
 	_, err := s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
 		before, after := c, c
 		k := &after.Clock

@@ -203,6 +203,7 @@ func (s *Service) change(ctx context.Context, now time.Time, op string, id accor
 		}
 		ch.Case.UpdatedAt = now
 		ch.Timers = append(ch.Timers, timersFor(before, ch.Case)...)
+		ch.Timers = append(ch.Timers, internalTimers(pol, ch.Case, ch.Entries, now)...)
 		ch.Notify = notices(ch.Case, ch.Entries)
 		for i, o := range ch.Created {
 			ch.Created[i].Notify = notices(o.Case, o.Entries)

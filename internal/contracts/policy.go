@@ -23,12 +23,12 @@ func (p PolicyPlans) Plan(ctx context.Context, key string) (Plan, error) {
 	if !ok {
 		return Plan{}, &accord.Error{Kind: accord.NotFound, Msg: "no plan " + key}
 	}
-	out := Plan{Key: key, Name: plan.Name}
+	out := Plan{Key: key, Name: plan.Name.String()}
 	for _, k := range slices.Sorted(maps.Keys(plan.Inclusions)) {
 		// Standing benefits (senior routing) come along with no quantity;
 		// the service leaves them out of entitlements.
 		in := plan.Inclusions[k]
-		out.Inclusions = append(out.Inclusions, Inclusion{Key: k, Name: in.Name, Quantity: in.Quantity, Unit: in.Unit})
+		out.Inclusions = append(out.Inclusions, Inclusion{Key: k, Name: in.Name.String(), Quantity: in.Quantity, Unit: in.Unit})
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/lang"
 	"accord/internal/yamldoc"
 )
 
@@ -65,22 +66,22 @@ const (
 
 // Offering is one service of the catalog.
 type Offering struct {
-	Name        string `yaml:"name" json:"name"`
-	Description string `yaml:"description" json:"description"`
-	DeliveredBy string `yaml:"delivered_by" json:"delivered_by"`
+	Name        lang.Text `yaml:"name" json:"name"`
+	Description lang.Text `yaml:"description" json:"description"`
+	DeliveredBy string    `yaml:"delivered_by" json:"delivered_by"`
 	// MinimumHours is the least a quote may ask; 0 with FixedPrice.
 	MinimumHours int    `yaml:"minimum_hours" json:"minimum_hours,omitempty"`
 	FixedPrice   *Money `yaml:"fixed_price" json:"fixed_price,omitempty"`
 	// Hourly overrides the rate card's hourly rate.
-	Hourly      *Money    `yaml:"hourly" json:"hourly,omitempty"`
-	LeadDays    int       `yaml:"lead_days" json:"lead_days"`
-	LeadFrom    string    `yaml:"lead_from" json:"lead_from"`
-	Assumptions []string  `yaml:"assumptions" json:"assumptions"`
-	Plan        []StepDef `yaml:"plan" json:"plan,omitempty"`
+	Hourly      *Money      `yaml:"hourly" json:"hourly,omitempty"`
+	LeadDays    int         `yaml:"lead_days" json:"lead_days"`
+	LeadFrom    string      `yaml:"lead_from" json:"lead_from"`
+	Assumptions []lang.Text `yaml:"assumptions" json:"assumptions"`
+	Plan        []StepDef   `yaml:"plan" json:"plan,omitempty"`
 	// Formats are alternative plans; a request picks one.
 	Formats  map[string]Format `yaml:"formats" json:"formats,omitempty"`
-	Outcome  string            `yaml:"outcome" json:"outcome"`
-	Examples []string          `yaml:"examples" json:"examples"`
+	Outcome  lang.Text         `yaml:"outcome" json:"outcome"`
+	Examples []lang.Text       `yaml:"examples" json:"examples"`
 	// Measures lists what the outcome records: rto, rpo.
 	Measures []string `yaml:"measures" json:"measures,omitempty"`
 	// Entitlement is a plan inclusion that pays for the service when the
@@ -102,15 +103,15 @@ type Crew struct {
 
 // Format is one way of running a service, with its own plan.
 type Format struct {
-	Name string    `yaml:"name" json:"name"`
+	Name lang.Text `yaml:"name" json:"name"`
 	Plan []StepDef `yaml:"plan" json:"plan"`
 }
 
 // StepDef is one step of a plan.
 type StepDef struct {
-	Title            string  `yaml:"title" json:"title"`
-	Parties          []Party `yaml:"parties" json:"parties"`
-	BeforeScheduling bool    `yaml:"before_scheduling" json:"before_scheduling,omitempty"`
+	Title            lang.Text `yaml:"title" json:"title"`
+	Parties          []Party   `yaml:"parties" json:"parties"`
+	BeforeScheduling bool      `yaml:"before_scheduling" json:"before_scheduling,omitempty"`
 	// Preparation steps (agreeing the date, the customer's own
 	// preparations) may be done before the first session's day; the
 	// others are the execution, which waits for it.
@@ -169,6 +170,75 @@ func (s Offering) PlanFor(format string) ([]StepDef, bool) {
 	}
 	f, ok := s.Formats[format]
 	return f.Plan, ok
+}
+
+// Localize gives e the service name and step titles c has in loc, for the
+// steps that are still the catalog's (same position and title in en-US).
+func (c *Catalog) Localize(e Engagement, loc string) Engagement {
+	svc, ok := c.Services[e.Service]
+	if !ok {
+		return e
+	}
+	if svc.Name.String() == e.ServiceName {
+		e.ServiceName = svc.Name.In(loc)
+	}
+	plan, _ := svc.PlanFor(e.Format)
+	steps := slices.Clone(e.Steps)
+	for i, st := range steps {
+		if j := st.Position - 1; j >= 0 && j < len(plan) && plan[j].Title.String() == st.Title {
+			steps[i].Title = plan[j].Title.In(loc)
+		}
+	}
+	e.Steps = steps
+	return e
+}
+
+// In is the service as a reader of loc reads it: its texts hold only
+// loc's (see lang.Text.Pick).
+func (s Offering) In(loc string) Offering {
+	s.Name, s.Description, s.Outcome = s.Name.Pick(loc), s.Description.Pick(loc), s.Outcome.Pick(loc)
+	s.Assumptions, s.Examples = pick(s.Assumptions, loc), pick(s.Examples, loc)
+	s.Plan = stepsIn(s.Plan, loc)
+	if s.Formats != nil {
+		fs := make(map[string]Format, len(s.Formats))
+		for k, f := range s.Formats {
+			fs[k] = Format{Name: f.Name.Pick(loc), Plan: stepsIn(f.Plan, loc)}
+		}
+		s.Formats = fs
+	}
+	return s
+}
+
+// In is the catalog as a reader of loc reads it (see Offering.In).
+func (c *Catalog) In(loc string) *Catalog {
+	q := *c
+	q.Services = make(map[string]Offering, len(c.Services))
+	for k, s := range c.Services {
+		q.Services[k] = s.In(loc)
+	}
+	return &q
+}
+
+func pick(ts []lang.Text, loc string) []lang.Text {
+	if ts == nil {
+		return nil
+	}
+	out := make([]lang.Text, len(ts))
+	for i, t := range ts {
+		out[i] = t.Pick(loc)
+	}
+	return out
+}
+
+func stepsIn(plan []StepDef, loc string) []StepDef {
+	if plan == nil {
+		return nil
+	}
+	out := slices.Clone(plan)
+	for i := range out {
+		out[i].Title = out[i].Title.Pick(loc)
+	}
+	return out
 }
 
 // FormatKeys lists the service's formats, sorted.
@@ -239,8 +309,8 @@ func (c *Catalog) validate() yamldoc.Problems {
 			continue
 		}
 		s := c.Services[key]
-		required(path+".name", s.Name, 200)
-		required(path+".description", s.Description, 4000)
+		lang.Check(add, path+".name", s.Name, 200)
+		lang.Check(add, path+".description", s.Description, 4000)
 		if s.DeliveredBy != VendorOnly && s.DeliveredBy != VendorOrReseller {
 			add(path+".delivered_by", "must be %s or %s", VendorOnly, VendorOrReseller)
 		}
@@ -264,7 +334,7 @@ func (c *Catalog) validate() yamldoc.Problems {
 			add(path+".lead_from", "must be %s or %s", FromAcceptance, FromPrerequisites)
 		}
 		for i, a := range s.Assumptions {
-			required(fmt.Sprintf("%s.assumptions[%d]", path, i), a, 1000)
+			lang.Check(add, fmt.Sprintf("%s.assumptions[%d]", path, i), a, 1000)
 		}
 		switch {
 		case len(s.Formats) > 0 && len(s.Plan) > 0:
@@ -278,12 +348,12 @@ func (c *Catalog) validate() yamldoc.Problems {
 				add(fp, "a format key is lower-case letters, digits, - and _")
 				continue
 			}
-			required(fp+".name", s.Formats[fk].Name, 200)
+			lang.Check(add, fp+".name", s.Formats[fk].Name, 200)
 			c.validatePlan(add, fp+".plan", s.Formats[fk].Plan, s.LeadFrom)
 		}
-		required(path+".outcome", s.Outcome, 2000)
+		lang.Check(add, path+".outcome", s.Outcome, 2000)
 		for i, e := range s.Examples {
-			required(fmt.Sprintf("%s.examples[%d]", path, i), e, 1000)
+			lang.Check(add, fmt.Sprintf("%s.examples[%d]", path, i), e, 1000)
 		}
 		for i, m := range s.Measures {
 			switch {
@@ -321,12 +391,7 @@ func (c *Catalog) validatePlan(add func(string, string, ...any), path string, pl
 	before := false
 	for i, st := range plan {
 		sp := fmt.Sprintf("%s[%d]", path, i)
-		switch {
-		case strings.TrimSpace(st.Title) == "":
-			add(sp+".title", "is required")
-		case len(st.Title) > 500:
-			add(sp+".title", "must be at most 500 characters")
-		}
+		lang.Check(add, sp+".title", st.Title, 500)
 		if len(st.Parties) == 0 {
 			add(sp+".parties", "names at least one of customer, reseller, vendor")
 		}
@@ -357,4 +422,7 @@ type Version struct {
 	CreatedBy   string    `json:"created_by"`
 	CreatedByID accord.ID `json:"created_by_id,omitempty"`
 	Document    string    `json:"document,omitempty"`
+	// Warnings, on an import only, are the texts that lack a language
+	// Accord serves, when the instance's lang.Mode is Warn; never stored.
+	Warnings yamldoc.Problems `json:"warnings,omitempty"`
 }

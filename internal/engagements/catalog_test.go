@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"accord/internal/cases"
 	"accord/internal/engagements"
+	"accord/internal/lang"
 	"accord/internal/yamldoc"
 )
 
@@ -32,17 +34,22 @@ func TestDefaultCatalogParses(t *testing.T) {
 		t.Errorf("rates = %+v", r)
 	}
 	for key, s := range c.Services {
-		if s.Name == "" || s.Description == "" || s.Outcome == "" || len(s.Assumptions) == 0 || len(s.Examples) == 0 {
+		if s.Name.String() == "" || s.Description.String() == "" || s.Outcome.String() == "" || len(s.Assumptions) == 0 || len(s.Examples) == 0 {
 			t.Errorf("%s: name, description, outcome, assumptions and examples are all expected: %+v", key, s)
 		}
-		// The catalog speaks of "the vendor" and "the product".
-		for _, text := range append(append([]string{s.Name, s.Description, s.Outcome}, s.Assumptions...), s.Examples...) {
-			if strings.Contains(strings.ToLower(text), "segura") {
-				t.Errorf("%s names the vendor: %q", key, text)
+		// The catalog speaks of "the vendor" and "the product", in every
+		// language (the word, not "segurança").
+		lang.Walk(&s, func(path string, tx lang.Text) {
+			for loc, text := range tx {
+				if vendorName.MatchString(text) {
+					t.Errorf("%s.%s.%s names the vendor: %q", key, path, loc, text)
+				}
 			}
-		}
+		})
 	}
 }
+
+var vendorName = regexp.MustCompile(`(?i)\bsegura\b`)
 
 // wantStep is a plan step the reference documents assign to given parties.
 type wantStep struct {
@@ -214,7 +221,7 @@ func TestDefaultCatalogFigures(t *testing.T) {
 					continue
 				}
 				got := plan[st.index]
-				if !strings.HasPrefix(got.Title, st.title) || fmt.Sprint(got.Parties) != st.parties || got.BeforeScheduling != st.before {
+				if !strings.HasPrefix(got.Title.String(), st.title) || fmt.Sprint(got.Parties) != st.parties || got.BeforeScheduling != st.before {
 					t.Errorf("format %q step %d = %q %v before scheduling %v; want %q... %s %v",
 						st.format, st.index, got.Title, got.Parties, got.BeforeScheduling, st.title, st.parties, st.before)
 				}
@@ -413,5 +420,21 @@ func TestParseCatalogProblems(t *testing.T) {
 				t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), tc.want)
 			}
 		})
+	}
+}
+
+// TestDefaultCatalogTranslated: the default catalog speaks every language
+// Accord serves.
+func TestDefaultCatalogTranslated(t *testing.T) {
+	doc := engagements.DefaultDocument()
+	c, err := engagements.ParseCatalog([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gaps := yamldoc.Untranslated([]byte(doc), c, lang.Locales); len(gaps) != 0 {
+		t.Fatalf("untranslated: %v", gaps)
+	}
+	if got := c.In("es-ES").Services["restore_test"].Plan[3].Title.String(); got != "Realizar la restauración desde la copia de seguridad" {
+		t.Errorf("restore step 4 in es-ES = %q", got)
 	}
 }

@@ -146,13 +146,13 @@ func (s *Service) Request(ctx context.Context, now time.Time, in RequestInput) (
 		}
 		return Engagement{}, accord.FieldError("format", "must be one of %s", strings.Join(svc.FormatKeys(), ", "))
 	}
-	e.Service, e.ServiceName, e.Format, e.CatalogVersion = in.Service, svc.Name, in.Format, v.Number
+	e.Service, e.ServiceName, e.Format, e.CatalogVersion = in.Service, svc.Name.String(), in.Format, v.Number
 	e.Provider = Vendor
 	if e.ResellerID != "" && svc.DeliveredBy == VendorOrReseller {
 		e.Provider = Reseller
 	}
 	for i, st := range plan {
-		e.Steps = append(e.Steps, Step{Position: i + 1, Title: st.Title, Parties: slices.Clone(st.Parties), BeforeScheduling: st.BeforeScheduling,
+		e.Steps = append(e.Steps, Step{Position: i + 1, Title: st.Title.String(), Parties: slices.Clone(st.Parties), BeforeScheduling: st.BeforeScheduling,
 			Preparation: st.Preparation})
 	}
 	var ch audit.Changes

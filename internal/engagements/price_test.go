@@ -5,14 +5,15 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/contracts"
+	"accord/internal/lang"
 )
 
 func TestPrice(t *testing.T) {
 	cat := &Catalog{HomeCity: "São Paulo", Rates: Rates{Currency: "BRL", Hourly: 45000, OnSiteOutsideHomeCity: 30, OutOfHours: 50}}
-	hadr := Offering{Name: "HA/DR test", MinimumHours: 4}
-	update := Offering{Name: "Assisted update", MinimumHours: 6, Entitlement: "assisted_upgrade"}
-	ransom := Offering{Name: "Ransomware response", MinimumHours: 8, Hourly: ptr(Money(60000)), Entitlement: "ransomware_response"}
-	recovery := Offering{Name: "Admin password recovery", FixedPrice: ptr(Money(150000))}
+	hadr := Offering{Name: lang.Plain("HA/DR test"), MinimumHours: 4}
+	update := Offering{Name: lang.Plain("Assisted update"), MinimumHours: 6, Entitlement: "assisted_upgrade"}
+	ransom := Offering{Name: lang.Plain("Ransomware response"), MinimumHours: 8, Hourly: ptr(Money(60000)), Entitlement: "ransomware_response"}
+	recovery := Offering{Name: lang.Plain("Admin password recovery"), FixedPrice: ptr(Money(150000))}
 	upgradeLeft := &contracts.Entitlement{ID: "ent_1", Key: "assisted_upgrade", Name: "Assisted upgrade", Unit: "upgrade", Quantity: 1, Left: 1, StartsOn: "2026-01-15", EndsOn: "2027-01-14"}
 	hoursLeft := &contracts.Entitlement{ID: "ent_2", Key: "ransomware_response", Name: "Ransomware response", Unit: "engineer-hours", Quantity: 32, Used: 20, Left: 12, StartsOn: "2026-01-15", EndsOn: "2027-01-14"}
 	for _, tc := range []struct {

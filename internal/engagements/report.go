@@ -22,8 +22,9 @@ type Report struct {
 	Verdict string `json:"verdict"`
 }
 
-// Report returns the outcome report of an engagement the actor may read.
-func (s *Service) Report(ctx context.Context, now time.Time, id accord.ID) (Report, error) {
+// Report returns the outcome report of an engagement the actor may read,
+// with the catalog's texts in loc.
+func (s *Service) Report(ctx context.Context, now time.Time, id accord.ID, loc string) (Report, error) {
 	const op = "engagements.Report"
 	e, cat, h, err := s.terms(ctx, now, op, id)
 	if err != nil {
@@ -33,7 +34,7 @@ func (s *Service) Report(ctx context.Context, now time.Time, id accord.ID) (Repo
 	if err != nil {
 		return Report{}, accord.Wrap(op, err)
 	}
-	return Report{Engagement: e, Customer: org.Name, Expected: cat.Services[e.Service].Outcome, Zone: h.Zone.String(),
+	return Report{Engagement: cat.Localize(e, loc), Customer: org.Name, Expected: cat.Services[e.Service].Outcome.In(loc), Zone: h.Zone.String(),
 		GeneratedAt: stamp(now), Verdict: verdict(e.Outcome)}, nil
 }
 

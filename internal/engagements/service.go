@@ -10,6 +10,7 @@ import (
 	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/lang"
 	"accord/internal/sla"
 )
 
@@ -51,6 +52,10 @@ type Config struct {
 	ContractZone *time.Location
 	// BaseURL is the web address feeds link engagements to; may be empty.
 	BaseURL string
+	// Languages says whether a catalog import refuses a document whose
+	// texts lack a language Accord serves (lang.Strict), or warns (the
+	// default).
+	Languages lang.Mode
 }
 
 // Service applies the rules of professional services.
@@ -191,6 +196,17 @@ func (s *Service) terms(ctx context.Context, now time.Time, op string, id accord
 		return Engagement{}, nil, Hours{}, accord.Wrap(op, err)
 	}
 	return e, cat, h, nil
+}
+
+// Localize gives e the service name and step titles of its catalog
+// version in loc (an engagement stores them in en-US, the catalog's
+// base language); e is returned as it is when its version cannot be read.
+func (s *Service) Localize(ctx context.Context, e Engagement, loc string) Engagement {
+	cat, err := s.catalog(ctx, e.CatalogVersion)
+	if err != nil {
+		return e
+	}
+	return cat.Localize(e, loc)
 }
 
 // Get returns an engagement the actor may read.

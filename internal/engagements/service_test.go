@@ -441,7 +441,7 @@ func testLifecycle(t *testing.T, f *fixture) {
 	if e.State != engagements.SignedOff || len(e.Waiting) != 0 {
 		t.Fatalf("state %s waiting %+v", e.State, e.Waiting)
 	}
-	r := must(f.svc.Report(f.as("acme"), during, e.ID))(t)
+	r := must(f.svc.Report(f.as("acme"), during, e.ID, "en-US"))(t)
 	if r.Verdict != "missed" || r.Customer != "Acme" {
 		t.Fatalf("report verdict %q customer %q", r.Verdict, r.Customer)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/audit"
+	"accord/internal/lang"
 	"accord/internal/yamldoc"
 )
 
@@ -115,6 +116,10 @@ func (s *Service) ImportCatalog(ctx context.Context, now time.Time, doc, note st
 	if _, err := s.hours(ctx, c); err != nil {
 		return Version{}, err
 	}
+	gaps := yamldoc.Untranslated([]byte(doc), c, lang.Locales)
+	if len(gaps) > 0 && s.cfg.Languages == lang.Strict {
+		return Version{}, InvalidCatalog(gaps)
+	}
 	note = strings.TrimSpace(note)
 	if note == "" {
 		note = "imported"
@@ -135,6 +140,7 @@ func (s *Service) ImportCatalog(ctx context.Context, now time.Time, doc, note st
 		if err != nil {
 			return Version{}, accord.Wrap(op, err)
 		}
+		v.Warnings = gaps
 		return v, nil
 	}
 }

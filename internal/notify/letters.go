@@ -10,6 +10,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/directory"
+	"accord/internal/lang"
 )
 
 // Letter is mail to one person about something other than a case entry: a
@@ -19,7 +20,8 @@ type Letter struct {
 	Topic  string    // what it is about; queued once per Topic and recipient, ever
 	OrgID  accord.ID // the organization it concerns
 	UserID accord.ID // the recipient, active or not: the caller decides who
-	// Facts are what the templates show, as {{.Facts.name}}.
+	// Facts are what the templates show, as {{.Facts.name}}; a lang.Text
+	// (a plan's name) shows in the recipient's language.
 	Facts map[string]any
 	// Link is a path under BaseURL the letter points to; the templates
 	// show the full URL as {{.Link}}.
@@ -67,7 +69,7 @@ func (s *Service) Post(ctx context.Context, now time.Time, letters ...Letter) er
 			Locale: localeOf(u), Secret: l.Secret, ReplyToken: token(), CreatedAt: now,
 		}
 		m.MessageID = fmt.Sprintf("%s@%s", m.ID, s.domain)
-		v := letterView{Name: u.Name, Vendor: u.Role.Vendor() || u.Role == accord.RolePartnerAgent, Facts: l.Facts}
+		v := letterView{Name: u.Name, Vendor: u.Role.Vendor() || u.Role == accord.RolePartnerAgent, Facts: factsIn(l.Facts, m.Locale)}
 		switch {
 		case l.Secret:
 			v.Link = linkMark
@@ -80,6 +82,18 @@ func (s *Service) Post(ctx context.Context, now time.Time, letters ...Letter) er
 		msgs = append(msgs, m)
 	}
 	return s.store.Queue(ctx, now, msgs)
+}
+
+// factsIn is facts with each lang.Text in loc.
+func factsIn(facts map[string]any, loc string) map[string]any {
+	out := make(map[string]any, len(facts))
+	for k, v := range facts {
+		if t, ok := v.(lang.Text); ok {
+			v = t.In(loc)
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // zoneOf is where u reads times: their own zone, else the vendor's.

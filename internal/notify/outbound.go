@@ -81,8 +81,8 @@ func (s *Service) view(n cases.Notice, org directory.Organization, u directory.U
 	if n.Entry.Data.DueAt != nil {
 		v.DueAt = n.Entry.Data.DueAt
 	}
-	if n.Case.Clock.RespondedAt != nil && n.Event != cases.EventOpened {
-		v.DueAt = nil // answered: the due time is no longer news
+	if n.Case.Clock.RespondedAt != nil && n.Event != cases.EventOpened && n.Event != cases.EventInternalWarning {
+		v.DueAt = nil // answered: the first response's due time is no longer news
 	}
 	for _, r := range n.Entry.Data.References {
 		v.References = append(v.References, r.Value)

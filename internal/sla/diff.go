@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"accord/internal/lang"
 )
 
 // Change is one difference between two policies, at a path such as
@@ -64,15 +66,25 @@ func union(a, b map[string]string) map[string]bool {
 }
 
 // flatten maps every leaf path of p's YAML form to its value. A list of
-// plain values (a time window, holidays, examples) is one leaf, written
-// "[08:00, 20:00]".
+// plain values (a time window, holidays) is one leaf, written
+// "[08:00, 20:00]". A text is a leaf per language ("criticalities.C1.name.pt-BR"),
+// whether the document wrote it as a plain string or by locale, so that
+// adding a translation reads as just that.
 func flatten(p *Policy) map[string]string {
+	texts := map[string]lang.Text{}
+	lang.Walk(p, func(path string, t lang.Text) { texts[path] = t })
 	var tree any
 	// Export's output is YAML that decodes; it cannot fail.
 	_ = yaml.Unmarshal(p.Export(), &tree)
 	out := map[string]string{}
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
+		if t, ok := texts[path]; ok {
+			for loc, s := range t {
+				out[join(path, loc)] = s
+			}
+			return
+		}
 		switch x := v.(type) {
 		case map[string]any:
 			for k, e := range x {

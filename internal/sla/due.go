@@ -110,26 +110,65 @@ func (p *Policy) Due(in DueInput) (DueResult, error) {
 	if err != nil {
 		return DueResult{}, fmt.Errorf("sla: start of the clock: %w", err)
 	}
+	if err := p.count(&r, in.Pauses, say); err != nil {
+		return DueResult{}, err
+	}
+	return r, nil
+}
+
+// count sets r's due and warning instants, r.Target of working time on
+// r.Clock from r.StartsAt outside the pauses, and says why. It is the one
+// due-time computation: first responses and internal targets both count
+// through it.
+func (p *Policy) count(r *DueResult, pauses []businesstime.Interval, say func(string, ...any)) error {
 	cal := p.cals[r.Clock]
-	r.DueAt, err = cal.Due(r.StartsAt, time.Duration(t.Work), in.Pauses)
+	var err error
+	r.DueAt, err = cal.Due(r.StartsAt, time.Duration(r.Target), pauses)
 	if err == nil {
-		r.WarnAt, err = cal.Due(r.StartsAt, time.Duration(float64(t.Work)*WarnShare), in.Pauses)
+		r.WarnAt, err = cal.Due(r.StartsAt, time.Duration(float64(r.Target)*WarnShare), pauses)
 	}
 	if errors.Is(err, businesstime.ErrHorizon) {
-		return DueResult{}, &accord.Error{Kind: accord.Unprocessable, Msg: fmt.Sprintf("the %s calendar has no working time for this target within 10 years", r.Clock), Err: err}
+		return &accord.Error{Kind: accord.Unprocessable, Msg: fmt.Sprintf("the %s calendar has no working time for this target within 10 years", r.Clock), Err: err}
 	}
 	if err != nil {
-		return DueResult{}, fmt.Errorf("sla: due time: %w", err)
+		return fmt.Errorf("sla: due time: %w", err)
 	}
 	r.StartsAt, r.DueAt, r.WarnAt = r.StartsAt.UTC(), r.DueAt.UTC(), r.WarnAt.UTC()
-	for _, ps := range in.Pauses {
+	for _, ps := range pauses {
 		if ps.To.After(r.StartsAt) && ps.From.Before(r.DueAt) {
 			say("Paused from %s to %s while waiting for the customer: %s of working time did not count.", p.local(r.Clock, ps.From), p.local(r.Clock, ps.To), humanDuration(cal.Elapsed(ps.From, ps.To, nil)))
 		}
 	}
 	say("Due at %s (%s UTC).", p.local(r.Clock, r.DueAt), r.DueAt.Format("2006-01-02 15:04"))
-	p.explainSkipped(r.Clock, r.StartsAt, r.DueAt, time.Duration(t.Work)+pausedWork(cal, in.Pauses, r.StartsAt, r.DueAt), say)
-	return r, nil
+	p.explainSkipped(r.Clock, r.StartsAt, r.DueAt, time.Duration(r.Target)+pausedWork(cal, pauses, r.StartsAt, r.DueAt), say)
+	return nil
+}
+
+// InternalDue computes when an internal target (kind) of the plan falls
+// due for criticality c, counted from start outside the pauses, on the
+// target's clock. ok is false when the plan sets no such target. The
+// explanation says what the caller did not: the target, the hours that
+// did not count, the pauses; where start comes from is the caller's to say.
+func (p *Policy) InternalDue(plan string, c Criticality, kind InternalKind, start time.Time, pauses []businesstime.Interval) (r DueResult, ok bool, err error) {
+	t, ok := p.Internal(plan, c, kind)
+	if !ok {
+		return DueResult{}, false, nil
+	}
+	if !inRange(start) {
+		return DueResult{}, true, accord.FieldError("start", "must be between 1900 and 2150")
+	}
+	r = DueResult{Clock: t.Clock, StartsAt: start, Guaranteed: true, Target: t.Work}
+	say := func(format string, args ...any) { r.Explanation = append(r.Explanation, fmt.Sprintf(format, args...)) }
+	what := "next reply"
+	if kind == Resolution {
+		what = "resolution"
+	}
+	say("%s, %s %s: internal %s target of %s; an operational level of the vendor, never shown to the customer nor counted in the SLA report.",
+		p.Plans[plan].Name, c, p.Criticalities[c].Name, what, describe(Target{Work: t.Work, Clock: t.Clock}))
+	if err := p.count(&r, pauses, say); err != nil {
+		return DueResult{}, true, err
+	}
+	return r, true, nil
 }
 
 // pausedWork is the working time the pauses took out of [start, due).

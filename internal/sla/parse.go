@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"accord/internal/businesstime"
+	"accord/internal/lang"
 	"accord/internal/yamldoc"
 )
 
@@ -42,6 +43,10 @@ func join(path, key string) string {
 }
 
 var keyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// maxText bounds each text of the policy, in bytes: a definition is a
+// paragraph.
+const maxText = 4000
 
 // maxWork bounds a target: a year of working time is already absurd, and
 // it keeps every deadline inside the business-time engine's horizon.
@@ -118,11 +123,10 @@ func (p *Policy) validate() Problems {
 			continue
 		}
 		d := p.Criticalities[c]
-		if strings.TrimSpace(d.Name) == "" {
-			add(path+".name", "is required")
-		}
-		if strings.TrimSpace(d.Definition) == "" {
-			add(path+".definition", "is required")
+		lang.Check(add, path+".name", d.Name, maxText)
+		lang.Check(add, path+".definition", d.Definition, maxText)
+		for i, e := range d.Examples {
+			lang.Check(add, fmt.Sprintf("%s.examples[%d]", path, i), e, maxText)
 		}
 	}
 	for _, c := range Criticalities {
@@ -133,9 +137,7 @@ func (p *Policy) validate() Problems {
 
 	for i, l := range p.PhoneLines {
 		path := fmt.Sprintf("phone_lines[%d]", i)
-		if strings.TrimSpace(l.Region) == "" {
-			add(path+".region", "is required")
-		}
+		lang.Check(add, path+".region", l.Region, maxText)
 		if strings.TrimSpace(l.Number) == "" {
 			add(path+".number", "is required")
 		}
@@ -151,9 +153,7 @@ func (p *Policy) validate() Problems {
 			continue
 		}
 		plan := p.Plans[key]
-		if strings.TrimSpace(plan.Name) == "" {
-			add(path+".name", "is required")
-		}
+		lang.Check(add, path+".name", plan.Name, maxText)
 		for _, c := range slices.Sorted(maps.Keys(plan.Targets)) {
 			if !c.valid() {
 				add(path+".targets."+string(c), "unknown criticality (want C1, C2, C3 or C4)")
@@ -174,15 +174,40 @@ func (p *Policy) validate() Problems {
 			}
 			calendar(tp+".clock", t.Clock, true)
 		}
+		for _, c := range slices.Sorted(maps.Keys(plan.Internal)) {
+			ipath := path + ".internal_targets." + string(c)
+			if !c.valid() {
+				add(ipath, "unknown criticality (want C1, C2, C3 or C4)")
+				continue
+			}
+			ts := plan.Internal[c]
+			if ts.NextReply == nil && ts.Resolution == nil {
+				add(ipath, "names next_reply, resolution or both")
+			}
+			for _, t := range []struct {
+				key string
+				t   *InternalTarget
+			}{{"next_reply", ts.NextReply}, {"resolution", ts.Resolution}} {
+				if t.t == nil {
+					continue
+				}
+				tp := ipath + "." + t.key
+				switch {
+				case t.t.Work <= 0:
+					add(tp+".work", "must be more than zero")
+				case time.Duration(t.t.Work) > maxWork:
+					add(tp+".work", "must be at most %s", Duration(maxWork))
+				}
+				calendar(tp+".clock", t.t.Clock, true)
+			}
+		}
 		for _, ik := range slices.Sorted(maps.Keys(plan.Inclusions)) {
 			ip := path + ".inclusions." + ik
 			in := plan.Inclusions[ik]
 			if !keyPattern.MatchString(ik) {
 				add(ip, "an inclusion key is lower-case letters, digits, - and _")
 			}
-			if strings.TrimSpace(in.Name) == "" {
-				add(ip+".name", "is required")
-			}
+			lang.Check(add, ip+".name", in.Name, maxText)
 			switch {
 			case in.Quantity < 0:
 				add(ip+".quantity", "must not be negative")

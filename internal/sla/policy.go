@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"accord/internal/businesstime"
+	"accord/internal/lang"
 )
 
 // Criticality is how badly a case hurts the customer, C1 (worst) to C4.
@@ -71,23 +72,77 @@ type Policy struct {
 
 // CriticalityDef is what users read when they choose a criticality.
 type CriticalityDef struct {
-	Name       string   `yaml:"name" json:"name"`
-	Definition string   `yaml:"definition" json:"definition"`
-	Examples   []string `yaml:"examples,omitempty" json:"examples"`
+	Name       lang.Text   `yaml:"name" json:"name"`
+	Definition lang.Text   `yaml:"definition" json:"definition"`
+	Examples   []lang.Text `yaml:"examples,omitempty" json:"examples"`
 }
 
 // PhoneLine is a support telephone number for urgent cases.
 type PhoneLine struct {
-	Region string `yaml:"region" json:"region"`
-	Number string `yaml:"number" json:"number"`
+	Region lang.Text `yaml:"region" json:"region"`
+	Number string    `yaml:"number" json:"number"`
 }
 
 // Plan is a support plan a contract subscribes to.
 type Plan struct {
-	Name    string                 `yaml:"name" json:"name"`
+	Name    lang.Text              `yaml:"name" json:"name"`
 	Targets map[Criticality]Target `yaml:"targets" json:"targets"`
 	// Inclusions are the plan's entitlements, by key, per contract year.
 	Inclusions map[string]Inclusion `yaml:"inclusions,omitempty" json:"inclusions"`
+	// Internal are the vendor's own operational levels, by criticality,
+	// all optional: never shown to customers (hence no JSON) and never
+	// counted in the SLA report.
+	Internal map[Criticality]InternalTargets `yaml:"internal_targets,omitempty" json:"-"`
+}
+
+// InternalTargets are a plan's operational levels for one criticality.
+type InternalTargets struct {
+	// NextReply counts from the customer's latest public message, once the
+	// case has had its first response, to the next public agent reply.
+	NextReply *InternalTarget `yaml:"next_reply,omitempty" json:"next_reply,omitempty"`
+	// Resolution counts from the case's receipt to its resolution.
+	Resolution *InternalTarget `yaml:"resolution,omitempty" json:"resolution,omitempty"`
+}
+
+// InternalTarget is an amount of working time on a clock (Clock24x7 or a
+// calendar of the policy).
+type InternalTarget struct {
+	Work  Duration `yaml:"work" json:"work"`
+	Clock string   `yaml:"clock" json:"clock"`
+}
+
+// InternalKind names an internal target.
+type InternalKind string
+
+const (
+	NextReply  InternalKind = "next_reply"
+	Resolution InternalKind = "resolution"
+)
+
+// InternalKinds lists them in the order a case meets them.
+var InternalKinds = []InternalKind{NextReply, Resolution}
+
+// Internal returns the plan's internal target of kind for criticality c.
+func (p *Policy) Internal(plan string, c Criticality, kind InternalKind) (InternalTarget, bool) {
+	ts := p.Plans[plan].Internal[c]
+	t := ts.NextReply
+	if kind == Resolution {
+		t = ts.Resolution
+	}
+	if t == nil {
+		return InternalTarget{}, false
+	}
+	return *t, true
+}
+
+// HasInternal reports whether any plan of p sets an internal target.
+func (p *Policy) HasInternal() bool {
+	for _, pl := range p.Plans {
+		if len(pl.Internal) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Target is a first-response target.
@@ -104,7 +159,7 @@ type Target struct {
 // quantity of a unit (1 upgrade, 32 engineer-hours), or, with no quantity,
 // a standing benefit, optionally limited to some criticalities.
 type Inclusion struct {
-	Name          string        `yaml:"name" json:"name"`
+	Name          lang.Text     `yaml:"name" json:"name"`
 	Quantity      int           `yaml:"quantity,omitempty" json:"quantity,omitempty"`
 	Unit          string        `yaml:"unit,omitempty" json:"unit,omitempty"`
 	Criticalities []Criticality `yaml:"criticalities,omitempty" json:"criticalities,omitempty"`
@@ -200,4 +255,46 @@ func (p *Policy) Export() []byte {
 	}
 	_ = enc.Close()
 	return b.Bytes()
+}
+
+// In is p as a reader of loc reads it: a copy whose texts hold only loc's
+// text (en-US where loc has none), so that its JSON writes each text as a
+// plain string. The calendars are shared, as p never changes.
+func (p *Policy) In(loc string) *Policy {
+	q := *p
+	q.Criticalities = make(map[Criticality]CriticalityDef, len(p.Criticalities))
+	for c, d := range p.Criticalities {
+		ex := make([]lang.Text, len(d.Examples))
+		for i, e := range d.Examples {
+			ex[i] = e.Pick(loc)
+		}
+		q.Criticalities[c] = CriticalityDef{Name: d.Name.Pick(loc), Definition: d.Definition.Pick(loc), Examples: ex}
+	}
+	q.PhoneLines = LinesIn(p.PhoneLines, loc)
+	q.Plans = make(map[string]Plan, len(p.Plans))
+	for k, pl := range p.Plans {
+		pl.Name = pl.Name.Pick(loc)
+		if pl.Inclusions != nil {
+			in := make(map[string]Inclusion, len(pl.Inclusions))
+			for ik, i := range pl.Inclusions {
+				i.Name = i.Name.Pick(loc)
+				in[ik] = i
+			}
+			pl.Inclusions = in
+		}
+		q.Plans[k] = pl
+	}
+	return &q
+}
+
+// LinesIn is lines with their labels in loc (see Policy.In).
+func LinesIn(lines []PhoneLine, loc string) []PhoneLine {
+	if lines == nil {
+		return nil
+	}
+	out := make([]PhoneLine, len(lines))
+	for i, l := range lines {
+		out[i] = PhoneLine{Region: l.Region.Pick(loc), Number: l.Number}
+	}
+	return out
 }

@@ -12,6 +12,8 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/audit"
+	"accord/internal/lang"
+	"accord/internal/yamldoc"
 )
 
 //go:embed default.yaml
@@ -31,6 +33,9 @@ type Version struct {
 	CreatedBy   string    `json:"created_by"` // the actor's name
 	CreatedByID accord.ID `json:"created_by_id,omitempty"`
 	Document    string    `json:"document,omitempty"` // the YAML text as imported
+	// Warnings, on an import only, are the texts that lack a language
+	// Accord serves, when the instance's lang.Mode is Warn; never stored.
+	Warnings Problems `json:"warnings,omitempty"`
 }
 
 // Store persists versions. CreateVersion fails with Conflict when the
@@ -51,12 +56,20 @@ type Service struct {
 	// parsed caches policies by version number: versions never change, so
 	// the cache is right for every process sharing the database.
 	parsed map[int]*Policy
+	// languages says whether an import refuses a document whose texts lack
+	// a language Accord serves, or warns.
+	languages lang.Mode
 }
 
-// NewService returns a service over store.
+// NewService returns a service over store; imports warn about missing
+// translations (SetLanguages).
 func NewService(store Store) *Service {
-	return &Service{store: store, parsed: map[int]*Policy{}}
+	return &Service{store: store, parsed: map[int]*Policy{}, languages: lang.Warn}
 }
+
+// SetLanguages sets what an import does with a document whose texts lack
+// one of lang.Locales: refuse it (lang.Strict) or warn (lang.Warn).
+func (s *Service) SetLanguages(m lang.Mode) { s.languages = m }
 
 func forbidden(op, msg string) error { return &accord.Error{Kind: accord.Forbidden, Op: op, Msg: msg} }
 
@@ -229,10 +242,17 @@ func (s *Service) Import(ctx context.Context, now time.Time, doc string) (Versio
 	if err != nil {
 		return Version{}, nil, err
 	}
-	if _, err := Parse([]byte(doc)); err != nil {
+	p, err := Parse([]byte(doc))
+	if err != nil {
 		return Version{}, nil, invalidDocument(err)
 	}
-	return s.create(ctx, op, a, now, doc, "policy.import", "imported")
+	gaps := yamldoc.Untranslated([]byte(doc), p, lang.Locales)
+	if len(gaps) > 0 && s.languages == lang.Strict {
+		return Version{}, nil, invalidDocument(gaps)
+	}
+	v, changes, err := s.create(ctx, op, a, now, doc, "policy.import", "imported")
+	v.Warnings = gaps
+	return v, changes, err
 }
 
 // Rollback makes the next version a copy of version n.

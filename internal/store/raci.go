@@ -35,7 +35,8 @@ func (s *Raci) CreateVersion(ctx context.Context, v raci.Version, ev audit.Event
 // raci_versions alike.
 func scanRaciVersion(row interface{ Scan(...any) error }, doc *string) (raci.Version, error) {
 	v, err := scanVersion(row, doc)
-	return raci.Version(v), err
+	return raci.Version{ID: v.ID, Number: v.Number, SHA256: v.SHA256, Note: v.Note, CreatedAt: v.CreatedAt,
+		CreatedBy: v.CreatedBy, CreatedByID: v.CreatedByID, Document: v.Document}, err
 }
 
 func (s *Raci) version(ctx context.Context, q string, args ...any) (raci.Version, error) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"accord/internal/accord"
+	"accord/internal/lang"
 	"accord/internal/yamldoc"
 )
 
@@ -152,6 +153,16 @@ func (s *Server) adminProblems(r *http.Request, err error) ([]adminProblem, erro
 	}
 	loc := readerOf(r.Context()).Locale
 	return out, &accord.Error{Kind: accord.Invalid, Field: "doc", Msg: s.msgs.text(loc, "admin.doc.problems", len(out))}
+}
+
+// adminUntranslated lists the texts of v (decoded from doc) that lack a
+// language Accord serves, where they are in doc.
+func adminUntranslated(doc string, v any) []adminProblem {
+	var out []adminProblem
+	for _, p := range yamldoc.Untranslated([]byte(doc), v, lang.Locales) {
+		out = append(out, adminProblem{Line: p.Line, Column: p.Column, Path: p.Path, Msg: p.Msg})
+	}
+	return out
 }
 
 // adminSendYAML answers a stored document as a YAML download.

@@ -17,6 +17,9 @@ type adminCatalogData struct {
 	Versions []engagements.Version
 	More     bool
 	Problems []adminProblem
+	// Untranslated are the version's texts that lack a language Accord
+	// serves: their readers read the en-US text.
+	Untranslated []adminProblem
 }
 
 // adminOffering is a service of the catalog with its hourly rate and, for
@@ -67,14 +70,15 @@ func (s *Server) adminCatalogPage(r *http.Request) (*page, error) {
 		return nil, err
 	}
 	d.Versions, d.More = versions, next != ""
+	d.Untranslated = adminUntranslated(d.Version.Document, d.Catalog)
 	for _, key := range slices.Sorted(maps.Keys(d.Catalog.Services)) {
-		svc := d.Catalog.Services[key]
+		svc := d.Catalog.Services[key].In(readerOf(ctx).Locale)
 		o := adminOffering{Key: key, Offering: svc, Rate: d.Catalog.Rate(svc)}
 		if len(svc.Formats) == 0 {
 			o.Plans = []adminPlan{adminPlanOf("", svc.Plan)}
 		}
 		for _, f := range svc.FormatKeys() {
-			o.Plans = append(o.Plans, adminPlanOf(svc.Formats[f].Name, svc.Formats[f].Plan))
+			o.Plans = append(o.Plans, adminPlanOf(svc.Formats[f].Name.String(), svc.Formats[f].Plan))
 		}
 		d.Services = append(d.Services, o)
 	}

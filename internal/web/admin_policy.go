@@ -23,6 +23,9 @@ type adminPolicyData struct {
 	More     bool // older versions than those listed exist
 	// Problems are the last import's, shown above its text.
 	Problems []adminProblem
+	// Untranslated are the version's texts that lack a language Accord
+	// serves: their readers read the en-US text.
+	Untranslated []adminProblem
 }
 
 type adminCrit struct {
@@ -41,11 +44,11 @@ type adminPlanRow struct {
 func adminPolicyTable(p *sla.Policy) ([]adminCrit, []adminPlanRow) {
 	var crits []adminCrit
 	for _, c := range sla.Criticalities {
-		crits = append(crits, adminCrit{Key: c, Name: p.Criticalities[c].Name})
+		crits = append(crits, adminCrit{Key: c, Name: p.Criticalities[c].Name.String()})
 	}
 	var plans []adminPlanRow
 	for _, key := range slices.Sorted(maps.Keys(p.Plans)) {
-		row := adminPlanRow{Key: key, Name: p.Plans[key].Name}
+		row := adminPlanRow{Key: key, Name: p.Plans[key].Name.String()}
 		for _, c := range sla.Criticalities {
 			row.Targets = append(row.Targets, p.Plans[key].Targets[c])
 		}
@@ -75,7 +78,8 @@ func (s *Server) adminPolicyPage(r *http.Request, n int) (*page, error) {
 	}
 	d.Versions, d.More = versions, next != ""
 	d.Current = len(versions) > 0 && versions[0].Number == d.Version.Number
-	d.Crits, d.Plans = adminPolicyTable(pol)
+	d.Crits, d.Plans = adminPolicyTable(pol.In(readerOf(r.Context()).Locale))
+	d.Untranslated = adminUntranslated(d.Version.Document, pol)
 	title := "admin.policy.title"
 	if !d.Current {
 		title = "admin.policy.version_title"
@@ -227,7 +231,7 @@ func (s *Server) adminPolicyDue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &adminDueData{Channels: []sla.Channel{sla.Portal, sla.Phone}, Received: s.Now()}
-	d.Crits, d.Plans = adminPolicyTable(pol)
+	d.Crits, d.Plans = adminPolicyTable(pol.In(readerOf(r.Context()).Locale))
 	p := s.newPage(r, "admin.due.title", d)
 	q := r.URL.Query()
 	if !q.Has("plan") {

@@ -33,6 +33,7 @@ func (s *Server) newCaseData(r *http.Request) (*newCaseData, error) {
 	if err != nil {
 		return nil, err
 	}
+	pol = pol.In(readerOf(r.Context()).Locale)
 	d := &newCaseData{Types: cases.Types, Crits: caseCrits(pol), PhoneCrits: casePhoneCrits(pol), PhoneLines: pol.PhoneLines}
 	if readerOf(r.Context()).agent() {
 		orgs, err := s.caseOrgs(r)
@@ -60,7 +61,7 @@ func casePhoneCrits(pol *sla.Policy) []string {
 	for _, c := range sla.Criticalities {
 		for _, plan := range pol.Plans {
 			if plan.Targets[c].PhoneRequired {
-				l = append(l, string(c)+" "+pol.Criticalities[c].Name)
+				l = append(l, string(c)+" "+pol.Criticalities[c].Name.String())
 				break
 			}
 		}

@@ -82,7 +82,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 // shown again.
 func (s *Server) casePageOf(r *http.Request, id accord.ID, failed string) (*page, error) {
 	ctx, now, rd := r.Context(), s.Now(), readerOf(r.Context())
-	x, err := s.Cases.Explain(ctx, now, id)
+	x, err := s.Cases.ExplainIn(ctx, now, id, rd.Locale)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +104,7 @@ func (s *Server) casePageOf(r *http.Request, id accord.ID, failed string) (*page
 	if err != nil {
 		return nil, err
 	}
+	pol = pol.In(rd.Locale)
 	d := &casePageData{
 		Case: c, Org: org.Name, Explain: x, Can: caseCanOn(rd, c), Crits: caseCrits(pol),
 		RefKinds: []cases.ReferenceKind{cases.KnowledgeBase, cases.KnownIssue, cases.LogRequest},

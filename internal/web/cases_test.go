@@ -65,7 +65,7 @@ func TestNewCaseForm(t *testing.T) {
 			t.Errorf("the agent's form lacks %s", want)
 		}
 	}
-	if pt := f.page("acme-admin", "/cases/new"); !strings.Contains(pt, "Abrir um chamado") || !strings.Contains(pt, "Vale para chamados C1 Urgent, C2 High:") {
+	if pt := f.page("acme-admin", "/cases/new"); !strings.Contains(pt, "Abrir um chamado") || !strings.Contains(pt, "Vale para chamados C1 Urgente, C2 Alta:") {
 		t.Error("the form is not in the reader's language")
 	}
 }

@@ -62,7 +62,7 @@ func (s *Server) planNames(r *http.Request) (planNames, error) {
 	}
 	names := planNames{}
 	for key, pl := range pol.Plans {
-		names[key] = pl.Name
+		names[key] = pl.Name.In(readerOf(r.Context()).Locale)
 	}
 	return names, nil
 }
@@ -174,7 +174,17 @@ func (s *Server) renderContract(w http.ResponseWriter, r *http.Request, sent str
 		s.fail(w, r, err)
 		return
 	}
+	_, pol, err := s.Policy.Current(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, e := range ents {
+		// An entitlement keeps the inclusion's en-US name; while the policy
+		// still names it so, the reader reads its translation.
+		if in, ok := pol.Plans[c.Plan].Inclusions[e.Key]; ok && in.Name.String() == e.Name {
+			e.Name = in.Name.In(readerOf(ctx).Locale)
+		}
 		uses, err := s.Contracts.Consumptions(ctx, now, e.ID)
 		if err != nil {
 			s.fail(w, r, err)

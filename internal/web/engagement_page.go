@@ -119,7 +119,7 @@ func (d *engagementData) QuoteHours() string {
 func (d *engagementData) FormatName() string {
 	if d.Offering != nil {
 		if f, ok := d.Offering.Formats[d.Format]; ok {
-			return f.Name
+			return f.Name.String()
 		}
 	}
 	return d.Format
@@ -238,6 +238,7 @@ func (s *Server) showEngagement(w http.ResponseWriter, r *http.Request, id accor
 		s.fail(w, r, gerr)
 		return
 	}
+	e = s.Engagements.Localize(ctx, e, rd.Locale)
 	data := &engagementData{engagementCard: engagementCard{Engagement: e, Owed: owedBy(e)}, Party: partyOf(rd, e)}
 	data.Provides = data.Party == engagements.Vendor || (data.Party == engagements.Reseller && e.Provider == engagements.Reseller)
 	p := s.newPage(r, "engagement.title", data)
@@ -258,6 +259,7 @@ func (s *Server) showEngagement(w http.ResponseWriter, r *http.Request, id accor
 		data.Currency = e.Quote.Currency
 	}
 	if o, ok := cat.Services[e.Service]; ok {
+		o = o.In(rd.Locale)
 		data.Offering = &o
 	}
 	from, gerr := s.Engagements.ExecutionFrom(ctx, e)

@@ -121,6 +121,9 @@ func (s *Server) engagementList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	for i := range list {
+		list[i] = s.Engagements.Localize(ctx, list[i], readerOf(ctx).Locale)
+	}
 	data.NextPage = nextPage("/engagements", q, next)
 	// The list leaves sessions out; the cards of booked work show theirs,
 	// read in one query (work booked more than a year ago is long done).
@@ -194,13 +197,13 @@ func (s *Server) engagementNewData(r *http.Request) (*engagementNewData, error) 
 	}
 	data := &engagementNewData{Catalog: v.Number, Currency: cat.Rates.Currency}
 	for _, key := range slices.Sorted(maps.Keys(cat.Services)) {
-		o := offering{Key: key, Offering: cat.Services[key]}
+		o := offering{Key: key, Offering: cat.Services[key].In(readerOf(r.Context()).Locale)}
 		for _, fk := range o.FormatKeys() {
 			o.Formats = append(o.Formats, offeringFormat{Key: fk, Format: o.Offering.Formats[fk]})
 		}
 		data.Offerings = append(data.Offerings, o)
 	}
-	slices.SortStableFunc(data.Offerings, func(a, b offering) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(data.Offerings, func(a, b offering) int { return cmp.Compare(a.Name.String(), b.Name.String()) })
 	if !readerOf(r.Context()).is(accord.RoleCustomerContact) {
 		if data.Choices, data.EnvOrgs, err = s.customerOrgs(r); err != nil {
 			return nil, err

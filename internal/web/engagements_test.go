@@ -215,7 +215,7 @@ func TestEngagementScope(t *testing.T) {
 	if r := f.post("acme", "/engagements/"+string(e.ID)+"/cancel", url.Values{"reason": {"mine now"}}); r.status != http.StatusNotFound {
 		t.Errorf("cancelling another tenant's engagement: %d", r.status)
 	}
-	if body := f.page("partner", "/engagements/"+string(e.ID)); !strings.Contains(body, "Health check") {
+	if body := f.page("partner", "/engagements/"+string(e.ID)); !strings.Contains(body, "Revisión del estado (health check)") {
 		t.Error("the partner does not see its customer's engagement")
 	}
 	if body := f.page("auditor", "/engagements/"+string(e.ID)); strings.Contains(body, `action="/engagements/`) {

@@ -129,6 +129,9 @@ type caseRow struct {
 	// time left (see waitedRows).
 	Waiting bool
 	Waited  time.Duration
+	// Internal are the case's internal targets (next reply, resolution)
+	// still running or missed: the queue shows them as badges.
+	Internal []cases.InternalClock
 }
 
 // queueTab is a link to the first-response queue or to a built-in view.
@@ -179,6 +182,8 @@ type queueData struct {
 	Query    string
 	Refresh  template.URL
 	NextPage template.URL
+	// Internal: some row has internal targets, so the column shows.
+	Internal bool
 }
 
 // sortCol is a sortable column header: the link that sorts by it (again,
@@ -284,6 +289,18 @@ func (s *Server) queue(r *http.Request, q url.Values) (*page, error) {
 		return p, err
 	}
 	waitedRows(data.Rows, qf.View == string(cases.ViewWaiting), p.Now)
+	internal, err := s.Cases.InternalFor(ctx, p.Now, list)
+	if err != nil {
+		return p, err
+	}
+	for i := range data.Rows {
+		for _, k := range internal[data.Rows[i].ID] {
+			if k.Status != cases.InternalMet {
+				data.Rows[i].Internal = append(data.Rows[i].Internal, k)
+				data.Internal = true
+			}
+		}
+	}
 	if next != "" {
 		more := qf.values()
 		more.Set("cursor", next)

@@ -26,6 +26,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/lang"
 	"accord/internal/raci"
 	"accord/internal/reports"
 	"accord/internal/sla"
@@ -393,7 +394,9 @@ type bound struct {
 func (s *Server) funcs(b *bound) template.FuncMap {
 	clock := func() clock { return clock{zone: b.p.Reader.Zone, msgs: s.msgs, loc: b.p.Reader.Locale} }
 	return template.FuncMap{
-		"t":    func(key string, args ...any) string { return s.msgs.text(b.p.Reader.Locale, key, args...) },
+		"t": func(key string, args ...any) string { return s.msgs.text(b.p.Reader.Locale, key, args...) },
+		// tx is a text of the policy or the catalog in the reader's language.
+		"tx":   func(t lang.Text) string { return t.In(b.p.Reader.Locale) },
 		"when": func(t any) string { return clock().when(t) },
 		"date": func(t any) string { return clock().date(t) },
 		// day is a calendar day kept as YYYY-MM-DD (a contract's term), in

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"accord/internal/accord"
+	"accord/internal/lang"
 )
 
 // Problem is one thing wrong with a document.
@@ -63,8 +64,16 @@ type Scalar interface{ CheckScalar(text string) error }
 // notScalar is the optional companion of Scalar described there.
 type notScalar interface{ NotScalar() string }
 
+// Localized is implemented (on the value receiver) by types written either
+// as one scalar or as a mapping of scalars by locale (lang.Text): the
+// walker checks that shape and records the path of each entry
+// ("criticalities.C1.name.pt-BR"); which locales are allowed is the
+// caller's validate to say.
+type Localized interface{ Localized() }
+
 var (
 	scalarType          = reflect.TypeFor[Scalar]()
+	localizedType       = reflect.TypeFor[Localized]()
 	yamlUnmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
@@ -140,6 +149,43 @@ func Decode(doc []byte, limit int, v any, validate func() Problems) error {
 		return nil
 	}
 	return sorted(ps)
+}
+
+// Locate fills in the line and column of each problem of ps from where its
+// path (or the closest ancestor) is in doc, and returns them in document
+// order: for problems found on a decoded document, such as a text that
+// lacks a language. A doc that does not parse leaves ps without positions.
+func Locate(doc []byte, ps Problems) Problems {
+	var root yaml.Node
+	if err := yaml.Unmarshal(doc, &root); err != nil || len(root.Content) == 0 {
+		return ps
+	}
+	w := walker{pos: map[string]*yaml.Node{}}
+	w.record(root.Content[0], "")
+	out := slices.Clone(ps)
+	for i, p := range out {
+		if n := w.nearest(p.Path); n != nil {
+			out[i].Line, out[i].Column = n.Line, n.Column
+		}
+	}
+	return sorted(out)
+}
+
+// record notes where every path under n is, whatever its type.
+func (w *walker) record(n *yaml.Node, path string) {
+	w.pos[path] = n
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if _, seen := w.pos[join(path, n.Content[i].Value)]; !seen {
+				w.record(n.Content[i+1], join(path, n.Content[i].Value))
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			w.record(c, fmt.Sprintf("%s[%d]", path, i))
+		}
+	}
 }
 
 // sorted puts problems in document order, which reads best next to the file.
@@ -295,6 +341,14 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 		t = t.Elem()
 	}
 	switch {
+	case t.Implements(localizedType):
+		switch n.Kind {
+		case yaml.ScalarNode:
+		case yaml.MappingNode:
+			w.entries(n, path, func(_, v *yaml.Node, p string) { w.walk(v, reflect.TypeFor[string](), p) })
+		default:
+			w.add(n, path, "must be a text, or a mapping of texts by locale (en-US: ..., pt-BR: ..., es-ES: ...), not a %s", kindName(n.Kind))
+		}
 	case t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(yamlUnmarshalerType) && !t.Implements(scalarType):
 		// Any shape may do; only aliases are looked for.
 		w.anything(n, path)
@@ -460,4 +514,18 @@ func kindName(k yaml.Kind) string {
 		return "list"
 	}
 	return "value"
+}
+
+// Untranslated lists, located in doc, the texts of v (the value doc was
+// decoded into) that lack one of locales: "has no pt-BR, es-ES text".
+func Untranslated(doc []byte, v any, locales []string) Problems {
+	var ps Problems
+	for _, g := range lang.Missing(v, locales) {
+		ps = append(ps, Problem{Path: g.Path, Msg: fmt.Sprintf("has no %s text: its readers read the %s text instead",
+			strings.Join(g.Lacks, ", "), lang.Default)})
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return Locate(doc, ps)
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -40,10 +41,10 @@ func testPolicyVersions(t *testing.T, db *store.DB) {
 	wantKind(t, s.CreateVersion(ctx, zero, policyEvent("x", zero)), accord.Invalid)
 
 	got, err := s.GetVersion(ctx, 2)
-	if err != nil || got != made[1] {
+	if err != nil || !reflect.DeepEqual(got, made[1]) {
 		t.Fatalf("GetVersion(2):\n got %+v, %v\nwant %+v", got, err, made[1])
 	}
-	if got, err := s.LatestVersion(ctx); err != nil || got != made[2] {
+	if got, err := s.LatestVersion(ctx); err != nil || !reflect.DeepEqual(got, made[2]) {
 		t.Fatalf("LatestVersion = %+v, %v", got, err)
 	}
 	_, err = s.GetVersion(ctx, 4)
