@@ -184,6 +184,20 @@ func (in NewReply) validate(a accord.Actor) (NewReply, error) {
 // awaiting the customer and reopens a resolved one.
 func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in NewReply) (Case, error) {
 	const op = "cases.Reply"
+	// The colleagues a note mentions are looked up before the case is
+	// locked: decide must not use the database.
+	var mentioned []accord.ID
+	var unknown []string
+	if a, err := accord.ActorFrom(ctx); err == nil && in.Internal && isAgent(a) && !a.System && len(Mentions(in.Body)) > 0 {
+		if _, err := s.Get(ctx, now, id); err != nil {
+			return Case{}, err
+		}
+		people, err := s.colleagues(ctx, now, a)
+		if err != nil {
+			return Case{}, accord.Wrap(op, err)
+		}
+		mentioned, unknown = ResolveMentions(a, in.Body, people)
+	}
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
 		in, err := in.validate(a)
 		if err != nil {
@@ -204,7 +218,12 @@ func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in New
 		e.Body, e.Internal, e.Data.References, e.Data.RequestInformation = in.Body, in.Internal, in.References, in.RequestInformation
 		if in.Internal {
 			e.Kind = Note
-			return finish(pol, a, now, before, after, "case.note", nil, e)
+			e.Data.Mentions, e.Data.Unmentioned = mentioned, unknown
+			ch, err := finish(pol, a, now, before, after, "case.note", nil, e)
+			if err == nil && len(mentioned) > 0 {
+				ch.Events[0].Changes = append(ch.Events[0].Changes, audit.Change{Field: "mentions", After: mentioned})
+			}
+			return ch, err
 		}
 		var p *Pause
 		entries := []Entry{e}
