@@ -79,7 +79,9 @@ type linkMinters struct {
 	signals   *signals.Service
 }
 
-func (s *services) links() linkMinters { return linkMinters{directory: s.directory, signals: s.signals} }
+func (s *services) links() linkMinters {
+	return linkMinters{directory: s.directory, signals: s.signals}
+}
 
 func (m linkMinters) MintLink(ctx context.Context, now time.Time, kind, topic string, userID accord.ID) (string, error) {
 	if kind == signals.RatingLetter {
