@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"accord/internal/accord"
-	"accord/internal/sla"
 	"accord/internal/sheets"
+	"accord/internal/sla"
 )
 
 // Rating is a customer's satisfaction score of a closed case, with what
@@ -51,15 +51,15 @@ type CSATReport struct {
 // ratings (4 or 5), the usual definition, in percent with one decimal;
 // Average the mean score with two decimals. Both are 0 without ratings.
 type CSATRow struct {
-	Group     string    `json:"group"`
-	Key       string    `json:"key"`  // the customer's or agent's id, the criticality; "" for all and for no agent
-	Name      string    `json:"name"` // the customer's or agent's name
-	Ratings   int       `json:"ratings"`
-	Scores    [5]int    `json:"scores"` // how many gave 1, 2, 3, 4 and 5
-	Satisfied int       `json:"satisfied"`
-	Average   float64   `json:"average"`
-	CSAT      float64   `json:"csat_percent"`
-	sum       int       // of the scores
+	Group     string  `json:"group"`
+	Key       string  `json:"key"`  // the customer's or agent's id, the criticality; "" for all and for no agent
+	Name      string  `json:"name"` // the customer's or agent's name
+	Ratings   int     `json:"ratings"`
+	Scores    [5]int  `json:"scores"` // how many gave 1, 2, 3, 4 and 5
+	Satisfied int     `json:"satisfied"`
+	Average   float64 `json:"average"`
+	CSAT      float64 `json:"csat_percent"`
+	sum       int     // of the scores
 }
 
 func (r *CSATRow) add(score int) {
