@@ -76,7 +76,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	ui, err := web.New(web.Deps{
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
-		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Log: log, SecureCookies: *secure,
+		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Signals: svc.signals, Log: log, SecureCookies: *secure,
 	})
 	if err != nil {
 		return err

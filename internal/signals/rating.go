@@ -121,19 +121,38 @@ func (s *Service) scope(ctx context.Context, now time.Time) (accord.Scope, error
 	return s.dir.Scope(ctx, now)
 }
 
+// Invitation is what the page a rating link opens shows: the case, in the
+// language of the contact the link was mailed to.
+type Invitation struct {
+	Case   cases.Case
+	Locale string
+}
+
 // LinkCase is the case a rating link that works now is for, for the page
 // the link opens, without signing in; every link that does not work gets
 // the same answer (errBadLink), and so does a link used for another case.
-func (s *Service) LinkCase(ctx context.Context, now time.Time, caseID accord.ID, token string) (cases.Case, error) {
+// A case rated meanwhile from the portal is Conflict.
+func (s *Service) LinkCase(ctx context.Context, now time.Time, caseID accord.ID, token string) (Invitation, error) {
+	const op = "signals.LinkCase"
 	l, err := s.linkFor(ctx, now, caseID, token)
 	if err != nil {
-		return cases.Case{}, err
+		return Invitation{}, err
 	}
-	c, err := s.cases.Get(system(ctx), now, l.CaseID)
+	sys := system(ctx)
+	c, err := s.cases.Get(sys, now, l.CaseID)
 	if err != nil {
-		return cases.Case{}, accord.Wrap("signals.LinkCase", err)
+		return Invitation{}, accord.Wrap(op, err)
 	}
-	return c, nil
+	u, err := s.dir.GetUser(sys, now, l.UserID)
+	if err != nil {
+		return Invitation{}, accord.Wrap(op, err)
+	}
+	if _, err := s.store.Rating(ctx, accord.Scope{All: true}, c.ID); err == nil {
+		return Invitation{Case: c, Locale: u.Locale}, errRated
+	} else if !accord.IsKind(err, accord.NotFound) {
+		return Invitation{}, accord.Wrap(op, err)
+	}
+	return Invitation{Case: c, Locale: u.Locale}, nil
 }
 
 func (s *Service) linkFor(ctx context.Context, now time.Time, caseID accord.ID, token string) (RatingLink, error) {

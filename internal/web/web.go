@@ -26,6 +26,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/reports"
+	"accord/internal/signals"
 	"accord/internal/sla"
 	"accord/internal/views"
 )
@@ -40,6 +41,7 @@ type Deps struct {
 	Engagements *engagements.Service
 	Reports     *reports.Service
 	Views       *views.Service
+	Signals     *signals.Service
 	Log         *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
@@ -326,6 +328,9 @@ type page struct {
 	Error  string
 	Now    time.Time
 	Data   any
+	// Unread counts the agent's unread notifications, for the bell; -1
+	// when the page shows no bell.
+	Unread int
 }
 
 // Value is a submitted field shown again, or def when the form is fresh.
@@ -365,6 +370,13 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 	}
 	if c, err := r.Cookie(flashCookie); err == nil && s.msgs.has(Locales[0], c.Value) {
 		p.Flash = c.Value
+	}
+	p.Unread = -1
+	if p.Reader.agent() && s.Signals != nil {
+		// The bell is a convenience: a page still shows when it cannot count.
+		if n, err := s.Signals.Unread(r.Context(), p.Now); err == nil {
+			p.Unread = n
+		}
 	}
 	return p
 }
@@ -423,6 +435,8 @@ func (s *Server) funcs(b *bound) template.FuncMap {
 		// eq2 compares values of different string types (a State and a string).
 		"eq2":  func(x, y any) bool { return fmt.Sprint(x) == fmt.Sprint(y) },
 		"join": strings.Join,
+		// scores are a rating's choices, best first.
+		"scores": func() []int { return []int{5, 4, 3, 2, 1} },
 	}
 }
 
