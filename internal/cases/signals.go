@@ -96,7 +96,7 @@ func Mentions(text string) []string {
 		for j < len(rs) && (mentionRune(rs[j]) || rs[j] == '@') {
 			j++
 		}
-		m := strings.TrimRight(string(rs[i+1:j]), ".-_@")
+		m := strings.TrimRight(strings.TrimLeft(string(rs[i+1:j]), "@"), ".-_@")
 		i = j - 1
 		if m == "" || seen[strings.ToLower(m)] {
 			continue
@@ -117,7 +117,8 @@ func mentionRune(r rune) bool {
 // first name, when exactly one candidate answers. It returns the people
 // mentioned and, as written, the mentions that name nobody mentionable
 // (unknown, ambiguous, or outside the case's people): the writer is told,
-// and nobody else hears of them.
+// and nobody else hears of them. Writers who mention themselves are
+// neither notified nor told.
 func ResolveMentions(writer accord.Actor, text string, candidates []directory.User) (ids []accord.ID, unknown []string) {
 	for _, m := range Mentions(text) {
 		key := strings.ToLower(m)
@@ -142,7 +143,7 @@ func ResolveMentions(writer accord.Actor, text string, candidates []directory.Us
 			unknown = append(unknown, "@"+m)
 			continue
 		}
-		if !containsID(ids, match[0].ID) {
+		if match[0].ID != writer.UserID && !containsID(ids, match[0].ID) {
 			ids = append(ids, match[0].ID)
 		}
 	}

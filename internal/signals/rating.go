@@ -200,19 +200,25 @@ func (s *Service) RateByLink(ctx context.Context, now time.Time, caseID accord.I
 	if err != nil {
 		return Rating{}, accord.Wrap(op, err)
 	}
+	// The contact is read before the link is locked: decide must not use
+	// the database, and the link's contact never changes.
+	seen, err := s.linkFor(ctx, now, c.ID, token)
+	if err != nil {
+		return Rating{}, err
+	}
+	u, err := s.dir.GetUser(sys, now, seen.UserID)
+	if err != nil {
+		return Rating{}, accord.Wrap(op, err)
+	}
 	var r Rating
 	err = s.store.RateByLink(ctx, hashToken(token), func(l RatingLink) (Rating, audit.Event, error) {
-		if !works(l, c.ID, now) {
+		if !works(l, c.ID, now) || l.UserID != u.ID {
 			return Rating{}, audit.Event{}, errBadLink
 		}
 		if err := rateable(op, c); err != nil {
 			return Rating{}, audit.Event{}, err
 		}
 		r = newRating(c, l.UserID, in, ViaLink, now)
-		u, err := s.dir.GetUser(sys, now, l.UserID)
-		if err != nil {
-			return Rating{}, audit.Event{}, err
-		}
 		return r, ratingEvent(u.Actor(), now, r), nil
 	})
 	if accord.IsKind(err, accord.NotFound) {

@@ -119,6 +119,8 @@ type Store interface {
 	RatingLink(ctx context.Context, id accord.ID) (RatingLink, error)
 	RatingLinkByHash(ctx context.Context, hash string) (RatingLink, error)
 	// MintRatingLink locks the link, lets decide set its hash and writes it.
+	// Decide, here and in RateByLink, must not use the database: on SQLite
+	// the transaction holds the one connection.
 	MintRatingLink(ctx context.Context, id accord.ID, decide func(RatingLink) (RatingLink, error)) error
 	// Rate writes r and ev; a case rated already is Conflict.
 	Rate(ctx context.Context, r Rating, ev audit.Event) error
