@@ -134,11 +134,18 @@ type Invitation struct {
 // A case rated meanwhile from the portal is Conflict.
 func (s *Service) LinkCase(ctx context.Context, now time.Time, caseID accord.ID, token string) (Invitation, error) {
 	const op = "signals.LinkCase"
+	sys := system(ctx)
 	l, err := s.linkFor(ctx, now, caseID, token)
 	if err != nil {
+		// A link that existed but no longer works (used, expired, for
+		// another case) still answers in its contact's language.
+		if seen, ferr := s.store.RatingLinkByHash(ctx, hashToken(token)); ferr == nil && token != "" {
+			if u, uerr := s.dir.GetUser(sys, now, seen.UserID); uerr == nil {
+				return Invitation{Locale: u.Locale}, err
+			}
+		}
 		return Invitation{}, err
 	}
-	sys := system(ctx)
 	c, err := s.cases.Get(sys, now, l.CaseID)
 	if err != nil {
 		return Invitation{}, accord.Wrap(op, err)
