@@ -125,7 +125,7 @@ func testSignals(t *testing.T, db *store.DB) {
 	rating := signals.Rating{CaseID: c.ID, OrgID: w.a.ID, UserID: contact.ID, Score: 4, Comment: "quick", Via: signals.ViaLink,
 		AssigneeID: ana.ID, Criticality: c.Criticality, ClosedAt: t0.Add(time.Minute), RatedAt: t0.Add(time.Hour)}
 	rate := func(l signals.RatingLink) (signals.Rating, audit.Event, error) {
-		return rating, audit.New(system, t0, w.a.ID, "case.rate", "case", c.ID, nil), nil
+		return rating, audit.New(system, t0.Add(time.Hour), w.a.ID, "case.rate", "case", c.ID, nil), nil
 	}
 	wantKind(t, s.RateByLink(ctx, "h2", rate), accord.NotFound)
 	if err := s.RateByLink(ctx, "h1", rate); err != nil {
@@ -135,7 +135,7 @@ func testSignals(t *testing.T, db *store.DB) {
 		t.Fatalf("used link = %+v", l)
 	}
 	wantKind(t, s.RateByLink(ctx, "h1", rate), accord.Conflict)
-	wantKind(t, s.Rate(ctx, rating, audit.New(system, t0, w.a.ID, "case.rate", "case", c.ID, nil)), accord.Conflict)
+	wantKind(t, s.Rate(ctx, rating, audit.New(system, t0.Add(time.Hour), w.a.ID, "case.rate", "case", c.ID, nil)), accord.Conflict)
 	stored, err := s.Rating(ctx, accord.OnlyOrg(w.a.ID), c.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func testSignals(t *testing.T, db *store.DB) {
 	wantSame(t, "rating", rating, stored)
 	_, err = s.Rating(ctx, accord.OnlyOrg(w.b.ID), c.ID)
 	wantKind(t, err, accord.NotFound)
-	if got := caseEvents(t, db, w.a.ID, c.ID); got[len(got)-1] != "case.rate" {
+	if got := caseEvents(t, db, w.a.ID, c.ID); len(got) == 0 || got[0] != "case.rate" { // newest first
 		t.Fatalf("events = %v", got)
 	}
 
