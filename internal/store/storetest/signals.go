@@ -143,7 +143,7 @@ func testSignals(t *testing.T, db *store.DB) {
 	wantSame(t, "rating", rating, stored)
 	_, err = s.Rating(ctx, accord.OnlyOrg(w.b.ID), c.ID)
 	wantKind(t, err, accord.NotFound)
-	if got := caseEvents(t, db, w.a.ID, c.ID); len(got) == 0 || got[0] != "case.rate" { // newest first
+	if got := caseEvents(t, db, w.a.ID, c.ID); len(got) == 0 || got[len(got)-1] != "case.rate" {
 		t.Fatalf("events = %v", got)
 	}
 
