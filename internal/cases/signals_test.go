@@ -3,9 +3,12 @@ package cases_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"pgregory.net/rapid"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
@@ -369,6 +372,41 @@ func TestRatingLinks(t *testing.T) {
 		evs, _, err := f.audit.List(system, audit.Filter{EntityID: &c1.ID}, accord.Page{Limit: 100})
 		if err != nil || !slices.ContainsFunc(evs, func(e audit.Event) bool { return e.Action == "case.rate" && e.ActorID == f.users["acme"].ID }) {
 			t.Fatalf("no audit of the rating by its contact: %v %+v", err, evs)
+		}
+	})
+}
+
+// TestResolveMentionsProperty: whatever the note and the people, every id
+// resolved is someone the writer may mention, never the writer, and each
+// once; each mention is either resolved or reported, never both.
+func TestResolveMentionsProperty(t *testing.T) {
+	roles := []accord.Role{accord.RoleAdmin, accord.RoleAgent, accord.RoleAuditor, accord.RolePartnerAgent, accord.RoleCustomerContact}
+	orgs := []accord.ID{"org_v", "org_south", "org_east", "org_acme"}
+	names := []string{"ana", "bo", "carla", "dee"}
+	rapid.Check(t, func(t *rapid.T) {
+		var people []directory.User
+		for i := range rapid.IntRange(0, 8).Draw(t, "people") {
+			name := rapid.SampledFrom(names).Draw(t, "name")
+			people = append(people, directory.User{ID: accord.ID("usr_" + strconv.Itoa(i)), OrgID: rapid.SampledFrom(orgs).Draw(t, "org"),
+				Email: name + strconv.Itoa(i%2) + "@x.example", Name: name + " Surname", Role: rapid.SampledFrom(roles).Draw(t, "role"),
+				Active: rapid.Bool().Draw(t, "active")})
+		}
+		writer := accord.Actor{UserID: "usr_0", OrgID: rapid.SampledFrom(orgs).Draw(t, "writer org"), Role: rapid.SampledFrom(roles).Draw(t, "writer role")}
+		var words []string
+		for range rapid.IntRange(0, 5).Draw(t, "mentions") {
+			words = append(words, "@"+rapid.SampledFrom(append(names, "ana0@x.example", "bo1@x.example", "ghost")).Draw(t, "mention"))
+		}
+		ids, unknown := cases.ResolveMentions(writer, strings.Join(words, " "), people)
+		seen := map[accord.ID]bool{}
+		for _, id := range ids {
+			i := slices.IndexFunc(people, func(u directory.User) bool { return u.ID == id })
+			if i < 0 || !cases.Mentionable(writer, people[i]) || id == writer.UserID || seen[id] {
+				t.Fatalf("resolved %s: %+v (writer %+v)", id, people, writer)
+			}
+			seen[id] = true
+		}
+		if len(ids)+len(unknown) > len(cases.Mentions(strings.Join(words, " "))) {
+			t.Fatalf("%d resolved and %d reported out of %v", len(ids), len(unknown), words)
 		}
 	})
 }
