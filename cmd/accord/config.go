@@ -21,6 +21,7 @@ import (
 	"accord/internal/notify"
 	"accord/internal/raci"
 	"accord/internal/reports"
+	"accord/internal/signals"
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/views"
@@ -174,6 +175,7 @@ type services struct {
 	// languages and baseURL are what newEngagements builds with.
 	languages lang.Mode
 	baseURL   string
+	signals   *signals.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -199,6 +201,7 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.views = views.NewService(store.NewViews(db))
 	s.environments = s.newEnvironments(environments.DefaultConfig())
 	s.raci = raci.NewService(store.NewRaci(db), s.environments)
+	s.signals = signals.NewService(store.NewSignals(db), s.cases, s.directory)
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
 }

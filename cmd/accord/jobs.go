@@ -50,6 +50,12 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 	h[environments.NoticeJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.mailNotice(ctx, now, j.SubjectID)
 	}
+	h[cases.MentionMailJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.mailSignal(ctx, now, j.SubjectID, false)
+	}
+	h[cases.RatingLetterJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.mailSignal(ctx, now, j.SubjectID, true)
+	}
 	return h
 }
 
@@ -127,6 +133,21 @@ func (s *services) mailNotice(ctx context.Context, now time.Time, id accord.ID) 
 			Facts: facts, Link: "/notices"}
 	}
 	return s.notify.Post(ctx, now, letters...)
+}
+
+// mailSignal posts the mail of a mention (in the colleague's language,
+// pointing to the case) or of a rating request, whose single-use link is
+// minted when it is delivered; what no longer applies mails nothing.
+func (s *services) mailSignal(ctx context.Context, now time.Time, id accord.ID, rating bool) error {
+	letter, ok, err := s.signals.MentionLetter(ctx, now, id)
+	if rating {
+		letter, ok, err = s.signals.RatingLetterFor(ctx, now, id)
+	}
+	if err != nil || !ok {
+		return err
+	}
+	return s.notify.Post(ctx, now, notify.Letter{Kind: letter.Kind, Topic: letter.Topic, OrgID: letter.OrgID, UserID: letter.UserID,
+		Facts: letter.Facts, Link: letter.Link, Secret: rating})
 }
 
 // postNotice mails a contract's notice as one letter per recipient, of

@@ -12,7 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"accord/internal/accord"
+	"accord/internal/directory"
 	"accord/internal/notify"
+	"accord/internal/signals"
 	"accord/internal/store"
 )
 
@@ -61,12 +64,30 @@ func (s *services) enableMail(f mailFlags, addr string, zone *time.Location, log
 		return usageError{fmt.Sprintf("-base-url: %q is not an http or https URL", base)}
 	}
 	n, err := notify.NewService(store.NewMail(s.db), s.cases, s.directory, smtp, notify.Config{From: f.from, ReplyTo: f.replyTo, BaseURL: base, Zone: zone, Log: log,
-		Links: s.directory})
+		Links: s.links()})
 	if err != nil {
 		return usageError{fmt.Sprintf("mail settings: %v", err)}
 	}
 	s.notify = n
 	return nil
+}
+
+// linkMinters mints each secret letter's link with the service that owns
+// its kind: ratings of closed cases, else the directory's user links.
+type linkMinters struct {
+	directory *directory.Service
+	signals   *signals.Service
+}
+
+func (s *services) links() linkMinters {
+	return linkMinters{directory: s.directory, signals: s.signals}
+}
+
+func (m linkMinters) MintLink(ctx context.Context, now time.Time, kind, topic string, userID accord.ID) (string, error) {
+	if kind == signals.RatingLetter {
+		return m.signals.MintLink(ctx, now, kind, topic, userID)
+	}
+	return m.directory.MintLink(ctx, now, kind, topic, userID)
 }
 
 // receiveReplies reads replies to notifications from the IMAP mailbox and

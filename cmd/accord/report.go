@@ -20,14 +20,25 @@ import (
 func runReport(ctx context.Context, e *env, args []string) error {
 	return runGroup(ctx, e, "report", []subcommand{
 		{"sla", "SLA compliance per customer, plan, criticality and month (docs/reports.md)", reportSLA},
+		{"csat", "customer satisfaction with the cases closed in a month, per customer, agent and criticality (docs/reports.md)", reportCSAT},
 	}, args)
 }
 
 func reportSLA(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "report sla", "report sla -month YYYY-MM [-org ID] [-format table|csv|json] [flags]")
+	return reportMonth(ctx, e, args, "sla", "received")
+}
+
+func reportCSAT(ctx context.Context, e *env, args []string) error {
+	return reportMonth(ctx, e, args, "csat", "closed")
+}
+
+// reportMonth runs the report name of a month, whose cases were received
+// or closed in it as what says.
+func reportMonth(ctx context.Context, e *env, args []string, name, what string) error {
+	fs := newFlags(e, "report "+name, "report "+name+" -month YYYY-MM [-org ID] [-format table|csv|json] [flags]")
 	var db dbFlags
 	db.register(fs, e)
-	month := fs.String("month", "", "the month the cases were received in, `YYYY-MM`, read in America/New_York (required)")
+	month := fs.String("month", "", "the month the cases were "+what+" in, `YYYY-MM`, read in America/New_York (required)")
 	org := fs.String("org", "", "only this customer's cases (an organization `id`)")
 	format := fs.String("format", "table", "table, csv or json")
 	if pos, err := parseInterspersed(fs, args); err != nil {
@@ -59,23 +70,69 @@ func reportSLA(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	rep, err := svc.reports.SLA(ctx, now, reports.Query{Month: *month, OrgID: accord.ID(*org)})
-	var fe *accord.Error
-	if errors.As(err, &fe) && fe.Kind == accord.Invalid && fe.Field != "" {
-		return usageError{"-" + fe.Field + ": " + fe.Msg}
+	q := reports.Query{Month: *month, OrgID: accord.ID(*org)}
+	if name == "csat" {
+		rep, err := svc.reports.CSAT(ctx, now, q)
+		if err != nil {
+			return reportError(err)
+		}
+		return writeCSAT(e.stdout, *format, rep)
 	}
+	rep, err := svc.reports.SLA(ctx, now, q)
 	if err != nil {
-		return err
+		return reportError(err)
 	}
 	switch *format {
 	case "csv":
 		return reports.WriteCSV(e.stdout, rep)
 	case "json":
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(e.stdout, rep)
 	}
 	return printSLA(e.stdout, rep)
+}
+
+// reportError makes a refused input a usage error naming its flag.
+func reportError(err error) error {
+	var fe *accord.Error
+	if errors.As(err, &fe) && fe.Kind == accord.Invalid && fe.Field != "" {
+		return usageError{"-" + fe.Field + ": " + fe.Msg}
+	}
+	return err
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeCSAT writes the satisfaction report in format: CSV, JSON, or an
+// aligned table for a terminal.
+func writeCSAT(w io.Writer, format string, r reports.CSATReport) error {
+	switch format {
+	case "csv":
+		return reports.WriteCSATCSV(w, r)
+	case "json":
+		return writeJSON(w, r)
+	}
+	fmt.Fprintf(w, "Customer satisfaction with the cases closed in %s (%s)\n\n", r.Month, r.Zone)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "GROUP\tNAME\tRATINGS\t1\t2\t3\t4\t5\tAVERAGE\tCSAT")
+	for _, row := range append(r.Rows, r.Total) {
+		name := row.Name
+		if name == "" {
+			name = "-"
+		}
+		s := row.Scores
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f\t%.1f%%\n", row.Group, name, row.Ratings, s[0], s[1], s[2], s[3], s[4], row.Average, row.CSAT)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if r.Total.Ratings == 0 {
+		fmt.Fprintln(w, "\nno closed case of this month has been rated")
+	}
+	return nil
 }
 
 // printSLA writes the report as an aligned table for a terminal.

@@ -90,7 +90,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	ui, err := web.New(web.Deps{
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
-		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Log: log, SecureCookies: *secure,
+		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Signals: svc.signals, Log: log, SecureCookies: *secure,
 		Raci: svc.raci,
 	})
 	if err != nil {

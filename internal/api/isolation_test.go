@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"accord/internal/engagements"
 	"accord/internal/environments"
 	"accord/internal/notify"
+	"accord/internal/signals"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
 )
@@ -82,8 +84,9 @@ func TestTenantIsolation(t *testing.T) {
 		// with an evidence file.
 		type tenant struct {
 			contract, entitlement, request, kase, file, session, mail, engagement, evidence accord.ID
-			environment, snapshot, notice                                                   accord.ID
+			environment, snapshot, notice, notification                                     accord.ID
 		}
+		sig := signals.NewService(store.NewSignals(f.db), f.cases, f.dir)
 		mail := store.NewMail(f.db)
 		tenants := map[accord.ID]tenant{}
 		// noteFiles are the paths of the files of each tenant's internal
@@ -172,13 +175,22 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The case given to the agent: the agent's notification of it.
+			if _, err := f.cases.Assign(f.actor("admin"), f.now, kase.ID, f.users["agent"].ID); err != nil {
+				t.Fatal(err)
+			}
+			ns, _, err := sig.Notifications(agent, f.now, true, accord.Page{})
+			ns = slices.DeleteFunc(ns, func(n signals.Notification) bool { return n.CaseID != kase.ID })
+			if err != nil || len(ns) != 1 {
+				t.Fatalf("the agent's notification of %s: %v %+v", kase.ID, err, ns)
+			}
 			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file, session: session, mail: msg.ID,
-				engagement: eng.ID, evidence: eng.Steps[0].File.ID, environment: env.ID, snapshot: snap.ID, notice: notices[0].ID}
+				engagement: eng.ID, evidence: eng.Steps[0].File.ID, environment: env.ID, snapshot: snap.ID, notice: notices[0].ID, notification: ns[0].ID}
 		}
 		ids := func(org accord.ID) []string {
 			x := tenants[org]
 			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail),
-				string(x.engagement), string(x.evidence), string(x.environment), string(x.snapshot), string(x.notice)}
+				string(x.engagement), string(x.evidence), string(x.environment), string(x.snapshot), string(x.notice), string(x.notification)}
 		}
 
 		type foreign struct {
@@ -258,7 +270,10 @@ func TestTenantIsolation(t *testing.T) {
 			"POST /api/v1/cases/{id}/out-of-scope":                 `{"category":"upgrade"}`,
 			"POST /api/v1/cases/{id}/enhancement":                  `{"state":"accepted"}`,
 
-			"GET /api/v1/reports/sla": "",
+			"GET /api/v1/reports/sla": "", "GET /api/v1/reports/csat": "",
+			"GET /api/v1/notifications": "", "POST /api/v1/notifications/read": "", "POST /api/v1/notifications/{id}/read": "",
+			"GET /api/v1/cases/{id}/presence": "", "POST /api/v1/cases/{id}/presence": `{"writing":true}`,
+			"GET /api/v1/cases/{id}/rating": "", "POST /api/v1/cases/{id}/rating": `{"score":5,"comment":"hijack"}`,
 
 			"GET /api/v1/mail": "", "GET /api/v1/mail/inbound": "", "GET /api/v1/mail/{id}": "", "POST /api/v1/mail/{id}/resend": `{}`,
 
@@ -296,7 +311,7 @@ func TestTenantIsolation(t *testing.T) {
 		// Query parameters a route needs besides org_id, so that validation
 		// cannot answer before the scope check does: the fixture's cases are
 		// received in November 2026.
-		queries := map[string]string{"GET /api/v1/reports/sla": "month=2026-11&"}
+		queries := map[string]string{"GET /api/v1/reports/sla": "month=2026-11&", "GET /api/v1/reports/csat": "month=2026-11&"}
 		s := &Server{}
 		for role, foreigners := range cases {
 			for _, fo := range foreigners {
@@ -321,6 +336,8 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].entitlement), 1)
 					case strings.HasPrefix(path, "/api/v1/contact-requests/{id}"):
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].request), 1)
+					case strings.HasPrefix(path, "/api/v1/notifications/{id}"):
+						path = strings.Replace(path, "{id}", string(tenants[fo.customer].notification), 1)
 					case strings.HasPrefix(path, "/api/v1/mail/{id}"):
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].mail), 1)
 					case strings.HasPrefix(path, "/api/v1/engagements/{id}"):

@@ -112,6 +112,14 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/exports/{kind}", s.exportSheets, false},
 
 		{"GET", "/api/v1/reports/sla", s.slaReport, false},
+		{"GET", "/api/v1/reports/csat", s.csatReport, false},
+		{"GET", "/api/v1/notifications", s.listNotifications, false},
+		{"POST", "/api/v1/notifications/read", s.readAllNotifications, false},
+		{"POST", "/api/v1/notifications/{id}/read", s.readNotification, false},
+		{"GET", "/api/v1/cases/{id}/presence", s.casePresence, false},
+		{"POST", "/api/v1/cases/{id}/presence", s.touchPresence, false},
+		{"GET", "/api/v1/cases/{id}/rating", s.getRating, false},
+		{"POST", "/api/v1/cases/{id}/rating", s.rateCase, false},
 
 		{"GET", "/api/v1/raci", s.getRaci, false},
 		{"GET", "/api/v1/raci/versions", s.listRaciVersions, false},

@@ -226,6 +226,10 @@ type EntryData struct {
 	Service  string `json:"service,omitempty"`
 	// SLA warnings and breaches: the instant concerned.
 	DueAt *time.Time `json:"due_at,omitempty"`
+	// Internal notes: the colleagues the note mentions, who are notified,
+	// and the mentions, as written, that named nobody who may be told.
+	Mentions    []accord.ID `json:"mentions,omitempty"`
+	Unmentioned []string    `json:"unmentioned,omitempty"`
 }
 
 // ReferenceKind is what a reply points to.
@@ -326,6 +330,31 @@ type Change struct {
 	// Notify lists the entries people are to hear about: the store
 	// schedules a NotifyJob for each in the same transaction.
 	Notify []accord.ID
+	// Alerts are the in-app notifications of the change's entries; the
+	// store schedules a MentionMailJob for each mention.
+	Alerts []Alert
+	// Rating asks the customer to rate a case that just closed.
+	Rating *RatingRequest
+}
+
+// RatingRequest is the single-use link to rate a closed case, mailed to
+// the contact who opened it by a RatingLetterJob (subject: ID).
+type RatingRequest struct {
+	ID        accord.ID
+	UserID    accord.ID
+	ExpiresAt time.Time
+}
+
+// RatingLetterJob is the kind of the job that mails a rating request.
+const RatingLetterJob = "case.rating_letter"
+
+// RatingLife is how long the link to rate a closed case works.
+const RatingLife = 30 * 24 * time.Hour
+
+// Rateable reports whether the customer may rate c: a closed support case,
+// not Accord's own root-cause analysis nor an access request.
+func Rateable(c Case) bool {
+	return c.State == Closed && c.Type != RootCause && c.Type != AccessRequest && c.Type != Enhancement
 }
 
 // EntryUpdate is an entry as it was read and as it is to be.

@@ -34,6 +34,7 @@ type Contracts interface {
 type Directory interface {
 	Scope(ctx context.Context, now time.Time) (accord.Scope, error)
 	GetUser(ctx context.Context, now time.Time, id accord.ID) (directory.User, error)
+	ListUsers(ctx context.Context, now time.Time, f directory.UserFilter, p accord.Page) ([]directory.User, string, error)
 }
 
 // Config holds the limits of cases.
@@ -205,6 +206,10 @@ func (s *Service) change(ctx context.Context, now time.Time, op string, id accor
 		ch.Timers = append(ch.Timers, timersFor(before, ch.Case)...)
 		ch.Timers = append(ch.Timers, internalTimers(pol, ch.Case, ch.Entries, now)...)
 		ch.Notify = notices(ch.Case, ch.Entries)
+		ch.Alerts = alerts(ch.Case, ch.Entries)
+		if before.State != Closed && Rateable(ch.Case) && ch.Case.OpenedByID != "" {
+			ch.Rating = &RatingRequest{ID: accord.NewID("rtl"), UserID: ch.Case.OpenedByID, ExpiresAt: now.Add(RatingLife)}
+		}
 		for i, o := range ch.Created {
 			ch.Created[i].Notify = notices(o.Case, o.Entries)
 		}

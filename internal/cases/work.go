@@ -188,12 +188,32 @@ func (in NewReply) validate(a accord.Actor) (NewReply, error) {
 // awaiting the customer and reopens a resolved one.
 func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in NewReply) (Case, error) {
 	const op = "cases.Reply"
+	// The colleagues a note mentions are looked up before the case is
+	// locked: decide must not use the database.
+	var mentioned []accord.ID
+	var unknown []string
+	if a, err := accord.ActorFrom(ctx); err == nil && in.Internal && isAgent(a) && !a.System && len(Mentions(in.Body)) > 0 {
+		if _, err := s.Get(ctx, now, id); err != nil {
+			return Case{}, err
+		}
+		people, err := s.colleagues(ctx, now, a)
+		if err != nil {
+			return Case{}, accord.Wrap(op, err)
+		}
+		mentioned, unknown = ResolveMentions(a, in.Body, people)
+	}
 	files, uploads, err := s.prepare("files", in.Files)
 	if err != nil {
 		return Case{}, err
 	}
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
 		ch, err := s.reply(op, a, pol, now, c, in)
+		if err == nil && in.Internal {
+			ch.Entries[0].Data.Mentions, ch.Entries[0].Data.Unmentioned = mentioned, unknown
+			if len(mentioned) > 0 {
+				ch.Events[0].Changes = append(ch.Events[0].Changes, audit.Change{Field: "mentions", After: mentioned})
+			}
+		}
 		if len(files) > 0 && err == nil {
 			ch.Entries[0].Data.Files, ch.Uploads = files, uploads
 			ch.Events[0].Changes = append(ch.Events[0].Changes, filesChange(files))

@@ -69,6 +69,7 @@ func (f fakePolicies) Version(_ context.Context, n int) (*sla.Policy, error) {
 // fakeStore holds cases in memory and answers as the database store does.
 type fakeStore struct {
 	cases    []cases.Case
+	ratings  []Rating
 	from, to time.Time // of the last call
 }
 
@@ -83,11 +84,22 @@ func (f *fakeStore) Received(_ context.Context, scope accord.Scope, from, to tim
 	return out, nil
 }
 
+func (f *fakeStore) Ratings(_ context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]Rating, error) {
+	var out []Rating
+	for _, r := range f.ratings {
+		if scope.Allows(r.OrgID) && (org == "" || r.OrgID == org) && !r.ClosedAt.Before(from) && r.ClosedAt.Before(to) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
 // fakeDirectory scopes actors as directory.Service does: vendor staff and
 // the system see every organization, a partner agent its own and the
 // customers in partners, a customer contact its own.
 type fakeDirectory struct {
 	orgs     map[accord.ID]directory.Organization
+	users    map[accord.ID]directory.User
 	partners map[accord.ID][]accord.ID
 }
 
@@ -114,6 +126,14 @@ func (f fakeDirectory) GetOrganization(ctx context.Context, now time.Time, id ac
 		return directory.Organization{}, &accord.Error{Kind: accord.NotFound, Msg: "organization not found"}
 	}
 	return o, nil
+}
+
+func (f fakeDirectory) GetUser(_ context.Context, _ time.Time, id accord.ID) (directory.User, error) {
+	u, ok := f.users[id]
+	if !ok {
+		return directory.User{}, &accord.Error{Kind: accord.NotFound, Msg: "user not found"}
+	}
+	return u, nil
 }
 
 func actor(role accord.Role, org accord.ID) context.Context {

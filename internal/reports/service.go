@@ -16,6 +16,9 @@ type Store interface {
 	// only org's when org is not empty, each with its pauses (oldest
 	// first), in no particular order.
 	Received(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]cases.Case, error)
+	// Ratings returns the satisfaction ratings of the cases closed in
+	// [from, to), only org's when org is not empty.
+	Ratings(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]Rating, error)
 }
 
 // Policies gives the policy version each case was opened under;
@@ -29,6 +32,7 @@ type Policies interface {
 type Directory interface {
 	Scope(ctx context.Context, now time.Time) (accord.Scope, error)
 	GetOrganization(ctx context.Context, now time.Time, id accord.ID) (directory.Organization, error)
+	GetUser(ctx context.Context, now time.Time, id accord.ID) (directory.User, error)
 }
 
 // Config says how reports read time.

@@ -596,6 +596,24 @@ func notifyEntries(ctx context.Context, tx *sql.Tx, orgID accord.ID, ids []accor
 	return nil
 }
 
+// writeAlerts writes the in-app notifications of a change to c, and
+// schedules the mail of each mention.
+func writeAlerts(ctx context.Context, tx *sql.Tx, c cases.Case, alerts []cases.Alert, now time.Time) error {
+	for _, a := range alerts {
+		id := accord.NewID("ntf")
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, org_id, user_id, kind, case_id, entry_id, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, c.OrgID, a.UserID, string(a.Kind), c.ID, a.EntryID, now.UTC()); err != nil {
+			return fmt.Errorf("insert notification: %w", err)
+		}
+		if a.Kind == cases.AlertMentioned {
+			if err := setTimer(ctx, tx, c.OrgID, id, cases.MentionMailJob, now, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Update holds the case for the whole transaction: a row lock on
 // PostgreSQL (a concurrent Update waits, then decides on what this one
 // wrote), the one write lock on SQLite. The lock does not exclude rows
@@ -700,6 +718,18 @@ func (s *Cases) write(ctx context.Context, tx *sql.Tx, old cases.Case, ch cases.
 	}
 	if err := notifyEntries(ctx, tx, old.OrgID, ch.Notify, c.UpdatedAt); err != nil {
 		return err
+	}
+	if err := writeAlerts(ctx, tx, old, ch.Alerts, c.UpdatedAt); err != nil {
+		return err
+	}
+	if r := ch.Rating; r != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rating_links (id, org_id, case_id, user_id, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (case_id) DO NOTHING`, r.ID, old.OrgID, old.ID, r.UserID, c.UpdatedAt.UTC(), r.ExpiresAt.UTC()); err != nil {
+			return s.db.mapErr(fmt.Errorf("insert rating link: %w", err))
+		}
+		if err := setTimer(ctx, tx, old.OrgID, r.ID, cases.RatingLetterJob, c.UpdatedAt, c.UpdatedAt); err != nil {
+			return err
+		}
 	}
 	for _, ev := range ch.Events {
 		if err := s.db.appendEvent(ctx, tx, ev); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/reports"
 )
 
 // Reports implements reports.Store: it reads cases for the reports, and
@@ -96,6 +97,33 @@ func (s *Reports) Received(ctx context.Context, scope accord.Scope, from, to tim
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("received cases' reclassifications: %w", err)
+	}
+	return out, nil
+}
+
+// Ratings returns the satisfaction ratings of the cases of scope (and of
+// org, when set) closed in [from, to).
+func (s *Reports) Ratings(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]reports.Rating, error) {
+	var w where
+	w.scope("org_id", scope)
+	if org != "" {
+		w.add("org_id = ?", org)
+	}
+	w.add("closed_at >= ?", from.UTC())
+	w.add("closed_at < ?", to.UTC())
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT case_id, org_id, assignee_id, criticality, score, closed_at FROM case_ratings`+w.String()+` ORDER BY closed_at, case_id`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("ratings: %w", err)
+	}
+	out, err := collect(rows, func(r interface{ Scan(...any) error }) (reports.Rating, error) {
+		var x reports.Rating
+		var assignee sql.NullString
+		err := r.Scan(&x.CaseID, &x.OrgID, &assignee, &x.Criticality, &x.Score, &x.ClosedAt)
+		x.AssigneeID, x.ClosedAt = accord.ID(assignee.String), x.ClosedAt.UTC()
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ratings: %w", err)
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"accord/internal/accord"
 	"accord/internal/cases"
 	"accord/internal/directory"
+	"accord/internal/signals"
 	"accord/internal/sla"
 )
 
@@ -27,6 +28,12 @@ type casePageData struct {
 	// Assignable are the people an agent may give the case to: the active
 	// agents of the reader's own organization.
 	Assignable []directory.User
+	// Presence: the reader is an agent, shown the colleagues on the case
+	// (Present) and polling for them.
+	Presence bool
+	Present  []signals.Presence
+	// Rating is the customer's rating of the closed case, if given.
+	Rating *signals.Rating
 
 	page   *page
 	failed string // the action whose form is shown again
@@ -62,6 +69,7 @@ type caseCan struct {
 	Confirm    bool
 	Reopen     bool
 	Enhance    bool
+	Rate       bool // the customer's contacts: rate the closed case
 }
 
 // caseRefRows is how many reference rows the reply form offers without
@@ -121,6 +129,9 @@ func (s *Server) casePageOf(r *http.Request, id accord.ID, failed string) (*page
 		}
 	}
 	d.Entries, d.Assignee = caseEntriesOf(rd, c, timeline, d.Assignable)
+	if err := s.caseSignals(r, d); err != nil {
+		return nil, err
+	}
 	d.page = s.newPage(r, "case.title", d)
 	return d.page, nil
 }

@@ -74,6 +74,8 @@ type dashboardData struct {
 	Months    []monthCompliance // oldest first
 	Crits     []sla.Criticality
 	Chart     template.HTML
+	// CSAT is the customers' satisfaction with the cases closed this month.
+	CSAT reports.CSATRow
 }
 
 // dashboard shows the vendor's staff the state of support: key figures,
@@ -120,6 +122,11 @@ func (s *Server) loadDashboard(r *http.Request) (*dashboardData, error) {
 		return nil, err
 	}
 	data.ThisMonth = data.Months[len(data.Months)-1].All
+	csat, err := s.Reports.CSAT(ctx, now, reports.Query{Month: now.In(reports.DefaultConfig().Zone).Format("2006-01")})
+	if err != nil {
+		return nil, err
+	}
+	data.CSAT = csat.Total
 	data.Chart, err = s.slaChart(rd.Locale, data.Months).svg()
 	return data, err
 }

@@ -27,6 +27,7 @@ import (
 	"accord/internal/notify"
 	"accord/internal/raci"
 	"accord/internal/reports"
+	"accord/internal/signals"
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -92,7 +93,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	ui, err := New(Deps{
 		Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
-		Views: views.NewService(store.NewViews(f.db)), Log: log, Now: clock, Raci: f.raci, Environments: f.envs,
+		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -29,6 +29,7 @@ import (
 	"accord/internal/lang"
 	"accord/internal/raci"
 	"accord/internal/reports"
+	"accord/internal/signals"
 	"accord/internal/sla"
 	"accord/internal/views"
 )
@@ -46,6 +47,7 @@ type Deps struct {
 	Raci        *raci.Service // the responsibility matrices' pages
 	// Environments are the managed service (docs/operations.md).
 	Environments *environments.Service
+	Signals      *signals.Service
 	Log          *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
@@ -335,6 +337,9 @@ type page struct {
 	// Notices are the current notices to the reader's customer, shown
 	// above every page of a customer's contact until they end.
 	Notices []environments.Notice
+	// Unread counts the agent's unread notifications, for the bell; -1
+	// when the page shows no bell.
+	Unread int
 }
 
 // Value is a submitted field shown again, or def when the form is fresh.
@@ -378,6 +383,13 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 	}
 	if c, err := r.Cookie(flashCookie); err == nil && s.msgs.has(Locales[0], c.Value) {
 		p.Flash = c.Value
+	}
+	p.Unread = -1
+	if p.Reader.agent() && s.Signals != nil {
+		// The bell is a convenience: a page still shows when it cannot count.
+		if n, err := s.Signals.Unread(r.Context(), p.Now); err == nil {
+			p.Unread = n
+		}
 	}
 	return p
 }
@@ -440,6 +452,8 @@ func (s *Server) funcs(b *bound) template.FuncMap {
 		"join": strings.Join,
 		// caseFile pairs a file with its case for the "case_file" part.
 		"caseFile": func(caseID accord.ID, f cases.File) caseFileRef { return caseFileRef{Case: caseID, File: f} },
+		// scores are a rating's choices, best first.
+		"scores": func() []int { return []int{5, 4, 3, 2, 1} },
 	}
 }
 

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"EngagementsConcurrentBooking", testEngagementsConcurrentBooking},
 		{"ReportsReceived", testReportsReceived},
 		{"Views", testViews},
+		{"Signals", testSignals},
 		{"Jobs", testJobs},
 		{"JobsFailedPaging", testJobsFailedPaging},
 		{"JobsConcurrentClaims", testJobsConcurrentClaims},
