@@ -200,10 +200,6 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
 	return decode(w, r, v)
 }
 
-type caseAssignment struct {
-	UserID accord.ID `json:"user_id"` // "" unassigns
-}
-
 type caseReason struct {
 	Reason string `json:"reason"`
 }
@@ -227,11 +223,14 @@ func (s *Server) reclassifyCase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) assignCase(w http.ResponseWriter, r *http.Request) {
-	caseChange(s, false, func(ctx context.Context, now time.Time, id accord.ID, in caseAssignment) (cases.Case, error) {
+	caseChange(s, false, func(ctx context.Context, now time.Time, id accord.ID, in cases.Assignment) (cases.Case, error) {
 		if in.UserID != "" && !accord.ValidID(string(in.UserID)) {
 			return cases.Case{}, accord.FieldError("user_id", `is not an id ("" unassigns the case)`)
 		}
-		return s.Cases.Assign(ctx, now, id, in.UserID)
+		if in.TeamID != nil && *in.TeamID != "" && !accord.ValidID(string(*in.TeamID)) {
+			return cases.Case{}, accord.FieldError("team_id", `is not an id ("" takes the case out of any team)`)
+		}
+		return s.Cases.Assign(ctx, now, id, in)
 	})(w, r)
 }
 

@@ -33,6 +33,7 @@ type Contracts interface {
 type Directory interface {
 	Scope(ctx context.Context, now time.Time) (accord.Scope, error)
 	GetUser(ctx context.Context, now time.Time, id accord.ID) (directory.User, error)
+	GetOrganization(ctx context.Context, now time.Time, id accord.ID) (directory.Organization, error)
 }
 
 // Config holds the limits of cases.
@@ -105,7 +106,17 @@ func (s *Service) List(ctx context.Context, now time.Time, f Filter, p accord.Pa
 	if err != nil {
 		return nil, "", err
 	}
-	if f, err = f.View.Narrow(f, a.UserID); err != nil {
+	var mine []accord.ID
+	if f.View == ViewTeam {
+		teams, err := s.store.ListTeams(ctx, scope, TeamFilter{MemberID: a.UserID})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, t := range teams {
+			mine = append(mine, t.ID)
+		}
+	}
+	if f, err = f.View.Narrow(f, a.UserID, mine); err != nil {
 		return nil, "", err
 	}
 	for _, st := range f.States {

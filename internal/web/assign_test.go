@@ -114,7 +114,7 @@ func TestReplyTakesTheCase(t *testing.T) {
 		// A form sent after a colleague took the case does not take it from them.
 		e := f.openIncident("Taken meanwhile")
 		carol := f.colleague("vendor", "Carol Vendor", accord.RoleAgent)
-		if _, err := f.cases.Assign(f.as("admin"), f.now, e.ID, carol.ID); err != nil {
+		if _, err := f.cases.Assign(f.as("admin"), f.now, e.ID, cases.Assignment{UserID: carol.ID}); err != nil {
 			t.Fatal(err)
 		}
 		f.later(time.Minute)

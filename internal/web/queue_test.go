@@ -44,7 +44,7 @@ func newQueueWorld(t *testing.T, f *fixture) queueWorld {
 	if err := f.cases.Fire(f.system(), f.now, cases.BreachTimer, w.globex.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.cases.Assign(f.as("agent"), f.now, w.c4.ID, f.users["agent"].ID); err != nil {
+	if _, err := f.cases.Assign(f.as("agent"), f.now, w.c4.ID, cases.Assignment{UserID: f.users["agent"].ID}); err != nil {
 		t.Fatal(err)
 	}
 	return w
