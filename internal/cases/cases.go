@@ -351,6 +351,11 @@ type Filter struct {
 	// Teams keeps the cases in these teams' queues; a non-nil empty list
 	// keeps none (the team view of someone in no team).
 	Teams []accord.ID
+	// SeniorRequired keeps the cases under the senior-engineer rule.
+	SeniorRequired bool
+	// Opened, Resolved and Closed keep the cases received, resolved or
+	// closed in a span: the dashboard's drill-downs.
+	Opened, Resolved, Closed Span
 	DueBefore   *time.Time
 	Breached    *bool
 	Text        string // full-text search in title, description and details
@@ -366,6 +371,12 @@ type Filter struct {
 	ByDue     bool
 	ByUpdated bool
 }
+
+// Span is the instants [From, To); a zero end is open.
+type Span struct{ From, To time.Time }
+
+// IsZero reports whether the span does not filter.
+func (s Span) IsZero() bool { return s.From.IsZero() && s.To.IsZero() }
 
 // View is one of the console's built-in lists of cases.
 type View string

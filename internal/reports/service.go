@@ -16,6 +16,10 @@ type Store interface {
 	// only org's when org is not empty, each with its pauses (oldest
 	// first), in no particular order.
 	Received(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]cases.Case, error)
+	// Activity returns the cases active now (cases.ActiveStates) or
+	// received, resolved or closed at or after since, without their pauses,
+	// in no particular order.
+	Activity(ctx context.Context, scope accord.Scope, since time.Time) ([]cases.Case, error)
 }
 
 // Policies gives the policy version each case was opened under;
@@ -29,6 +33,7 @@ type Policies interface {
 type Directory interface {
 	Scope(ctx context.Context, now time.Time) (accord.Scope, error)
 	GetOrganization(ctx context.Context, now time.Time, id accord.ID) (directory.Organization, error)
+	GetUser(ctx context.Context, now time.Time, id accord.ID) (directory.User, error)
 }
 
 // Config says how reports read time.

@@ -339,6 +339,20 @@ func (s *Cases) List(ctx context.Context, scope accord.Scope, f cases.Filter, p 
 	if f.DueBefore != nil {
 		w.add("due_at < ?", f.DueBefore.UTC())
 	}
+	if f.SeniorRequired {
+		w.add("senior_required")
+	}
+	for _, sp := range []struct {
+		col  string
+		span cases.Span
+	}{{"received_at", f.Opened}, {"resolved_at", f.Resolved}, {"closed_at", f.Closed}} {
+		if !sp.span.From.IsZero() {
+			w.add(sp.col+" >= ?", sp.span.From.UTC())
+		}
+		if !sp.span.To.IsZero() {
+			w.add(sp.col+" < ?", sp.span.To.UTC())
+		}
+	}
 	if f.Breached != nil {
 		if *f.Breached {
 			w.add("breached_at IS NOT NULL")
