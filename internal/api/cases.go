@@ -71,6 +71,28 @@ func caseFilter(r *http.Request) (cases.Filter, error) {
 		}
 		f.AssigneeID = accord.ID(v)
 	}
+	if id, err := queryID(r, "team_id"); err != nil {
+		return f, err
+	} else if id != nil {
+		f.Teams = []accord.ID{*id}
+	}
+	if v := q.Get("senior_required"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return f, accord.FieldError("senior_required", "must be true or false")
+		}
+		f.SeniorRequired = b
+	}
+	for _, sp := range []struct {
+		name string
+		dst  *cases.Span
+	}{{"opened", &f.Opened}, {"resolved", &f.Resolved}, {"closed", &f.Closed}} {
+		v, err := spanOf(r, sp.name)
+		if err != nil {
+			return f, err
+		}
+		*sp.dst = v
+	}
 	if v := q.Get("due_before"); v != "" {
 		at, err := time.Parse(time.RFC3339, v)
 		if err != nil {

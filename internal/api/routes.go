@@ -112,6 +112,14 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/exports/{kind}", s.exportSheets, false},
 
 		{"GET", "/api/v1/reports/sla", s.slaReport, false},
+		{"GET", "/api/v1/reports/dashboard", s.dashboard, false},
+
+		{"GET", "/api/v1/teams", s.listTeams, false},
+		{"POST", "/api/v1/teams", s.createTeam, false},
+		{"GET", "/api/v1/teams/{id}", s.getTeam, false},
+		{"PATCH", "/api/v1/teams/{id}", s.updateTeam, false},
+		{"POST", "/api/v1/teams/{id}/members", s.addTeamMember, false},
+		{"DELETE", "/api/v1/teams/{id}/members/{user_id}", s.removeTeamMember, false},
 
 		{"GET", "/api/v1/catalog", s.getCatalog, false},
 		{"GET", "/api/v1/catalog/versions", s.listCatalogVersions, false},

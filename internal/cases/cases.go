@@ -356,10 +356,10 @@ type Filter struct {
 	// Opened, Resolved and Closed keep the cases received, resolved or
 	// closed in a span: the dashboard's drill-downs.
 	Opened, Resolved, Closed Span
-	DueBefore   *time.Time
-	Breached    *bool
-	Text        string // full-text search in title, description and details
-	View        View   // a built-in view, narrowed for the reader by List
+	DueBefore                *time.Time
+	Breached                 *bool
+	Text                     string // full-text search in title, description and details
+	View                     View   // a built-in view, narrowed for the reader by List
 	// CustomerWroteLast keeps the cases whose latest public message (the
 	// opening or a reply) came from the customer's own organization: the
 	// customer waits on the vendor since then.

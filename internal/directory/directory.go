@@ -43,10 +43,10 @@ type User struct {
 	// the policy (Premium C1/C2) requires; set by administrators.
 	Senior bool `json:"senior"`
 	// Away: the agent is out; round-robin routing passes them by.
-	Away      bool      `json:"away"`
-	CreatedAt         time.Time   `json:"created_at"`
-	UpdatedAt         time.Time   `json:"updated_at"`
-	PasswordHash      string      `json:"-"`
+	Away         bool      `json:"away"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	PasswordHash string    `json:"-"`
 }
 
 // Activated reports whether the user has a password: until then the

@@ -78,7 +78,9 @@ func TestEveryEventMailsTheRightPeople(t *testing.T) {
 				{agent2, "case.opened", "Nuevo caso C3 de Acme"},
 				{agent, "case.opened", "New C3 case from Acme"},
 			}},
-			{"an agent takes it: internal, no mail", func() { must(f.cases.Assign(f.as("agent"), f.now, c.ID, cases.Assignment{UserID: f.users["agent"].ID})) }, nil},
+			{"an agent takes it: internal, no mail", func() {
+				must(f.cases.Assign(f.as("agent"), f.now, c.ID, cases.Assignment{UserID: f.users["agent"].ID}))
+			}, nil},
 			{"the agent raises it to C2", func() {
 				must(f.cases.Reclassify(f.as("agent"), f.now, c.ID, cases.Reclassification{Criticality: sla.C2, Reason: "Production is down"}))
 			}, []sent{{acme, "case.reclassified", "Criticidade alterada de C3 para C2"}}},
