@@ -88,9 +88,10 @@ func (s *Server) caseReply(r *http.Request, id accord.ID) error {
 		return nil
 	}
 	// The agent takes the case only if nobody did meanwhile: the offer was
-	// made on an unassigned case.
+	// made on an unassigned case, and only to a reader the senior-engineer
+	// rule lets take it.
 	c, err := s.Cases.Get(r.Context(), s.Now(), id)
-	if err != nil || c.AssigneeID != "" {
+	if err != nil || c.AssigneeID != "" || !mayTake(readerOf(r.Context()), c) {
 		return err
 	}
 	_, err = s.Cases.Assign(r.Context(), s.Now(), id, cases.Assignment{UserID: readerOf(r.Context()).Actor.UserID})

@@ -74,6 +74,7 @@ type dashboardData struct {
 	Months    []monthCompliance // oldest first
 	Crits     []sla.Criticality
 	Chart     template.HTML
+	Work      workView
 }
 
 // dashboard shows the vendor's staff the state of support: key figures,
@@ -120,6 +121,9 @@ func (s *Server) loadDashboard(r *http.Request) (*dashboardData, error) {
 		return nil, err
 	}
 	data.ThisMonth = data.Months[len(data.Months)-1].All
+	if data.Work, err = s.loadWork(ctx, now); err != nil {
+		return nil, err
+	}
 	data.Chart, err = s.slaChart(rd.Locale, data.Months).svg()
 	return data, err
 }
