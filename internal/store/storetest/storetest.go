@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"EngagementsConcurrentBooking", testEngagementsConcurrentBooking},
 		{"ReportsReceived", testReportsReceived},
 		{"Views", testViews},
+		{"Teams", testTeams},
+		{"TeamsConcurrentRotation", testTeamsConcurrentRotation},
 		{"Jobs", testJobs},
 		{"JobsFailedPaging", testJobsFailedPaging},
 		{"JobsConcurrentClaims", testJobsConcurrentClaims},
