@@ -228,8 +228,9 @@ func (s *Service) Open(ctx context.Context, now time.Time, in NewCase) (Case, er
 }
 
 // routeNew picks the queue of a new case: the first senior team, by name,
-// for a case under the senior-engineer rule, else the first intake team.
-// A case with nowhere to go stays in no team's queue.
+// for a case under the senior-engineer rule, else the first intake team
+// (whose rotation then gives it only to a senior member). A case with
+// nowhere to go stays in no team's queue.
 func (s *Service) routeNew(ctx context.Context, c Case) (Team, bool, error) {
 	if c.SeniorRequired {
 		if t, ok, err := s.firstTeam(ctx, TeamFilter{Senior: true}); ok || err != nil {
@@ -246,7 +247,7 @@ func (s *Service) routeNew(ctx context.Context, c Case) (Team, bool, error) {
 // names, as Accord: the case stays new, since nobody has touched it yet.
 // Without a member who can take it, the case waits in the team's queue.
 func rotate(o Opening, t Team, now time.Time) Opening {
-	m, ok := t.Next()
+	m, ok := t.Next(o.Case.SeniorRequired)
 	if !ok {
 		return o
 	}

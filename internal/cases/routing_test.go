@@ -191,6 +191,12 @@ func TestRoundRobin(t *testing.T) {
 				count[f.users["ana"].ID], count[f.users["bruno"].ID], count[f.users["carla"].ID], n/2, n/2)
 		}
 
+		// Without a senior team, a Premium C1 case goes to the intake team,
+		// whose rotation gives it to no member who is not senior.
+		if c := f.openPortal(t, "acme", now, incident(sla.C1, "Vault down")); c.TeamID != desk.ID || c.AssigneeID != "" {
+			t.Errorf("a C1 in a desk without seniors: team %q, assignee %q", c.TeamID, c.AssigneeID)
+		}
+
 		// With everybody away, the case waits in the team's queue.
 		yes := true
 		for _, k := range []string{"ana", "bruno"} {

@@ -45,16 +45,16 @@ type Member struct {
 
 // Next is the member the rotation gives the next case to: the first after
 // Last, in Members' order and wrapping around, who can take it. Nobody
-// can when every member is away, inactive or (in a senior team) not
-// senior.
-func (t Team) Next() (Member, bool) {
+// can when every member is away, inactive or, in a senior team or for a
+// case that needs a senior engineer (senior), not senior.
+func (t Team) Next(senior bool) (Member, bool) {
 	start := 0
 	if i := slices.IndexFunc(t.Members, func(m Member) bool { return m.UserID == t.Last }); i >= 0 {
 		start = i + 1
 	}
 	for k := range t.Members {
 		m := t.Members[(start+k)%len(t.Members)]
-		if m.Active && !m.Away && (m.Senior || !t.Senior) {
+		if m.Active && !m.Away && (m.Senior || !t.Senior && !senior) {
 			return m, true
 		}
 	}

@@ -136,7 +136,7 @@ func testTeamsConcurrentRotation(t *testing.T, db *store.DB) {
 			c.TeamID = team.ID
 			o := caseOpening(c)
 			o.Rotate = func(tm cases.Team) (cases.Opening, error) {
-				m, ok := tm.Next()
+				m, ok := tm.Next(false)
 				if ok {
 					o.Case.AssigneeID = m.UserID
 				}
