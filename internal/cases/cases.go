@@ -321,6 +321,11 @@ type Change struct {
 	// Notify lists the entries people are to hear about: the store
 	// schedules a NotifyJob for each in the same transaction.
 	Notify []accord.ID
+	// Rotate, for a case this change routes to a round-robin team with
+	// nobody assigned, is called with the team under its row lock, as
+	// Opening.Rotate is, and with the change as decided; it returns the
+	// change with the member it gives the case to.
+	Rotate func(Team, Change) Change
 }
 
 // EntryUpdate is an entry as it was read and as it is to be.

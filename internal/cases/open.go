@@ -247,20 +247,29 @@ func (s *Service) routeNew(ctx context.Context, c Case) (Team, bool, error) {
 // names, as Accord: the case stays new, since nobody has touched it yet.
 // Without a member who can take it, the case waits in the team's queue.
 func rotate(o Opening, t Team, now time.Time) Opening {
-	m, ok := t.Next(o.Case.SeniorRequired)
+	if e, ev, ok := giveInTurn(t, &o.Case, now); ok {
+		o.Entries, o.Events = append(slices.Clone(o.Entries), e), append(slices.Clone(o.Events), ev)
+	}
+	return o
+}
+
+// giveInTurn assigns c, as Accord, to the member of t whose turn it is,
+// and returns the timeline entry and the audit event that record it;
+// false when no member can take it.
+func giveInTurn(t Team, c *Case, now time.Time) (Entry, audit.Event, bool) {
+	m, ok := t.Next(c.SeniorRequired)
 	if !ok {
-		return o
+		return Entry{}, audit.Event{}, false
 	}
 	a := accord.SystemActor("Accord")
-	o.Case.AssigneeID, o.Case.AssigneeSenior = m.UserID, m.Senior
-	e := entry(a, now, o.Case, Assigned)
+	before := c.AssigneeID
+	c.AssigneeID, c.AssigneeSenior = m.UserID, m.Senior
+	e := entry(a, now, *c, Assigned)
 	e.Internal, e.Data.UserID, e.Data.TeamID, e.Data.Team, e.Data.Reason = true, m.UserID, t.ID, t.Name, ReasonRoundRobin
-	o.Entries = append(slices.Clone(o.Entries), e)
 	var ch audit.Changes
-	ch.Add("assignee_id", nil, m.UserID)
+	ch.Add("assignee_id", before, m.UserID)
 	ch.Add("reason", nil, ReasonRoundRobin)
-	o.Events = append(slices.Clone(o.Events), event(a, now, o.Case, "case.assign", ch))
-	return o
+	return e, event(a, now, *c, "case.assign", ch), true
 }
 
 func callEntry(a accord.Actor, now time.Time, c Case, call Call) Entry {

@@ -152,6 +152,22 @@ func TestSeniorRouting(t *testing.T) {
 		if _, err := f.svc.Assign(f.as("agent"), now, c.ID, cases.Assignment{UserID: f.users["agent"].ID}); err != nil {
 			t.Errorf("C3 again, to a non-senior: %v", err)
 		}
+
+		// With round-robin on, the senior queue gives a case reclassified
+		// into it to its senior member at once.
+		yes := true
+		if _, err := f.svc.UpdateTeam(f.as("admin"), now, seniors.ID, cases.TeamUpdate{RoundRobin: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		if c, err = f.svc.Reclassify(f.as("agent"), now, c.ID, cases.Reclassification{Criticality: sla.C2, Reason: "the workaround failed"}); err != nil {
+			t.Fatal(err)
+		}
+		if c.TeamID != seniors.ID || c.AssigneeID != f.users["senior"].ID || !c.AssigneeSenior {
+			t.Errorf("reclassified into a round-robin senior queue: team %q, assignee %q", c.TeamID, c.AssigneeID)
+		}
+		if tm, _ := f.svc.Team(f.as("admin"), now, seniors.ID); tm.Last != f.users["senior"].ID {
+			t.Errorf("the rotation's last member is %q", tm.Last)
+		}
 	})
 }
 

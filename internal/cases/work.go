@@ -384,6 +384,14 @@ func (s *Service) Reclassify(ctx context.Context, now time.Time, id accord.ID, i
 		if err != nil {
 			return ch, err
 		}
+		if after.TeamID == senior.ID && senior.RoundRobin && after.AssigneeID == "" {
+			ch.Rotate = func(t Team, ch Change) Change {
+				if e, ev, ok := giveInTurn(t, &ch.Case, now); ok {
+					ch.Entries, ch.Events = append(slices.Clone(ch.Entries), e), append(slices.Clone(ch.Events), ev)
+				}
+				return ch
+			}
+		}
 		var rc audit.Changes
 		rc.Add("senior_required", before.SeniorRequired, after.SeniorRequired)
 		rc.Add("team_id", before.TeamID, after.TeamID)

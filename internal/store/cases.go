@@ -525,6 +525,17 @@ func (s *Cases) Update(ctx context.Context, scope accord.Scope, id accord.ID, de
 		if err != nil {
 			return err
 		}
+		if ch.Rotate != nil && ch.Case.TeamID != "" {
+			t, err := s.lockTeam(ctx, tx, ch.Case.TeamID)
+			if err != nil {
+				return err
+			}
+			if ch = ch.Rotate(t, ch); ch.Case.AssigneeID != "" {
+				if err := s.rotated(ctx, tx, t.ID, ch.Case.AssigneeID); err != nil {
+					return err
+				}
+			}
+		}
 		if err := s.write(ctx, tx, old, ch, &written); err != nil {
 			return err
 		}

@@ -135,11 +135,8 @@ func (s *Cases) rotate(ctx context.Context, tx *sql.Tx, o cases.Opening) (cases.
 	if o.Rotate == nil || o.Case.TeamID == "" {
 		return o, nil
 	}
-	t, err := oneRow(scanTeam, tx.QueryRowContext(ctx, `SELECT `+teamColumns+` FROM teams WHERE id = $1`+s.db.forChange(), o.Case.TeamID), "team")
+	t, err := s.lockTeam(ctx, tx, o.Case.TeamID)
 	if err != nil {
-		return o, err
-	}
-	if t.Members, err = teamMembers(ctx, tx, t.ID); err != nil {
 		return o, err
 	}
 	next, err := o.Rotate(t)
@@ -147,9 +144,27 @@ func (s *Cases) rotate(ctx context.Context, tx *sql.Tx, o cases.Opening) (cases.
 		return o, err
 	}
 	if next.Case.AssigneeID != "" {
-		if _, err := tx.ExecContext(ctx, `UPDATE teams SET last_user_id = $1 WHERE id = $2`, next.Case.AssigneeID, t.ID); err != nil {
-			return o, fmt.Errorf("team rotation: %w", err)
+		if err := s.rotated(ctx, tx, t.ID, next.Case.AssigneeID); err != nil {
+			return o, err
 		}
 	}
 	return next, nil
+}
+
+// lockTeam reads a team with its members and holds its row until tx ends.
+func (s *Cases) lockTeam(ctx context.Context, tx *sql.Tx, id accord.ID) (cases.Team, error) {
+	t, err := oneRow(scanTeam, tx.QueryRowContext(ctx, `SELECT `+teamColumns+` FROM teams WHERE id = $1`+s.db.forChange(), id), "team")
+	if err != nil {
+		return t, err
+	}
+	t.Members, err = teamMembers(ctx, tx, t.ID)
+	return t, err
+}
+
+// rotated records the member a team's rotation gave a case to last.
+func (s *Cases) rotated(ctx context.Context, tx *sql.Tx, teamID, userID accord.ID) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE teams SET last_user_id = $1 WHERE id = $2`, userID, teamID); err != nil {
+		return fmt.Errorf("team rotation: %w", err)
+	}
+	return nil
 }
