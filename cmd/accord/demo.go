@@ -113,6 +113,9 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 			return fmt.Errorf("demo account owner: %w", err)
 		}
 	}
+	if err := seedTeams(ctx, svc, now, made); err != nil {
+		return err
+	}
 	if err := seedPastMonths(ctx, svc, now, made, acme.ID); err != nil {
 		return err
 	}
@@ -309,4 +312,31 @@ func orgName(id accord.ID, orgs ...directory.Organization) string {
 		}
 	}
 	return ""
+}
+
+// seedTeams makes Alice the senior engineer, in the senior engineers'
+// queue where Premium's C1 and C2 cases go, and Sam the support desk that
+// receives every other new case.
+func seedTeams(ctx context.Context, svc *services, now time.Time, users map[string]directory.User) error {
+	yes := true
+	alice, sam := users["admin@northwind.example"], users["agent@northwind.example"]
+	if _, err := svc.directory.UpdateUser(ctx, now, alice.ID, directory.UserUpdate{Senior: &yes}); err != nil {
+		return fmt.Errorf("demo senior engineer: %w", err)
+	}
+	for _, t := range []struct {
+		in     cases.NewTeam
+		member accord.ID
+	}{
+		{cases.NewTeam{OrgID: alice.OrgID, Name: "Senior engineers", Senior: true, RoundRobin: true}, alice.ID},
+		{cases.NewTeam{OrgID: sam.OrgID, Name: "Support desk", Intake: true}, sam.ID},
+	} {
+		team, err := svc.cases.CreateTeam(ctx, now, t.in)
+		if err == nil {
+			_, err = svc.cases.AddMember(ctx, now, team.ID, t.member)
+		}
+		if err != nil {
+			return fmt.Errorf("demo team %s: %w", t.in.Name, err)
+		}
+	}
+	return nil
 }

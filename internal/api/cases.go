@@ -73,6 +73,28 @@ func caseFilter(r *http.Request) (cases.Filter, error) {
 		}
 		f.AssigneeID = accord.ID(v)
 	}
+	if id, err := queryID(r, "team_id"); err != nil {
+		return f, err
+	} else if id != nil {
+		f.Teams = []accord.ID{*id}
+	}
+	if v := q.Get("senior_required"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return f, accord.FieldError("senior_required", "must be true or false")
+		}
+		f.SeniorRequired = b
+	}
+	for _, sp := range []struct {
+		name string
+		dst  *cases.Span
+	}{{"opened", &f.Opened}, {"resolved", &f.Resolved}, {"closed", &f.Closed}} {
+		v, err := spanOf(r, sp.name)
+		if err != nil {
+			return f, err
+		}
+		*sp.dst = v
+	}
 	if v := q.Get("due_before"); v != "" {
 		at, err := time.Parse(time.RFC3339, v)
 		if err != nil {
@@ -236,10 +258,6 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
 	return decode(w, r, v)
 }
 
-type caseAssignment struct {
-	UserID accord.ID `json:"user_id"` // "" unassigns
-}
-
 type caseReason struct {
 	Reason string `json:"reason"`
 }
@@ -346,11 +364,14 @@ func (s *Server) reclassifyCase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) assignCase(w http.ResponseWriter, r *http.Request) {
-	caseChange(s, false, func(ctx context.Context, now time.Time, id accord.ID, in caseAssignment) (cases.Case, error) {
+	caseChange(s, false, func(ctx context.Context, now time.Time, id accord.ID, in cases.Assignment) (cases.Case, error) {
 		if in.UserID != "" && !accord.ValidID(string(in.UserID)) {
 			return cases.Case{}, accord.FieldError("user_id", `is not an id ("" unassigns the case)`)
 		}
-		return s.Cases.Assign(ctx, now, id, in.UserID)
+		if in.TeamID != nil && *in.TeamID != "" && !accord.ValidID(string(*in.TeamID)) {
+			return cases.Case{}, accord.FieldError("team_id", `is not an id ("" takes the case out of any team)`)
+		}
+		return s.Cases.Assign(ctx, now, id, in)
 	})(w, r)
 }
 

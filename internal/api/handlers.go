@@ -172,6 +172,7 @@ type meUpdate struct {
 	Name     *string `json:"name"`
 	Locale   *string `json:"locale"`
 	TimeZone *string `json:"time_zone"`
+	Away     *bool   `json:"away"` // agents: round-robin passes them by
 }
 
 func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) {
@@ -181,7 +182,7 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, _ := accord.ActorFrom(r.Context())
-	u, err := s.Directory.UpdateUser(r.Context(), s.Now(), a.UserID, directory.UserUpdate{Name: in.Name, Locale: in.Locale, TimeZone: in.TimeZone})
+	u, err := s.Directory.UpdateUser(r.Context(), s.Now(), a.UserID, directory.UserUpdate{Name: in.Name, Locale: in.Locale, TimeZone: in.TimeZone, Away: in.Away})
 	s.respond(w, r, http.StatusOK, u, err)
 }
 

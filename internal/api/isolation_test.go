@@ -176,7 +176,7 @@ func TestTenantIsolation(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The case given to the agent: the agent's notification of it.
-			if _, err := f.cases.Assign(f.actor("admin"), f.now, kase.ID, f.users["agent"].ID); err != nil {
+			if _, err := f.cases.Assign(f.actor("admin"), f.now, kase.ID, cases.Assignment{UserID: f.users["agent"].ID}); err != nil {
 				t.Fatal(err)
 			}
 			ns, _, err := sig.Notifications(agent, f.now, true, accord.Page{})
@@ -193,18 +193,31 @@ func TestTenantIsolation(t *testing.T) {
 				string(x.engagement), string(x.evidence), string(x.environment), string(x.snapshot), string(x.notice), string(x.notification)}
 		}
 
+		// Each partner has a team with its agent; customers have none, so
+		// their rows use Eastwind's.
+		teams := map[accord.ID]accord.ID{}
+		for org, member := range map[accord.ID]accord.ID{east.ID: eu.ID, f.orgs["partner"].ID: f.users["partner"].ID} {
+			tm, err := f.cases.CreateTeam(ctx, f.now, cases.NewTeam{OrgID: org, Name: "Desk of " + string(org)})
+			if err == nil {
+				_, err = f.cases.AddMember(ctx, f.now, tm.ID, member)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			teams[org] = tm.ID
+		}
 		type foreign struct {
 			org, customer accord.ID
 			user          accord.ID
 			markers       []string // text that must never appear
 		}
-		eastMarkers := append([]string{"Eastwind", "Eastco", "east@eastwind.example", string(east.ID), string(eu.ID), string(ecert.ID), string(etok.ID)}, ids(eastco.ID)...)
+		eastMarkers := append([]string{"Eastwind", "Eastco", "east@eastwind.example", string(east.ID), string(eu.ID), string(ecert.ID), string(etok.ID), string(teams[east.ID])}, ids(eastco.ID)...)
 		globex := foreign{org: f.orgs["globex"].ID, customer: f.orgs["globex"].ID, user: f.users["globex"].ID,
 			markers: append(append([]string{"Globex", "globex@globex.example", string(f.orgs["globex"].ID), string(f.users["globex"].ID)}, ids(f.orgs["globex"].ID)...), eastMarkers...)}
 		acme := foreign{org: f.orgs["acme"].ID, customer: f.orgs["acme"].ID, user: f.users["acme"].ID,
 			markers: append(append([]string{"Acme", "acme@acme.example", string(f.orgs["acme"].ID), string(f.users["acme"].ID)}, ids(f.orgs["acme"].ID)...), eastMarkers...)}
 		southwind := foreign{org: f.orgs["partner"].ID, customer: f.orgs["globex"].ID, user: f.users["partner"].ID,
-			markers: append([]string{"Southwind", "partner@partner.example"}, globex.markers...)}
+			markers: append([]string{"Southwind", "partner@partner.example", string(teams[f.orgs["partner"].ID])}, globex.markers...)}
 		eastwind := foreign{org: east.ID, customer: eastco.ID, user: eu.ID, markers: eastMarkers}
 
 		cases := map[string][]foreign{
@@ -274,6 +287,12 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/notifications": "", "POST /api/v1/notifications/read": "", "POST /api/v1/notifications/{id}/read": "",
 			"GET /api/v1/cases/{id}/presence": "", "POST /api/v1/cases/{id}/presence": `{"writing":true}`,
 			"GET /api/v1/cases/{id}/rating": "", "POST /api/v1/cases/{id}/rating": `{"score":5,"comment":"hijack"}`,
+			"GET /api/v1/reports/dashboard": "",
+
+			"GET /api/v1/teams": "", "POST /api/v1/teams": `{"org_id":"{org}","name":"Hijack"}`,
+			"GET /api/v1/teams/{id}": "", "PATCH /api/v1/teams/{id}": `{"name":"Hijack","round_robin":true}`,
+			"POST /api/v1/teams/{id}/members":             `{"user_id":"` + string(f.users["agent"].ID) + `"}`,
+			"DELETE /api/v1/teams/{id}/members/{user_id}": "",
 
 			"GET /api/v1/mail": "", "GET /api/v1/mail/inbound": "", "GET /api/v1/mail/{id}": "", "POST /api/v1/mail/{id}/resend": `{}`,
 
@@ -347,6 +366,12 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].environment), 1)
 					case strings.HasPrefix(path, "/api/v1/notices/{id}"):
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].notice), 1)
+					case strings.HasPrefix(path, "/api/v1/teams/{id}"):
+						team, ok := teams[fo.org]
+						if !ok {
+							team = teams[east.ID]
+						}
+						path = strings.NewReplacer("{id}", string(team), "{user_id}", string(fo.user)).Replace(path)
 					case strings.HasPrefix(path, "/api/v1/cases/{id}"):
 						x := tenants[fo.customer]
 						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file)).Replace(path)

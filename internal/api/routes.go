@@ -129,6 +129,14 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/raci/diff", s.diffRaci, false},
 		{"GET", "/api/v1/environments/{id}/raci", s.getEnvironmentRaci, false},
 		{"PUT", "/api/v1/environments/{id}/raci", s.putEnvironmentRaci, false},
+		{"GET", "/api/v1/reports/dashboard", s.dashboard, false},
+
+		{"GET", "/api/v1/teams", s.listTeams, false},
+		{"POST", "/api/v1/teams", s.createTeam, false},
+		{"GET", "/api/v1/teams/{id}", s.getTeam, false},
+		{"PATCH", "/api/v1/teams/{id}", s.updateTeam, false},
+		{"POST", "/api/v1/teams/{id}/members", s.addTeamMember, false},
+		{"DELETE", "/api/v1/teams/{id}/members/{user_id}", s.removeTeamMember, false},
 
 		{"GET", "/api/v1/catalog", s.getCatalog, false},
 		{"GET", "/api/v1/catalog/versions", s.listCatalogVersions, false},

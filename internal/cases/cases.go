@@ -116,6 +116,15 @@ type Case struct {
 	OpenedByID  accord.ID `json:"opened_by_id,omitempty"` // empty when Accord opened it
 	OpenedBy    string    `json:"opened_by"`
 	AssigneeID  accord.ID `json:"assignee_id,omitempty"`
+	// TeamID is the team whose queue holds the case.
+	TeamID accord.ID `json:"team_id,omitempty"`
+	// SeniorRequired: the policy's senior-engineer rule applies (its plan
+	// includes sla.SeniorRouting for its criticality), as of the opening or
+	// the latest reclassification.
+	SeniorRequired bool `json:"senior_required"`
+	// AssigneeSenior: the assignee was a senior engineer when given the
+	// case; the dashboard's senior share counts it.
+	AssigneeSenior bool `json:"assignee_senior"`
 	// ParentID links a root-cause analysis to the case it follows.
 	ParentID accord.ID `json:"parent_id,omitempty"`
 	// RootCauseID is the analysis opened when this case was resolved.
@@ -221,6 +230,12 @@ type EntryData struct {
 	// Assignments, links.
 	UserID accord.ID `json:"user_id,omitempty"`
 	CaseID accord.ID `json:"case_id,omitempty"`
+	// Assignments: the team the case moved to (its name as it was then),
+	// and Override when a vendor administrator set the senior-engineer
+	// rule aside, for Reason.
+	TeamID   accord.ID `json:"team_id,omitempty"`
+	Team     string    `json:"team,omitempty"`
+	Override bool      `json:"override,omitempty"`
 	// Out of scope: the category and the service that covers it.
 	Category string `json:"category,omitempty"`
 	Service  string `json:"service,omitempty"`
@@ -330,6 +345,11 @@ type Change struct {
 	// Notify lists the entries people are to hear about: the store
 	// schedules a NotifyJob for each in the same transaction.
 	Notify []accord.ID
+	// Rotate, for a case this change routes to a round-robin team with
+	// nobody assigned, is called with the team under its row lock, as
+	// Opening.Rotate is, and with the change as decided; it returns the
+	// change with the member it gives the case to.
+	Rotate func(Team, Change) Change
 	// Alerts are the in-app notifications of the change's entries; the
 	// store schedules a MentionMailJob for each mention.
 	Alerts []Alert
@@ -368,6 +388,11 @@ type Opening struct {
 	Uploads []Upload // as in Change
 	Events  []audit.Event
 	Notify  []accord.ID // as in Change
+	// Rotate, for a case routed to a round-robin team, is called in the
+	// opening's transaction with the team as it stands under its row
+	// lock, and returns the opening with the member it gives the case to;
+	// the store records that member as the team's Last.
+	Rotate func(Team) (Opening, error)
 }
 
 // Filter narrows a list of cases; zero values do not filter.
@@ -378,9 +403,17 @@ type Filter struct {
 	Criticality sla.Criticality
 	AssigneeID  accord.ID
 	Unassigned  bool
-	DueBefore   *time.Time
-	Breached    *bool
-	Text        string // full-text search in title, description, details and public replies
+	// Teams keeps the cases in these teams' queues; a non-nil empty list
+	// keeps none (the team view of someone in no team).
+	Teams []accord.ID
+	// SeniorRequired keeps the cases under the senior-engineer rule.
+	SeniorRequired bool
+	// Opened, Resolved and Closed keep the cases received, resolved or
+	// closed in a span: the dashboard's drill-downs.
+	Opened, Resolved, Closed Span
+	DueBefore                *time.Time
+	Breached                 *bool
+	Text                     string // full-text search in title, description, details and public replies
 	// Notes extends Text to internal notes; List sets it for agents and
 	// vendor staff, whatever the caller asked.
 	Notes bool
@@ -400,6 +433,12 @@ type Filter struct {
 	ByUpdated bool
 }
 
+// Span is the instants [From, To); a zero end is open.
+type Span struct{ From, To time.Time }
+
+// IsZero reports whether the span does not filter.
+func (s Span) IsZero() bool { return s.From.IsZero() && s.To.IsZero() }
+
 // View is one of the console's built-in lists of cases.
 type View string
 
@@ -410,10 +449,11 @@ const (
 	ViewAwaiting   View = "awaiting"   // awaiting the customer
 	ViewBreached   View = "breached"   // active, its first response breached
 	ViewUpdated    View = "updated"    // any state, most recently changed first
+	ViewTeam       View = "team"       // active, in the queues of the reader's teams
 )
 
 // Views lists the built-in views in the order the console shows them.
-var Views = []View{ViewMine, ViewUnassigned, ViewWaiting, ViewAwaiting, ViewBreached, ViewUpdated}
+var Views = []View{ViewMine, ViewTeam, ViewUnassigned, ViewWaiting, ViewAwaiting, ViewBreached, ViewUpdated}
 
 // ActiveStates are the states in which a case still asks for work: a
 // resolved case only waits for the customer's confirmation.
@@ -423,9 +463,9 @@ var ActiveStates = []State{New, Open, AwaitingCustomer, Received, UnderAnalysis,
 // the vendor; awaiting the customer, the ball is in the customer's court.
 var WaitingStates = []State{New, Open, Received, UnderAnalysis}
 
-// Narrow adds the view's rules to f for the reader me. States the caller
-// chose are kept; otherwise the view's own apply.
-func (v View) Narrow(f Filter, me accord.ID) (Filter, error) {
+// Narrow adds the view's rules to f for the reader me, who belongs to
+// myTeams. States the caller chose are kept; otherwise the view's own apply.
+func (v View) Narrow(f Filter, me accord.ID, myTeams []accord.ID) (Filter, error) {
 	states := func(st []State) {
 		if len(f.States) == 0 {
 			f.States = st
@@ -435,6 +475,9 @@ func (v View) Narrow(f Filter, me accord.ID) (Filter, error) {
 	case "":
 	case ViewMine:
 		f.AssigneeID = me
+		states(ActiveStates)
+	case ViewTeam:
+		f.Teams = append(make([]accord.ID, 0, len(myTeams)), myTeams...)
 		states(ActiveStates)
 	case ViewUnassigned:
 		f.Unassigned = true
@@ -454,7 +497,7 @@ func (v View) Narrow(f Filter, me accord.ID) (Filter, error) {
 		}
 		f.ByUpdated = true
 	default:
-		return f, accord.FieldError("view", "must be mine, unassigned, waiting, awaiting, breached or updated")
+		return f, accord.FieldError("view", "must be mine, team, unassigned, waiting, awaiting, breached or updated")
 	}
 	return f, nil
 }
@@ -483,4 +526,14 @@ type Store interface {
 	ByNumber(ctx context.Context, scope accord.Scope, n int64) (Case, error)
 	// File returns the entry that lists an attachment, and its content.
 	File(ctx context.Context, scope accord.Scope, caseID, fileID accord.ID) (Entry, []byte, error)
+
+	// Teams: each mutating method writes ev in its transaction. A team
+	// outside scope is accord.NotFound. Lists are by name, members in
+	// rotation order.
+	CreateTeam(ctx context.Context, t Team, ev audit.Event) error
+	UpdateTeam(ctx context.Context, t Team, ev audit.Event) error
+	GetTeam(ctx context.Context, scope accord.Scope, id accord.ID) (Team, error)
+	ListTeams(ctx context.Context, scope accord.Scope, f TeamFilter) ([]Team, error)
+	AddMember(ctx context.Context, t Team, userID accord.ID, at time.Time, ev audit.Event) error
+	RemoveMember(ctx context.Context, t Team, userID accord.ID, ev audit.Event) error
 }

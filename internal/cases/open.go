@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -193,6 +194,21 @@ func (s *Service) Open(ctx context.Context, now time.Time, in NewCase) (Case, er
 	if err := settle(pol, &c); err != nil {
 		return Case{}, accord.Wrap(op, err)
 	}
+	c.SeniorRequired = c.Type != Enhancement && pol.SeniorRequired(c.Clock.Plan, c.Criticality)
+	team, routed, err := s.routeNew(ctx, c)
+	if err != nil {
+		return Case{}, accord.Wrap(op, err)
+	}
+	if routed {
+		c.TeamID = team.ID
+		reason := ReasonIntake
+		if c.SeniorRequired && team.Senior {
+			reason = ReasonSeniorRule
+		}
+		e := entry(accord.SystemActor("Accord"), now, c, Assigned)
+		e.Internal, e.Data.TeamID, e.Data.Team, e.Data.Reason = true, team.ID, team.Name, reason
+		entries = append(entries, e)
+	}
 	var ch audit.Changes
 	ch.Add("type", nil, c.Type)
 	ch.Add("title", nil, c.Title)
@@ -207,9 +223,63 @@ func (s *Service) Open(ctx context.Context, now time.Time, in NewCase) (Case, er
 	if len(files) > 0 {
 		ch = append(ch, filesChange(files))
 	}
+	if routed {
+		ch.Add("team_id", nil, c.TeamID)
+	}
+	if c.SeniorRequired {
+		ch.Add("senior_required", nil, true)
+	}
 	o := Opening{Case: c, Entries: entries, Uploads: uploads, Timers: append(timersFor(Case{}, c), internalTimers(pol, c, entries, now)...), Events: []audit.Event{event(a, now, c, "case.open", ch)}, Notify: notices(c, entries)}
+	if routed && team.RoundRobin {
+		o.Rotate = func(t Team) (Opening, error) { return rotate(o, t, now), nil }
+	}
 	out, err := s.store.Open(ctx, o)
 	return out, accord.Wrap(op, err)
+}
+
+// routeNew picks the queue of a new case: the first senior team, by name,
+// for a case under the senior-engineer rule, else the first intake team
+// (whose rotation then gives it only to a senior member). A case with
+// nowhere to go stays in no team's queue.
+func (s *Service) routeNew(ctx context.Context, c Case) (Team, bool, error) {
+	if c.SeniorRequired {
+		if t, ok, err := s.firstTeam(ctx, TeamFilter{Senior: true}); ok || err != nil {
+			return t, ok, err
+		}
+	}
+	if c.Type == Enhancement {
+		return Team{}, false, nil
+	}
+	return s.firstTeam(ctx, TeamFilter{Intake: true})
+}
+
+// rotate gives the case being opened to the member the team's rotation
+// names, as Accord: the case stays new, since nobody has touched it yet.
+// Without a member who can take it, the case waits in the team's queue.
+func rotate(o Opening, t Team, now time.Time) Opening {
+	if e, ev, ok := giveInTurn(t, &o.Case, now); ok {
+		o.Entries, o.Events = append(slices.Clone(o.Entries), e), append(slices.Clone(o.Events), ev)
+	}
+	return o
+}
+
+// giveInTurn assigns c, as Accord, to the member of t whose turn it is,
+// and returns the timeline entry and the audit event that record it;
+// false when no member can take it.
+func giveInTurn(t Team, c *Case, now time.Time) (Entry, audit.Event, bool) {
+	m, ok := t.Next(c.SeniorRequired)
+	if !ok {
+		return Entry{}, audit.Event{}, false
+	}
+	a := accord.SystemActor("Accord")
+	before := c.AssigneeID
+	c.AssigneeID, c.AssigneeSenior = m.UserID, m.Senior
+	e := entry(a, now, *c, Assigned)
+	e.Internal, e.Data.UserID, e.Data.TeamID, e.Data.Team, e.Data.Reason = true, m.UserID, t.ID, t.Name, ReasonRoundRobin
+	var ch audit.Changes
+	ch.Add("assignee_id", before, m.UserID)
+	ch.Add("reason", nil, ReasonRoundRobin)
+	return e, event(a, now, *c, "case.assign", ch), true
 }
 
 func callEntry(a accord.Actor, now time.Time, c Case, call Call) Entry {

@@ -35,6 +35,7 @@ type Directory interface {
 	Scope(ctx context.Context, now time.Time) (accord.Scope, error)
 	GetUser(ctx context.Context, now time.Time, id accord.ID) (directory.User, error)
 	ListUsers(ctx context.Context, now time.Time, f directory.UserFilter, p accord.Page) ([]directory.User, string, error)
+	GetOrganization(ctx context.Context, now time.Time, id accord.ID) (directory.Organization, error)
 }
 
 // Config holds the limits of cases.
@@ -107,7 +108,17 @@ func (s *Service) List(ctx context.Context, now time.Time, f Filter, p accord.Pa
 	if err != nil {
 		return nil, "", err
 	}
-	if f, err = f.View.Narrow(f, a.UserID); err != nil {
+	var mine []accord.ID
+	if f.View == ViewTeam {
+		teams, err := s.store.ListTeams(ctx, scope, TeamFilter{MemberID: a.UserID})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, t := range teams {
+			mine = append(mine, t.ID)
+		}
+	}
+	if f, err = f.View.Narrow(f, a.UserID, mine); err != nil {
 		return nil, "", err
 	}
 	for _, st := range f.States {

@@ -138,7 +138,7 @@ func TestNotifications(t *testing.T) {
 		f := newFixture(t, open)
 		now := at("2024-03-04 10:00")
 		c := f.openPortal(t, "acme", now, incident(sla.C3, "Reports run slowly"))
-		if _, err := f.svc.Assign(f.as("admin"), now, c.ID, f.users["agent"].ID); err != nil {
+		if _, err := f.svc.Assign(f.as("admin"), now, c.ID, cases.Assignment{UserID: f.users["agent"].ID}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.Reply(f.as("acme"), now.Add(time.Minute), c.ID, cases.NewReply{Body: "More logs attached."}); err != nil {

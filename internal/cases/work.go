@@ -9,6 +9,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/audit"
+	"accord/internal/directory"
 	"accord/internal/sla"
 )
 
@@ -290,6 +291,10 @@ const (
 	ReasonAssigned            = "assigned"               // a new case is taken on
 	ReasonAutoResolved        = "auto_resolved"          // closed: the resolution went unconfirmed
 	ReasonAutoAwaiting        = "auto_awaiting_customer" // closed: the information asked for never came
+	ReasonSeniorRule          = "senior_rule"            // routed to the senior engineers' queue
+	ReasonIntake              = "intake"                 // routed to the team that receives new cases
+	ReasonRoundRobin          = "round_robin"            // given to the next member of the team
+	ReasonNotSenior           = "not_senior"             // unassigned: the senior-engineer rule now applies
 )
 
 // AwaitCustomer puts a case on hold for the customer without a reply (the
@@ -365,9 +370,15 @@ type Reclassification struct {
 
 // Reclassify changes a case's criticality (vendor agents, with a reason).
 // The clock is recomputed from its original start with the new target;
-// the customer sees the change and its reason in the timeline.
+// the customer sees the change and its reason in the timeline. A case the
+// senior-engineer rule now covers moves to the senior engineers' queue,
+// and leaves an assignee who is not senior.
 func (s *Service) Reclassify(ctx context.Context, now time.Time, id accord.ID, in Reclassification) (Case, error) {
 	const op = "cases.Reclassify"
+	senior, hasSenior, err := s.firstTeam(ctx, TeamFilter{Senior: true})
+	if err != nil {
+		return Case{}, accord.Wrap(op, err)
+	}
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
 		if !isVendorAgent(a) {
 			return Change{}, forbidden(op, "only the vendor's agents change a case's criticality")
@@ -391,14 +402,66 @@ func (s *Service) Reclassify(ctx context.Context, now time.Time, id accord.ID, i
 		after.Reclassifications = append(slices.Clone(c.Reclassifications), CriticalityChange{From: c.Criticality, To: in.Criticality, At: now})
 		e := entry(a, now, c, Reclassified)
 		e.Data.From, e.Data.To, e.Data.Reason = string(c.Criticality), string(in.Criticality), reason
-		return finish(pol, a, now, before, after, "case.reclassify", nil, e)
+		entries := []Entry{e}
+		after.SeniorRequired = c.Type != Enhancement && pol.SeniorRequired(c.Clock.Plan, in.Criticality)
+		if after.SeniorRequired {
+			r := entry(a, now, c, Assigned)
+			r.Internal, r.Data.UserID, r.Data.Reason = true, c.AssigneeID, ReasonSeniorRule
+			if hasSenior && c.TeamID != senior.ID {
+				after.TeamID = senior.ID
+				r.Data.TeamID, r.Data.Team = senior.ID, senior.Name
+			}
+			if c.AssigneeID != "" && !c.AssigneeSenior {
+				after.AssigneeID, r.Data.UserID, r.Data.Reason = "", "", ReasonNotSenior
+			}
+			if after.TeamID != c.TeamID || after.AssigneeID != c.AssigneeID {
+				entries = append(entries, r)
+			}
+		}
+		ch, err := finish(pol, a, now, before, after, "case.reclassify", nil, entries...)
+		if err != nil {
+			return ch, err
+		}
+		if after.TeamID == senior.ID && senior.RoundRobin && after.AssigneeID == "" {
+			ch.Rotate = func(t Team, ch Change) Change {
+				if e, ev, ok := giveInTurn(t, &ch.Case, now); ok {
+					ch.Entries, ch.Events = append(slices.Clone(ch.Entries), e), append(slices.Clone(ch.Events), ev)
+				}
+				return ch
+			}
+		}
+		var rc audit.Changes
+		rc.Add("senior_required", before.SeniorRequired, after.SeniorRequired)
+		rc.Add("team_id", before.TeamID, after.TeamID)
+		rc.Add("assignee_id", before.AssigneeID, after.AssigneeID)
+		ch.Events[0].Changes = append(ch.Events[0].Changes, rc...)
+		return ch, nil
 	})
 }
 
-// Assign gives a case to a vendor agent or a partner agent; an empty user
-// unassigns it. Assigning a new case opens it.
-func (s *Service) Assign(ctx context.Context, now time.Time, id, userID accord.ID) (Case, error) {
+// Assignment is the input to Assign.
+type Assignment struct {
+	// UserID is the agent given the case; empty unassigns it.
+	UserID accord.ID `json:"user_id"`
+	// TeamID moves the case to a team's queue ("" takes it out of any);
+	// nil leaves the team as it is.
+	TeamID *accord.ID `json:"team_id,omitempty"`
+	// OverrideReason sets the senior-engineer rule aside, for a vendor
+	// administrator, who must say why.
+	OverrideReason string `json:"override_reason,omitempty"`
+}
+
+// seniorRule names the rule a refused assignment breaks.
+const seniorRule = "senior_routing"
+
+// Assign gives a case to a vendor agent or a partner agent, or moves it to
+// a team's queue; an empty user unassigns it. Assigning a new case opens
+// it. A case under the senior-engineer rule goes only to a senior
+// engineer, unless a vendor administrator overrides the rule with a
+// reason, which the timeline and the audit trail keep.
+func (s *Service) Assign(ctx context.Context, now time.Time, id accord.ID, in Assignment) (Case, error) {
 	const op = "cases.Assign"
+	userID := in.UserID
 	// The case and the actor's right come first, so that nobody learns
 	// whether a user id exists elsewhere.
 	a, err := accord.ActorFrom(ctx)
@@ -411,13 +474,19 @@ func (s *Service) Assign(ctx context.Context, now time.Time, id, userID accord.I
 	if _, err := s.Get(ctx, now, id); err != nil {
 		return Case{}, err
 	}
+	var ps []accord.Problem
+	reason := checkText(&ps, "override_reason", in.OverrideReason, false, maxShort)
+	if err := accord.InvalidFields(op, ps); err != nil {
+		return Case{}, err
+	}
+	var u directory.User
 	if userID != "" {
 		// The user is looked up in the actor's own scope, and every user
 		// who cannot take the case (missing, out of scope, inactive, not
 		// an agent, of another organization) gets the same answer, so that
 		// nobody learns who exists beyond what they may read.
 		notAssignable := accord.FieldError("user_id", "must be an active agent of your own organization")
-		u, err := s.dir.GetUser(ctx, now, userID)
+		u, err = s.dir.GetUser(ctx, now, userID)
 		if accord.IsKind(err, accord.NotFound) {
 			return Case{}, notAssignable
 		}
@@ -426,9 +495,18 @@ func (s *Service) Assign(ctx context.Context, now time.Time, id, userID accord.I
 		}
 		// Vendor staff assign to vendor staff; a partner to its own agents,
 		// whom its scope already lets reach the case.
-		agent := u.Role == accord.RoleAgent || u.Role == accord.RoleAdmin || u.Role == accord.RolePartnerAgent
-		if !u.Active || !agent || (!a.System && u.OrgID != a.OrgID) {
+		if !u.Active || !isAgentRole(u.Role) || (!a.System && u.OrgID != a.OrgID) {
 			return Case{}, notAssignable
+		}
+	}
+	var team Team
+	if in.TeamID != nil && *in.TeamID != "" {
+		team, err = s.Team(ctx, now, *in.TeamID)
+		if accord.IsKind(err, accord.NotFound) {
+			return Case{}, accord.FieldError("team_id", "must be a team you can see")
+		}
+		if err != nil {
+			return Case{}, accord.Wrap(op, err)
 		}
 	}
 	return s.change(ctx, now, op, id, func(a accord.Actor, pol *sla.Policy, c Case) (Change, error) {
@@ -438,16 +516,40 @@ func (s *Service) Assign(ctx context.Context, now time.Time, id, userID accord.I
 		if c.State == Closed {
 			return Change{}, conflict(op, "the case is closed")
 		}
-		if c.AssigneeID == userID {
-			return Change{}, errUnchanged
+		override := false
+		if userID != "" && c.SeniorRequired && !u.Senior {
+			if reason == "" {
+				return Change{}, &accord.Error{Kind: accord.Unprocessable, Op: op, Field: "user_id", Msg: fmt.Sprintf(
+					"rule %s: a %s case of plan %s goes to a senior engineer, and %s is not one; a vendor administrator may override the rule with a reason",
+					seniorRule, c.Criticality, c.Clock.Plan, u.Name)}
+			}
+			if !a.System && a.Role != accord.RoleAdmin {
+				return Change{}, forbidden(op, "only vendor administrators override the senior-engineer rule")
+			}
+			override = true
+		}
+		if reason != "" && !override {
+			return Change{}, accord.FieldError("override_reason", "only when rule "+seniorRule+" refuses the assignment")
 		}
 		before, after := c, c
-		after.AssigneeID = userID
+		after.AssigneeID, after.AssigneeSenior = userID, userID != "" && u.Senior
+		if in.TeamID != nil {
+			after.TeamID = team.ID
+		}
+		if after.AssigneeID == c.AssigneeID && after.TeamID == c.TeamID {
+			return Change{}, errUnchanged
+		}
 		e := entry(a, now, c, Assigned)
 		e.Internal, e.Data.UserID = true, userID
+		if after.TeamID != c.TeamID {
+			e.Data.TeamID, e.Data.Team = team.ID, team.Name
+		}
+		if override {
+			e.Data.Override, e.Data.Reason = true, reason
+		}
 		entries := []Entry{e}
 		var p *Pause
-		if after.State == New && userID != "" {
+		if after.State == New && userID != "" && userID != c.AssigneeID {
 			var err error
 			if p, err = transition(pol, &after, Open, now); err != nil {
 				return Change{}, err
@@ -455,9 +557,20 @@ func (s *Service) Assign(ctx context.Context, now time.Time, id, userID accord.I
 			entries = append(entries, stateChange(a, now, after, New, "", ReasonAssigned, true))
 		}
 		ch, err := finish(pol, a, now, before, after, "case.assign", p, entries...)
-		if err == nil {
-			ch.Events[0].Changes = append(ch.Events[0].Changes, audit.Change{Field: "assignee_id", Before: before.AssigneeID, After: userID})
+		if err != nil {
+			return ch, err
 		}
-		return ch, err
+		var ac audit.Changes
+		ac.Add("assignee_id", before.AssigneeID, after.AssigneeID)
+		ac.Add("team_id", before.TeamID, after.TeamID)
+		ch.Events[0].Changes = append(ch.Events[0].Changes, ac...)
+		if override {
+			var oc audit.Changes
+			oc.Add("rule", nil, seniorRule)
+			oc.Add("assignee_id", before.AssigneeID, userID)
+			oc.Add("reason", nil, reason)
+			ch.Events = append(ch.Events, event(a, now, after, "case.senior_override", oc))
+		}
+		return ch, nil
 	})
 }

@@ -39,9 +39,14 @@ type User struct {
 	Active            bool        `json:"active"`
 	AuthorizedContact bool        `json:"authorized_contact"`
 	CustomerAdmin     bool        `json:"customer_admin"`
-	CreatedAt         time.Time   `json:"created_at"`
-	UpdatedAt         time.Time   `json:"updated_at"`
-	PasswordHash      string      `json:"-"`
+	// Senior marks a senior engineer, whom the senior-engineer rule of
+	// the policy (Premium C1/C2) requires; set by administrators.
+	Senior bool `json:"senior"`
+	// Away: the agent is out; round-robin routing passes them by.
+	Away         bool      `json:"away"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	PasswordHash string    `json:"-"`
 }
 
 // Activated reports whether the user has a password: until then the

@@ -373,6 +373,8 @@ type UserUpdate struct {
 	Active            *bool        `json:"active"`
 	AuthorizedContact *bool        `json:"authorized_contact"`
 	CustomerAdmin     *bool        `json:"customer_admin"`
+	Senior            *bool        `json:"senior"` // administrators only
+	Away              *bool        `json:"away"`   // the user or an administrator
 }
 
 // EmailKey is the form under which e-mail addresses are unique.
@@ -557,7 +559,7 @@ func (s *Service) UpdateUser(ctx context.Context, now time.Time, id accord.ID, u
 		return User{}, err
 	}
 	a, _ := actor(ctx)
-	adminOnly := up.Role != nil || up.Active != nil || up.AuthorizedContact != nil || up.CustomerAdmin != nil
+	adminOnly := up.Role != nil || up.Active != nil || up.AuthorizedContact != nil || up.CustomerAdmin != nil || up.Senior != nil
 	if u.ID != a.UserID || adminOnly {
 		if err := requireAdmin(a, op); err != nil {
 			return User{}, err
@@ -596,6 +598,19 @@ func (s *Service) UpdateUser(ctx context.Context, now time.Time, id accord.ID, u
 	if up.CustomerAdmin != nil {
 		u.CustomerAdmin = *up.CustomerAdmin
 	}
+	if up.Senior != nil {
+		u.Senior = *up.Senior
+	}
+	if up.Away != nil {
+		u.Away = *up.Away
+	}
+	if (up.Senior != nil && u.Senior || up.Away != nil && u.Away) && !isAgentRole(u.Role) {
+		field := "senior"
+		if up.Senior == nil || !u.Senior {
+			field = "away"
+		}
+		return User{}, accord.FieldError(field, "only agents are senior or away")
+	}
 	if up.Role != nil || up.AuthorizedContact != nil || up.CustomerAdmin != nil {
 		org, err := s.store.GetOrganization(ctx, accord.Scope{All: true}, u.OrgID)
 		if err != nil {
@@ -613,6 +628,8 @@ func (s *Service) UpdateUser(ctx context.Context, now time.Time, id accord.ID, u
 	ch.Add("active", before.Active, u.Active)
 	ch.Add("authorized_contact", before.AuthorizedContact, u.AuthorizedContact)
 	ch.Add("customer_admin", before.CustomerAdmin, u.CustomerAdmin)
+	ch.Add("senior", before.Senior, u.Senior)
+	ch.Add("away", before.Away, u.Away)
 	if len(ch) == 0 {
 		return u, nil
 	}
@@ -623,6 +640,11 @@ func (s *Service) UpdateUser(ctx context.Context, now time.Time, id accord.ID, u
 		return User{}, accord.Wrap(op, err)
 	}
 	return u, nil
+}
+
+// isAgentRole: the roles that work cases.
+func isAgentRole(r accord.Role) bool {
+	return r == accord.RoleAdmin || r == accord.RoleAgent || r == accord.RolePartnerAgent
 }
 
 // userForChange loads a user the actor may change. Users reach their own

@@ -11,6 +11,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/directory"
 	"accord/internal/notify"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -68,6 +69,12 @@ func TestEveryEventMailsTheRightPeople(t *testing.T) {
 			}
 		}
 		const acme, agent, agent2 = "acme@acme.example", "agent@vendor.example", "agent2@vendor.example"
+		// Acme is on Premium: the agent keeps the case raised to C2 and C1
+		// as a senior engineer (docs/cases.md, "Assignment and routing").
+		senior := true
+		if _, err := f.dir.UpdateUser(sys, f.now, f.users["agent"].ID, directory.UserUpdate{Senior: &senior}); err != nil {
+			t.Fatal(err)
+		}
 		steps := []struct {
 			name string
 			do   func()
@@ -78,7 +85,9 @@ func TestEveryEventMailsTheRightPeople(t *testing.T) {
 				{agent2, "case.opened", "Nuevo caso C3 de Acme"},
 				{agent, "case.opened", "New C3 case from Acme"},
 			}},
-			{"an agent takes it: internal, no mail", func() { must(f.cases.Assign(f.as("agent"), f.now, c.ID, f.users["agent"].ID)) }, nil},
+			{"an agent takes it: internal, no mail", func() {
+				must(f.cases.Assign(f.as("agent"), f.now, c.ID, cases.Assignment{UserID: f.users["agent"].ID}))
+			}, nil},
 			{"the agent raises it to C2", func() {
 				must(f.cases.Reclassify(f.as("agent"), f.now, c.ID, cases.Reclassification{Criticality: sla.C2, Reason: "Production is down"}))
 			}, []sent{{acme, "case.reclassified", "Criticidade alterada de C3 para C2"}}},

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,14 +129,6 @@ func (f fakeDirectory) GetOrganization(ctx context.Context, now time.Time, id ac
 	return o, nil
 }
 
-func (f fakeDirectory) GetUser(_ context.Context, _ time.Time, id accord.ID) (directory.User, error) {
-	u, ok := f.users[id]
-	if !ok {
-		return directory.User{}, &accord.Error{Kind: accord.NotFound, Msg: "user not found"}
-	}
-	return u, nil
-}
-
 func actor(role accord.Role, org accord.ID) context.Context {
 	return accord.WithActor(context.Background(), accord.Actor{UserID: "usr_test", OrgID: org, Role: role, Name: "Tess"})
 }
@@ -224,3 +217,26 @@ func settle(t interface {
 }
 
 func span(d time.Duration) *Span { return spanOf(d) }
+
+// Activity answers as the database store does: the cases active now or
+// received, resolved or closed since.
+func (f *fakeStore) Activity(_ context.Context, scope accord.Scope, since time.Time) ([]cases.Case, error) {
+	after := func(t *time.Time) bool { return t != nil && !t.Before(since) }
+	var out []cases.Case
+	for _, c := range f.cases {
+		if scope.Allows(c.OrgID) && (slices.Contains(cases.ActiveStates, c.State) || after(&c.Clock.ReceivedAt) || after(c.ResolvedAt) || after(c.ClosedAt)) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// GetUser reads the fixture's users, and names the other agents of the
+// tests: "usr_ana" is Ana.
+func (f fakeDirectory) GetUser(_ context.Context, _ time.Time, id accord.ID) (directory.User, error) {
+	if u, ok := f.users[id]; ok {
+		return u, nil
+	}
+	name := strings.TrimPrefix(string(id), "usr_")
+	return directory.User{ID: id, Name: strings.ToUpper(name[:1]) + name[1:]}, nil
+}

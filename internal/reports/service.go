@@ -19,6 +19,10 @@ type Store interface {
 	// Ratings returns the satisfaction ratings of the cases closed in
 	// [from, to), only org's when org is not empty.
 	Ratings(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]Rating, error)
+	// Activity returns the cases active now (cases.ActiveStates) or
+	// received, resolved or closed at or after since, without their pauses,
+	// in no particular order.
+	Activity(ctx context.Context, scope accord.Scope, since time.Time) ([]cases.Case, error)
 }
 
 // Policies gives the policy version each case was opened under;

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -297,4 +298,17 @@ func LinesIn(lines []PhoneLine, loc string) []PhoneLine {
 		out[i] = PhoneLine{Region: l.Region.Pick(loc), Number: l.Number}
 	}
 	return out
+}
+
+// SeniorRouting is the inclusion key of a plan's senior-engineer rule
+// (section 5.1: Premium gives direct access to the senior engineer for
+// Urgent and High incidents).
+const SeniorRouting = "senior_routing"
+
+// SeniorRequired reports whether a case under plan at criticality c must
+// go to a senior engineer: the plan includes SeniorRouting, for c or, with
+// no criticalities listed, for every criticality.
+func (p *Policy) SeniorRequired(plan string, c Criticality) bool {
+	in, ok := p.Plans[plan].Inclusions[SeniorRouting]
+	return ok && (len(in.Criticalities) == 0 || slices.Contains(in.Criticalities, c))
 }

@@ -39,7 +39,8 @@ var caseMutable = []string{"type", "title", "description", "details", "criticali
 	"opened_by_id", "opened_by", "assignee_id", "parent_id", "root_cause_id", "out_of_scope",
 	"policy_version", "plan", "channel", "received_at", "phone_at", "clock_kind", "clock_starts_at", "target_ns", "guaranteed",
 	"call_required", "due_at", "warn_at", "responded_at", "warned_at", "breached_at", "breach_criticality", "breach_due_at",
-	"paused_since", "auto_close_at", "resolved_at", "closed_at", "close_reason", "updated_at"}
+	"paused_since", "auto_close_at", "resolved_at", "closed_at", "close_reason", "updated_at",
+	"team_id", "senior_required", "assignee_senior"}
 
 var (
 	caseColumns = caseFixed + ", " + strings.Join(caseMutable, ", ")
@@ -65,13 +66,13 @@ func caseValues(c cases.Case) ([]any, error) {
 		k.PolicyVersion, k.Plan, string(k.Channel), k.ReceivedAt.UTC(), nullTime(k.PhoneAt), k.Kind, k.StartsAt.UTC(), int64(k.Target),
 		k.Guaranteed, k.CallRequired, nullTime(k.DueAt), nullTime(k.WarnAt), nullTime(k.RespondedAt), nullTime(k.WarnedAt),
 		nullTime(k.BreachedAt), string(k.BreachCriticality), nullTime(k.BreachDueAt), nullTime(k.PausedSince), nullTime(c.AutoCloseAt), nullTime(c.ResolvedAt), nullTime(c.ClosedAt),
-		c.CloseReason, c.UpdatedAt.UTC()}, nil
+		c.CloseReason, c.UpdatedAt.UTC(), nullable(c.TeamID), c.SeniorRequired, c.AssigneeSenior}, nil
 }
 
 func scanCase(row interface{ Scan(...any) error }) (cases.Case, error) {
 	var c cases.Case
 	var details string
-	var contract, openedByID, assignee, parent, rootCause sql.NullString
+	var contract, openedByID, assignee, parent, rootCause, team sql.NullString
 	var phone, due, warn, responded, warned, breached, breachDue, paused, autoClose, resolved, closed sql.NullTime
 	var target int64
 	k := &c.Clock
@@ -80,14 +81,14 @@ func scanCase(row interface{ Scan(...any) error }) (cases.Case, error) {
 		&openedByID, &c.OpenedBy, &assignee, &parent, &rootCause, &c.OutOfScope,
 		&k.PolicyVersion, &k.Plan, &k.Channel, &k.ReceivedAt, &phone, &k.Kind, &k.StartsAt, &target, &k.Guaranteed,
 		&k.CallRequired, &due, &warn, &responded, &warned, &breached, &k.BreachCriticality, &breachDue, &paused,
-		&autoClose, &resolved, &closed, &c.CloseReason, &c.UpdatedAt)
+		&autoClose, &resolved, &closed, &c.CloseReason, &c.UpdatedAt, &team, &c.SeniorRequired, &c.AssigneeSenior)
 	if err != nil {
 		return c, err
 	}
 	if err := json.Unmarshal([]byte(details), &c.Details); err != nil {
 		return c, fmt.Errorf("case %s: details: %w", c.ID, err)
 	}
-	c.ContractID, c.OpenedByID = accord.ID(contract.String), accord.ID(openedByID.String)
+	c.ContractID, c.OpenedByID, c.TeamID = accord.ID(contract.String), accord.ID(openedByID.String), accord.ID(team.String)
 	c.AssigneeID, c.ParentID, c.RootCauseID = accord.ID(assignee.String), accord.ID(parent.String), accord.ID(rootCause.String)
 	k.ReceivedAt, k.StartsAt, k.Target = k.ReceivedAt.UTC(), k.StartsAt.UTC(), sla.Duration(target)
 	k.PhoneAt, k.DueAt, k.WarnAt, k.RespondedAt = utcPtr(phone), utcPtr(due), utcPtr(warn), utcPtr(responded)
@@ -214,10 +215,14 @@ func (s *Cases) unwrite(written []string, committed bool) {
 // search document, entries, timers and events. It returns the case as
 // stored. Errors are mapped.
 func (s *Cases) open(ctx context.Context, tx *sql.Tx, o cases.Opening, written *[]string) (cases.Case, error) {
-	c := o.Case
 	if err := s.db.lockCaseNumbers(ctx, tx); err != nil {
-		return c, err
+		return o.Case, err
 	}
+	o, err := s.rotate(ctx, tx, o)
+	if err != nil {
+		return o.Case, err
+	}
+	c := o.Case
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM cases`).Scan(&c.Number); err != nil {
 		return c, fmt.Errorf("next case number: %w", err)
 	}
@@ -346,8 +351,29 @@ func (s *Cases) List(ctx context.Context, scope accord.Scope, f cases.Filter, p 
 	if f.Unassigned {
 		w.add("assignee_id IS NULL")
 	}
+	if f.Teams != nil {
+		if len(f.Teams) == 0 {
+			w.add("1 = 0")
+		} else {
+			w.add("team_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(f.Teams)), ", ")+")", anys(f.Teams)...)
+		}
+	}
 	if f.DueBefore != nil {
 		w.add("due_at < ?", f.DueBefore.UTC())
+	}
+	if f.SeniorRequired {
+		w.add("senior_required")
+	}
+	for _, sp := range []struct {
+		col  string
+		span cases.Span
+	}{{"received_at", f.Opened}, {"resolved_at", f.Resolved}, {"closed_at", f.Closed}} {
+		if !sp.span.From.IsZero() {
+			w.add(sp.col+" >= ?", sp.span.From.UTC())
+		}
+		if !sp.span.To.IsZero() {
+			w.add(sp.col+" < ?", sp.span.To.UTC())
+		}
 	}
 	if f.Breached != nil {
 		if *f.Breached {
@@ -636,6 +662,17 @@ func (s *Cases) Update(ctx context.Context, scope accord.Scope, id accord.ID, de
 		if err != nil {
 			return err
 		}
+		if ch.Rotate != nil && ch.Case.TeamID != "" {
+			t, err := s.lockTeam(ctx, tx, ch.Case.TeamID)
+			if err != nil {
+				return err
+			}
+			if ch = ch.Rotate(t, ch); ch.Case.AssigneeID != "" {
+				if err := s.rotated(ctx, tx, t.ID, ch.Case.AssigneeID); err != nil {
+					return err
+				}
+			}
+		}
 		if err := s.write(ctx, tx, old, ch, &written); err != nil {
 			return err
 		}
@@ -903,4 +940,13 @@ func (s *Cases) ByNumber(ctx context.Context, scope accord.Scope, n int64) (case
 	w.add("number = ?", n)
 	w.scope("org_id", scope)
 	return readCase(ctx, s.db.sql, w, "")
+}
+
+// anys is l as arguments of a query.
+func anys[T any](l []T) []any {
+	out := make([]any, len(l))
+	for i, x := range l {
+		out[i] = x
+	}
+	return out
 }

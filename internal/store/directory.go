@@ -71,9 +71,9 @@ func insertLink(ctx context.Context, tx *sql.Tx, partnerID, customerID accord.ID
 }
 
 func insertUser(ctx context.Context, tx *sql.Tx, u directory.User) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		u.ID, u.OrgID, u.Email, u.Name, u.Locale, u.TimeZone, u.Role, u.Active, u.AuthorizedContact, u.CustomerAdmin,
-		u.PasswordHash, u.CreatedAt, u.UpdatedAt, directory.EmailKey(u.Email))
+		u.PasswordHash, u.CreatedAt, u.UpdatedAt, u.Senior, u.Away, directory.EmailKey(u.Email))
 	return err
 }
 
@@ -150,12 +150,12 @@ func (s *Directory) PartnerCustomers(ctx context.Context, partnerID accord.ID) (
 
 // --- users
 
-const userColumns = `id, org_id, email, name, locale, time_zone, role, active, authorized_contact, customer_admin, password_hash, created_at, updated_at`
+const userColumns = `id, org_id, email, name, locale, time_zone, role, active, authorized_contact, customer_admin, password_hash, created_at, updated_at, senior, away`
 
 func scanUser(row interface{ Scan(...any) error }) (directory.User, error) {
 	var u directory.User
 	err := row.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &u.Locale, &u.TimeZone, &u.Role, &u.Active, &u.AuthorizedContact,
-		&u.CustomerAdmin, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt)
+		&u.CustomerAdmin, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.Senior, &u.Away)
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
 	return u, err
 }
@@ -180,8 +180,8 @@ func (s *Directory) UpdateUser(ctx context.Context, u directory.User, revoke boo
 
 func (s *Directory) updateUser(ctx context.Context, tx *sql.Tx, u directory.User) error {
 	res, err := tx.ExecContext(ctx, `UPDATE users SET name = $1, locale = $2, time_zone = $3, role = $4, active = $5,
-		authorized_contact = $6, customer_admin = $7, password_hash = $8, updated_at = $9 WHERE id = $10 AND org_id = $11`,
-		u.Name, u.Locale, u.TimeZone, u.Role, u.Active, u.AuthorizedContact, u.CustomerAdmin, u.PasswordHash, u.UpdatedAt, u.ID, u.OrgID)
+		authorized_contact = $6, customer_admin = $7, password_hash = $8, updated_at = $9, senior = $12, away = $13 WHERE id = $10 AND org_id = $11`,
+		u.Name, u.Locale, u.TimeZone, u.Role, u.Active, u.AuthorizedContact, u.CustomerAdmin, u.PasswordHash, u.UpdatedAt, u.ID, u.OrgID, u.Senior, u.Away)
 	if err != nil {
 		return s.db.mapErr(err)
 	}

@@ -168,10 +168,10 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request) {
 	s.adminUserAction(w, r, func(id accord.ID) error {
 		f := r.PostForm
 		name, locale, zone, role := f.Get("name"), f.Get("locale"), f.Get("time_zone"), accord.Role(f.Get("role"))
-		active, authorized, admin := f.Has("active"), f.Has("authorized_contact"), f.Has("customer_admin")
+		active, authorized, admin, senior := f.Has("active"), f.Has("authorized_contact"), f.Has("customer_admin"), f.Has("senior")
 		_, err := s.Directory.UpdateUser(r.Context(), s.Now(), id, directory.UserUpdate{
 			Name: &name, Locale: &locale, TimeZone: &zone, Role: &role, Active: &active,
-			AuthorizedContact: &authorized, CustomerAdmin: &admin,
+			AuthorizedContact: &authorized, CustomerAdmin: &admin, Senior: &senior,
 		})
 		return err
 	}, "admin.user.saved")

@@ -31,12 +31,14 @@ func (f *fixture) colleague(org, name string, role accord.Role) directory.User {
 func TestCaseAssignment(t *testing.T) {
 	engines(t, func(t *testing.T, f *fixture) {
 		carol := f.colleague("vendor", "Carol Vendor", accord.RoleAgent)
+		// The fixture's incident is Premium C2: it goes to a senior engineer.
+		carol = f.senior(carol.ID)
 		dave := f.colleague("partner", "Dave Partner", accord.RolePartnerAgent)
 		c := f.openIncident("Vault refuses sign-in")
 		path := "/cases/" + string(c.ID)
 
 		page := f.page("agent", path)
-		for _, want := range []string{`action="` + path + `/assign"`, `name="user_id"`, ">Carol Vendor</option>", ">User admin</option>"} {
+		for _, want := range []string{`action="` + path + `/assign"`, `name="user_id"`, ">Carol Vendor (senior)</option>", ">User admin</option>"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the agent's page lacks %s", want)
 			}
@@ -97,6 +99,7 @@ func TestCaseAssignment(t *testing.T) {
 
 func TestReplyTakesTheCase(t *testing.T) {
 	engines(t, func(t *testing.T, f *fixture) {
+		f.senior(f.users["agent"].ID)
 		c := f.openIncident("Vault refuses sign-in")
 		path := "/cases/" + string(c.ID)
 		if page := f.page("agent", path); !strings.Contains(page, `name="take" value="true" checked`) {
@@ -113,8 +116,8 @@ func TestReplyTakesTheCase(t *testing.T) {
 
 		// A form sent after a colleague took the case does not take it from them.
 		e := f.openIncident("Taken meanwhile")
-		carol := f.colleague("vendor", "Carol Vendor", accord.RoleAgent)
-		if _, err := f.cases.Assign(f.as("admin"), f.now, e.ID, carol.ID); err != nil {
+		carol := f.senior(f.colleague("vendor", "Carol Vendor", accord.RoleAgent).ID)
+		if _, err := f.cases.Assign(f.as("admin"), f.now, e.ID, cases.Assignment{UserID: carol.ID}); err != nil {
 			t.Fatal(err)
 		}
 		f.later(time.Minute)
@@ -162,4 +165,15 @@ func TestSystemEntriesReadAsAccord(t *testing.T) {
 	if !strings.Contains(page, `lang="pt-BR"`) || !strings.Contains(page, "<strong>Accord</strong>") || strings.Contains(page, "<strong>jobs</strong>") {
 		t.Error("the system's entry is not signed Accord on a pt-BR page")
 	}
+}
+
+// senior makes the user a senior engineer, as an administrator does.
+func (f *fixture) senior(id accord.ID) directory.User {
+	f.t.Helper()
+	yes := true
+	u, err := f.dir.UpdateUser(f.system(), f.now, id, directory.UserUpdate{Senior: &yes})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return u
 }

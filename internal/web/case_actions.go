@@ -93,12 +93,13 @@ func (s *Server) caseReply(r *http.Request, id accord.ID) error {
 		return nil
 	}
 	// The agent takes the case only if nobody did meanwhile: the offer was
-	// made on an unassigned case.
+	// made on an unassigned case, and only to a reader the senior-engineer
+	// rule lets take it.
 	c, err := s.Cases.Get(r.Context(), s.Now(), id)
-	if err != nil || c.AssigneeID != "" {
+	if err != nil || c.AssigneeID != "" || !mayTake(readerOf(r.Context()), c) {
 		return err
 	}
-	_, err = s.Cases.Assign(r.Context(), s.Now(), id, readerOf(r.Context()).Actor.UserID)
+	_, err = s.Cases.Assign(r.Context(), s.Now(), id, cases.Assignment{UserID: readerOf(r.Context()).Actor.UserID})
 	return err
 }
 
@@ -212,9 +213,16 @@ func (s *Server) caseOutOfScope(r *http.Request, id accord.ID) error {
 }
 
 // caseAssign gives the case to the person the form names, or to nobody
-// when it names none; the service decides who may have it.
+// when it names none, and to the team it names when it has a team field;
+// the service decides who may have it.
 func (s *Server) caseAssign(r *http.Request, id accord.ID) error {
-	_, err := s.Cases.Assign(r.Context(), s.Now(), id, accord.ID(r.PostForm.Get("user_id")))
+	f := r.PostForm
+	in := cases.Assignment{UserID: accord.ID(f.Get("user_id")), OverrideReason: f.Get("override_reason")}
+	if f.Has("team_id") {
+		team := accord.ID(f.Get("team_id"))
+		in.TeamID = &team
+	}
+	_, err := s.Cases.Assign(r.Context(), s.Now(), id, in)
 	return err
 }
 

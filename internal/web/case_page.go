@@ -34,6 +34,12 @@ type casePageData struct {
 	Present  []signals.Presence
 	// Rating is the customer's rating of the closed case, if given.
 	Rating *signals.Rating
+	// Teams are the teams whose queue the case may move to; Team names the
+	// case's own, when the reader can see it.
+	Teams []cases.Team
+	Team  string
+	// Override: the reader may set the senior-engineer rule aside.
+	Override bool
 
 	page   *page
 	failed string // the action whose form is shown again
@@ -127,6 +133,15 @@ func (s *Server) casePageOf(r *http.Request, id accord.ID, failed string) (*page
 		if d.Assignable, err = s.agentsOf(r); err != nil {
 			return nil, err
 		}
+		if d.Teams, err = s.Cases.Teams(ctx, now, cases.TeamFilter{}); err != nil {
+			return nil, err
+		}
+		for _, t := range d.Teams {
+			if t.ID == c.TeamID {
+				d.Team = t.Name
+			}
+		}
+		d.Override = c.SeniorRequired && rd.is(accord.RoleAdmin)
 	}
 	d.Entries, d.Assignee = caseEntriesOf(rd, c, timeline, d.Assignable)
 	if err := s.caseSignals(r, d); err != nil {
@@ -154,10 +169,13 @@ func caseCanOn(rd reader, c cases.Case) caseCan {
 		can.Resolve = support && c.State != cases.Resolved
 		can.Hold = support && (c.State == cases.New || c.State == cases.Open)
 		can.Assign = c.State != cases.Closed
-		can.Take = can.Assign && c.AssigneeID != rd.Actor.UserID
+		can.Take = can.Assign && c.AssigneeID != rd.Actor.UserID && mayTake(rd, c)
 	}
 	return can
 }
+
+// mayTake: the senior-engineer rule lets the reader take the case.
+func mayTake(rd reader, c cases.Case) bool { return !c.SeniorRequired || rd.User.Senior }
 
 // caseEntriesOf prepares the timeline for rd, and names the case's assignee
 // from it and from the people rd may assign to: the people who wrote on a

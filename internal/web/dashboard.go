@@ -76,6 +76,7 @@ type dashboardData struct {
 	Chart     template.HTML
 	// CSAT is the customers' satisfaction with the cases closed this month.
 	CSAT reports.CSATRow
+	Work workView
 }
 
 // dashboard shows the vendor's staff the state of support: key figures,
@@ -127,6 +128,9 @@ func (s *Server) loadDashboard(r *http.Request) (*dashboardData, error) {
 		return nil, err
 	}
 	data.CSAT = csat.Total
+	if data.Work, err = s.loadWork(ctx, now); err != nil {
+		return nil, err
+	}
 	data.Chart, err = s.slaChart(rd.Locale, data.Months).svg()
 	return data, err
 }

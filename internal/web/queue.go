@@ -32,13 +32,22 @@ type queueFilter struct {
 	View        string // a built-in view (cases.Views), or "" for the first-response queue
 	Criticality string
 	State       string
-	Assigned    string // "me", "none" or "" for anyone
+	Assigned    string // "me", "none", an agent's id, or "" for anyone
+	Team        string // a team's id, or "" for any
 	OrgID       string
 	Q           string
 	Breached    bool
 	Within      string // a key of dueWithin, or ""
 	Sort        string // a cases.ParseSort parameter, or "" for the view's own order
+	// Senior keeps the cases under the senior-engineer rule, and Spans
+	// (by spanKeys, RFC 3339 instants) the cases received, resolved or
+	// closed in a period: the dashboard's drill-downs, kept as they came.
+	Senior bool
+	Spans  map[string]string
 }
+
+// spanKeys are the period parameters of the queue, as the API names them.
+var spanKeys = []string{"opened_from", "opened_to", "resolved_from", "resolved_to", "closed_from", "closed_to"}
 
 // dueWithin are the spans the "due within" filter offers.
 var dueWithin = map[string]time.Duration{"1h": time.Hour, "4h": 4 * time.Hour, "24h": 24 * time.Hour}
@@ -48,22 +57,34 @@ var dueWithin = map[string]time.Duration{"1h": time.Hour, "4h": 4 * time.Hour, "
 var queueStates = []cases.State{cases.New, cases.Open}
 
 func queueFilterOf(q url.Values) queueFilter {
-	return queueFilter{View: q.Get("view"), Criticality: q.Get("criticality"), State: q.Get("state"), Assigned: q.Get("assigned"),
-		OrgID: q.Get("org_id"), Q: strings.TrimSpace(q.Get("q")), Breached: q.Get("breached") == "1", Within: q.Get("within"),
-		Sort: q.Get("sort")}
+	qf := queueFilter{View: q.Get("view"), Criticality: q.Get("criticality"), State: q.Get("state"), Assigned: q.Get("assigned"),
+		Team: q.Get("team"), OrgID: q.Get("org_id"), Q: strings.TrimSpace(q.Get("q")), Breached: q.Get("breached") == "1", Within: q.Get("within"),
+		Senior: q.Get("senior") == "1", Spans: map[string]string{}, Sort: q.Get("sort")}
+	for _, k := range spanKeys {
+		if v := q.Get(k); v != "" {
+			qf.Spans[k] = v
+		}
+	}
+	return qf
 }
 
 // values is the filter as a query, without the fields left empty.
 func (qf queueFilter) values() url.Values {
 	v := url.Values{}
 	for k, x := range map[string]string{"view": qf.View, "criticality": qf.Criticality, "state": qf.State, "assigned": qf.Assigned,
-		"org_id": qf.OrgID, "q": qf.Q, "within": qf.Within, "sort": qf.Sort} {
+		"team": qf.Team, "org_id": qf.OrgID, "q": qf.Q, "within": qf.Within, "sort": qf.Sort} {
 		if x != "" {
 			v.Set(k, x)
 		}
 	}
 	if qf.Breached {
 		v.Set("breached", "1")
+	}
+	if qf.Senior {
+		v.Set("senior", "1")
+	}
+	for k, x := range qf.Spans {
+		v.Set(k, x)
 	}
 	return v
 }
@@ -74,7 +95,11 @@ func (qf queueFilter) values() url.Values {
 // text; the rest is checked here.
 func (qf queueFilter) filter(me accord.ID, now time.Time) (cases.Filter, error) {
 	f := cases.Filter{ByDue: qf.View == "", View: cases.View(qf.View), Criticality: sla.Criticality(qf.Criticality), OrgID: accord.ID(qf.OrgID), Text: qf.Q}
-	if qf.State != "" {
+	switch qf.State {
+	case "":
+	case "active":
+		f.States = cases.ActiveStates
+	default:
 		f.States = []cases.State{cases.State(qf.State)}
 	}
 	by, err := cases.ParseSort(qf.Sort)
@@ -89,7 +114,36 @@ func (qf queueFilter) filter(me accord.ID, now time.Time) (cases.Filter, error) 
 	case "none":
 		f.Unassigned = true
 	default:
-		return f, accord.FieldError("assigned", `must be "me" or "none"`)
+		if !accord.ValidID(qf.Assigned) {
+			return f, accord.FieldError("assigned", `must be "me", "none" or an agent`)
+		}
+		f.AssigneeID = accord.ID(qf.Assigned)
+	}
+	if qf.Team != "" {
+		if !accord.ValidID(qf.Team) {
+			return f, accord.FieldError("team", "must be a team")
+		}
+		f.Teams = []accord.ID{accord.ID(qf.Team)}
+	}
+	f.SeniorRequired = qf.Senior
+	for _, sp := range []struct {
+		name string
+		dst  *cases.Span
+	}{{"opened", &f.Opened}, {"resolved", &f.Resolved}, {"closed", &f.Closed}} {
+		for _, end := range []struct {
+			key string
+			dst *time.Time
+		}{{sp.name + "_from", &sp.dst.From}, {sp.name + "_to", &sp.dst.To}} {
+			v, ok := qf.Spans[end.key]
+			if !ok {
+				continue
+			}
+			at, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return f, accord.FieldError(end.key, "must be an instant such as 2026-12-01T05:00:00Z")
+			}
+			*end.dst = at
+		}
 	}
 	if qf.Breached {
 		yes := true
@@ -175,6 +229,8 @@ type queueData struct {
 	Crits  []sla.Criticality
 	States []cases.State
 	Orgs   []directory.Organization // for the organization filter
+	Teams  []cases.Team             // for the team filter
+	Agents []directory.User         // for the assignee filter: the reader's colleagues
 	Plans  planNames
 	Views  []savedView
 	// Query is the filters as a canonical query, which "Save this view"
@@ -267,6 +323,16 @@ func (s *Server) queue(r *http.Request, q url.Values) (*page, error) {
 		return p, err
 	}
 	data.Orgs = orgs.list
+	if st := cases.State(qf.State); st != "" && qf.State != "active" && !slices.Contains(data.States, st) {
+		// A drill-down of the dashboard names any state: the form keeps it.
+		data.States = append(slices.Clone(data.States), st)
+	}
+	if data.Teams, err = s.Cases.Teams(ctx, p.Now, cases.TeamFilter{}); err != nil {
+		return p, err
+	}
+	if data.Agents, err = s.agentsOf(r); err != nil {
+		return p, err
+	}
 	if data.Plans, err = s.planNames(r); err != nil {
 		return p, err
 	}

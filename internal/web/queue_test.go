@@ -44,7 +44,7 @@ func newQueueWorld(t *testing.T, f *fixture) queueWorld {
 	if err := f.cases.Fire(f.system(), f.now, cases.BreachTimer, w.globex.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.cases.Assign(f.as("agent"), f.now, w.c4.ID, f.users["agent"].ID); err != nil {
+	if _, err := f.cases.Assign(f.as("agent"), f.now, w.c4.ID, cases.Assignment{UserID: f.users["agent"].ID}); err != nil {
 		t.Fatal(err)
 	}
 	return w
@@ -114,7 +114,7 @@ func TestQueueOrderAndFilters(t *testing.T) {
 		}
 
 		for query, msg := range map[string]string{"within=2h": "must be 1h, 4h or 24h", "criticality=C9": "must be C1, C2, C3 or C4",
-			"assigned=bob": `must be &#34;me&#34; or &#34;none&#34;`} {
+			"assigned=bob": `must be &#34;me&#34;, &#34;none&#34; or an agent`} {
 			r := f.get("agent", "/queue?"+query)
 			if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, msg) || !strings.Contains(r.body, `aria-invalid="true"`) {
 				t.Errorf("/queue?%s: %d, want 422 with %q next to the filter", query, r.status, msg)
@@ -179,7 +179,7 @@ func TestQueueViews(t *testing.T) {
 				t.Errorf("the waiting view lacks %s", want)
 			}
 		}
-		if r := f.get("agent", "/queue?view=everything"); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "must be mine, unassigned") {
+		if r := f.get("agent", "/queue?view=everything"); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "must be mine, team, unassigned") {
 			t.Errorf("unknown view: %d, want 422 naming the views", r.status)
 		}
 	})

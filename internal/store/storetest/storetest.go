@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"ReportsReceived", testReportsReceived},
 		{"Views", testViews},
 		{"Signals", testSignals},
+		{"Teams", testTeams},
+		{"TeamsConcurrentRotation", testTeamsConcurrentRotation},
 		{"Jobs", testJobs},
 		{"JobsFailedPaging", testJobsFailedPaging},
 		{"JobsConcurrentClaims", testJobsConcurrentClaims},
