@@ -16,6 +16,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/reports"
 	"accord/internal/sla"
@@ -163,6 +164,7 @@ type services struct {
 	reports     *reports.Service
 	notify      *notify.Service // sends nothing until enableMail
 	views       *views.Service
+	macros      *macros.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -186,6 +188,7 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.jobs = store.NewJobs(db)
 	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())
 	s.views = views.NewService(store.NewViews(db))
+	s.macros = macros.NewService(store.NewMacros(db), s.cases, s.directory)
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
 }

@@ -12,6 +12,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -144,12 +145,23 @@ func TestTenantIsolation(t *testing.T) {
 				string(x.engagement), string(x.evidence)}
 		}
 
+		// Macros: Eastwind's agent keeps a personal one, the vendor's agent
+		// another; nobody in the matrix may read or use either.
+		emacro, err := f.macros.Create(accord.WithActor(ctx, accord.Actor{UserID: eu.ID, OrgID: east.ID, Role: eu.Role, Name: eu.Name}), f.now,
+			macros.NewMacro{Name: "eastern", Bodies: map[string]string{"en-US": "Eastwind secret answer"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.macros.Create(f.actor("agent"), f.now, macros.NewMacro{Name: "northern", Bodies: map[string]string{"en-US": "Northwind personal answer"}}); err != nil {
+			t.Fatal(err)
+		}
+
 		type foreign struct {
 			org, customer accord.ID
 			user          accord.ID
 			markers       []string // text that must never appear
 		}
-		eastMarkers := append([]string{"Eastwind", "Eastco", "east@eastwind.example", string(east.ID), string(eu.ID), string(ecert.ID), string(etok.ID)}, ids(eastco.ID)...)
+		eastMarkers := append([]string{"Eastwind", "Eastco", string(emacro.ID), "Northwind personal answer", "east@eastwind.example", string(east.ID), string(eu.ID), string(ecert.ID), string(etok.ID)}, ids(eastco.ID)...)
 		globex := foreign{org: f.orgs["globex"].ID, customer: f.orgs["globex"].ID, user: f.users["globex"].ID,
 			markers: append(append([]string{"Globex", "globex@globex.example", string(f.orgs["globex"].ID), string(f.users["globex"].ID)}, ids(f.orgs["globex"].ID)...), eastMarkers...)}
 		acme := foreign{org: f.orgs["acme"].ID, customer: f.orgs["acme"].ID, user: f.users["acme"].ID,
@@ -221,6 +233,15 @@ func TestTenantIsolation(t *testing.T) {
 			"POST /api/v1/cases/{id}/out-of-scope":                 `{"category":"upgrade"}`,
 			"POST /api/v1/cases/{id}/enhancement":                  `{"state":"accepted"}`,
 
+			"POST /api/v1/cases/bulk":                           `{"action":"note","case_ids":["{case}"],"body":"hijack"}`,
+			"POST /api/v1/cases/{id}/macros/{macro_id}/preview": "",
+			"POST /api/v1/cases/{id}/macros/{macro_id}/apply":   `{"body":"hijack"}`,
+			"GET /api/v1/macros":                                "",
+			"POST /api/v1/macros":                               `{"name":"hijack","shared":true,"org_id":"{org}","bodies":{"en-US":"hijack"}}`,
+			"GET /api/v1/macros/{id}":                           "",
+			"PUT /api/v1/macros/{id}":                           `{"name":"hijack","bodies":{"en-US":"hijack"}}`,
+			"DELETE /api/v1/macros/{id}":                        "",
+
 			"GET /api/v1/reports/sla": "",
 
 			"GET /api/v1/mail": "", "GET /api/v1/mail/inbound": "", "GET /api/v1/mail/{id}": "", "POST /api/v1/mail/{id}/resend": `{}`,
@@ -278,7 +299,10 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.NewReplacer("{id}", string(x.engagement), "{file_id}", string(x.evidence), "{position}", "1").Replace(path)
 					case strings.HasPrefix(path, "/api/v1/cases/{id}"):
 						x := tenants[fo.customer]
-						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file)).Replace(path)
+						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file),
+							"{macro_id}", string(emacro.ID)).Replace(path)
+					case strings.HasPrefix(path, "/api/v1/macros/{id}"):
+						path = strings.Replace(path, "{id}", string(emacro.ID), 1)
 					}
 					path = strings.Replace(path, "{customer_id}", string(fo.customer), 1)
 					path = strings.Replace(path, "{version}", "1", 1) // policy versions are vendor-wide: staff only
@@ -297,6 +321,10 @@ func TestTenantIsolation(t *testing.T) {
 						t.Fatalf("route %s %s: the matrix has no valid body for it; teach it", rt.method, rt.path)
 					}
 					body = strings.ReplaceAll(body, "{org}", string(fo.org))
+					// A bulk action names a foreign case; its answer may say
+					// back the id it was given, and nothing else of it.
+					echo := string(tenants[fo.customer].kase)
+					body = strings.ReplaceAll(body, "{case}", echo)
 					name := role + "/" + rt.method + " " + rt.path + "/" + string(fo.org)
 					t.Run(name, func(t *testing.T) {
 						before := chainLengths(f)
@@ -315,8 +343,12 @@ func TestTenantIsolation(t *testing.T) {
 						if resp.status >= 500 {
 							t.Errorf("status %d: %s", resp.status, short(resp.body))
 						}
+						shown := resp.body
+						if strings.Contains(body, echo) {
+							shown = strings.ReplaceAll(shown, echo, "")
+						}
 						for _, m := range fo.markers {
-							if strings.Contains(resp.body, m) {
+							if strings.Contains(shown, m) {
 								t.Errorf("body shows foreign %q: %s", m, short(resp.body))
 							}
 						}

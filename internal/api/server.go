@@ -24,6 +24,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -41,7 +42,9 @@ type Deps struct {
 	// calendar feeds.
 	Engagements *engagements.Service
 	Notify      *notify.Service
-	Log         *slog.Logger
+	// Macros are the agents' canned replies.
+	Macros *macros.Service
+	Log    *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
 	// SecureCookies marks session cookies Secure even on plain HTTP, for

@@ -25,6 +25,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/macros"
 	"accord/internal/reports"
 	"accord/internal/sla"
 	"accord/internal/views"
@@ -40,6 +41,7 @@ type Deps struct {
 	Engagements *engagements.Service
 	Reports     *reports.Service
 	Views       *views.Service
+	Macros      *macros.Service
 	Log         *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
