@@ -7,6 +7,7 @@ import (
 	"accord/internal/accord"
 	"accord/internal/cases"
 	"accord/internal/directory"
+	"accord/internal/macros"
 	"accord/internal/sla"
 )
 
@@ -27,6 +28,10 @@ type casePageData struct {
 	// Assignable are the people an agent may give the case to: the active
 	// agents of the reader's own organization.
 	Assignable []directory.User
+	// Macros are those the reader may insert into the reply; MacroNote
+	// says which language the one the picker just put there is in.
+	Macros    []macros.Macro
+	MacroNote string
 
 	page   *page
 	failed string // the action whose form is shown again
@@ -116,6 +121,11 @@ func (s *Server) casePageOf(r *http.Request, id accord.ID, failed string) (*page
 	}
 	if d.Can.Assign {
 		if d.Assignable, err = s.agentsOf(r); err != nil {
+			return nil, err
+		}
+	}
+	if d.Can.Work {
+		if d.Macros, err = s.Macros.List(ctx, now, ""); err != nil {
 			return nil, err
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/reports"
 	"accord/internal/sla"
@@ -86,7 +87,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	ui, err := New(Deps{
 		Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
-		Views: views.NewService(store.NewViews(f.db)), Log: log, Now: clock,
+		Views: views.NewService(store.NewViews(f.db)), Macros: macros.NewService(store.NewMacros(f.db), f.cases, f.dir), Log: log, Now: clock,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -172,6 +172,11 @@ type queueData struct {
 	Query    string
 	Refresh  template.URL
 	NextPage template.URL
+	// The bulk form: its actions, the agents it assigns to, and whether
+	// every row starts ticked ("select all" without scripts).
+	BulkActions []string
+	Agents      []directory.User
+	SelectAll   bool
 }
 
 // queuePage shows the cases awaiting a first response to agents; anyone
@@ -197,6 +202,7 @@ func (s *Server) queue(r *http.Request, q url.Values) (*page, error) {
 	qf := queueFilterOf(q)
 	data := &queueData{Tabs: queueTabs(qf.View), About: viewAbout(qf.View), Filter: qf, Crits: sla.Criticalities, States: queueStates, Query: qf.values().Encode()}
 	data.Refresh = queueURL(data.Query)
+	data.BulkActions, data.SelectAll = cases.BulkActions, q.Get("select") == "all"
 	p := s.newPage(r, "queue.title", data)
 	p.Path = "/queue" // also when a view's form shows the queue again
 	orgs, err := s.caseOrgs(r)
@@ -205,6 +211,9 @@ func (s *Server) queue(r *http.Request, q url.Values) (*page, error) {
 	}
 	data.Orgs = orgs.list
 	if data.Plans, err = s.planNames(r); err != nil {
+		return p, err
+	}
+	if data.Agents, err = s.agentsOf(r); err != nil {
 		return p, err
 	}
 	mine, err := s.Views.List(ctx, views.Queue)

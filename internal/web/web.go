@@ -328,6 +328,9 @@ type page struct {
 	Error  string
 	Now    time.Time
 	Data   any
+	// Shortcuts: the reader is an agent whose keyboard shortcuts are on;
+	// the layout then lists them and console.js answers them.
+	Shortcuts bool
 }
 
 // Value is a submitted field shown again, or def when the form is fresh.
@@ -367,6 +370,11 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 	}
 	if c, err := r.Cookie(flashCookie); err == nil && s.msgs.has(Locales[0], c.Value) {
 		p.Flash = c.Value
+	}
+	// A preference that cannot be read leaves the shortcuts off: the
+	// page itself does not depend on them.
+	if pref, err := s.preferences(r); err == nil {
+		p.Shortcuts = pref.Shortcuts
 	}
 	return p
 }
