@@ -56,6 +56,7 @@ type fixture struct {
 	policy      *sla.Service
 	contracts   *contracts.Service
 	cases       *cases.Service
+	macros      *macros.Service
 	engagements *engagements.Service
 }
 
@@ -84,10 +85,11 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	auditSvc := audit.NewService(store.NewAudit(f.db))
+	f.macros = macros.NewService(store.NewMacros(f.db), f.cases, f.dir)
 	ui, err := New(Deps{
 		Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
-		Views: views.NewService(store.NewViews(f.db)), Macros: macros.NewService(store.NewMacros(f.db), f.cases, f.dir), Log: log, Now: clock,
+		Views: views.NewService(store.NewViews(f.db)), Macros: f.macros, Log: log, Now: clock,
 	})
 	if err != nil {
 		t.Fatal(err)
