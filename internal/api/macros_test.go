@@ -258,3 +258,68 @@ func TestBulkEachCaseAnswersOnItsOwn(t *testing.T) {
 		}
 	})
 }
+
+// TestMacroHoldAndPartnerShared: a hold macro replies and then holds the
+// case with its reason; PUT replaces a macro; the vendor's administrator
+// keeps the shared macros of a partner organization, which the partner's
+// agents then use and the vendor's agents do not see.
+func TestMacroHoldAndPartnerShared(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite)
+	r := f.do("agent", "POST", "/api/v1/macros", map[string]any{"name": "window", "bodies": map[string]string{"en-US": "We wait for your window."},
+		"actions": map[string]any{"hold_reason": "the customer's maintenance window"}})
+	var m struct{ ID accord.ID }
+	r.json(t, &m)
+	kase, err := f.cases.Open(f.actor("acme"), f.now, cases.NewCase{Type: cases.Question, Title: "Upgrade", Description: "When?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = f.do("agent", "POST", "/api/v1/cases/"+string(kase.ID)+"/macros/"+string(m.ID)+"/apply", map[string]string{"body": "We wait for your window, edited."})
+	var ap appliedBody
+	r.json(t, &ap)
+	if r.status != http.StatusOK || ap.Case.State != cases.AwaitingCustomer || len(ap.Steps) != 2 || ap.Steps[1].Action != "hold" || !ap.Steps[1].OK {
+		t.Fatalf("hold macro: %d %s", r.status, r.body)
+	}
+	timeline, _ := f.cases.Timeline(f.actor("agent"), f.now, kase.ID)
+	var sawReply, sawHold bool
+	for _, e := range timeline {
+		sawReply = sawReply || (e.Kind == cases.Reply && e.Body == "We wait for your window, edited.")
+		sawHold = sawHold || (e.Data.Hold && e.Data.Reason == "the customer's maintenance window")
+	}
+	if !sawReply || !sawHold {
+		t.Errorf("timeline: reply %v, hold %v", sawReply, sawHold)
+	}
+	// A second application: the reply goes out, the hold is refused (the
+	// case already waits), and the answer says so step by step.
+	r = f.do("agent", "POST", "/api/v1/cases/"+string(kase.ID)+"/macros/"+string(m.ID)+"/apply", nil)
+	ap = appliedBody{}
+	r.json(t, &ap)
+	if r.status != http.StatusOK || len(ap.Steps) != 2 || !ap.Steps[0].OK || ap.Steps[1].OK || ap.Steps[1].Error.Kind != accord.Conflict {
+		t.Errorf("a hold on a waiting case: %d %s", r.status, r.body)
+	}
+
+	r = f.do("agent", "PUT", "/api/v1/macros/"+string(m.ID), map[string]any{"name": "window-2", "bodies": map[string]string{"en-US": "Hold on."}})
+	if r.status != http.StatusOK || !strings.Contains(r.body, `"name":"window-2"`) || strings.Contains(r.body, "hold_reason") {
+		t.Errorf("PUT: %d %s", r.status, r.body)
+	}
+	if r := f.do("agent", "PUT", "/api/v1/macros/"+string(m.ID), map[string]any{"name": "x", "shared": true, "bodies": map[string]string{"en-US": "x"}}); r.status != http.StatusBadRequest {
+		t.Errorf("a personal macro made shared: %d %s", r.status, r.body)
+	}
+
+	partner := string(f.orgs["partner"].ID)
+	r = f.do("admin", "POST", "/api/v1/macros", map[string]any{"name": "southwind", "shared": true, "org_id": partner, "bodies": map[string]string{"en-US": "Southwind answers."}})
+	if r.status != http.StatusCreated {
+		t.Fatalf("a partner's shared macro: %d %s", r.status, r.body)
+	}
+	if r := f.do("admin", "GET", "/api/v1/macros?org_id="+partner, nil); !strings.Contains(r.body, "Southwind answers.") {
+		t.Errorf("the admin does not list the partner's macros: %s", r.body)
+	}
+	if r := f.do("partner", "GET", "/api/v1/macros", nil); !strings.Contains(r.body, "Southwind answers.") {
+		t.Errorf("the partner's agent does not see its shared macro: %s", r.body)
+	}
+	if r := f.do("agent", "GET", "/api/v1/macros", nil); strings.Contains(r.body, "Southwind answers.") {
+		t.Errorf("the vendor's agent sees the partner's macro: %s", r.body)
+	}
+	if r := f.do("admin", "POST", "/api/v1/macros", map[string]any{"name": "acme", "shared": true, "org_id": string(f.orgs["acme"].ID), "bodies": map[string]string{"en-US": "x"}}); r.status != http.StatusBadRequest || !strings.Contains(r.body, `"field":"org_id"`) {
+		t.Errorf("a customer's shared macro: %d %s", r.status, r.body)
+	}
+}
