@@ -105,3 +105,38 @@ func TestShortcutsSwitch(t *testing.T) {
 		t.Error("a customer has shortcuts")
 	}
 }
+
+// TestMacroPagesIsolation: a partner's agent can neither insert its macro
+// into a case of a customer its partner does not serve nor read the
+// vendor's macros; nobody deletes another's macro.
+func TestMacroPagesIsolation(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite)
+	mine, err := f.macros.Create(f.as("agent"), f.now, macros.NewMacro{Name: "vendor-only", Bodies: map[string]string{"en-US": "Vendor words"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := f.macros.Create(f.as("partner"), f.now, macros.NewMacro{Name: "partner", Bodies: map[string]string{"en-US": "Partner words"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme := f.openIncident("Acme only")
+	path := "/cases/" + string(acme.ID)
+	if r := f.post("partner", path+"/macros/insert", url.Values{"macro_pick": {string(theirs.ID)}}); r.status != 404 || strings.Contains(r.body, "Acme only") {
+		t.Errorf("insert into a foreign case: %d", r.status)
+	}
+	if r := f.get("partner", path+"/macros/preview?name=partner"); r.status != 404 || strings.Contains(r.body, "Acme") {
+		t.Errorf("preview on a foreign case: %d %s", r.status, r.body)
+	}
+	if page := f.page("partner", "/macros"); strings.Contains(page, "vendor-only") || !strings.Contains(page, "::partner") {
+		t.Error("the partner's macros page shows the vendor's macro, or not its own")
+	}
+	if r := f.post("partner", "/macros/"+string(mine.ID)+"/delete", nil); r.status != 404 {
+		t.Errorf("the partner deletes the vendor's macro: %d", r.status)
+	}
+	if r := f.post("agent", path+"/macros/insert", url.Values{"macro_pick": {string(theirs.ID)}}); r.status != 404 {
+		t.Errorf("the vendor's agent inserts the partner's macro: %d", r.status)
+	}
+	if r := f.get("acme", "/macros"); r.status != 403 {
+		t.Errorf("a customer's macros page: %d", r.status)
+	}
+}
