@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"accord/internal/accord"
@@ -16,6 +17,8 @@ func (s *Server) macroRoutes() []route {
 	return []route{
 		{"GET", "/macros", s.macrosPage, false},
 		{"POST", "/macros", s.createMacro, false},
+		{"GET", "/macros/{id}", s.editMacroPage, false},
+		{"POST", "/macros/{id}", s.updateMacro, false},
 		{"POST", "/macros/{id}/delete", s.deleteMacro, false},
 		{"POST", "/cases/{id}/macros/insert", s.insertMacro, false},
 		{"GET", "/cases/{id}/macros/preview", s.previewMacro, false},
@@ -31,6 +34,8 @@ type macrosData struct {
 	States  []string
 	// Mine is the reader's user id, to tell personal macros apart.
 	Mine accord.ID
+	// Editing is the macro the form changes; nil for a new one.
+	Editing *macros.Macro
 }
 
 func (s *Server) macrosPageOf(r *http.Request) (*page, error) {
@@ -52,24 +57,34 @@ func (s *Server) macrosPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "macros", p)
 }
 
-// createMacro saves the form's macro; the bodies' fields are named as the
+// macroOf reads the macro form; the bodies' fields are named as the
 // service names them (bodies.pt-BR), so each problem shows at its field.
+func macroOf(r *http.Request) macros.NewMacro {
+	f := r.PostForm
+	in := macros.NewMacro{Name: f.Get("name"), Shared: f.Get("shared") != "", Bodies: map[string]string{},
+		Actions: macros.Actions{State: f.Get("actions.state"), HoldReason: f.Get("actions.hold_reason"), KBURL: f.Get("actions.kb_url")}}
+	if f.Get("actions.assign") != "" {
+		in.Actions.Assign = macros.AssignMe
+	}
+	for _, loc := range macros.Locales {
+		if b := f.Get("bodies." + loc); strings.TrimSpace(b) != "" {
+			in.Bodies[loc] = b
+		}
+	}
+	return in
+}
+
 func (s *Server) createMacro(w http.ResponseWriter, r *http.Request) {
 	err := parseForm(w, r, 0)
 	if err == nil {
-		f := r.PostForm
-		in := macros.NewMacro{Name: f.Get("name"), Shared: f.Get("shared") != "", Bodies: map[string]string{},
-			Actions: macros.Actions{State: f.Get("actions.state"), HoldReason: f.Get("actions.hold_reason"), KBURL: f.Get("actions.kb_url")}}
-		if f.Get("actions.assign") != "" {
-			in.Actions.Assign = macros.AssignMe
-		}
-		for _, loc := range macros.Locales {
-			if b := f.Get("bodies." + loc); strings.TrimSpace(b) != "" {
-				in.Bodies[loc] = b
-			}
-		}
-		_, err = s.Macros.Create(r.Context(), s.Now(), in)
+		_, err = s.Macros.Create(r.Context(), s.Now(), macroOf(r))
 	}
+	s.macroSaved(w, r, nil, err)
+}
+
+// macroSaved answers the macro form: the list again, or the form with its
+// problems.
+func (s *Server) macroSaved(w http.ResponseWriter, r *http.Request, editing *macros.Macro, err error) {
 	if err == nil {
 		s.done(w, r, "/macros", "macros.flash.saved")
 		return
@@ -79,7 +94,48 @@ func (s *Server) createMacro(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, perr)
 		return
 	}
+	p.Data.(*macrosData).Editing = editing
 	s.failForm(w, r, err, "macros", p)
+}
+
+// editMacroPage is the macros page with the form holding macro id.
+func (s *Server) editMacroPage(w http.ResponseWriter, r *http.Request) {
+	m, err := s.Macros.Get(r.Context(), accord.ID(r.PathValue("id")))
+	var p *page
+	if err == nil {
+		p, err = s.macrosPageOf(r)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Data.(*macrosData).Editing = &m
+	p.Form = url.Values{"name": {m.Name}, "actions.state": {m.Actions.State}, "actions.hold_reason": {m.Actions.HoldReason},
+		"actions.kb_url": {m.Actions.KBURL}}
+	if m.Actions.Assign != "" {
+		p.Form.Set("actions.assign", "me")
+	}
+	if m.Shared() {
+		p.Form.Set("shared", "true")
+	}
+	for loc, b := range m.Bodies {
+		p.Form.Set("bodies."+loc, b)
+	}
+	s.render(w, r, http.StatusOK, "macros", p)
+}
+
+func (s *Server) updateMacro(w http.ResponseWriter, r *http.Request) {
+	m, err := s.Macros.Get(r.Context(), accord.ID(r.PathValue("id")))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err = parseForm(w, r, 0); err == nil {
+		in := macroOf(r)
+		in.Shared = m.Shared() // the form does not change it
+		_, err = s.Macros.Update(r.Context(), s.Now(), m.ID, in)
+	}
+	s.macroSaved(w, r, &m, err)
 }
 
 func (s *Server) deleteMacro(w http.ResponseWriter, r *http.Request) {

@@ -140,3 +140,28 @@ func TestMacroPagesIsolation(t *testing.T) {
 		t.Errorf("a customer's macros page: %d", r.status)
 	}
 }
+
+// TestMacroEdit: the form comes back holding the macro; saving it
+// replaces the texts, and an unknown placeholder is named at its field.
+func TestMacroEdit(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite)
+	m, err := f.macros.Create(f.as("agent"), f.now, macros.NewMacro{Name: "hi", Bodies: map[string]string{"en-US": "Hi {{contact}}", "pt-BR": "Oi {{contact}}"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := f.page("agent", "/macros/"+string(m.ID))
+	if !strings.Contains(page, `action="/macros/`+string(m.ID)+`"`) || !strings.Contains(page, ">Oi {{contact}}</textarea>") {
+		t.Fatal("the edit form does not hold the macro")
+	}
+	r := f.post("agent", "/macros/"+string(m.ID), url.Values{"name": {"hi"}, "bodies.en-US": {"Hello {{contact}}"}, "bodies.pt-BR": {"Olá {{cliente}}"}})
+	if r.status != 422 || !strings.Contains(r.body, "unknown placeholder {{cliente}}") || !strings.Contains(r.body, `id="f-bodies.pt-BR" name="bodies.pt-BR" lang="pt-BR" aria-describedby="h-placeholders" aria-invalid="true"`) {
+		t.Errorf("an unknown placeholder: %d", r.status)
+	}
+	mustPost(t, f.post("agent", "/macros/"+string(m.ID), url.Values{"name": {"hi"}, "bodies.en-US": {"Hello {{contact}}"}}), "save the macro")
+	if got, _ := f.macros.Get(f.as("agent"), m.ID); got.Bodies["en-US"] != "Hello {{contact}}" || got.Bodies["pt-BR"] != "" {
+		t.Errorf("after saving: %+v", got.Bodies)
+	}
+	if r := f.get("admin", "/macros/"+string(m.ID)); r.status != 404 {
+		t.Errorf("another agent edits the macro: %d", r.status)
+	}
+}
