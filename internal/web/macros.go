@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"accord/internal/accord"
+	"accord/internal/directory"
 	"accord/internal/macros"
 )
 
@@ -36,6 +37,19 @@ type macrosData struct {
 	Mine accord.ID
 	// Editing is the macro the form changes; nil for a new one.
 	Editing *macros.Macro
+	// Agents are whom a macro may assign the case to, besides "me".
+	Agents []directory.User
+}
+
+// AgentName names an agent a macro assigns to, or gives the id of one the
+// reader no longer sees.
+func (d *macrosData) AgentName(id accord.ID) string {
+	for _, u := range d.Agents {
+		if u.ID == id {
+			return u.Name
+		}
+	}
+	return string(id)
 }
 
 func (s *Server) macrosPageOf(r *http.Request) (*page, error) {
@@ -44,7 +58,11 @@ func (s *Server) macrosPageOf(r *http.Request) (*page, error) {
 	p := s.newPage(r, "macros.title", d)
 	p.Path = "/macros"
 	l, err := s.Macros.List(r.Context(), s.Now(), "")
+	if err != nil {
+		return p, err
+	}
 	d.Macros = l
+	d.Agents, err = s.agentsOf(r)
 	return p, err
 }
 
@@ -63,9 +81,7 @@ func macroOf(r *http.Request) macros.NewMacro {
 	f := r.PostForm
 	in := macros.NewMacro{Name: f.Get("name"), Shared: f.Get("shared") != "", Bodies: map[string]string{},
 		Actions: macros.Actions{State: f.Get("actions.state"), HoldReason: f.Get("actions.hold_reason"), KBURL: f.Get("actions.kb_url")}}
-	if f.Get("actions.assign") != "" {
-		in.Actions.Assign = macros.AssignMe
-	}
+	in.Actions.Assign = accord.ID(f.Get("actions.assign"))
 	for _, loc := range macros.Locales {
 		if b := f.Get("bodies." + loc); strings.TrimSpace(b) != "" {
 			in.Bodies[loc] = b
@@ -112,9 +128,7 @@ func (s *Server) editMacroPage(w http.ResponseWriter, r *http.Request) {
 	p.Data.(*macrosData).Editing = &m
 	p.Form = url.Values{"name": {m.Name}, "actions.state": {m.Actions.State}, "actions.hold_reason": {m.Actions.HoldReason},
 		"actions.kb_url": {m.Actions.KBURL}}
-	if m.Actions.Assign != "" {
-		p.Form.Set("actions.assign", "me")
-	}
+	p.Form.Set("actions.assign", string(m.Actions.Assign))
 	if m.Shared() {
 		p.Form.Set("shared", "true")
 	}
