@@ -87,7 +87,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
-			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Notify: svc.notify, Macros: svc.macros, Log: log,
+			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Notify: svc.notify, Macros: svc.macros, Views: svc.views, Log: log,
 			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, TrustedProxies: trusted, UI: ui,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -237,6 +237,8 @@ func TestTenantIsolation(t *testing.T) {
 			"POST /api/v1/cases/{id}/macros/{macro_id}/preview": "",
 			"POST /api/v1/cases/{id}/macros/{macro_id}/apply":   `{"body":"hijack"}`,
 			"GET /api/v1/macros":                                "",
+			"GET /api/v1/me/preferences":                        "",
+			"PUT /api/v1/me/preferences":                        `{"shortcuts":false}`,
 			"POST /api/v1/macros":                               `{"name":"hijack","shared":true,"org_id":"{org}","bodies":{"en-US":"hijack"}}`,
 			"GET /api/v1/macros/{id}":                           "",
 			"PUT /api/v1/macros/{id}":                           `{"name":"hijack","bodies":{"en-US":"hijack"}}`,

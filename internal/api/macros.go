@@ -6,6 +6,7 @@ import (
 	"accord/internal/accord"
 	"accord/internal/cases"
 	"accord/internal/macros"
+	"accord/internal/views"
 )
 
 // --- macros: the agents' canned replies, and bulk actions on cases
@@ -126,4 +127,20 @@ func (s *Server) bulkCases(w http.ResponseWriter, r *http.Request) {
 		out, err = s.Cases.Bulk(r.Context(), s.Now(), in)
 	}
 	s.respond(w, r, http.StatusOK, bulkResult{Results: out}, err)
+}
+
+// --- the signed-in user's console preferences (keyboard shortcuts)
+
+func (s *Server) getPreferences(w http.ResponseWriter, r *http.Request) {
+	p, err := s.Views.Preferences(r.Context())
+	s.respond(w, r, http.StatusOK, p, err)
+}
+
+func (s *Server) setPreferences(w http.ResponseWriter, r *http.Request) {
+	var in views.Preferences
+	err := decode(w, r, &in)
+	if err == nil {
+		err = s.Views.SetPreferences(r.Context(), in)
+	}
+	s.respond(w, r, http.StatusOK, in, err)
 }

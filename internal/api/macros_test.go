@@ -323,3 +323,24 @@ func TestMacroHoldAndPartnerShared(t *testing.T) {
 		t.Errorf("a customer's shared macro: %d %s", r.status, r.body)
 	}
 }
+
+// TestPreferences: shortcuts are on until the user turns them off, for
+// that user alone.
+func TestPreferences(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite)
+	if r := f.do("agent", "GET", "/api/v1/me/preferences", nil); r.status != http.StatusOK || !strings.Contains(r.body, `"shortcuts":true`) {
+		t.Errorf("a new user's preferences: %d %s", r.status, r.body)
+	}
+	if r := f.do("agent", "PUT", "/api/v1/me/preferences", map[string]bool{"shortcuts": false}); r.status != http.StatusOK {
+		t.Fatalf("turn shortcuts off: %d %s", r.status, r.body)
+	}
+	if r := f.do("agent", "GET", "/api/v1/me/preferences", nil); !strings.Contains(r.body, `"shortcuts":false`) {
+		t.Errorf("after turning them off: %s", r.body)
+	}
+	if r := f.do("admin", "GET", "/api/v1/me/preferences", nil); !strings.Contains(r.body, `"shortcuts":true`) {
+		t.Errorf("another user's: %s", r.body)
+	}
+	if r := f.do("agent", "PUT", "/api/v1/me/preferences", `{"shortcuts":"no"}`); r.status != http.StatusBadRequest {
+		t.Errorf("a wrong type: %d %s", r.status, r.body)
+	}
+}

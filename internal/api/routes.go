@@ -105,6 +105,8 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/cases/bulk", s.bulkCases, false},
 		{"POST", "/api/v1/cases/{id}/macros/{macro_id}/preview", s.previewMacro, false},
 		{"POST", "/api/v1/cases/{id}/macros/{macro_id}/apply", s.applyMacro, false},
+		{"GET", "/api/v1/me/preferences", s.getPreferences, false},
+		{"PUT", "/api/v1/me/preferences", s.setPreferences, false},
 		{"GET", "/api/v1/macros", s.listMacros, false},
 		{"POST", "/api/v1/macros", s.createMacro, false},
 		{"GET", "/api/v1/macros/{id}", s.getMacro, false},

@@ -28,6 +28,7 @@ import (
 	"accord/internal/notify"
 	"accord/internal/sla"
 	"accord/internal/store"
+	"accord/internal/views"
 )
 
 // Deps is what the server needs; cmd/accord wires it.
@@ -44,6 +45,8 @@ type Deps struct {
 	Notify      *notify.Service
 	// Macros are the agents' canned replies.
 	Macros *macros.Service
+	// Views keeps users' console preferences (keyboard shortcuts).
+	Views *views.Service
 	Log    *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
