@@ -73,7 +73,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
 		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Notify: mailLog(f.db, f.cases, f.dir), Macros: f.macros,
 		Views: views.NewService(store.NewViews(f.db)),
-		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
+		Log:   slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})
 	f.srv = httptest.NewServer(s)
 	t.Cleanup(f.srv.Close)

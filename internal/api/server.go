@@ -47,7 +47,7 @@ type Deps struct {
 	Macros *macros.Service
 	// Views keeps users' console preferences (keyboard shortcuts).
 	Views *views.Service
-	Log    *slog.Logger
+	Log   *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
 	// SecureCookies marks session cookies Secure even on plain HTTP, for
