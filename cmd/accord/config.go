@@ -18,6 +18,7 @@ import (
 	"accord/internal/engagements"
 	"accord/internal/environments"
 	"accord/internal/lang"
+	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/raci"
 	"accord/internal/reports"
@@ -176,6 +177,7 @@ type services struct {
 	languages lang.Mode
 	baseURL   string
 	signals   *signals.Service
+	macros    *macros.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -202,6 +204,7 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.environments = s.newEnvironments(environments.DefaultConfig())
 	s.raci = raci.NewService(store.NewRaci(db), s.environments)
 	s.signals = signals.NewService(store.NewSignals(db), s.cases, s.directory)
+	s.macros = macros.NewService(store.NewMacros(db), s.cases, s.directory)
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
 }

@@ -19,10 +19,12 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/macros"
 	"accord/internal/raci"
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
+	"accord/internal/views"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -50,6 +52,7 @@ type fixture struct {
 	cases       *cases.Service
 	engagements *engagements.Service
 	envs        *environments.Service
+	macros      *macros.Service
 	ids         map[string]string // for {id:name} placeholders, as tests name records
 }
 
@@ -68,10 +71,11 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	f.contracts.UseAccessCases(f.cases)
 	f.engagements = engagements.NewService(store.NewEngagements(f.db), policy, f.contracts, f.dir, f.cases,
 		engagements.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone})
+	f.macros = macros.NewService(store.NewMacros(f.db), f.cases, f.dir)
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: func() time.Time { return f.now }})
 	s := New(Deps{
 		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
-		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Notify: mailLog(f.db, f.cases, f.dir),
+		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Notify: mailLog(f.db, f.cases, f.dir), Macros: f.macros, Views: views.NewService(store.NewViews(f.db)),
 		Raci: raci.NewService(store.NewRaci(f.db), f.envs), Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})
 	f.srv = httptest.NewServer(s)

@@ -14,6 +14,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/signals"
 	"accord/internal/store"
@@ -206,12 +207,23 @@ func TestTenantIsolation(t *testing.T) {
 			}
 			teams[org] = tm.ID
 		}
+		// Macros: Eastwind's agent keeps a personal one, the vendor's agent
+		// another; nobody in the matrix may read or use either.
+		emacro, err := f.macros.Create(accord.WithActor(ctx, accord.Actor{UserID: eu.ID, OrgID: east.ID, Role: eu.Role, Name: eu.Name}), f.now,
+			macros.NewMacro{Name: "eastern", Bodies: map[string]string{"en-US": "Eastwind secret answer"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.macros.Create(f.actor("agent"), f.now, macros.NewMacro{Name: "northern", Bodies: map[string]string{"en-US": "Northwind personal answer"}}); err != nil {
+			t.Fatal(err)
+		}
+
 		type foreign struct {
 			org, customer accord.ID
 			user          accord.ID
 			markers       []string // text that must never appear
 		}
-		eastMarkers := append([]string{"Eastwind", "Eastco", "east@eastwind.example", string(east.ID), string(eu.ID), string(ecert.ID), string(etok.ID), string(teams[east.ID])}, ids(eastco.ID)...)
+		eastMarkers := append([]string{"Eastwind", "Eastco", string(emacro.ID), "Northwind personal answer", "east@eastwind.example", string(east.ID), string(eu.ID), string(ecert.ID), string(etok.ID), string(teams[east.ID])}, ids(eastco.ID)...)
 		globex := foreign{org: f.orgs["globex"].ID, customer: f.orgs["globex"].ID, user: f.users["globex"].ID,
 			markers: append(append([]string{"Globex", "globex@globex.example", string(f.orgs["globex"].ID), string(f.users["globex"].ID)}, ids(f.orgs["globex"].ID)...), eastMarkers...)}
 		acme := foreign{org: f.orgs["acme"].ID, customer: f.orgs["acme"].ID, user: f.users["acme"].ID,
@@ -291,8 +303,18 @@ func TestTenantIsolation(t *testing.T) {
 
 			"GET /api/v1/teams": "", "POST /api/v1/teams": `{"org_id":"{org}","name":"Hijack"}`,
 			"GET /api/v1/teams/{id}": "", "PATCH /api/v1/teams/{id}": `{"name":"Hijack","round_robin":true}`,
-			"POST /api/v1/teams/{id}/members":             `{"user_id":"` + string(f.users["agent"].ID) + `"}`,
-			"DELETE /api/v1/teams/{id}/members/{user_id}": "",
+			"POST /api/v1/teams/{id}/members":                   `{"user_id":"` + string(f.users["agent"].ID) + `"}`,
+			"DELETE /api/v1/teams/{id}/members/{user_id}":       "",
+			"POST /api/v1/cases/bulk":                           `{"action":"note","case_ids":["{case}"],"body":"hijack"}`,
+			"POST /api/v1/cases/{id}/macros/{macro_id}/preview": "",
+			"POST /api/v1/cases/{id}/macros/{macro_id}/apply":   `{"body":"hijack"}`,
+			"GET /api/v1/macros":                                "",
+			"GET /api/v1/me/preferences":                        "",
+			"PUT /api/v1/me/preferences":                        `{"shortcuts":false}`,
+			"POST /api/v1/macros":                               `{"name":"hijack","shared":true,"org_id":"{org}","bodies":{"en-US":"hijack"}}`,
+			"GET /api/v1/macros/{id}":                           "",
+			"PUT /api/v1/macros/{id}":                           `{"name":"hijack","bodies":{"en-US":"hijack"}}`,
+			"DELETE /api/v1/macros/{id}":                        "",
 
 			"GET /api/v1/mail": "", "GET /api/v1/mail/inbound": "", "GET /api/v1/mail/{id}": "", "POST /api/v1/mail/{id}/resend": `{}`,
 
@@ -374,7 +396,10 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.NewReplacer("{id}", string(team), "{user_id}", string(fo.user)).Replace(path)
 					case strings.HasPrefix(path, "/api/v1/cases/{id}"):
 						x := tenants[fo.customer]
-						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file)).Replace(path)
+						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file),
+							"{macro_id}", string(emacro.ID)).Replace(path)
+					case strings.HasPrefix(path, "/api/v1/macros/{id}"):
+						path = strings.Replace(path, "{id}", string(emacro.ID), 1)
 					}
 					path = strings.Replace(path, "{customer_id}", string(fo.customer), 1)
 					path = strings.Replace(path, "{version}", "1", 1) // policy versions are vendor-wide: staff only
@@ -394,6 +419,10 @@ func TestTenantIsolation(t *testing.T) {
 					}
 					body = strings.ReplaceAll(body, "{org}", string(fo.org))
 					body = strings.ReplaceAll(body, "{env}", string(tenants[fo.customer].environment))
+					// A bulk action names a foreign case; its answer may say
+					// back the id it was given, and nothing else of it.
+					echo := string(tenants[fo.customer].kase)
+					body = strings.ReplaceAll(body, "{case}", echo)
 					name := role + "/" + rt.method + " " + rt.path + "/" + string(fo.org)
 					t.Run(name, func(t *testing.T) {
 						before := chainLengths(f)
@@ -412,8 +441,12 @@ func TestTenantIsolation(t *testing.T) {
 						if resp.status >= 500 {
 							t.Errorf("status %d: %s", resp.status, short(resp.body))
 						}
+						shown := resp.body
+						if strings.Contains(body, echo) {
+							shown = strings.ReplaceAll(shown, echo, "")
+						}
 						for _, m := range fo.markers {
-							if strings.Contains(resp.body, m) {
+							if strings.Contains(shown, m) {
 								t.Errorf("body shows foreign %q: %s", m, short(resp.body))
 							}
 						}

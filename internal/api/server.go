@@ -25,10 +25,12 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/raci"
 	"accord/internal/sla"
 	"accord/internal/store"
+	"accord/internal/views"
 )
 
 // Deps is what the server needs; cmd/accord wires it.
@@ -47,7 +49,11 @@ type Deps struct {
 	Environments *environments.Service
 	Notify       *notify.Service
 	Raci         *raci.Service // responsibility matrices
-	Log          *slog.Logger
+	// Macros are the agents' canned replies.
+	Macros *macros.Service
+	// Views keeps users' console preferences (keyboard shortcuts).
+	Views *views.Service
+	Log   *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
 	// SecureCookies marks session cookies Secure even on plain HTTP, for

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"accord/internal/accord"
@@ -52,4 +53,22 @@ func (s *Views) Delete(ctx context.Context, orgID, userID, id accord.ID) error {
 		return notFound("view")
 	}
 	return nil
+}
+
+func (s *Views) Preferences(ctx context.Context, orgID, userID accord.ID) (views.Preferences, error) {
+	var p views.Preferences
+	err := s.db.sql.QueryRowContext(ctx, `SELECT shortcuts FROM console_preferences WHERE org_id = $1 AND user_id = $2`, orgID, userID).Scan(&p.Shortcuts)
+	if err == sql.ErrNoRows {
+		return p, notFound("preferences")
+	}
+	if err != nil {
+		return p, fmt.Errorf("get preferences: %w", err)
+	}
+	return p, nil
+}
+
+func (s *Views) SetPreferences(ctx context.Context, orgID, userID accord.ID, p views.Preferences) error {
+	_, err := s.db.sql.ExecContext(ctx, `INSERT INTO console_preferences (user_id, org_id, shortcuts) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id) DO UPDATE SET shortcuts = excluded.shortcuts`, userID, orgID, p.Shortcuts)
+	return s.db.mapErr(err)
 }

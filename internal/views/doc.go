@@ -11,5 +11,7 @@
 //   - the query is stored in canonical form (keys sorted, encoded), at most
 //     MaxQuery characters; it is what the page's filter form submits.
 //
-// Views are preferences, not records: they are not audited.
+// Views are preferences, not records: they are not audited. So are the
+// user's other Preferences of the console (keyboard shortcuts on or off),
+// one row per user.
 package views

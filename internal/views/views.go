@@ -51,7 +51,22 @@ type Store interface {
 	Create(ctx context.Context, v View) error
 	// Delete removes one of the user's views; any other id is NotFound.
 	Delete(ctx context.Context, orgID, userID, id accord.ID) error
+	// Preferences returns the user's preferences; NotFound when the user
+	// never saved any.
+	Preferences(ctx context.Context, orgID, userID accord.ID) (Preferences, error)
+	// SetPreferences writes the user's preferences.
+	SetPreferences(ctx context.Context, orgID, userID accord.ID, p Preferences) error
 }
+
+// Preferences are how a user wants the console to behave.
+type Preferences struct {
+	// Shortcuts turns the single-key keyboard shortcuts on; WCAG 2.1 SC
+	// 2.1.4 asks that a user can turn them off.
+	Shortcuts bool `json:"shortcuts"`
+}
+
+// DefaultPreferences are those of a user who never saved any.
+var DefaultPreferences = Preferences{Shortcuts: true}
 
 // Service keeps the acting user's views.
 type Service struct{ store Store }
@@ -148,4 +163,27 @@ func (in NewView) validate() (View, error) {
 		ps = append(ps, accord.Problem{Field: "query", Msg: fmt.Sprintf("at most %d characters", MaxQuery)})
 	}
 	return View{Name: name, Page: in.Page, Query: query}, accord.InvalidFields("views.Save", ps)
+}
+
+// Preferences returns the acting user's preferences, the defaults until
+// the user saves some.
+func (s *Service) Preferences(ctx context.Context) (Preferences, error) {
+	a, err := owner(ctx, "views.Preferences")
+	if err != nil {
+		return Preferences{}, err
+	}
+	p, err := s.store.Preferences(ctx, a.OrgID, a.UserID)
+	if accord.IsKind(err, accord.NotFound) {
+		return DefaultPreferences, nil
+	}
+	return p, accord.Wrap("views.Preferences", err)
+}
+
+// SetPreferences saves the acting user's preferences.
+func (s *Service) SetPreferences(ctx context.Context, p Preferences) error {
+	a, err := owner(ctx, "views.SetPreferences")
+	if err != nil {
+		return err
+	}
+	return accord.Wrap("views.SetPreferences", s.store.SetPreferences(ctx, a.OrgID, a.UserID, p))
 }

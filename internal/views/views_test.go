@@ -11,7 +11,26 @@ import (
 )
 
 // memory is a Store in a map, enough to check the service's own rules.
-type memory struct{ views []View }
+type memory struct {
+	views []View
+	prefs map[accord.ID]Preferences
+}
+
+func (m *memory) Preferences(_ context.Context, _, user accord.ID) (Preferences, error) {
+	p, ok := m.prefs[user]
+	if !ok {
+		return p, &accord.Error{Kind: accord.NotFound, Msg: "preferences not found"}
+	}
+	return p, nil
+}
+
+func (m *memory) SetPreferences(_ context.Context, _, user accord.ID, p Preferences) error {
+	if m.prefs == nil {
+		m.prefs = map[accord.ID]Preferences{}
+	}
+	m.prefs[user] = p
+	return nil
+}
 
 func (m *memory) List(_ context.Context, org, user accord.ID) ([]View, error) {
 	var out []View
@@ -117,5 +136,21 @@ func TestOnlyOwnViews(t *testing.T) {
 	}
 	if err := s.Delete(as("usr_a"), v.ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPreferencesDefaultToShortcutsOn(t *testing.T) {
+	s := NewService(&memory{})
+	if p, err := s.Preferences(as("usr_a")); err != nil || !p.Shortcuts {
+		t.Fatalf("a new user's preferences = %+v, %v; want shortcuts on", p, err)
+	}
+	if err := s.SetPreferences(as("usr_a"), Preferences{Shortcuts: false}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.Preferences(as("usr_a")); p.Shortcuts {
+		t.Error("shortcuts still on after turning them off")
+	}
+	if p, _ := s.Preferences(as("usr_b")); !p.Shortcuts {
+		t.Error("one user's choice turned another's shortcuts off")
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/macros"
 	"accord/internal/sla"
 )
 
@@ -86,7 +87,11 @@ func (s *Server) caseReply(r *http.Request, id accord.ID) error {
 		return err
 	}
 	in.Files = files
-	if _, err := s.Cases.Reply(r.Context(), s.Now(), id, in); err != nil {
+	if m := f.Get("macro_id"); m != "" {
+		if err := s.replyWithMacro(r, id, accord.ID(m), in); err != nil {
+			return filesProblems(err)
+		}
+	} else if _, err := s.Cases.Reply(r.Context(), s.Now(), id, in); err != nil {
 		return filesProblems(err)
 	}
 	if f.Get("take") == "" {
@@ -101,6 +106,33 @@ func (s *Server) caseReply(r *http.Request, id accord.ID) error {
 	}
 	_, err = s.Cases.Assign(r.Context(), s.Now(), id, cases.Assignment{UserID: readerOf(r.Context()).Actor.UserID})
 	return err
+}
+
+// replyWithMacro sends the reply box's text (the inserted macro, as the
+// agent may have edited it) with the macro's actions. The macro decides
+// what the reply is, so the form's own choices for it are refused rather
+// than dropped.
+func (s *Server) replyWithMacro(r *http.Request, id, macroID accord.ID, in cases.NewReply) error {
+	if !accord.ValidID(string(macroID)) {
+		return &accord.Error{Kind: accord.NotFound, Msg: "macro not found"}
+	}
+	locale := readerOf(r.Context()).Locale
+	switch {
+	case in.Internal:
+		return accord.FieldError("internal", "%s", s.msgs.text(locale, "macros.not_internal"))
+	case in.RequestInformation || len(in.References) > 0:
+		return accord.FieldError("references", "%s", s.msgs.text(locale, "macros.own_actions"))
+	}
+	out, err := s.Macros.Apply(r.Context(), s.Now(), id, macroID, macros.Application{Body: &in.Body})
+	if err != nil {
+		return err
+	}
+	// A later step refused: the reply went out, so the form must not be
+	// shown again to be sent twice; the timeline shows what was done.
+	if refused := out.Refused(); refused != nil {
+		s.Log.InfoContext(r.Context(), "macro step refused", "case", id, "macro", macroID, "reason", refused.Message)
+	}
+	return nil
 }
 
 // references reads the reference rows of the reply form that have a

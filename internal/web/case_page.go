@@ -7,6 +7,7 @@ import (
 	"accord/internal/accord"
 	"accord/internal/cases"
 	"accord/internal/directory"
+	"accord/internal/macros"
 	"accord/internal/signals"
 	"accord/internal/sla"
 )
@@ -40,6 +41,10 @@ type casePageData struct {
 	Team  string
 	// Override: the reader may set the senior-engineer rule aside.
 	Override bool
+	// Macros are those the reader may insert into the reply; MacroNote
+	// says which language the one the picker just put there is in.
+	Macros    []macros.Macro
+	MacroNote string
 
 	page   *page
 	failed string // the action whose form is shown again
@@ -142,6 +147,11 @@ func (s *Server) casePageOf(r *http.Request, id accord.ID, failed string) (*page
 			}
 		}
 		d.Override = c.SeniorRequired && rd.is(accord.RoleAdmin)
+	}
+	if d.Can.Work {
+		if d.Macros, err = s.Macros.List(ctx, now, ""); err != nil {
+			return nil, err
+		}
 	}
 	d.Entries, d.Assignee = caseEntriesOf(rd, c, timeline, d.Assignable)
 	if err := s.caseSignals(r, d); err != nil {

@@ -24,6 +24,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/raci"
 	"accord/internal/reports"
@@ -58,6 +59,7 @@ type fixture struct {
 	policy      *sla.Service
 	contracts   *contracts.Service
 	cases       *cases.Service
+	macros      *macros.Service
 	engagements *engagements.Service
 	envs        *environments.Service
 	raci        *raci.Service
@@ -88,12 +90,13 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	auditSvc := audit.NewService(store.NewAudit(f.db))
+	f.macros = macros.NewService(store.NewMacros(f.db), f.cases, f.dir)
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: clock})
 	f.raci = raci.NewService(store.NewRaci(f.db), f.envs)
 	ui, err := New(Deps{
 		Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
-		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs,
+		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs, Macros: f.macros,
 	})
 	if err != nil {
 		t.Fatal(err)

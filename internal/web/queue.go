@@ -240,6 +240,10 @@ type queueData struct {
 	NextPage template.URL
 	// Internal: some row has internal targets, so the column shows.
 	Internal bool
+	// The bulk form: its actions (assigning to one of Agents), and
+	// whether every row starts ticked ("select all" without scripts).
+	BulkActions []string
+	SelectAll   bool
 }
 
 // sortCol is a sortable column header: the link that sorts by it (again,
@@ -316,6 +320,7 @@ func (s *Server) queue(r *http.Request, q url.Values) (*page, error) {
 	qf := queueFilterOf(q)
 	data := &queueData{Tabs: queueTabs(qf.View), About: viewAbout(qf.View), Filter: qf, Crits: sla.Criticalities, States: queueStates, Query: qf.values().Encode()}
 	data.Refresh = queueURL(data.Query)
+	data.BulkActions, data.SelectAll = cases.BulkActions, q.Get("select") == "all"
 	p := s.newPage(r, "queue.title", data)
 	p.Path = "/queue" // also when a view's form shows the queue again
 	orgs, err := s.caseOrgs(r)

@@ -27,6 +27,7 @@ import (
 	"accord/internal/engagements"
 	"accord/internal/environments"
 	"accord/internal/lang"
+	"accord/internal/macros"
 	"accord/internal/raci"
 	"accord/internal/reports"
 	"accord/internal/signals"
@@ -48,6 +49,7 @@ type Deps struct {
 	// Environments are the managed service (docs/operations.md).
 	Environments *environments.Service
 	Signals      *signals.Service
+	Macros       *macros.Service
 	Log          *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
@@ -340,6 +342,9 @@ type page struct {
 	// Unread counts the agent's unread notifications, for the bell; -1
 	// when the page shows no bell.
 	Unread int
+	// Shortcuts: the reader is an agent whose keyboard shortcuts are on;
+	// the layout then lists them and console.js answers them.
+	Shortcuts bool
 }
 
 // Value is a submitted field shown again, or def when the form is fresh.
@@ -390,6 +395,11 @@ func (s *Server) newPage(r *http.Request, title string, data any) *page {
 		if n, err := s.Signals.Unread(r.Context(), p.Now); err == nil {
 			p.Unread = n
 		}
+	}
+	// A preference that cannot be read leaves the shortcuts off: the
+	// page itself does not depend on them.
+	if pref, err := s.preferences(r); err == nil {
+		p.Shortcuts = pref.Shortcuts
 	}
 	return p
 }

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Signals", testSignals},
 		{"Teams", testTeams},
 		{"TeamsConcurrentRotation", testTeamsConcurrentRotation},
+		{"Macros", testMacros},
 		{"Jobs", testJobs},
 		{"JobsFailedPaging", testJobsFailedPaging},
 		{"JobsConcurrentClaims", testJobsConcurrentClaims},
