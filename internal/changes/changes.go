@@ -6,6 +6,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/audit"
+	"accord/internal/sla"
 )
 
 // State is where a change request stands.
@@ -127,8 +128,9 @@ type Change struct {
 
 	// Exceptional marks an urgent change outside its windows that both
 	// sides agreed to handle as an incident; IncidentCaseID is that case.
-	Exceptional    bool      `json:"exceptional,omitempty"`
-	IncidentCaseID accord.ID `json:"incident_case_id,omitempty"`
+	Exceptional    bool            `json:"exceptional,omitempty"`
+	Criticality    sla.Criticality `json:"criticality,omitempty"`
+	IncidentCaseID accord.ID       `json:"incident_case_id,omitempty"`
 
 	Report *Report `json:"report,omitempty"`
 
