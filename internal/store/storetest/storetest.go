@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Jobs", testJobs},
 		{"JobsFailedPaging", testJobsFailedPaging},
 		{"JobsConcurrentClaims", testJobsConcurrentClaims},
+		{"Environments", testEnvironmentStore},
+		{"EnvironmentAlertsOnce", testEnvironmentAlertsOnce},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
