@@ -52,6 +52,8 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"JobsConcurrentClaims", testJobsConcurrentClaims},
 		{"Environments", testEnvironmentStore},
 		{"EnvironmentAlertsOnce", testEnvironmentAlertsOnce},
+		{"Changes", testChangeStore},
+		{"ChangesConcurrentSchedule", testChangesConcurrentSchedule},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
