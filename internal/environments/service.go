@@ -37,6 +37,11 @@ type Store interface {
 	Snapshots(ctx context.Context, envID accord.ID, since, now time.Time) ([]Snapshot, error)
 	// Alerts lists alerts newest first.
 	Alerts(ctx context.Context, scope accord.Scope, f AlertFilter) ([]Alert, error)
+	// CreateNotices inserts the notices of one publication, their events
+	// and the jobs that mail them.
+	CreateNotices(ctx context.Context, ns []Notice, evs []audit.Event) error
+	ListNotices(ctx context.Context, scope accord.Scope, f NoticeFilter) ([]Notice, error)
+	GetNotice(ctx context.Context, scope accord.Scope, id accord.ID) (Notice, error)
 }
 
 // Backups is what an environment's backups stand at, read under its lock.

@@ -85,12 +85,14 @@ func (l Letters) canonical() string {
 // are refused, with a message that says what they look like.
 var lookalikes = map[rune]rune{'Ι': 'I', 'І': 'I', 'Α': 'A', 'А': 'A', 'С': 'C', 'Ѕ': 'S', 'Р': 'R'}
 
+// parseLetters reads a cell; an empty one is an empty, non-nil Letters,
+// told apart from a cell with no value at all.
 func parseLetters(text string) (Letters, error) {
 	text = strings.TrimSpace(text)
+	out := Letters{}
 	if text == "" {
-		return nil, nil
+		return out, nil
 	}
-	var out Letters
 	for part := range strings.SplitSeq(text, ",") {
 		part = strings.TrimSpace(part)
 		r, n := utf8.DecodeRuneInString(part)
@@ -190,12 +192,7 @@ func (m *Matrix) Activity(process, activity string) (Activity, bool) {
 	if !ok {
 		return Activity{}, false
 	}
-	for _, a := range p.Activities {
-		if a.Key == activity {
-			return a, true
-		}
-	}
-	return Activity{}, false
+	return activityIn(p, activity)
 }
 
 // Holders lists the parties that hold x for the activity, in the order
@@ -224,9 +221,13 @@ func (a Activity) Holders(x Letter) []Party {
 // it returns the matrix and no problems; otherwise no matrix, every problem
 // with its path, line and column, and the same problems as the error, so
 // that a caller may test either.
-func Parse(src []byte) (*Matrix, yamldoc.Problems, error) {
+func Parse(src []byte) (*Matrix, yamldoc.Problems, error) { return parse(src, true) }
+
+// parse is Parse; without reseller, the document is for an environment
+// that no reseller delivers, and letters for the reseller are refused.
+func parse(src []byte, reseller bool) (*Matrix, yamldoc.Problems, error) {
 	var m Matrix
-	if err := yamldoc.Decode(src, MaxDocument, &m, m.validate); err != nil {
+	if err := yamldoc.Decode(src, MaxDocument, &m, func() yamldoc.Problems { return m.validate(reseller) }); err != nil {
 		ps := err.(yamldoc.Problems)
 		return nil, ps, ps
 	}
@@ -244,7 +245,7 @@ func (m *Matrix) Export() []byte {
 
 var keyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
-func (m *Matrix) validate() yamldoc.Problems {
+func (m *Matrix) validate(reseller bool) yamldoc.Problems {
 	var ps yamldoc.Problems
 	add := func(path, format string, args ...any) {
 		ps = append(ps, yamldoc.Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
@@ -282,6 +283,9 @@ func (m *Matrix) validate() yamldoc.Problems {
 			keys[a.Key] = true
 			texts(ap+".text", a.Text, add)
 			letters(ap+".letters", a.Parties, add)
+			if !reseller && len(a.Parties[Reseller]) > 0 {
+				add(ap+".letters.reseller", "no reseller delivers this environment; the reseller can hold no letter")
+			}
 		}
 	}
 	return ps
@@ -289,10 +293,14 @@ func (m *Matrix) validate() yamldoc.Problems {
 
 // texts checks a name or text: every locale, nothing else, none empty.
 func texts(path string, t map[string]string, add func(string, string, ...any)) {
+	var missing []string
 	for _, l := range Locales {
 		if strings.TrimSpace(t[l]) == "" {
-			add(path, "needs a text in %s (every one of %s)", l, strings.Join(Locales, ", "))
+			missing = append(missing, l)
 		}
+	}
+	if len(missing) > 0 {
+		add(path, "needs a text in %s (every one of %s)", strings.Join(missing, ", "), strings.Join(Locales, ", "))
 	}
 	for _, l := range sortedKeys(t) {
 		if !slices.Contains(Locales, l) {
@@ -304,16 +312,26 @@ func texts(path string, t map[string]string, add func(string, string, ...any)) {
 }
 
 // letters checks one row's cells: known parties, at least one R, at most
-// one A.
+// one A. A cell without a value is one the document left empty (null) or
+// whose letters were wrong; the row's rules are not judged then, since its
+// letters are not known.
 func letters(path string, cells map[Party]Letters, add func(string, string, ...any)) {
 	known := make([]string, len(Parties))
 	for i, p := range Parties {
 		known[i] = string(p)
 	}
+	judge := true
 	for _, p := range sortedKeys(cells) {
-		if !slices.Contains(Parties, p) {
+		switch {
+		case !slices.Contains(Parties, p):
 			add(path+"."+string(p), "unknown party %q (known: %s)", p, strings.Join(known, ", "))
+		case cells[p] == nil:
+			add(path+"."+string(p), "has no letters; write some, such as \"R\", or leave the party out")
+			judge = false
 		}
+	}
+	if !judge {
+		return
 	}
 	var r bool
 	var a []Party

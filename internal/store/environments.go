@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -333,4 +334,84 @@ func (s *Environments) Alerts(ctx context.Context, scope accord.Scope, f environ
 		return nil, fmt.Errorf("list alerts: %w", err)
 	}
 	return out, nil
+}
+
+// --- notices
+
+const opsNoticeColumns = `id, org_id, publication_id, kind, title, body, starts_at, ends_at, environments, published_by, published_name, published_at`
+
+func scanOpsNotice(row interface{ Scan(...any) error }) (environments.Notice, error) {
+	var n environments.Notice
+	var envs string
+	var by sql.NullString
+	err := row.Scan(&n.ID, &n.OrgID, &n.PublicationID, &n.Kind, &n.Title, &n.Body, &n.StartsAt, &n.EndsAt, &envs, &by, &n.PublishedName, &n.PublishedAt)
+	if err != nil {
+		return n, err
+	}
+	n.PublishedBy = accord.ID(by.String)
+	n.StartsAt, n.EndsAt, n.PublishedAt = n.StartsAt.UTC(), n.EndsAt.UTC(), n.PublishedAt.UTC()
+	if err := json.Unmarshal([]byte(envs), &n.Environments); err != nil {
+		return n, fmt.Errorf("notice %s: environments: %w", n.ID, err)
+	}
+	return n, nil
+}
+
+// CreateNotices inserts the notices with their events and, for each, the
+// job that mails it, due at once.
+func (s *Environments) CreateNotices(ctx context.Context, ns []environments.Notice, evs []audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		for _, n := range ns {
+			envs, err := json.Marshal(n.Environments)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO notices (`+opsNoticeColumns+`) VALUES `+inList(1, 12),
+				n.ID, n.OrgID, n.PublicationID, string(n.Kind), n.Title, n.Body, micro(n.StartsAt), micro(n.EndsAt), string(envs),
+				nullable(n.PublishedBy), n.PublishedName, micro(n.PublishedAt))
+			if err != nil {
+				return s.db.mapErr(fmt.Errorf("insert notice: %w", err))
+			}
+			if err := setTimer(ctx, tx, n.OrgID, n.ID, environments.NoticeJob, n.PublishedAt, n.PublishedAt); err != nil {
+				return err
+			}
+		}
+		for _, ev := range evs {
+			if err := s.db.appendEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ListNotices lists newest first (by start, then publication), at most 500.
+func (s *Environments) ListNotices(ctx context.Context, scope accord.Scope, f environments.NoticeFilter) ([]environments.Notice, error) {
+	var w where
+	w.scope("org_id", scope)
+	if f.OrgID != "" {
+		w.add("org_id = ?", f.OrgID)
+	}
+	if f.EnvironmentID != "" {
+		// The list is JSON text on both engines: match the quoted id.
+		w.add("environments LIKE ?", `%"`+string(f.EnvironmentID)+`"%`)
+	}
+	if !f.EndsAfter.IsZero() {
+		w.add("ends_at > ?", micro(f.EndsAfter))
+	}
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+opsNoticeColumns+` FROM notices`+w.String()+` ORDER BY starts_at DESC, published_at DESC, id DESC LIMIT 500`, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list notices: %w", err)
+	}
+	out, err := collect(rows, scanOpsNotice)
+	if err != nil {
+		return nil, fmt.Errorf("list notices: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Environments) GetNotice(ctx context.Context, scope accord.Scope, id accord.ID) (environments.Notice, error) {
+	var w where
+	w.add("id = ?", id)
+	w.scope("org_id", scope)
+	return oneRow(scanOpsNotice, s.db.sql.QueryRowContext(ctx, `SELECT `+opsNoticeColumns+` FROM notices`+w.String(), w.args...), "notice")
 }

@@ -54,6 +54,8 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"EnvironmentAlertsOnce", testEnvironmentAlertsOnce},
 		{"Changes", testChangeStore},
 		{"ChangesConcurrentSchedule", testChangesConcurrentSchedule},
+		{"Raci", testRaci},
+		{"RaciService", testRaciService},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}

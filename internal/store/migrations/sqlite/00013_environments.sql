@@ -69,7 +69,7 @@ CREATE TABLE notices (
     id             TEXT PRIMARY KEY,
     org_id         TEXT NOT NULL REFERENCES organizations (id),
     publication_id TEXT NOT NULL,
-    kind           TEXT NOT NULL CHECK (kind IN ('incident', 'provider_maintenance', 'maintenance_shutdown')),
+    kind           TEXT NOT NULL CHECK (kind IN ('incident', 'provider_maintenance', 'maintenance_shutdown', 'release')),
     title          TEXT NOT NULL,
     body           TEXT NOT NULL,
     starts_at      TIMESTAMP NOT NULL,
