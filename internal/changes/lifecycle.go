@@ -391,12 +391,16 @@ type AssessInput struct {
 	// incident of Criticality, opened when the customer approves.
 	Exceptional bool            `json:"exceptional"`
 	Criticality sla.Criticality `json:"criticality"`
+	// PlannedStart and Minutes, when set, replace the schedule.
+	PlannedStart *time.Time `json:"planned_start"`
+	Minutes      *int       `json:"duration_minutes"`
 }
 
 // Assess records the vendor's assessment: the four criteria, the type
 // (with a reason when it differs from the one suggested) and who will
-// implement the change. The schedule must then fit its window, unless the
-// change is exceptional. A new type after an approval voids approvals.
+// implement the change, and may set the schedule. From then on the
+// schedule must fit its window, unless the change is exceptional. A new
+// type or schedule after an approval voids the approvals.
 func (s *Service) Assess(ctx context.Context, now time.Time, id accord.ID, in AssessInput) (Change, error) {
 	const op = "changes.Assess"
 	current, err := s.Get(ctx, now, id)
@@ -478,6 +482,21 @@ func (s *Service) Assess(ctx context.Context, now time.Time, id accord.ID, in As
 			c.State = Assessed
 		}
 		exceptionalChanged := c.Exceptional != in.Exceptional
+		window := false
+		if in.PlannedStart != nil {
+			at := in.PlannedStart.UTC().Truncate(time.Minute)
+			window = !sameTime(c.PlannedStart, &at)
+			ch.Add("planned_start", timeText(c.PlannedStart), timeText(&at))
+			c.PlannedStart = &at
+		}
+		if in.Minutes != nil {
+			if *in.Minutes < 1 || *in.Minutes > MaxMinutes {
+				return Write{}, accord.FieldError("duration_minutes", "must be 1 to %d minutes", MaxMinutes)
+			}
+			window = window || *in.Minutes != c.Minutes
+			ch.Add("duration_minutes", c.Minutes, *in.Minutes)
+			c.Minutes = *in.Minutes
+		}
 		c.Assessment, c.Type, c.TypeReason = &in.Assessment, in.Type, in.Reason
 		c.ImplementerID, c.ImplementerName, c.Exceptional = in.ImplementerID, implementer, in.Exceptional
 		c.Criticality = in.Criticality
@@ -492,8 +511,11 @@ func (s *Service) Assess(ctx context.Context, now time.Time, id accord.ID, in As
 		}
 		w := Write{Events: []audit.Event{event(a, now, c, "change.assess", ch)}}
 		w.Entries = append(w.Entries, entry(a, now, c, AssessedEntry, note))
-		if typeChanged || exceptionalChanged {
+		switch {
+		case typeChanged || exceptionalChanged:
 			void(a, now, &c, "type", &w)
+		case window:
+			void(a, now, &c, "schedule", &w)
 		}
 		w.Change = c
 		return w, nil

@@ -132,9 +132,16 @@ func (s *Changes) Create(ctx context.Context, w changes.Write) error {
 // writeRest writes w's entries (queueing the letter job of each mailed
 // one), files and audit events.
 func (s *Changes) writeRest(ctx context.Context, tx *sql.Tx, c changes.Change, w changes.Write) error {
+	var pos int
+	if len(w.Entries) > 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(position), 0) FROM change_entries WHERE change_id = $1`, c.ID).Scan(&pos); err != nil {
+			return fmt.Errorf("change entry position: %w", err)
+		}
+	}
 	for _, e := range w.Entries {
-		_, err := tx.ExecContext(ctx, `INSERT INTO change_entries (id, org_id, change_id, kind, at, actor_id, actor_name, note)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.ID, c.OrgID, c.ID, string(e.Kind), micro(e.At), string(e.ActorID), e.ActorName, e.Note)
+		pos++
+		_, err := tx.ExecContext(ctx, `INSERT INTO change_entries (id, org_id, change_id, position, kind, at, actor_id, actor_name, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, e.ID, c.OrgID, c.ID, pos, string(e.Kind), micro(e.At), string(e.ActorID), e.ActorName, e.Note)
 		if err != nil {
 			return s.db.mapErr(fmt.Errorf("insert change entry: %w", err))
 		}
@@ -217,14 +224,14 @@ type changeLocked struct {
 	tx  *sql.Tx
 }
 
-// Overlapping returns the other live changes of the environment whose
-// schedule meets [from, to). Update locked the environment's row first, so
+// Overlapping returns the other scheduled or running changes of the
+// environment whose schedule meets [from, to). Update locked the environment's row first, so
 // two changes of one environment scheduled at once serialize.
 func (l *changeLocked) Overlapping(envID, except accord.ID, from, to time.Time) ([]changes.Change, error) {
 	var w where
 	w.add("environment_id = ?", envID)
 	w.add("id <> ?", except)
-	w.add("state IN ('approved', 'scheduled', 'in_progress')")
+	w.add("state IN ('scheduled', 'in_progress')")
 	w.add("planned_start < ?", micro(to))
 	w.add("planned_end > ?", micro(from))
 	rows, err := l.tx.QueryContext(l.ctx, `SELECT `+changeColumns+` FROM changes`+w.String()+` ORDER BY planned_start, id`, w.args...)
@@ -291,7 +298,7 @@ func (s *Changes) Timeline(ctx context.Context, scope accord.Scope, id accord.ID
 	if _, err := s.Get(ctx, scope, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+changeEntryColumns+` FROM change_entries WHERE change_id = $1 ORDER BY at, id`, id)
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+changeEntryColumns+` FROM change_entries WHERE change_id = $1 ORDER BY position`, id)
 	if err != nil {
 		return nil, fmt.Errorf("change timeline: %w", err)
 	}

@@ -49,14 +49,17 @@ func testChangeStore(t *testing.T, db *store.DB) {
 	if l, _, err := s.List(ctx, accord.OnlyOrg(w.b.ID), changes.Filter{}, accord.Page{}); err != nil || len(l) != 0 {
 		t.Fatalf("other tenant lists %v, %v", l, err)
 	}
-	if l, _, err := s.List(ctx, accord.Scope{All: true}, changes.Filter{EnvironmentID: w.env.ID}, accord.Page{}); err != nil || len(l) != 1 {
+	if l, _, err := s.List(ctx, accord.Scope{All: true}, changes.Filter{EnvironmentID: w.env.ID}, accord.Page{}); err != nil || len(l) != 1 || l[0].ID != c.ID {
 		t.Fatalf("vendor lists %v, %v", l, err)
 	}
 
 	// An update writes the row, its entries (a mailed one queues its
 	// letter), files and events; the decision sees overlapping changes.
 	other := newChange(w, "Patch", t0.Add(49*time.Hour), 60)
+	other.State = changes.Scheduled
 	createChange(t, s, other)
+	approved := newChange(w, "Approved, not yet scheduled", t0.Add(48*time.Hour), 60)
+	createChange(t, s, approved)
 	up, err := s.Update(ctx, accord.OnlyOrg(w.a.ID), c.ID, func(c changes.Change, l changes.Locked) (changes.Write, error) {
 		over, err := l.Overlapping(c.EnvironmentID, c.ID, *c.PlannedStart, c.End())
 		if err != nil {
@@ -93,7 +96,7 @@ func testChangeStore(t *testing.T, db *store.DB) {
 		t.Fatalf("entry = %+v, %v", e, err)
 	}
 	var jobs int
-	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE kind = $1`, changes.LetterJob).Scan(&jobs); err != nil || jobs != 3 { // two submissions and the schedule
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE kind = $1`, changes.LetterJob).Scan(&jobs); err != nil || jobs != 4 { // three submissions and the schedule
 		t.Fatalf("letter jobs = %d, %v", jobs, err)
 	}
 	// A refused decision writes nothing.

@@ -49,13 +49,14 @@ CREATE TABLE change_entries (
     id         TEXT PRIMARY KEY,
     org_id     TEXT NOT NULL REFERENCES organizations (id),
     change_id  TEXT NOT NULL REFERENCES changes (id),
+    position   INTEGER NOT NULL, -- from 1, in the order written
     kind       TEXT NOT NULL,
     at         TIMESTAMP NOT NULL,
     actor_id   TEXT NOT NULL,
     actor_name TEXT NOT NULL,
     note       TEXT NOT NULL
 );
-CREATE INDEX change_entries_change ON change_entries (change_id, at, id);
+CREATE UNIQUE INDEX change_entries_change ON change_entries (change_id, position);
 
 CREATE TABLE change_files (
     id           TEXT PRIMARY KEY,
