@@ -60,6 +60,8 @@ func TestStrayArgumentsAreRefused(t *testing.T) {
 		{"import", "orgs", "a.csv", "extra", db},
 		{"export", "orgs", "extra", db},
 		{"report", "sla", "--month", "2026-10", "extra", db},
+		{"snapshot", "record", "--environment", "env_x", "--kind", "daily", "--location", "x", "extra", db},
+		{"snapshot", "list", "--environment", "env_x", "extra", db},
 		{"bench", "cases", "extra"},
 		{"bench", "seed", "--database-url", "postgres://x", "extra"},
 		{"bench", "due", "--database-url", "postgres://x", "extra"},

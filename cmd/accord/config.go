@@ -16,6 +16,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 	"accord/internal/notify"
 	"accord/internal/reports"
 	"accord/internal/sla"
@@ -163,6 +164,9 @@ type services struct {
 	reports     *reports.Service
 	notify      *notify.Service // sends nothing until enableMail
 	views       *views.Service
+	// environments are the managed service; serve rebuilds it with its
+	// backup grace.
+	environments *environments.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -186,6 +190,7 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.jobs = store.NewJobs(db)
 	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())
 	s.views = views.NewService(store.NewViews(db))
+	s.environments = s.newEnvironments(environments.DefaultConfig())
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
 }
@@ -198,6 +203,11 @@ const maxFile = 20 << 20
 func (s *services) newEngagements(baseURL string) *engagements.Service {
 	return engagements.NewService(store.NewEngagements(s.db), s.policy, s.contracts, s.directory, s.cases, engagements.Config{
 		MaxFile: maxFile, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: baseURL})
+}
+
+// newEnvironments builds the managed environments' service with cfg.
+func (s *services) newEnvironments(cfg environments.Config) *environments.Service {
+	return environments.NewService(store.NewEnvironments(s.db), s.directory, cfg)
 }
 
 // ensureDefaults loads the default support policy and then the default

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"accord/internal/accord"
 	"accord/internal/cases"
 	"accord/internal/contracts"
 	"accord/internal/directory"
+	"accord/internal/environments"
 	"accord/internal/jobs"
 	"accord/internal/notify"
 )
@@ -37,7 +39,93 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 	h[contracts.RequestLetterJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.mailContactRequest(ctx, now, j.SubjectID)
 	}
+	h[environments.CheckJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		open, err := s.environments.Check(ctx, now, j.SubjectID)
+		if err != nil {
+			return err
+		}
+		return s.mailAlerts(ctx, now, open)
+	}
+	h[environments.NoticeJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.mailNotice(ctx, now, j.SubjectID)
+	}
 	return h
+}
+
+// activeUsers lists the active users f matches.
+func (s *services) activeUsers(ctx context.Context, now time.Time, f directory.UserFilter) ([]directory.User, error) {
+	active := true
+	f.Active = &active
+	var out []directory.User
+	p := accord.Page{Limit: 200}
+	for {
+		l, next, err := s.directory.ListUsers(ctx, now, f, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l...)
+		if next == "" {
+			return out, nil
+		}
+		p.Cursor = next
+	}
+}
+
+// mailAlerts mails each open operations alert to the vendor's
+// administrators and agents, once per alert (its topic) and person: the
+// hourly check posts them again and again, and notify keeps the first.
+func (s *services) mailAlerts(ctx context.Context, now time.Time, open []environments.Alert) error {
+	if len(open) == 0 {
+		return nil
+	}
+	var staff []directory.User
+	for _, role := range []accord.Role{accord.RoleAdmin, accord.RoleAgent} {
+		l, err := s.activeUsers(ctx, now, directory.UserFilter{Role: &role})
+		if err != nil {
+			return err
+		}
+		staff = append(staff, l...)
+	}
+	var letters []notify.Letter
+	for _, a := range open {
+		facts := map[string]any{"environment": a.EnvironmentName, "kind": string(a.Kind), "detail": a.Detail, "raised_at": a.RaisedAt}
+		for _, u := range staff {
+			letters = append(letters, notify.Letter{Kind: "environment.alert", Topic: a.Topic(), OrgID: a.OrgID, UserID: u.ID,
+				Facts: facts, Link: "/environments/" + string(a.EnvironmentID)})
+		}
+	}
+	return s.notify.Post(ctx, now, letters...)
+}
+
+// mailNotice mails a notice to its customer's active contacts, each in
+// their language.
+func (s *services) mailNotice(ctx context.Context, now time.Time, id accord.ID) error {
+	n, err := s.environments.Notice(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !n.Current(now) {
+		return nil // ended before it could be mailed: nobody needs it now
+	}
+	role := accord.RoleCustomerContact
+	contacts, err := s.activeUsers(ctx, now, directory.UserFilter{OrgID: &n.OrgID, Role: &role})
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, envID := range n.Environments {
+		if e, err := s.environments.Get(ctx, envID); err == nil {
+			names = append(names, e.Name)
+		}
+	}
+	facts := map[string]any{"kind": string(n.Kind), "title": n.Title, "body": n.Body, "starts_at": n.StartsAt, "ends_at": n.EndsAt,
+		"environments": strings.Join(names, ", ")}
+	letters := make([]notify.Letter, len(contacts))
+	for i, u := range contacts {
+		letters[i] = notify.Letter{Kind: environments.NoticeLetter, Topic: "notice:" + string(n.ID), OrgID: n.OrgID, UserID: u.ID,
+			Facts: facts, Link: "/notices"}
+	}
+	return s.notify.Post(ctx, now, letters...)
 }
 
 // postNotice mails a contract's notice as one letter per recipient, of

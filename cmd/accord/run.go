@@ -35,6 +35,7 @@ func commands() []command {
 		{"calendar", "compute due times and working time on a business calendar", runCalendar},
 		{"import", "import organizations, contacts and contracts from CSV or XLSX, all or nothing", runImport},
 		{"export", "export organizations, contacts and contracts as CSV or XLSX", runExport},
+		{"snapshot", "record and list the snapshots of managed environments", runSnapshot},
 		{"report", "print reports: SLA compliance per customer, plan, criticality and month", runReport},
 		{"bench", "measure opening cases over the API against pgbench; seed a large history; time the due-work queries", runBench},
 		{"version", "print the version, the commit it was built from and the database schema it brings", runVersion},

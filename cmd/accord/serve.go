@@ -12,6 +12,7 @@ import (
 	"accord/internal/accord"
 	"accord/internal/api"
 	"accord/internal/contracts"
+	"accord/internal/environments"
 	"accord/internal/jobs"
 	"accord/internal/web"
 )
@@ -32,6 +33,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	runJobs := fs.Bool("jobs", envBoolOr(e, "ACCORD_JOBS", true), "run background jobs (SLA warnings and breaches, auto-close) in this process; any number of processes may, on PostgreSQL (ACCORD_JOBS)")
 	poll := fs.Duration("jobs-poll", envDuration(e, "ACCORD_JOBS_POLL", time.Second), "longest wait between looks for due jobs (ACCORD_JOBS_POLL)")
 	renewals := fs.String("renewal-notices", envOr(e, "ACCORD_RENEWAL_NOTICES", "90,60,30"), "`days` before a contract ends on which its renewal notices are mailed (ACCORD_RENEWAL_NOTICES)")
+	grace := fs.Duration("backup-grace", envDuration(e, "ACCORD_BACKUP_GRACE", 2*time.Hour), "how late an environment's scheduled snapshot may be before an operations alert (ACCORD_BACKUP_GRACE)")
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -54,6 +56,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer store.Close()
 	svc := newServicesWith(store, cc)
+	if *grace <= 0 {
+		return usageError{fmt.Sprintf("-backup-grace: %s is not a positive duration", *grace)}
+	}
+	ec := environments.DefaultConfig()
+	ec.Grace = *grace
+	svc.environments = svc.newEnvironments(ec)
 	if err := svc.enableMail(mail, *addr, contracts.DefaultConfig().Zone, log); err != nil {
 		return err
 	}
@@ -76,7 +84,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	ui, err := web.New(web.Deps{
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
-		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Log: log, SecureCookies: *secure,
+		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Log: log, SecureCookies: *secure,
 	})
 	if err != nil {
 		return err
@@ -87,7 +95,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
-			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Notify: svc.notify, Log: log,
+			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Notify: svc.notify, Log: log,
 			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, TrustedProxies: trusted, UI: ui,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -18,6 +18,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -47,6 +48,7 @@ type fixture struct {
 	contracts   *contracts.Service
 	cases       *cases.Service
 	engagements *engagements.Service
+	envs        *environments.Service
 	ids         map[string]string // for {id:name} placeholders, as tests name records
 }
 
@@ -65,9 +67,10 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	f.contracts.UseAccessCases(f.cases)
 	f.engagements = engagements.NewService(store.NewEngagements(f.db), policy, f.contracts, f.dir, f.cases,
 		engagements.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone})
+	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: func() time.Time { return f.now }})
 	s := New(Deps{
 		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
-		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Notify: mailLog(f.db, f.cases, f.dir),
+		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Notify: mailLog(f.db, f.cases, f.dir),
 		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})
 	f.srv = httptest.NewServer(s)

@@ -12,6 +12,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 	"accord/internal/notify"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -79,7 +80,10 @@ func TestTenantIsolation(t *testing.T) {
 		// tenant is what one customer has under contract, a case with a
 		// file and a proposed remote session, and an accepted engagement
 		// with an evidence file.
-		type tenant struct{ contract, entitlement, request, kase, file, session, mail, engagement, evidence accord.ID }
+		type tenant struct {
+			contract, entitlement, request, kase, file, session, mail, engagement, evidence accord.ID
+			environment, snapshot, notice                                                   accord.ID
+		}
 		mail := store.NewMail(f.db)
 		tenants := map[accord.ID]tenant{}
 		names := map[accord.ID]string{f.orgs["acme"].ID: "Acme", f.orgs["globex"].ID: "Globex", eastco.ID: "Eastco"}
@@ -135,13 +139,33 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A managed environment with a snapshot, a notice and an alert
+			// (its first snapshot is a day and a half late).
+			env, err := f.envs.Create(agent, f.now.Add(-36*time.Hour), environments.NewEnvironment{OrgID: org, Name: names[org] + " production",
+				Product: names[org] + " vault", Status: environments.Active})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.envs.Check(ctx, f.now, env.ID); err != nil {
+				t.Fatal(err)
+			}
+			snap, err := f.envs.RecordSnapshot(agent, f.now, environments.NewSnapshot{EnvironmentID: env.ID, TakenAt: f.now.Add(-time.Hour),
+				Kind: environments.OnDemandSnapshot, Location: "gs://" + names[org] + "-backups/1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			notices, err := f.envs.Publish(agent, f.now, environments.NewNotice{Kind: environments.Incident, Title: names[org] + " outage",
+				Body: names[org] + " users cannot sign in", StartsAt: f.now, EndsAt: f.now.Add(time.Hour), Environments: []accord.ID{env.ID}})
+			if err != nil {
+				t.Fatal(err)
+			}
 			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file.Data.File.ID, session: session, mail: msg.ID,
-				engagement: eng.ID, evidence: eng.Steps[0].File.ID}
+				engagement: eng.ID, evidence: eng.Steps[0].File.ID, environment: env.ID, snapshot: snap.ID, notice: notices[0].ID}
 		}
 		ids := func(org accord.ID) []string {
 			x := tenants[org]
 			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail),
-				string(x.engagement), string(x.evidence)}
+				string(x.engagement), string(x.evidence), string(x.environment), string(x.snapshot), string(x.notice)}
 		}
 
 		type foreign struct {
@@ -238,6 +262,15 @@ func TestTenantIsolation(t *testing.T) {
 			"POST /api/v1/engagements/{id}/sign-off":                  `{"note":"hijack"}`,
 			"POST /api/v1/engagements/{id}/cancel":                    `{"reason":"hijack"}`,
 			"GET /api/v1/engagements/{id}/report":                     "", "GET /api/v1/engagements/{id}/report.html": "",
+			"GET /api/v1/environments": "", "GET /api/v1/environments/{id}": "", "GET /api/v1/environments/{id}/snapshots": "",
+			"POST /api/v1/environments":                       `{"org_id":"{org}","name":"Hijack","product":"Vault"}`,
+			"PATCH /api/v1/environments/{id}":                 `{"name":"Hijack"}`,
+			"POST /api/v1/environments/{id}/backup-agreement": "",
+			"POST /api/v1/environments/{id}/snapshots":        `{"taken_at":"2026-11-20T14:00:00Z","kind":"daily","location":"hijack"}`,
+			"GET /api/v1/environments/{id}/restore-test":      "",
+			"GET /api/v1/environment-alerts":                  "",
+			"GET /api/v1/notices":                             "", "GET /api/v1/notices/{id}": "",
+			"POST /api/v1/notices": `{"kind":"incident","title":"Hijack","body":"hijack","starts_at":"2026-11-20T15:00:00Z","ends_at":"2026-11-20T16:00:00Z","environments":["{env}"]}`,
 			// A caller's own feed: never another tenant's.
 			"GET /api/v1/me/calendar-feed": "", "POST /api/v1/me/calendar-feed": "",
 		}
@@ -276,6 +309,10 @@ func TestTenantIsolation(t *testing.T) {
 					case strings.HasPrefix(path, "/api/v1/engagements/{id}"):
 						x := tenants[fo.customer]
 						path = strings.NewReplacer("{id}", string(x.engagement), "{file_id}", string(x.evidence), "{position}", "1").Replace(path)
+					case strings.HasPrefix(path, "/api/v1/environments/{id}"):
+						path = strings.Replace(path, "{id}", string(tenants[fo.customer].environment), 1)
+					case strings.HasPrefix(path, "/api/v1/notices/{id}"):
+						path = strings.Replace(path, "{id}", string(tenants[fo.customer].notice), 1)
 					case strings.HasPrefix(path, "/api/v1/cases/{id}"):
 						x := tenants[fo.customer]
 						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file)).Replace(path)
@@ -297,6 +334,7 @@ func TestTenantIsolation(t *testing.T) {
 						t.Fatalf("route %s %s: the matrix has no valid body for it; teach it", rt.method, rt.path)
 					}
 					body = strings.ReplaceAll(body, "{org}", string(fo.org))
+					body = strings.ReplaceAll(body, "{env}", string(tenants[fo.customer].environment))
 					name := role + "/" + rt.method + " " + rt.path + "/" + string(fo.org)
 					t.Run(name, func(t *testing.T) {
 						before := chainLengths(f)

@@ -134,6 +134,19 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/engagements/{id}/report", s.engagementReport, false},
 		{"GET", "/api/v1/engagements/{id}/report.html", s.engagementReportHTML, false},
 
+		{"GET", "/api/v1/environments", s.listEnvironments, false},
+		{"POST", "/api/v1/environments", s.createEnvironment, false},
+		{"GET", "/api/v1/environments/{id}", s.getEnvironment, false},
+		{"PATCH", "/api/v1/environments/{id}", s.updateEnvironment, false},
+		{"POST", "/api/v1/environments/{id}/backup-agreement", s.agreeBackup, false},
+		{"GET", "/api/v1/environments/{id}/snapshots", s.listSnapshots, false},
+		{"POST", "/api/v1/environments/{id}/snapshots", s.recordSnapshot, false},
+		{"GET", "/api/v1/environments/{id}/restore-test", s.restoreTest, false},
+		{"GET", "/api/v1/environment-alerts", s.listEnvironmentAlerts, false},
+		{"GET", "/api/v1/notices", s.listOperationsNotices, false},
+		{"POST", "/api/v1/notices", s.publishNotice, false},
+		{"GET", "/api/v1/notices/{id}", s.getOperationsNotice, false},
+
 		{"GET", "/api/v1/me/calendar-feed", s.getCalendarFeed, false},
 		{"POST", "/api/v1/me/calendar-feed", s.rotateCalendarFeed, false},
 		// The secret in the file name is the feed's only credential.

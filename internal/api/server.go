@@ -24,6 +24,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 	"accord/internal/notify"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -40,8 +41,11 @@ type Deps struct {
 	// Engagements are professional services: the catalog, bookings and
 	// calendar feeds.
 	Engagements *engagements.Service
-	Notify      *notify.Service
-	Log         *slog.Logger
+	// Environments are the managed service: environments, snapshots,
+	// operations alerts and notices to customers.
+	Environments *environments.Service
+	Notify       *notify.Service
+	Log          *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
 	// SecureCookies marks session cookies Secure even on plain HTTP, for

@@ -167,3 +167,12 @@ func (s *Service) Check(ctx context.Context, now time.Time, envID accord.ID) ([]
 	})
 	return open, err
 }
+
+// LastRestoreTest returns the last completed restore or HA/DR test linked
+// to an environment the actor may read, or nil.
+func (s *Service) LastRestoreTest(ctx context.Context, envID accord.ID) (*RestoreTest, error) {
+	if _, err := s.Get(ctx, envID); err != nil {
+		return nil, err
+	}
+	return s.store.LastRestoreTest(ctx, envID)
+}

@@ -35,6 +35,9 @@ type Store interface {
 	// Snapshots lists an environment's snapshots taken at or after since
 	// that have not expired at now, newest first.
 	Snapshots(ctx context.Context, envID accord.ID, since, now time.Time) ([]Snapshot, error)
+	// LastRestoreTest reads the environment's last completed restore
+	// test, or nil.
+	LastRestoreTest(ctx context.Context, envID accord.ID) (*RestoreTest, error)
 	// Alerts lists alerts newest first.
 	Alerts(ctx context.Context, scope accord.Scope, f AlertFilter) ([]Alert, error)
 	// CreateNotices inserts the notices of one publication, their events

@@ -415,3 +415,7 @@ func (s *Environments) GetNotice(ctx context.Context, scope accord.Scope, id acc
 	w.scope("org_id", scope)
 	return oneRow(scanOpsNotice, s.db.sql.QueryRowContext(ctx, `SELECT `+opsNoticeColumns+` FROM notices`+w.String(), w.args...), "notice")
 }
+
+func (s *Environments) LastRestoreTest(ctx context.Context, envID accord.ID) (*environments.RestoreTest, error) {
+	return lastRestoreTest(ctx, s.db.sql, envID)
+}

@@ -25,6 +25,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 	"accord/internal/reports"
 	"accord/internal/sla"
 	"accord/internal/views"
@@ -40,7 +41,9 @@ type Deps struct {
 	Engagements *engagements.Service
 	Reports     *reports.Service
 	Views       *views.Service
-	Log         *slog.Logger
+	// Environments are the managed service (docs/operations.md).
+	Environments *environments.Service
+	Log          *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
 	// SecureCookies marks cookies Secure even on plain HTTP, behind a
