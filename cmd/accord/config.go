@@ -13,11 +13,13 @@ import (
 
 	"accord/internal/audit"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
 	"accord/internal/notify"
+	"accord/internal/raci"
 	"accord/internal/reports"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -167,6 +169,8 @@ type services struct {
 	// environments are the managed service; serve rebuilds it with its
 	// backup grace.
 	environments *environments.Service
+	raci         *raci.Service
+	changes      *changes.Service // serve rebuilds it with its base URL
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -191,6 +195,8 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())
 	s.views = views.NewService(store.NewViews(db))
 	s.environments = s.newEnvironments(environments.DefaultConfig())
+	s.raci = s.newRaci()
+	s.changes = s.newChanges("")
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
 }
@@ -210,15 +216,28 @@ func (s *services) newEnvironments(cfg environments.Config) *environments.Servic
 	return environments.NewService(store.NewEnvironments(s.db), s.directory, cfg)
 }
 
-// ensureDefaults loads the default support policy and then the default
-// services catalog, which names a calendar of the policy, into a database
-// that has none. ctx acts as the system.
+// newRaci builds the matrices' service over the environments service.
+func (s *services) newRaci() *raci.Service { return raci.NewService(store.NewRaci(s.db), s.environments) }
+
+// newChanges builds the change-request service over the environments and
+// matrices services; baseURL, when set, is where its mail links point.
+func (s *services) newChanges(baseURL string) *changes.Service {
+	return changes.NewService(store.NewChanges(s.db), changes.EnvironmentsOf(s.environments), changes.MatricesOf(s.raci), s.policy,
+		s.directory, s.cases, changes.Config{MaxFile: maxFile, Sniff: http.DetectContentType, BaseURL: baseURL})
+}
+
+// ensureDefaults loads the default support policy, then the default
+// services catalog, which names a calendar of the policy, and the default
+// responsibility matrix into a database that has none. ctx acts as the system.
 func (s *services) ensureDefaults(ctx context.Context, now time.Time) error {
 	if _, err := s.policy.EnsureDefault(ctx, now); err != nil {
 		return fmt.Errorf("load the default policy: %w", err)
 	}
 	if _, err := s.engagements.EnsureDefaultCatalog(ctx, now); err != nil {
 		return fmt.Errorf("load the default services catalog: %w", err)
+	}
+	if _, err := s.raci.EnsureDefault(ctx, now); err != nil {
+		return fmt.Errorf("load the default responsibility matrix: %w", err)
 	}
 	return nil
 }

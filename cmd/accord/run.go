@@ -32,6 +32,7 @@ func commands() []command {
 		{"audit", "verify the audit trail's hash chains", runAudit},
 		{"policy", "export, import, diff and roll back the support policy; compute due times", runPolicy},
 		{"catalog", "show, export, import and list versions of the professional-services catalog", runCatalog},
+		{"raci", "show, export, import, diff and roll back the responsibility matrices (RACI)", runRaci},
 		{"calendar", "compute due times and working time on a business calendar", runCalendar},
 		{"import", "import organizations, contacts and contracts from CSV or XLSX, all or nothing", runImport},
 		{"export", "export organizations, contacts and contracts as CSV or XLSX", runExport},

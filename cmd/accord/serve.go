@@ -62,6 +62,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ec := environments.DefaultConfig()
 	ec.Grace = *grace
 	svc.environments = svc.newEnvironments(ec)
+	svc.raci = svc.newRaci()
 	if err := svc.enableMail(mail, *addr, contracts.DefaultConfig().Zone, log); err != nil {
 		return err
 	}
@@ -73,6 +74,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		svc.engagements = svc.newEngagements(mail.baseURL)
 	}
+	svc.changes = svc.newChanges(mail.baseURL)
 	if err := svc.ensureDefaults(accord.WithActor(ctx, accord.SystemActor("accord serve")), time.Now()); err != nil {
 		return err
 	}
@@ -84,7 +86,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	ui, err := web.New(web.Deps{
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
-		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Log: log, SecureCookies: *secure,
+		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Changes: svc.changes, Raci: svc.raci, Log: log, SecureCookies: *secure,
 	})
 	if err != nil {
 		return err
@@ -95,7 +97,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
-			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Notify: svc.notify, Log: log,
+			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Changes: svc.changes, Notify: svc.notify, Log: log,
 			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, TrustedProxies: trusted, UI: ui,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
