@@ -15,10 +15,12 @@ import (
 	"accord/internal/accord"
 	"accord/internal/audit"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/raci"
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -49,6 +51,7 @@ type fixture struct {
 	cases       *cases.Service
 	engagements *engagements.Service
 	envs        *environments.Service
+	changes     *changes.Service
 	ids         map[string]string // for {id:name} placeholders, as tests name records
 }
 
@@ -68,9 +71,12 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	f.engagements = engagements.NewService(store.NewEngagements(f.db), policy, f.contracts, f.dir, f.cases,
 		engagements.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone})
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: func() time.Time { return f.now }})
+	matrices := raci.NewService(store.NewRaci(f.db), f.envs)
+	f.changes = changes.NewService(store.NewChanges(f.db), changes.EnvironmentsOf(f.envs), changes.MatricesOf(matrices), policy, f.dir, f.cases,
+		changes.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
 	s := New(Deps{
 		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
-		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Notify: mailLog(f.db, f.cases, f.dir),
+		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Changes: f.changes, Notify: mailLog(f.db, f.cases, f.dir),
 		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})
 	f.srv = httptest.NewServer(s)
@@ -81,6 +87,9 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		t.Fatal(err)
 	}
 	if _, err := f.engagements.EnsureDefaultCatalog(ctx, f.now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := matrices.EnsureDefault(ctx, f.now); err != nil {
 		t.Fatal(err)
 	}
 	for _, o := range []struct {

@@ -21,6 +21,7 @@ import (
 	"accord/internal/accord"
 	"accord/internal/audit"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
@@ -44,8 +45,11 @@ type Deps struct {
 	// Environments are the managed service: environments, snapshots,
 	// operations alerts and notices to customers.
 	Environments *environments.Service
-	Notify       *notify.Service
-	Log          *slog.Logger
+	// Changes are change requests on managed environments and their
+	// maintenance windows.
+	Changes *changes.Service
+	Notify  *notify.Service
+	Log     *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
 	// SecureCookies marks session cookies Secure even on plain HTTP, for
