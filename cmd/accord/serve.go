@@ -86,7 +86,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	ui, err := web.New(web.Deps{
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
-		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Changes: svc.changes, Raci: svc.raci, Log: log, SecureCookies: *secure,
+		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Changes: svc.changes, Log: log, SecureCookies: *secure,
 	})
 	if err != nil {
 		return err

@@ -137,7 +137,7 @@ func (s *Service) DeleteWindow(ctx context.Context, now time.Time, id accord.ID)
 
 // Letter is mail about a change to one person.
 type Letter struct {
-	Kind   string // the template: "change.<entry kind>"
+	Kind   string // the templates: "change.subject" and "change.body"
 	Topic  string // once per entry and recipient
 	OrgID  accord.ID
 	UserID accord.ID
@@ -188,11 +188,11 @@ func (s *Service) Letters(ctx context.Context, now time.Time, entryID accord.ID)
 			to = append(to, u)
 		}
 	}
-	start := ""
+	var start any
 	if c.PlannedStart != nil {
-		start = c.PlannedStart.UTC().Format(time.RFC3339)
+		start = *c.PlannedStart
 	}
-	facts := map[string]any{"title": c.Title, "environment": c.EnvironmentName, "state": string(c.State), "type": string(c.Type),
+	facts := map[string]any{"event": string(e.Kind), "title": c.Title, "environment": c.EnvironmentName, "state": string(c.State), "type": string(c.Type),
 		"major": c.Type == Major, "planned_start": start, "minutes": c.Minutes, "note": e.Note, "actor": e.ActorName,
 		"shutdown": c.NeedsShutdown}
 	var out []Letter
@@ -200,7 +200,7 @@ func (s *Service) Letters(ctx context.Context, now time.Time, entryID accord.ID)
 		if u.ID == e.ActorID {
 			continue
 		}
-		out = append(out, Letter{Kind: "change." + string(e.Kind), Topic: "change/" + string(e.ID), OrgID: c.OrgID, UserID: u.ID,
+		out = append(out, Letter{Kind: "change", Topic: "change/" + string(e.ID), OrgID: c.OrgID, UserID: u.ID,
 			Facts: facts, Link: "/changes/" + string(c.ID)})
 	}
 	return out, nil
