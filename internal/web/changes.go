@@ -157,6 +157,10 @@ type changeData struct {
 	Criteria, Levels, Reversibilities, Types, Outcomes []string
 	StartInput                                         string
 
+	// Buttons: the form sent was a button without fields, whose refusal
+	// is shown at the top whatever field it names.
+	Buttons bool
+
 	CanEdit, CanAssess, CanApprove, CanValidate, CanSchedule, CanStart, CanFinish, CanCancel, CanSubmit bool
 }
 
@@ -189,6 +193,10 @@ func (s *Server) showChange(w http.ResponseWriter, r *http.Request, id accord.ID
 	}
 	p := s.newPage(r, "change.title", data)
 	data.page, data.sent = p, sent
+	switch sent {
+	case "submit", "approve", "validate", "schedule", "start":
+		data.Buttons = true
+	}
 	if data.Timeline, gerr = s.Changes.Timeline(ctx, now, id); gerr != nil {
 		s.fail(w, r, gerr)
 		return
