@@ -217,7 +217,9 @@ func (s *services) newEnvironments(cfg environments.Config) *environments.Servic
 }
 
 // newRaci builds the matrices' service over the environments service.
-func (s *services) newRaci() *raci.Service { return raci.NewService(store.NewRaci(s.db), s.environments) }
+func (s *services) newRaci() *raci.Service {
+	return raci.NewService(store.NewRaci(s.db), s.environments)
+}
 
 // newChanges builds the change-request service over the environments and
 // matrices services; baseURL, when set, is where its mail links point.
