@@ -12,6 +12,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 	"accord/internal/sla"
 )
 
@@ -118,7 +119,55 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 	if err := seedCases(ctx, svc, now, made, acme.ID, globex.ID); err != nil {
 		return err
 	}
-	return seedEngagements(ctx, svc, now, made, acme.ID, globex.ID)
+	env, err := seedEnvironment(ctx, svc, now, made, acme.ID)
+	if err != nil {
+		return err
+	}
+	return seedEngagements(ctx, svc, now, made, acme.ID, globex.ID, env.ID)
+}
+
+// seedEnvironment gives Acme the managed production environment the vendor
+// has run for forty days: its backup policy, agreed by Acme's CTO the next
+// day, and the daily snapshots of the last five nights (02:00 UTC) with a
+// snapshot taken before last week's configuration change.
+func seedEnvironment(ctx context.Context, svc *services, now time.Time, users map[string]directory.User, acme accord.ID) (environments.Environment, error) {
+	as := func(email string) context.Context {
+		u := users[email]
+		return accord.WithActor(ctx, accord.Actor{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Name: u.Name, CustomerAdmin: u.CustomerAdmin})
+	}
+	agent := as("agent@northwind.example")
+	covers := "The vault database, session recordings and the appliance configuration."
+	env, err := svc.environments.Create(agent, now.AddDate(0, 0, -40), environments.NewEnvironment{OrgID: acme, Name: "PAM production",
+		Product: "Vault PAM", Version: "4.2.1", Region: "southamerica-east1", Status: environments.Active,
+		Backup: &environments.PolicyInput{Covers: &covers}})
+	if err == nil {
+		env, err = svc.environments.AgreeBackup(as("cto@acme.example"), now.AddDate(0, 0, -39), env.ID)
+	}
+	if err != nil {
+		return env, fmt.Errorf("demo environment: %w", err)
+	}
+	last := now.UTC().Truncate(24 * time.Hour).Add(2 * time.Hour)
+	if last.After(now) {
+		last = last.Add(-24 * time.Hour)
+	}
+	snaps := []environments.NewSnapshot{{TakenAt: now.AddDate(0, 0, -7), Kind: environments.PreChangeSnapshot, SizeBytes: 48 << 30,
+		Location: "gs://northwind-backups/acme/pam-prod/pre-change-" + now.AddDate(0, 0, -7).Format("20060102"), Checksum: "sha256:3f1a", Verified: true}}
+	for i := 4; i >= 0; i-- {
+		at := last.AddDate(0, 0, -i)
+		snaps = append(snaps, environments.NewSnapshot{TakenAt: at, Kind: environments.DailySnapshot, SizeBytes: (49<<30 + int64(i)<<28),
+			Location: "gs://northwind-backups/acme/pam-prod/daily-" + at.Format("20060102"), Checksum: fmt.Sprintf("sha256:%04x", 0xbe00+i), Verified: i > 0})
+	}
+	for _, in := range snaps {
+		in.EnvironmentID = env.ID
+		at := in.TakenAt.Add(20 * time.Minute)
+		if at.After(now) {
+			at = now
+		}
+		if _, err := svc.environments.RecordSnapshot(agent, at, in); err != nil {
+			return env, fmt.Errorf("demo snapshot: %w", err)
+		}
+	}
+	return env, nil
 }
 
 // seedPastMonths gives the dashboard's compliance chart five months to show:
@@ -222,7 +271,7 @@ func seedCases(ctx context.Context, svc *services, now time.Time, users map[stri
 // scheduled at the first start its lead time allows; and an assisted
 // update the partner requested for Globex this morning, waiting for a
 // quote.
-func seedEngagements(ctx context.Context, svc *services, now time.Time, users map[string]directory.User, acme, globex accord.ID) error {
+func seedEngagements(ctx context.Context, svc *services, now time.Time, users map[string]directory.User, acme, globex, env accord.ID) error {
 	as := func(email string) context.Context {
 		u := users[email]
 		return accord.WithActor(ctx, accord.Actor{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Name: u.Name, CustomerAdmin: u.CustomerAdmin})
@@ -230,7 +279,7 @@ func seedEngagements(ctx context.Context, svc *services, now time.Time, users ma
 	es := svc.engagements
 	customer, agent := as("cto@acme.example"), as("agent@northwind.example")
 	test, err := es.Request(customer, now.Add(-48*time.Hour), engagements.RequestInput{OrgID: acme, Service: "ha_dr_test", Format: "segregated_clone",
-		Scope: "Yearly disaster-recovery test of the vault cluster on a clone, for the auditors."})
+		Scope: "Yearly disaster-recovery test of the vault cluster on a clone, for the auditors.", EnvironmentID: env})
 	if err == nil {
 		_, err = es.Quote(agent, now.Add(-30*time.Hour), test.ID, engagements.QuoteInput{Hours: 4, Note: "One engineer, remote."})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 	"accord/internal/reports"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -63,6 +64,21 @@ func TestDemoEngagements(t *testing.T) {
 			if test.Service != "ha_dr_test" || test.State != engagements.Scheduled || len(test.Sessions) != 1 ||
 				test.EarliestStart == nil || !test.Sessions[0].Start.Equal(*test.EarliestStart) || !test.Sessions[0].Start.After(now) {
 				t.Errorf("Acme's test: %+v", test)
+			}
+
+			// Acme's managed environment: the HA/DR test is linked to it,
+			// its policy is agreed, and five nights of snapshots leave
+			// nothing for the hourly check to raise.
+			envs, err := svc.environments.List(sys, environments.Filter{})
+			if err != nil || len(envs) != 1 || envs[0].Backup.AgreedAt == nil || test.EnvironmentID != envs[0].ID {
+				t.Fatalf("demo environments: %+v, %v", envs, err)
+			}
+			snaps, err := store.NewEnvironments(db).Snapshots(ctx, envs[0].ID, time.Time{}, now)
+			if err != nil || len(snaps) != 6 {
+				t.Errorf("%d demo snapshots (%v), want 6", len(snaps), err)
+			}
+			if open, err := svc.environments.Check(sys, now, envs[0].ID); err != nil || len(open) != 0 {
+				t.Errorf("the demo environment's check: %+v, %v", open, err)
 			}
 
 			// The past months give the dashboard's chart something to show:

@@ -63,7 +63,10 @@ type Engagement struct {
 	CatalogVersion int       `json:"catalog_version"`
 	Scope          string    `json:"scope"`
 	CaseID         accord.ID `json:"case_id,omitempty"`
-	State          State     `json:"state"`
+	// EnvironmentID is the customer's managed environment the engagement
+	// is about, such as the one a restore test restores.
+	EnvironmentID accord.ID `json:"environment_id,omitempty"`
+	State         State     `json:"state"`
 
 	RequestedAt     time.Time `json:"requested_at"`
 	RequestedByID   accord.ID `json:"requested_by_id,omitempty"`

@@ -51,6 +51,9 @@ type RequestInput struct {
 	Scope      string    `json:"scope"`
 	CaseID     accord.ID `json:"case_id"`
 	ResellerID accord.ID `json:"reseller_id"`
+	// EnvironmentID links the engagement to a managed environment of the
+	// customer: a restore or HA/DR test of it (docs/operations.md).
+	EnvironmentID accord.ID `json:"environment_id"`
 }
 
 // Request records a customer's request for a service, optionally from a
@@ -62,7 +65,7 @@ func (s *Service) Request(ctx context.Context, now time.Time, in RequestInput) (
 	if err != nil {
 		return Engagement{}, err
 	}
-	e := Engagement{ID: accord.NewID("eng"), OrgID: in.OrgID, ResellerID: in.ResellerID, State: Requested,
+	e := Engagement{ID: accord.NewID("eng"), OrgID: in.OrgID, ResellerID: in.ResellerID, EnvironmentID: in.EnvironmentID, State: Requested,
 		RequestedAt: stamp(now), RequestedByID: a.UserID, RequestedByName: a.Name, UpdatedAt: stamp(now), Sessions: []Session{}}
 	switch {
 	case a.Role == accord.RoleCustomerContact:
@@ -163,6 +166,9 @@ func (s *Service) Request(ctx context.Context, now time.Time, in RequestInput) (
 	}
 	if e.ResellerID != "" {
 		ch.Add("reseller_id", nil, e.ResellerID)
+	}
+	if e.EnvironmentID != "" {
+		ch.Add("environment_id", nil, e.EnvironmentID)
 	}
 	if err := s.store.Create(ctx, e, event(a, now, e, "engagement.request", ch)); err != nil {
 		return Engagement{}, accord.Wrap(op, err)

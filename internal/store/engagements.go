@@ -98,7 +98,7 @@ func (s *Engagements) ListCatalogVersions(ctx context.Context, p accord.Page) ([
 // An engagement's columns: those written once, when it is requested, then
 // those every update rewrites, in the order scanEngagement and
 // engagementValues use.
-const engagementFixed = `id, org_id, service, service_name, catalog_version, requested_at, requested_by_id, requested_by_name`
+const engagementFixed = `id, org_id, service, service_name, catalog_version, requested_at, requested_by_id, requested_by_name, environment_id`
 
 var engagementMutable = []string{"reseller_id", "provider", "format", "scope", "case_id", "state", "quote",
 	"accepted_at", "earliest_start", "started_at", "completed_at", "signed_off_at", "sign_off_note",
@@ -155,7 +155,8 @@ func fromJSON[T any](text sql.NullString) (*T, error) {
 
 // engagementFixedValues are e's values for engagementFixed.
 func engagementFixedValues(e engagements.Engagement) []any {
-	return []any{e.ID, e.OrgID, e.Service, e.ServiceName, e.CatalogVersion, micro(e.RequestedAt), nullable(e.RequestedByID), e.RequestedByName}
+	return []any{e.ID, e.OrgID, e.Service, e.ServiceName, e.CatalogVersion, micro(e.RequestedAt), nullable(e.RequestedByID), e.RequestedByName,
+		nullable(e.EnvironmentID)}
 }
 
 // engagementValues are e's values for engagementMutable. Steps are stored
@@ -189,10 +190,10 @@ func engagementValues(e engagements.Engagement) ([]any, error) {
 // scanEngagement reads engagementColumns, without sessions.
 func scanEngagement(row interface{ Scan(...any) error }) (engagements.Engagement, error) {
 	var e engagements.Engagement
-	var requestedBy, reseller, caseID, quote, shortfall, outcome sql.NullString
+	var requestedBy, environment, reseller, caseID, quote, shortfall, outcome sql.NullString
 	var accepted, earliest, started, completed, signedOff, cancelled sql.NullTime
 	var steps string
-	err := row.Scan(&e.ID, &e.OrgID, &e.Service, &e.ServiceName, &e.CatalogVersion, &e.RequestedAt, &requestedBy, &e.RequestedByName,
+	err := row.Scan(&e.ID, &e.OrgID, &e.Service, &e.ServiceName, &e.CatalogVersion, &e.RequestedAt, &requestedBy, &e.RequestedByName, &environment,
 		&reseller, &e.Provider, &e.Format, &e.Scope, &caseID, &e.State, &quote,
 		&accepted, &earliest, &started, &completed, &signedOff, &e.SignOffNote,
 		&cancelled, &e.CancelReason, &steps, &shortfall, &outcome, &e.UpdatedAt)
@@ -200,6 +201,7 @@ func scanEngagement(row interface{ Scan(...any) error }) (engagements.Engagement
 		return e, err
 	}
 	e.RequestedByID, e.ResellerID, e.CaseID = accord.ID(requestedBy.String), accord.ID(reseller.String), accord.ID(caseID.String)
+	e.EnvironmentID = accord.ID(environment.String)
 	e.AcceptedAt, e.EarliestStart, e.StartedAt = utcPtr(accepted), utcPtr(earliest), utcPtr(started)
 	e.CompletedAt, e.SignedOffAt, e.CancelledAt = utcPtr(completed), utcPtr(signedOff), utcPtr(cancelled)
 	e.RequestedAt, e.UpdatedAt = e.RequestedAt.UTC(), e.UpdatedAt.UTC()
@@ -268,6 +270,17 @@ func (s *Engagements) Create(ctx context.Context, e engagements.Engagement, ev a
 	}
 	args := append(engagementFixedValues(e), vals...)
 	return s.db.txWithEvent(ctx, ev, func(tx *sql.Tx) error {
+		if e.EnvironmentID != "" {
+			// An environment of another customer is refused as one that
+			// does not exist: the requester may not learn it does.
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM environments WHERE id = $1 AND org_id = $2`, e.EnvironmentID, e.OrgID).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return accord.FieldError("environment_id", "must be a managed environment of the customer")
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO engagements (`+engagementColumns+`) VALUES `+inList(1, len(args)), args...)
 		return err
 	})

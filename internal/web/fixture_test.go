@@ -23,6 +23,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 	"accord/internal/notify"
 	"accord/internal/reports"
 	"accord/internal/sla"
@@ -56,6 +57,7 @@ type fixture struct {
 	contracts   *contracts.Service
 	cases       *cases.Service
 	engagements *engagements.Service
+	envs        *environments.Service
 }
 
 func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
@@ -83,17 +85,18 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	auditSvc := audit.NewService(store.NewAudit(f.db))
+	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: clock})
 	ui, err := New(Deps{
 		Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
-		Views: views.NewService(store.NewViews(f.db)), Log: log, Now: clock,
+		Views: views.NewService(store.NewViews(f.db)), Environments: f.envs, Log: log, Now: clock,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.srv = httptest.NewServer(api.New(api.Deps{
 		DB: f.db, Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
-		Engagements: f.engagements, Notify: mail, Log: log, Now: clock, UI: ui,
+		Engagements: f.engagements, Environments: f.envs, Notify: mail, Log: log, Now: clock, UI: ui,
 	}))
 	t.Cleanup(f.srv.Close)
 

@@ -332,6 +332,9 @@ type page struct {
 	Error  string
 	Now    time.Time
 	Data   any
+	// Notices are the current notices to the reader's customer, shown
+	// above every page of a customer's contact until they end.
+	Notices []environments.Notice
 }
 
 // Value is a submitted field shown again, or def when the form is fresh.
@@ -365,7 +368,8 @@ func (p *page) Admin() bool    { return p.Reader.is(accord.RoleAdmin) }
 
 // newPage starts the data of a page titled by the message key title.
 func (s *Server) newPage(r *http.Request, title string, data any) *page {
-	p := &page{Title: title, Reader: readerOf(r.Context()), Path: r.URL.Path, Query: r.URL.Query(), Now: s.Now(), Data: data}
+	p := &page{Title: title, Reader: readerOf(r.Context()), Path: r.URL.Path, Query: r.URL.Query(), Now: s.Now(), Data: data,
+		Notices: s.currentNotices(r)}
 	if p.Reader.Actor.UserID == "" {
 		p.Reader.Locale = anonymousLocale(r)
 	}

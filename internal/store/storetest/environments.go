@@ -8,6 +8,7 @@ import (
 	"accord/internal/accord"
 	"accord/internal/audit"
 	"accord/internal/directory"
+	"accord/internal/engagements"
 	"accord/internal/environments"
 	"accord/internal/store"
 )
@@ -181,5 +182,63 @@ func testEnvironmentAlertsOnce(t *testing.T, db *store.DB) {
 	}
 	if l, _ := w.s.Alerts(ctx, accord.Scope{All: true}, environments.AlertFilter{EnvironmentID: w.env.ID}); len(l) != 1 || l[0].ClearedAt == nil {
 		t.Fatalf("alerts after clearing and raising again = %+v", l)
+	}
+}
+
+// testEnvironmentRestoreTests links engagements to environments: one of
+// another customer's environment is refused; the last completed restore
+// test is read with its measures, whatever other engagements there are.
+func testEnvironmentRestoreTests(t *testing.T, db *store.DB) {
+	w := newEnvWorld(t, db, "Restore")
+	es := store.NewEngagements(db)
+	mk := func(org accord.ID, service string, env accord.ID) engagements.Engagement {
+		e := sampleEngagement(org, t0, service)
+		e.EnvironmentID = env
+		return e
+	}
+	foreign := mk(w.b.ID, "restore_test", w.env.ID)
+	err := es.Create(ctx, foreign, engEvent(w.b.ID, foreign.ID, "engagement.request", t0))
+	if e, ok := err.(*accord.Error); !ok || e.Field != "environment_id" {
+		t.Fatalf("another customer's environment: %v", err)
+	}
+	met, missed := true, false
+	for i, c := range []struct {
+		service string
+		state   engagements.State
+		done    time.Duration
+		rtoMet  *bool
+	}{
+		{"restore_test", engagements.SignedOff, 24 * time.Hour, &missed},
+		{"ha_dr_test", engagements.Completed, 48 * time.Hour, &met},
+		{"health_check", engagements.Completed, 72 * time.Hour, nil},  // not a restore test
+		{"restore_test", engagements.InProgress, 96 * time.Hour, nil}, // not completed
+	} {
+		e := mk(w.a.ID, c.service, w.env.ID)
+		if err := es.Create(ctx, e, engEvent(w.a.ID, e.ID, "engagement.request", t0)); err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		_, err := es.Update(ctx, accord.Scope{All: true}, e.ID, func(old engagements.Engagement, _ engagements.Locked) (engagements.Change, error) {
+			next := old
+			next.State, next.UpdatedAt = c.state, t0.Add(c.done)
+			if c.state == engagements.Completed || c.state == engagements.SignedOff {
+				at := t0.Add(c.done)
+				next.CompletedAt = &at
+				next.Outcome = &engagements.Outcome{RecordedAt: at, RTO: &engagements.Measure{Seconds: 5100, Text: "1h25m", Met: c.rtoMet}}
+			}
+			return engagements.Change{Engagement: next}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := w.s.LastRestoreTest(ctx, w.env.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || got.Service != "ha_dr_test" || !got.CompletedAt.Equal(t0.Add(48*time.Hour)) || got.RTO != "1h25m" || got.RTOMet == nil || !*got.RTOMet || got.RPO != "" {
+		t.Fatalf("last restore test = %+v", got)
+	}
+	if e, err := es.Get(ctx, accord.OnlyOrg(w.a.ID), got.EngagementID); err != nil || e.EnvironmentID != w.env.ID {
+		t.Fatalf("the engagement's environment: %+v, %v", e.EnvironmentID, err)
 	}
 }

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"ChangesConcurrentSchedule", testChangesConcurrentSchedule},
 		{"Raci", testRaci},
 		{"RaciService", testRaciService},
+		{"EnvironmentRestoreTests", testEnvironmentRestoreTests},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
