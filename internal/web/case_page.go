@@ -6,6 +6,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/directory"
 	"accord/internal/sla"
 )
@@ -27,6 +28,9 @@ type casePageData struct {
 	// Assignable are the people an agent may give the case to: the active
 	// agents of the reader's own organization.
 	Assignable []directory.User
+	// Change is the change request an incident case was opened for: an
+	// urgent change run outside its window by agreement.
+	Change *changes.Change
 
 	page   *page
 	failed string // the action whose form is shown again
@@ -120,6 +124,14 @@ func (s *Server) casePageOf(r *http.Request, id accord.ID, failed string) (*page
 		}
 	}
 	d.Entries, d.Assignee = caseEntriesOf(rd, c, timeline, d.Assignable)
+	if s.Changes != nil && c.Type == cases.Incident {
+		switch ch, err := s.Changes.ForCase(ctx, now, c.ID); {
+		case err == nil:
+			d.Change = &ch
+		case !accord.IsKind(err, accord.NotFound):
+			return nil, err
+		}
+	}
 	d.page = s.newPage(r, "case.title", d)
 	return d.page, nil
 }
