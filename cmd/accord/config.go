@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"time"
 
+	ics "github.com/arran4/golang-ical"
+
+	"accord/internal/accord"
 	"accord/internal/audit"
 	"accord/internal/cases"
 	"accord/internal/changes"
@@ -208,7 +211,12 @@ const maxFile = 20 << 20
 // set, is the web address calendar feeds link engagements to.
 func (s *services) newEngagements(baseURL string) *engagements.Service {
 	return engagements.NewService(store.NewEngagements(s.db), s.policy, s.contracts, s.directory, s.cases, engagements.Config{
-		MaxFile: maxFile, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: baseURL})
+		MaxFile: maxFile, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: baseURL,
+		// A user's feed also lists the changes and maintenance windows
+		// they take part in; the change service is built after this one.
+		More: func(ctx context.Context, now time.Time, owner directory.User, scope accord.Scope, cal *ics.Calendar) error {
+			return s.changes.FeedEvents(ctx, now, owner, scope, cal)
+		}})
 }
 
 // newEnvironments builds the managed environments' service with cfg.

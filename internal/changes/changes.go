@@ -293,6 +293,8 @@ type Store interface {
 	// ByCase returns the change an incident case was opened for.
 	ByCase(ctx context.Context, scope accord.Scope, caseID accord.ID) (Change, error)
 
+	// Windows lists an environment's maintenance windows; with no envID,
+	// every window in scope.
 	Windows(ctx context.Context, scope accord.Scope, envID accord.ID) ([]Window, error)
 	CreateWindow(ctx context.Context, w Window, ev audit.Event) error
 	DeleteWindow(ctx context.Context, scope accord.Scope, id accord.ID, ev func(Window) audit.Event) error

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	ics "github.com/arran4/golang-ical"
+
 	"accord/internal/accord"
 	"accord/internal/cases"
 	"accord/internal/changes"
@@ -320,5 +322,37 @@ func TestMaintenanceWindowWarning(t *testing.T) {
 	_, _, err = f.svc.CreateWindow(f.as("admin"), t0, f.env.ID, changes.WindowInput{Rule: "fifth monday 01:00-01:20", VendorAgreedBy: "A", CustomerAgreedBy: "B"})
 	if e := wantKind(t, err, accord.Invalid); e.Field != "rule" {
 		t.Fatalf("field %s", e.Field)
+	}
+}
+
+// A customer's calendar feed lists the changes of its environments and
+// their maintenance windows; a vendor person's, the changes they take part in.
+func TestFeedEvents(t *testing.T) {
+	f := newFixture(t)
+	c := f.request(t, "Upgrade to 4.3")
+	at := window
+	must[changes.Change](t)(f.svc.Assess(f.as("admin"), t0, c.ID, changes.AssessInput{Assessment: medium, ImplementerID: f.users["agent"].ID, PlannedStart: &at}))
+	feed := func(key string) string {
+		cal := ics.NewCalendar()
+		u := f.users[key]
+		scope := accord.Scope{All: true}
+		if u.Role == accord.RoleCustomerContact {
+			scope = accord.OnlyOrg(u.OrgID)
+		}
+		if err := f.svc.FeedEvents(context.Background(), t0, u, scope, cal); err != nil {
+			t.Fatal(err)
+		}
+		return cal.Serialize()
+	}
+	acme := feed("acme")
+	if !strings.Contains(acme, "Change: Upgrade to 4.3 (Production)") || !strings.Contains(acme, "DTSTART:20270102T210000Z") ||
+		!strings.Contains(acme, "Maintenance window (first saturday 22:00-02:00") {
+		t.Fatalf("Acme's feed:\n%s", acme)
+	}
+	if g := feed("globex"); strings.Contains(g, "Upgrade") || strings.Contains(g, "Maintenance window") {
+		t.Fatalf("Globex's feed shows Acme's:\n%s", g)
+	}
+	if !strings.Contains(feed("agent"), "Upgrade to 4.3") || strings.Contains(feed("agent2"), "Upgrade to 4.3") {
+		t.Fatal("the implementer's feed lacks the change, or another agent's has it")
 	}
 }

@@ -344,11 +344,14 @@ func scanWindow(row interface{ Scan(...any) error }) (changes.Window, error) {
 	return w, err
 }
 
-// Windows lists an environment's maintenance windows, oldest first.
+// Windows lists an environment's maintenance windows, or with no envID
+// every window in scope, oldest first.
 func (s *Changes) Windows(ctx context.Context, scope accord.Scope, envID accord.ID) ([]changes.Window, error) {
 	var w where
 	w.scope("org_id", scope)
-	w.add("environment_id = ?", envID)
+	if envID != "" {
+		w.add("environment_id = ?", envID)
+	}
 	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+windowColumns+` FROM maintenance_windows`+w.String()+` ORDER BY created_at, id`, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("maintenance windows: %w", err)
