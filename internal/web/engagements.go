@@ -10,6 +10,7 @@ import (
 	"accord/internal/accord"
 	"accord/internal/directory"
 	"accord/internal/engagements"
+	"accord/internal/environments"
 )
 
 // engagementRoutes are the professional services: the list (a board by
@@ -168,6 +169,10 @@ type engagementNewData struct {
 	// Choices are the customers a partner or the vendor requests for; a
 	// customer's contact requests for its own organization.
 	Choices []directory.Organization
+	// Environments are the managed environments the reader may see, one
+	// of which a restore test may be about; EnvOrgs names their customers.
+	Environments []environments.Environment
+	EnvOrgs      map[accord.ID]string
 }
 
 // offering is a service of the catalog with its formats in order.
@@ -197,7 +202,12 @@ func (s *Server) engagementNewData(r *http.Request) (*engagementNewData, error) 
 	}
 	slices.SortStableFunc(data.Offerings, func(a, b offering) int { return cmp.Compare(a.Name, b.Name) })
 	if !readerOf(r.Context()).is(accord.RoleCustomerContact) {
-		if data.Choices, _, err = s.customerOrgs(r); err != nil {
+		if data.Choices, data.EnvOrgs, err = s.customerOrgs(r); err != nil {
+			return nil, err
+		}
+	}
+	if s.Environments != nil {
+		if data.Environments, err = s.Environments.List(r.Context(), environments.Filter{}); err != nil {
 			return nil, err
 		}
 	}
@@ -228,7 +238,7 @@ func (s *Server) requestEngagement(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	in := engagements.RequestInput{OrgID: accord.ID(f.Get("org_id")), Service: f.Get("service"), Format: f.Get("format"),
-		Scope: f.Get("scope"), CaseID: accord.ID(f.Get("case_id"))}
+		Scope: f.Get("scope"), CaseID: accord.ID(f.Get("case_id")), EnvironmentID: accord.ID(f.Get("environment_id"))}
 	e, err := s.Engagements.Request(r.Context(), s.Now(), in)
 	if err != nil {
 		s.failForm(w, r, err, "engagement_new", p)

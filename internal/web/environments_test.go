@@ -70,6 +70,23 @@ func TestEnvironmentPages(t *testing.T) {
 		t.Errorf("the agent's list: %s", body)
 	}
 
+	// A restore test requested from the environment's page is linked to it;
+	// another customer cannot name it.
+	if body := f.page("acme", "/engagements/new?environment="+string(id)); !strings.Contains(body, `<option value="`+string(id)+`" selected>`) {
+		t.Errorf("the request form does not offer the environment chosen")
+	}
+	req := url.Values{"service": {"restore_test"}, "scope": {"Restore last night's snapshot on a fresh instance."}, "environment_id": {string(id)}}
+	if r := f.post("globex", "/engagements/new", req); r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "must be a managed environment of the customer") {
+		t.Errorf("another customer's environment: %d", r.status)
+	}
+	r = f.post("acme", "/engagements/new", req)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("request a restore test: %d %s", r.status, r.body)
+	}
+	if e, err := f.engagements.Get(f.as("acme"), f.now, accord.ID(strings.TrimPrefix(r.location, "/engagements/"))); err != nil || e.EnvironmentID != id {
+		t.Errorf("the restore test's environment: %q, %v", e.EnvironmentID, err)
+	}
+
 	// The edit form voids the agreement when the policy changes.
 	edit := url.Values{"reseller_id": {""}, "name": {"Production"}, "product": {"Vault"}, "version": {"4.3"}, "region": {"sa-east-1"},
 		"status": {"active"}, "backup.frequency": {"daily"}, "backup.retention_days": {"14"}, "backup.covers": {"database"},
