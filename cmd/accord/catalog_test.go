@@ -100,8 +100,8 @@ func TestCatalogCommands(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 	}
-	// The default policy, the default catalog and two imports.
-	if code, out, _ = runCLI(t, "", "audit", "verify", db); code != 0 || !strings.Contains(out, "intact: 4 event(s)") {
+	// The default policy, the default catalog, the default matrix and two imports.
+	if code, out, _ = runCLI(t, "", "audit", "verify", db); code != 0 || !strings.Contains(out, "intact: 5 event(s)") {
 		t.Fatalf("audit after catalog commands: exit %d: %s", code, out)
 	}
 }

@@ -87,8 +87,8 @@ func TestPolicyCommands(t *testing.T) {
 	if code, _, _ = runCLI(t, "", "policy", "diff", "1", db); code != 2 {
 		t.Fatalf("diff with one version: exit %d, want 2", code)
 	}
-	// The default policy and catalog, the import and the rollback.
-	if code, out, _ = runCLI(t, "", "audit", "verify", db); code != 0 || !strings.Contains(out, "intact: 4 event(s)") {
+	// The default policy, catalog and matrix, the import and the rollback.
+	if code, out, _ = runCLI(t, "", "audit", "verify", db); code != 0 || !strings.Contains(out, "intact: 5 event(s)") {
 		t.Fatalf("audit after policy commands: exit %d: %s", code, out)
 	}
 }

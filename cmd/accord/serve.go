@@ -87,6 +87,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ui, err := web.New(web.Deps{
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
 		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Changes: svc.changes, Log: log, SecureCookies: *secure,
+		Raci: svc.raci,
 	})
 	if err != nil {
 		return err
@@ -97,7 +98,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
-			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Changes: svc.changes, Notify: svc.notify, Log: log,
+			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Changes: svc.changes, Notify: svc.notify, Raci: svc.raci, Log: log,
 			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, TrustedProxies: trusted, UI: ui,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,

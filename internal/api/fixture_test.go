@@ -77,7 +77,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	s := New(Deps{
 		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
 		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Changes: f.changes, Notify: mailLog(f.db, f.cases, f.dir),
-		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
+		Raci: matrices, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})
 	f.srv = httptest.NewServer(s)
 	t.Cleanup(f.srv.Close)

@@ -117,6 +117,15 @@ func (s *Server) routes() []route {
 
 		{"GET", "/api/v1/reports/sla", s.slaReport, false},
 
+		{"GET", "/api/v1/raci", s.getRaci, false},
+		{"GET", "/api/v1/raci/versions", s.listRaciVersions, false},
+		{"POST", "/api/v1/raci/versions", s.importRaci, false},
+		{"GET", "/api/v1/raci/versions/{version}", s.getRaciVersion, false},
+		{"POST", "/api/v1/raci/versions/{version}/rollback", s.rollbackRaci, false},
+		{"GET", "/api/v1/raci/diff", s.diffRaci, false},
+		{"GET", "/api/v1/environments/{id}/raci", s.getEnvironmentRaci, false},
+		{"PUT", "/api/v1/environments/{id}/raci", s.putEnvironmentRaci, false},
+
 		{"GET", "/api/v1/catalog", s.getCatalog, false},
 		{"GET", "/api/v1/catalog/versions", s.listCatalogVersions, false},
 		{"POST", "/api/v1/catalog/versions", s.importCatalog, false},

@@ -27,6 +27,7 @@ import (
 	"accord/internal/engagements"
 	"accord/internal/environments"
 	"accord/internal/notify"
+	"accord/internal/raci"
 	"accord/internal/sla"
 	"accord/internal/store"
 )
@@ -49,6 +50,7 @@ type Deps struct {
 	// maintenance windows.
 	Changes *changes.Service
 	Notify  *notify.Service
+	Raci    *raci.Service // responsibility matrices
 	Log     *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time

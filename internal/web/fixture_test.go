@@ -25,6 +25,7 @@ import (
 	"accord/internal/engagements"
 	"accord/internal/environments"
 	"accord/internal/notify"
+	"accord/internal/raci"
 	"accord/internal/reports"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -58,6 +59,7 @@ type fixture struct {
 	cases       *cases.Service
 	engagements *engagements.Service
 	envs        *environments.Service
+	raci        *raci.Service
 }
 
 func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
@@ -86,17 +88,18 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	}
 	auditSvc := audit.NewService(store.NewAudit(f.db))
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: clock})
+	f.raci = raci.NewService(store.NewRaci(f.db), f.envs)
 	ui, err := New(Deps{
 		Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
-		Views: views.NewService(store.NewViews(f.db)), Environments: f.envs, Log: log, Now: clock,
+		Views: views.NewService(store.NewViews(f.db)), Log: log, Now: clock, Raci: f.raci, Environments: f.envs,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.srv = httptest.NewServer(api.New(api.Deps{
 		DB: f.db, Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
-		Engagements: f.engagements, Environments: f.envs, Notify: mail, Log: log, Now: clock, UI: ui,
+		Engagements: f.engagements, Environments: f.envs, Notify: mail, Raci: f.raci, Log: log, Now: clock, UI: ui,
 	}))
 	t.Cleanup(f.srv.Close)
 
@@ -105,6 +108,9 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		t.Fatal(err)
 	}
 	if _, err := f.engagements.EnsureDefaultCatalog(ctx, f.now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.raci.EnsureDefault(ctx, f.now); err != nil {
 		t.Fatal(err)
 	}
 	for _, o := range []struct {

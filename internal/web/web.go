@@ -27,6 +27,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/raci"
 	"accord/internal/reports"
 	"accord/internal/sla"
 	"accord/internal/views"
@@ -42,6 +43,7 @@ type Deps struct {
 	Engagements *engagements.Service
 	Reports     *reports.Service
 	Views       *views.Service
+	Raci        *raci.Service // the responsibility matrices' pages
 	// Environments are the managed service (docs/operations.md).
 	Environments *environments.Service
 	// Changes are change requests on managed environments.
