@@ -213,9 +213,13 @@ func (s *services) newEngagements(baseURL string) *engagements.Service {
 	return engagements.NewService(store.NewEngagements(s.db), s.policy, s.contracts, s.directory, s.cases, engagements.Config{
 		MaxFile: maxFile, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: baseURL,
 		// A user's feed also lists the changes and maintenance windows
-		// they take part in; the change service is built after this one.
+		// they take part in and, for a customer's contact, the notices to
+		// the customer; those services are built after this one.
 		More: func(ctx context.Context, now time.Time, owner directory.User, scope accord.Scope, cal *ics.Calendar) error {
-			return s.changes.FeedEvents(ctx, now, owner, scope, cal)
+			if err := s.changes.FeedEvents(ctx, now, owner, scope, cal); err != nil {
+				return err
+			}
+			return s.environments.AddNotices(ctx, now, owner, scope, cal, baseURL)
 		}})
 }
 
