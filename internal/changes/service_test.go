@@ -356,3 +356,38 @@ func TestFeedEvents(t *testing.T) {
 		t.Fatal("the implementer's feed lacks the change, or another agent's has it")
 	}
 }
+
+// Mail about a change goes to the customer's contacts and the vendor's
+// people on it, never to whoever made the entry, and never to another
+// tenant's contacts.
+func TestLetters(t *testing.T) {
+	f := newFixture(t)
+	c := f.request(t, "Upgrade to 4.3")
+	at := window
+	c = must[changes.Change](t)(f.svc.Assess(f.as("admin"), t0, c.ID, changes.AssessInput{Assessment: medium, ImplementerID: f.users["agent"].ID, PlannedStart: &at}))
+	tl := must[[]changes.Entry](t)(f.svc.Timeline(f.as("acme"), t0, c.ID))
+	var assessed changes.Entry
+	for _, e := range tl {
+		if e.Kind == changes.AssessedEntry {
+			assessed = e
+		}
+	}
+	ls, err := f.svc.Letters(context.Background(), t0, assessed.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := map[string]bool{}
+	for _, l := range ls {
+		for key, u := range f.users {
+			if u.ID == l.UserID {
+				to[key] = true
+			}
+		}
+		if l.Kind != "change" || l.Facts["event"] != "assessed" || l.Link != "/changes/"+string(c.ID) || l.Topic != "change/"+string(assessed.ID) {
+			t.Errorf("letter %+v", l)
+		}
+	}
+	if !to["acme"] || !to["agent"] || to["admin"] || to["globex"] || to["agent2"] {
+		t.Fatalf("told %v", to)
+	}
+}
