@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
 
 // TestBrowserEnvironmentPortuguese: Acme's CTO, reading Portuguese, finds
 // the managed environment in the portal and reads its backup policy, the
@@ -23,6 +28,13 @@ func TestBrowserEnvironmentPortuguese(t *testing.T) {
 	path := customer.path()
 	customer.checkA11y(path)
 	customer.shot("environment-pt-BR")
+	customer.follow(`a[href^="/engagements/new?environment="]`)
+	customer.see(`label[for="f-environment_id"]`, "Ambiente gerenciado")
+	if got := get(customer, "read the environment chosen", chromedp.Evaluate[string](
+		`document.querySelector("#f-environment_id").selectedOptions[0].textContent`)); !strings.Contains(got, "PAM production") {
+		t.Errorf("the request form chose %q, not the environment it came from", got)
+	}
+	customer.checkA11y("/engagements/new?environment=")
 
 	agent := b.person("agent")
 	agent.signIn("agent@northwind.example")

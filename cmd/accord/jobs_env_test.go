@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -19,8 +20,8 @@ import (
 // Two `accord serve` processes on one PostgreSQL database run the hourly
 // backup checks of environments whose first daily snapshot is overdue:
 // each raises one missing-snapshot alert, in the environment's history
-// once; checks run at once in this process too change nothing; a daily
-// snapshot clears the alert.
+// once; checks run four at a time in this process afterwards change
+// nothing; a daily snapshot clears the alert.
 func TestMissingSnapshotAlertOnceWithTwoProcesses(t *testing.T) {
 	db, url := dbtest.PostgresDatabase(t)
 	svc := newServices(db)
@@ -61,18 +62,6 @@ func TestMissingSnapshotAlertOnceWithTwoProcesses(t *testing.T) {
 		outs = append(outs, out)
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	}
-	// Meanwhile this process checks every environment four times at once.
-	var wg sync.WaitGroup
-	for _, id := range ids {
-		for range 4 {
-			wg.Go(func() {
-				if _, err := svc.environments.Check(sys, time.Now(), id); err != nil {
-					t.Error(err)
-				}
-			})
-		}
-	}
-	wg.Wait()
 	ctx := context.Background()
 	count := func(q string, args ...any) int {
 		t.Helper()
@@ -91,6 +80,28 @@ func TestMissingSnapshotAlertOnceWithTwoProcesses(t *testing.T) {
 			t.Fatalf("%d checks still due after a minute", due)
 		}
 	}
+	// Then this process checks every environment four times at once, as
+	// processes whose claims overlapped would.
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		for range 4 {
+			wg.Go(func() {
+				if _, err := svc.environments.Check(sys, time.Now(), id); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	// Both processes are up before they are stopped: one still migrating
+	// would take the signal as a failure to start.
+	for i, o := range outs {
+		for deadline := time.Now().Add(60 * time.Second); !strings.Contains(o.text(), "Accord listening on"); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("process %d did not start: %s", i, o.text())
+			}
+		}
+	}
 	for _, p := range procs {
 		_ = p.Process.Signal(syscall.SIGTERM)
 		if err := p.Wait(); err != nil {
@@ -107,7 +118,7 @@ func TestMissingSnapshotAlertOnceWithTwoProcesses(t *testing.T) {
 	}
 	if t.Failed() {
 		for i, o := range outs {
-			t.Logf("process %d output:\n%s", i, o.b.String())
+			t.Logf("process %d output:\n%s", i, o.text())
 		}
 	}
 
@@ -125,4 +136,12 @@ func TestMissingSnapshotAlertOnceWithTwoProcesses(t *testing.T) {
 	if rep, err := svc.audit.Verify(sys); err != nil || rep.Break != nil {
 		t.Fatalf("audit chain: %+v, %v", rep.Break, err)
 	}
+}
+
+// text is what the process wrote so far, read under the lock its writer
+// takes.
+func (l *lockedBuffer) text() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

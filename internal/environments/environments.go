@@ -171,9 +171,9 @@ type Filter struct {
 	Status     Status    `json:"status"`
 }
 
-// text checks a short text field: trimmed, required when req, at most max
-// characters, no control characters.
-func text(field, v string, req bool, max int) (string, error) {
+// text checks a text field: trimmed, required when req, at most max
+// characters, no control characters, and on one line unless multiline.
+func text(field, v string, req bool, max int, multiline bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if err := accord.CheckText(field, v); err != nil {
 		return "", err
@@ -184,7 +184,7 @@ func text(field, v string, req bool, max int) (string, error) {
 	if n := len([]rune(v)); n > max {
 		return "", accord.FieldError(field, "must be at most %d characters", max)
 	}
-	if strings.ContainsAny(v, "\r\n") && max <= 200 {
+	if !multiline && strings.ContainsAny(v, "\r\n") {
 		return "", accord.FieldError(field, "must be one line")
 	}
 	return v, nil
@@ -208,7 +208,7 @@ func (in PolicyInput) apply(p *BackupPolicy) (bool, error) {
 		p.RetentionDays = *in.RetentionDays
 	}
 	if in.Covers != nil {
-		c, err := text("backup.covers", *in.Covers, false, 2000)
+		c, err := text("backup.covers", *in.Covers, false, 2000, true)
 		if err != nil {
 			return false, err
 		}

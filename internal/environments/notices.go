@@ -93,10 +93,10 @@ func (s *Service) Publish(ctx context.Context, now time.Time, in NewNotice) ([]N
 	if !in.Kind.valid() {
 		return nil, accord.FieldError("kind", "must be one of %v", NoticeKinds)
 	}
-	if in.Title, err = text("title", in.Title, true, 200); err != nil {
+	if in.Title, err = text("title", in.Title, true, 200, false); err != nil {
 		return nil, err
 	}
-	if in.Body, err = text("body", in.Body, true, 10000); err != nil {
+	if in.Body, err = text("body", in.Body, true, 10000, true); err != nil {
 		return nil, err
 	}
 	if in.StartsAt.IsZero() {

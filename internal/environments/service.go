@@ -182,16 +182,16 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Environment, error) {
 // fields checks the descriptive fields of an environment.
 func fields(e *Environment) error {
 	var err error
-	if e.Name, err = text("name", e.Name, true, 100); err != nil {
+	if e.Name, err = text("name", e.Name, true, 100, false); err != nil {
 		return err
 	}
-	if e.Product, err = text("product", e.Product, true, 100); err != nil {
+	if e.Product, err = text("product", e.Product, true, 100, false); err != nil {
 		return err
 	}
-	if e.Version, err = text("version", e.Version, false, 50); err != nil {
+	if e.Version, err = text("version", e.Version, false, 50, false); err != nil {
 		return err
 	}
-	if e.Region, err = text("region", e.Region, false, 100); err != nil {
+	if e.Region, err = text("region", e.Region, false, 100, false); err != nil {
 		return err
 	}
 	if !e.Status.valid() {
@@ -385,10 +385,10 @@ func checkSnapshot(in *NewSnapshot, now time.Time) error {
 		return accord.FieldError("size_bytes", "must not be negative")
 	}
 	var err error
-	if in.Location, err = text("location", in.Location, true, 1000); err != nil {
+	if in.Location, err = text("location", in.Location, true, 1000, false); err != nil {
 		return err
 	}
-	if in.Checksum, err = text("checksum", in.Checksum, false, 200); err != nil {
+	if in.Checksum, err = text("checksum", in.Checksum, false, 200, false); err != nil {
 		return err
 	}
 	return nil

@@ -86,6 +86,9 @@ func TestEnvironmentPages(t *testing.T) {
 	if e, err := f.engagements.Get(f.as("acme"), f.now, accord.ID(strings.TrimPrefix(r.location, "/engagements/"))); err != nil || e.EnvironmentID != id {
 		t.Errorf("the restore test's environment: %q, %v", e.EnvironmentID, err)
 	}
+	if body := f.page("acme", r.location); !strings.Contains(body, `href="`+path+`"`) {
+		t.Errorf("the restore test's page does not link to its environment")
+	}
 
 	// The edit form voids the agreement when the policy changes.
 	edit := url.Values{"reseller_id": {""}, "name": {"Production"}, "product": {"Vault"}, "version": {"4.3"}, "region": {"sa-east-1"},
