@@ -62,6 +62,7 @@ func TestStrayArgumentsAreRefused(t *testing.T) {
 		{"report", "sla", "--month", "2026-10", "extra", db},
 		{"snapshot", "record", "--environment", "env_x", "--kind", "daily", "--location", "x", "extra", db},
 		{"snapshot", "list", "--environment", "env_x", "extra", db},
+		{"change", "list", "extra", db},
 		{"bench", "cases", "extra"},
 		{"bench", "seed", "--database-url", "postgres://x", "extra"},
 		{"bench", "due", "--database-url", "postgres://x", "extra"},
@@ -97,6 +98,7 @@ func TestReadOnlyCommandsCreateNothing(t *testing.T) {
 		{"catalog", "show"},
 		{"catalog", "export"},
 		{"catalog", "versions"},
+		{"change", "list"},
 	}
 	for _, args := range readers {
 		for _, dir := range []string{missing, empty} {

@@ -11,8 +11,12 @@ import (
 	"strconv"
 	"time"
 
+	ics "github.com/arran4/golang-ical"
+
+	"accord/internal/accord"
 	"accord/internal/audit"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
@@ -169,7 +173,6 @@ type services struct {
 	reports     *reports.Service
 	notify      *notify.Service // sends nothing until enableMail
 	views       *views.Service
-	raci        *raci.Service
 	// environments are the managed service; serve rebuilds it with its
 	// backup grace.
 	environments *environments.Service
@@ -178,6 +181,8 @@ type services struct {
 	baseURL   string
 	signals   *signals.Service
 	macros    *macros.Service
+	raci      *raci.Service
+	changes   *changes.Service // serve rebuilds it with its base URL
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -202,9 +207,10 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.reports = reports.NewService(store.NewReports(db), s.policy, s.directory, reports.DefaultConfig())
 	s.views = views.NewService(store.NewViews(db))
 	s.environments = s.newEnvironments(environments.DefaultConfig())
-	s.raci = raci.NewService(store.NewRaci(db), s.environments)
+	s.raci = s.newRaci()
 	s.signals = signals.NewService(store.NewSignals(db), s.cases, s.directory)
 	s.macros = macros.NewService(store.NewMacros(db), s.cases, s.directory)
+	s.changes = s.newChanges("")
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	return s
 }
@@ -218,7 +224,16 @@ func (s *services) newEngagements(baseURL string) *engagements.Service {
 	s.baseURL = baseURL
 	return engagements.NewService(store.NewEngagements(s.db), s.policy, s.contracts, s.directory, s.cases, engagements.Config{
 		MaxFile: maxFile, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone, BaseURL: baseURL,
-		Languages: s.languages})
+		Languages: s.languages,
+		// A user's feed also lists the changes and maintenance windows
+		// they take part in and, for a customer's contact, the notices to
+		// the customer; those services are built after this one.
+		More: func(ctx context.Context, now time.Time, owner directory.User, scope accord.Scope, cal *ics.Calendar) error {
+			if err := s.changes.FeedEvents(ctx, now, owner, scope, cal); err != nil {
+				return err
+			}
+			return s.environments.AddNotices(ctx, now, owner, scope, cal, baseURL)
+		}})
 }
 
 // setLanguages sets what imports of the policy and the catalog do with a
@@ -248,6 +263,18 @@ func languagesOf(v string) (lang.Mode, error) {
 // newEnvironments builds the managed environments' service with cfg.
 func (s *services) newEnvironments(cfg environments.Config) *environments.Service {
 	return environments.NewService(store.NewEnvironments(s.db), s.directory, cfg)
+}
+
+// newRaci builds the matrices' service over the environments service.
+func (s *services) newRaci() *raci.Service {
+	return raci.NewService(store.NewRaci(s.db), s.environments)
+}
+
+// newChanges builds the change-request service over the environments and
+// matrices services; baseURL, when set, is where its mail links point.
+func (s *services) newChanges(baseURL string) *changes.Service {
+	return changes.NewService(store.NewChanges(s.db), changes.EnvironmentsOf(s.environments), changes.MatricesOf(s.raci), s.policy,
+		s.directory, s.cases, changes.Config{MaxFile: maxFile, Sniff: http.DetectContentType, BaseURL: baseURL})
 }
 
 // ensureDefaults loads the default support policy, then the default

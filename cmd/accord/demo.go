@@ -9,6 +9,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
@@ -126,6 +127,9 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 	if err != nil {
 		return err
 	}
+	if err := seedChanges(ctx, svc, now, made, env.ID); err != nil {
+		return err
+	}
 	return seedEngagements(ctx, svc, now, made, acme.ID, globex.ID, env.ID)
 }
 
@@ -171,6 +175,38 @@ func seedEnvironment(ctx context.Context, svc *services, now time.Time, users ma
 		}
 	}
 	return env, nil
+}
+
+// seedChanges agrees a monthly maintenance window for Acme's production
+// environment and has Acme's CTO request an upgrade that shuts it down, in
+// the next occurrence: submitted, for the vendor to assess.
+func seedChanges(ctx context.Context, svc *services, now time.Time, users map[string]directory.User, envID accord.ID) error {
+	as := func(email string) context.Context {
+		u := users[email]
+		return accord.WithActor(ctx, accord.Actor{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Name: u.Name, CustomerAdmin: u.CustomerAdmin})
+	}
+	const rule = "first saturday 22:00-02:00"
+	if _, _, err := svc.changes.CreateWindow(as("admin@northwind.example"), now.AddDate(0, 0, -39), envID, changes.WindowInput{Rule: rule,
+		Zone: "Europe/Paris", VendorAgreedBy: "Alice Admin", CustomerAgreedBy: "Carla Chief"}); err != nil {
+		return fmt.Errorf("demo maintenance window: %w", err)
+	}
+	r, err := changes.ParseRule(rule)
+	if err != nil {
+		return err
+	}
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		return err
+	}
+	start := r.Occurrences(paris, now.AddDate(0, 0, 1), now.AddDate(0, 2, 0))[0].From
+	_, err = svc.changes.Request(as("cto@acme.example"), now.Add(-2*time.Hour), changes.RequestInput{EnvironmentID: envID,
+		Title: "Upgrade Vault PAM to 4.3", Reason: "4.3 fixes the session-recording gaps our auditors found.",
+		Description: "Minor version upgrade of the production cluster.", Plan: "1. Stop the cluster\n2. Upgrade every node to 4.3\n3. Start and check the vault's health",
+		BackoutPlan: "Restore the pre-change snapshot of the environment.", NeedsShutdown: true, PlannedStart: &start, Minutes: 180})
+	if err != nil {
+		return fmt.Errorf("demo change: %w", err)
+	}
+	return nil
 }
 
 // seedPastMonths gives the dashboard's compliance chart five months to show:

@@ -7,6 +7,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/environments"
@@ -56,7 +57,24 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 	h[cases.RatingLetterJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.mailSignal(ctx, now, j.SubjectID, true)
 	}
+	h[changes.LetterJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.mailChange(ctx, now, j.SubjectID)
+	}
 	return h
+}
+
+// mailChange tells the people of a change about one of its timeline
+// entries, each in their language (templates "change.*").
+func (s *services) mailChange(ctx context.Context, now time.Time, entryID accord.ID) error {
+	ls, err := s.changes.Letters(ctx, now, entryID)
+	if err != nil {
+		return err
+	}
+	letters := make([]notify.Letter, len(ls))
+	for i, l := range ls {
+		letters[i] = notify.Letter{Kind: l.Kind, Topic: l.Topic, OrgID: l.OrgID, UserID: l.UserID, Facts: l.Facts, Link: l.Link}
+	}
+	return s.notify.Post(ctx, now, letters...)
 }
 
 // activeUsers lists the active users f matches.

@@ -37,6 +37,7 @@ func commands() []command {
 		{"import", "import organizations, contacts and contracts from CSV or XLSX, all or nothing", runImport},
 		{"export", "export organizations, contacts and contracts as CSV or XLSX", runExport},
 		{"snapshot", "record and list the snapshots of managed environments", runSnapshot},
+		{"change", "list the change requests on managed environments", runChange},
 		{"report", "print reports: SLA compliance per customer, plan, criticality and month", runReport},
 		{"bench", "measure opening cases over the API against pgbench; seed a large history; time the due-work queries", runBench},
 		{"version", "print the version, the commit it was built from and the database schema it brings", runVersion},

@@ -68,6 +68,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ec.Grace = *grace
 	svc.environments = svc.newEnvironments(ec)
 	svc.setLanguages(langs)
+	svc.raci = svc.newRaci()
 	if err := svc.enableMail(mail, *addr, contracts.DefaultConfig().Zone, log); err != nil {
 		return err
 	}
@@ -79,6 +80,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		svc.engagements = svc.newEngagements(mail.baseURL)
 	}
+	svc.changes = svc.newChanges(mail.baseURL)
 	if err := svc.ensureDefaults(accord.WithActor(ctx, accord.SystemActor("accord serve")), time.Now()); err != nil {
 		return err
 	}
@@ -90,7 +92,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	ui, err := web.New(web.Deps{
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
-		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Signals: svc.signals, Macros: svc.macros, Log: log, SecureCookies: *secure,
+		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Changes: svc.changes, Signals: svc.signals, Macros: svc.macros, Log: log, SecureCookies: *secure,
 		Raci: svc.raci,
 	})
 	if err != nil {
@@ -102,7 +104,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
-			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Notify: svc.notify, Raci: svc.raci, Macros: svc.macros, Views: svc.views, Log: log,
+			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Changes: svc.changes, Notify: svc.notify, Raci: svc.raci, Macros: svc.macros, Views: svc.views, Log: log,
 			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, TrustedProxies: trusted, UI: ui,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -54,6 +54,9 @@ type Error struct {
 	// Problems lists every field at fault when there are several; Field and
 	// Msg then repeat the first.
 	Problems []Problem
+	// Details are facts a client can act on without reading Msg, such as
+	// the next allowed start of a refused schedule; answered as "details".
+	Details map[string]string
 }
 
 // Problem is one field at fault and the rule it broke.

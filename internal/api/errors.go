@@ -26,6 +26,8 @@ type errorDetail struct {
 	Message string      `json:"message"`
 	// Problems names every field at fault when there are several.
 	Problems []accord.Problem `json:"problems,omitempty"`
+	// Details are facts a client can act on, e.g. next_allowed_start.
+	Details map[string]string `json:"details,omitempty"`
 }
 
 // writeError answers with err's kind and public message. Internal errors are
@@ -40,7 +42,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if msg == "" {
 		msg = strings.ReplaceAll(string(kind), "_", " ")
 	}
-	writeJSON(w, kind.Status(), errorBody{errorDetail{Kind: kind, Field: pub.Field, Message: msg, Problems: pub.Problems}})
+	writeJSON(w, kind.Status(), errorBody{errorDetail{Kind: kind, Field: pub.Field, Message: msg, Problems: pub.Problems, Details: pub.Details}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -15,6 +15,7 @@ import (
 	"accord/internal/accord"
 	"accord/internal/audit"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
@@ -53,6 +54,7 @@ type fixture struct {
 	engagements *engagements.Service
 	envs        *environments.Service
 	macros      *macros.Service
+	changes     *changes.Service
 	ids         map[string]string // for {id:name} placeholders, as tests name records
 }
 
@@ -73,10 +75,13 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		engagements.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone})
 	f.macros = macros.NewService(store.NewMacros(f.db), f.cases, f.dir)
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: func() time.Time { return f.now }})
+	matrices := raci.NewService(store.NewRaci(f.db), f.envs)
+	f.changes = changes.NewService(store.NewChanges(f.db), changes.EnvironmentsOf(f.envs), changes.MatricesOf(matrices), policy, f.dir, f.cases,
+		changes.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
 	s := New(Deps{
 		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
-		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Notify: mailLog(f.db, f.cases, f.dir), Macros: f.macros, Views: views.NewService(store.NewViews(f.db)),
-		Raci: raci.NewService(store.NewRaci(f.db), f.envs), Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
+		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Changes: f.changes, Notify: mailLog(f.db, f.cases, f.dir), Macros: f.macros, Views: views.NewService(store.NewViews(f.db)),
+		Raci: matrices, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})
 	f.srv = httptest.NewServer(s)
 	t.Cleanup(f.srv.Close)
@@ -88,7 +93,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	if _, err := f.engagements.EnsureDefaultCatalog(ctx, f.now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Raci.EnsureDefault(ctx, f.now); err != nil {
+	if _, err := matrices.EnsureDefault(ctx, f.now); err != nil {
 		t.Fatal(err)
 	}
 	for _, o := range []struct {

@@ -10,6 +10,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
@@ -86,6 +87,7 @@ func TestTenantIsolation(t *testing.T) {
 		type tenant struct {
 			contract, entitlement, request, kase, file, session, mail, engagement, evidence accord.ID
 			environment, snapshot, notice, notification                                     accord.ID
+			change, script, window                                                          accord.ID
 		}
 		sig := signals.NewService(store.NewSignals(f.db), f.cases, f.dir)
 		mail := store.NewMail(f.db)
@@ -185,13 +187,31 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil || len(ns) != 1 {
 				t.Fatalf("the agent's notification of %s: %v %+v", kase.ID, err, ns)
 			}
+			// A change request with the customer's script, and a
+			// maintenance window.
+			start := f.now.Add(72 * time.Hour)
+			chg, err := f.changes.Request(agent, f.now, changes.RequestInput{EnvironmentID: env.ID, Title: names[org] + " upgrade",
+				Reason: names[org] + " needs it", Plan: "upgrade", BackoutPlan: "restore", PlannedStart: &start, Minutes: 60})
+			if err == nil {
+				chg, err = f.changes.AttachScript(agent, f.now, chg.ID, names[org]+"-script.sh", []byte(names[org]+" script"))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			mw, _, err := f.changes.CreateWindow(agent, f.now, env.ID, changes.WindowInput{Rule: "first saturday 22:00-02:00",
+				VendorAgreedBy: "Vendor", CustomerAgreedBy: names[org]})
+			if err != nil {
+				t.Fatal(err)
+			}
 			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file, session: session, mail: msg.ID,
-				engagement: eng.ID, evidence: eng.Steps[0].File.ID, environment: env.ID, snapshot: snap.ID, notice: notices[0].ID, notification: ns[0].ID}
+				engagement: eng.ID, evidence: eng.Steps[0].File.ID, environment: env.ID, snapshot: snap.ID, notice: notices[0].ID, notification: ns[0].ID,
+				change: chg.ID, script: chg.Script.ID, window: mw.ID}
 		}
 		ids := func(org accord.ID) []string {
 			x := tenants[org]
 			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail),
-				string(x.engagement), string(x.evidence), string(x.environment), string(x.snapshot), string(x.notice), string(x.notification)}
+				string(x.engagement), string(x.evidence), string(x.environment), string(x.snapshot), string(x.notice), string(x.notification),
+				string(x.change), string(x.script), string(x.window)}
 		}
 
 		// Each partner has a team with its agent; customers have none, so
@@ -344,11 +364,30 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/environment-alerts":                  "",
 			"GET /api/v1/notices":                             "", "GET /api/v1/notices/{id}": "",
 			"POST /api/v1/notices": `{"kind":"incident","title":"Hijack","body":"hijack","starts_at":"2026-11-20T15:00:00Z","ends_at":"2026-11-20T16:00:00Z","environments":["{env}"]}`,
+			"GET /api/v1/changes":  "", "GET /api/v1/changes/{id}": "", "GET /api/v1/changes/{id}/timeline": "",
+			"POST /api/v1/changes":                               `{"environment_id":"{env}","title":"Hijack","reason":"hijack","implementation_plan":"x","backout_plan":"y","duration_minutes":60}`,
+			"PATCH /api/v1/changes/{id}":                         `{"title":"Hijack"}`,
+			"POST /api/v1/changes/{id}/submit":                   `{}`,
+			"POST /api/v1/changes/{id}/script":                   "--hijack\r\nContent-Disposition: form-data; name=\"file\"; filename=\"hijack.sh\"\r\n\r\nhijack\r\n--hijack--\r\n",
+			"POST /api/v1/changes/{id}/assess":                   `{"assessment":{"complexity":"low","importance":"low","impact":"low","reversibility":"easy"}}`,
+			"POST /api/v1/changes/{id}/approve":                  `{}`,
+			"POST /api/v1/changes/{id}/validate":                 `{}`,
+			"POST /api/v1/changes/{id}/schedule":                 `{}`,
+			"POST /api/v1/changes/{id}/start":                    `{}`,
+			"POST /api/v1/changes/{id}/complete":                 `{"what_was_done":"hijack","result":"hijack"}`,
+			"POST /api/v1/changes/{id}/fail":                     `{"what_was_done":"hijack"}`,
+			"POST /api/v1/changes/{id}/roll-back":                `{"what_was_done":"hijack"}`,
+			"POST /api/v1/changes/{id}/cancel":                   `{"reason":"hijack"}`,
+			"GET /api/v1/changes/{id}/files/{file_id}":           "",
+			"GET /api/v1/environments/{id}/maintenance-windows":  "",
+			"POST /api/v1/environments/{id}/maintenance-windows": `{"rule":"every sunday 01:00-02:00","vendor_agreed_by":"x","customer_agreed_by":"y"}`,
+			"DELETE /api/v1/maintenance-windows/{id}":            "",
 			// A caller's own feed: never another tenant's.
 			"GET /api/v1/me/calendar-feed": "", "POST /api/v1/me/calendar-feed": "",
 		}
 		// Bodies that are not JSON, by route.
-		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack"}
+		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack",
+			"POST /api/v1/changes/{id}/script": "multipart/form-data; boundary=hijack"}
 		// Query parameters a route needs besides org_id, so that validation
 		// cannot answer before the scope check does: the fixture's cases are
 		// received in November 2026.
@@ -386,6 +425,11 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.NewReplacer("{id}", string(x.engagement), "{file_id}", string(x.evidence), "{position}", "1").Replace(path)
 					case strings.HasPrefix(path, "/api/v1/environments/{id}"):
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].environment), 1)
+					case strings.HasPrefix(path, "/api/v1/changes/{id}"):
+						x := tenants[fo.customer]
+						path = strings.NewReplacer("{id}", string(x.change), "{file_id}", string(x.script)).Replace(path)
+					case strings.HasPrefix(path, "/api/v1/maintenance-windows/{id}"):
+						path = strings.Replace(path, "{id}", string(tenants[fo.customer].window), 1)
 					case strings.HasPrefix(path, "/api/v1/notices/{id}"):
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].notice), 1)
 					case strings.HasPrefix(path, "/api/v1/teams/{id}"):

@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"accord/internal/changes"
+)
 
 type route struct {
 	method  string
@@ -181,6 +185,27 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/notices", s.listOperationsNotices, false},
 		{"POST", "/api/v1/notices", s.publishNotice, false},
 		{"GET", "/api/v1/notices/{id}", s.getOperationsNotice, false},
+
+		{"GET", "/api/v1/changes", s.listChanges, false},
+		{"POST", "/api/v1/changes", s.requestChange, false},
+		{"GET", "/api/v1/changes/{id}", s.getChange, false},
+		{"PATCH", "/api/v1/changes/{id}", changeAction(s, s.Changes.Edit), false},
+		{"GET", "/api/v1/changes/{id}/timeline", s.changeTimeline, false},
+		{"POST", "/api/v1/changes/{id}/submit", changeAction(s, noInput(s.Changes.Submit)), false},
+		{"POST", "/api/v1/changes/{id}/script", s.attachChangeScript, false},
+		{"POST", "/api/v1/changes/{id}/assess", changeAction(s, s.Changes.Assess), false},
+		{"POST", "/api/v1/changes/{id}/approve", changeAction(s, noInput(s.Changes.Approve)), false},
+		{"POST", "/api/v1/changes/{id}/validate", changeAction(s, noInput(s.Changes.Validate)), false},
+		{"POST", "/api/v1/changes/{id}/schedule", changeAction(s, noInput(s.Changes.Schedule)), false},
+		{"POST", "/api/v1/changes/{id}/start", changeAction(s, noInput(s.Changes.Start)), false},
+		{"POST", "/api/v1/changes/{id}/complete", s.finishChange(changes.Completed), false},
+		{"POST", "/api/v1/changes/{id}/fail", s.finishChange(changes.Failed), false},
+		{"POST", "/api/v1/changes/{id}/roll-back", s.finishChange(changes.RolledBack), false},
+		{"POST", "/api/v1/changes/{id}/cancel", changeAction(s, s.cancelChange), false},
+		{"GET", "/api/v1/changes/{id}/files/{file_id}", s.downloadChangeFile, false},
+		{"GET", "/api/v1/environments/{id}/maintenance-windows", s.listMaintenanceWindows, false},
+		{"POST", "/api/v1/environments/{id}/maintenance-windows", s.createMaintenanceWindow, false},
+		{"DELETE", "/api/v1/maintenance-windows/{id}", s.deleteMaintenanceWindow, false},
 
 		{"GET", "/api/v1/me/calendar-feed", s.getCalendarFeed, false},
 		{"POST", "/api/v1/me/calendar-feed", s.rotateCalendarFeed, false},

@@ -21,6 +21,7 @@ import (
 	"accord/internal/accord"
 	"accord/internal/audit"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
@@ -47,8 +48,11 @@ type Deps struct {
 	// Environments are the managed service: environments, snapshots,
 	// operations alerts and notices to customers.
 	Environments *environments.Service
-	Notify       *notify.Service
-	Raci         *raci.Service // responsibility matrices
+	// Changes are change requests on managed environments and their
+	// maintenance windows.
+	Changes *changes.Service
+	Notify  *notify.Service
+	Raci    *raci.Service // responsibility matrices
 	// Macros are the agents' canned replies.
 	Macros *macros.Service
 	// Views keeps users' console preferences (keyboard shortcuts).

@@ -109,7 +109,13 @@ func (s *Service) Calendar(ctx context.Context, now time.Time, secret string, w 
 	if err != nil {
 		return err
 	}
-	return s.writeCalendar(w, name, now, bookings)
+	cal := s.calendar(name, now, bookings)
+	if s.cfg.More != nil {
+		if err := s.cfg.More(ctx, now, u, scope, cal); err != nil {
+			return err
+		}
+	}
+	return cal.SerializeTo(w)
 }
 
 // Sessions lists the sessions that start in [from, to) of the engagements
@@ -127,7 +133,8 @@ func (s *Service) Sessions(ctx context.Context, now, from, to time.Time) ([]Book
 	return slices.DeleteFunc(l, func(b Booking) bool { return b.Start.Before(from) }), nil
 }
 
-func (s *Service) writeCalendar(w io.Writer, name string, now time.Time, bookings []Booking) error {
+// calendar is the feed's calendar with the bookings' sessions.
+func (s *Service) calendar(name string, now time.Time, bookings []Booking) *ics.Calendar {
 	cal := ics.NewCalendarFor("Accord")
 	cal.SetMethod(ics.MethodPublish)
 	cal.SetName(name)
@@ -163,5 +170,5 @@ func (s *Service) writeCalendar(w io.Writer, name string, now time.Time, booking
 			ev.SetStatus(ics.ObjectStatusConfirmed)
 		}
 	}
-	return cal.SerializeTo(w)
+	return cal
 }

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	ics "github.com/arran4/golang-ical"
+
 	"accord/internal/accord"
 	"accord/internal/cases"
 	"accord/internal/contracts"
@@ -56,6 +58,10 @@ type Config struct {
 	// texts lack a language Accord serves (lang.Strict), or warns (the
 	// default).
 	Languages lang.Mode
+	// More adds to a user's calendar feed the events of other areas the
+	// feed's owner takes part in (changes to managed environments and
+	// their maintenance windows), seen through scope; may be nil.
+	More func(ctx context.Context, now time.Time, owner directory.User, scope accord.Scope, cal *ics.Calendar) error
 }
 
 // Service applies the rules of professional services.

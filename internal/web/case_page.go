@@ -6,6 +6,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/directory"
 	"accord/internal/macros"
 	"accord/internal/signals"
@@ -45,6 +46,9 @@ type casePageData struct {
 	// says which language the one the picker just put there is in.
 	Macros    []macros.Macro
 	MacroNote string
+	// Change is the change request an incident case was opened for: an
+	// urgent change run outside its window by agreement.
+	Change *changes.Change
 
 	page   *page
 	failed string // the action whose form is shown again
@@ -156,6 +160,14 @@ func (s *Server) casePageOf(r *http.Request, id accord.ID, failed string) (*page
 	d.Entries, d.Assignee = caseEntriesOf(rd, c, timeline, d.Assignable)
 	if err := s.caseSignals(r, d); err != nil {
 		return nil, err
+	}
+	if s.Changes != nil && c.Type == cases.Incident {
+		switch ch, err := s.Changes.ForCase(ctx, now, c.ID); {
+		case err == nil:
+			d.Change = &ch
+		case !accord.IsKind(err, accord.NotFound):
+			return nil, err
+		}
 	}
 	d.page = s.newPage(r, "case.title", d)
 	return d.page, nil

@@ -12,6 +12,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
@@ -77,6 +78,18 @@ func TestCatalogsHaveEveryKey(t *testing.T) {
 	add("survey.status.", string(contracts.SurveyOpen), string(contracts.SurveyOverdue), string(contracts.SurveyAnswered))
 	add("contract.status.", string(contracts.Pending), string(contracts.Active), string(contracts.Expired), string(contracts.Renewed), string(contracts.Cancelled))
 	add("locale.", Locales...)
+	for _, st := range changes.States {
+		add("chgstate.", string(st))
+	}
+	add("chgtype.", string(changes.Minor), string(changes.Medium), string(changes.Major))
+	add("chgentry.", string(changes.Requested), string(changes.SubmittedEntry), string(changes.AssessedEntry), string(changes.Edited),
+		string(changes.ApprovedEntry), string(changes.Validated), string(changes.ApprovalsVoided), string(changes.ScheduledEntry),
+		string(changes.Started), string(changes.CompletedEntry), string(changes.FailedEntry), string(changes.RolledBackEntry),
+		string(changes.CancelledEntry), string(changes.IncidentOpened))
+	add("change.need.", string(changes.NeedChangeWindow), string(changes.NeedMaintenance), string(changes.NeedNone))
+	add("change.level.", "low", "medium", "high", "easy", "hard", "impossible")
+	add("change.criterion.", "complexity", "importance", "impact", "reversibility")
+	add("change.approval.", changes.KindApproval, changes.KindValidation)
 	add("case.reason.", cases.ReasonRepliedToResolution, cases.ReasonConfirmed, cases.ReasonAssigned, cases.ReasonAutoResolved, cases.ReasonAutoAwaiting)
 	add("case.closed_by.", cases.ReasonAutoResolved, cases.ReasonAutoAwaiting)
 	add("admin.weekday.", adminWeekdays...)

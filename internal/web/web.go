@@ -22,6 +22,7 @@ import (
 	"accord/internal/accord"
 	"accord/internal/audit"
 	"accord/internal/cases"
+	"accord/internal/changes"
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/engagements"
@@ -48,9 +49,11 @@ type Deps struct {
 	Raci        *raci.Service // the responsibility matrices' pages
 	// Environments are the managed service (docs/operations.md).
 	Environments *environments.Service
-	Signals      *signals.Service
-	Macros       *macros.Service
-	Log          *slog.Logger
+	// Changes are change requests on managed environments.
+	Changes *changes.Service
+	Signals *signals.Service
+	Macros  *macros.Service
+	Log     *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
 	// SecureCookies marks cookies Secure even on plain HTTP, behind a

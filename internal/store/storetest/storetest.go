@@ -61,6 +61,8 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"EnvironmentRestoreTests", testEnvironmentRestoreTests},
 		{"Raci", testRaci},
 		{"RaciService", testRaciService},
+		{"Changes", testChangeStore},
+		{"ChangesConcurrentSchedule", testChangesConcurrentSchedule},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"accord/internal/changes"
+)
+
+// apiUser is someone using the REST API of the demo server, as the
+// vendor's automation does.
+type apiUser struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func apiSignIn(t *testing.T, base, email string) *apiUser {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	u := &apiUser{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	u.call("POST", "/api/v1/login", map[string]string{"email": email, "password": demoPassword}, nil)
+	return u
+}
+
+// call sends body as JSON and decodes the answer into out; anything but
+// 2xx ends the test.
+func (u *apiUser) call(method, path string, body, out any) {
+	u.t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, u.base+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := u.c.Do(req)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var raw json.RawMessage
+	_ = json.NewDecoder(resp.Body).Decode(&raw)
+	if resp.StatusCode/100 != 2 {
+		u.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			u.t.Fatal(err)
+		}
+	}
+}
+
+// selectText picks the option of the select sel whose text is text.
+func (p *person) selectText(sel, text string) {
+	p.t.Helper()
+	p.do("choose "+text+" in "+sel, chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.querySelector("`+jsString(sel)+`");
+		for (const o of s.options) { if (o.text.startsWith("`+jsString(text)+`")) { s.value = o.value; } }
+	})()`))
+}
+
+// TestBrowserChangeFlow is issue 16's "Done when" in the browser: a
+// customer following it in Portuguese requests a medium change that needs
+// a shutdown; the vendor assesses it and is refused a schedule outside the
+// maintenance window, with the next allowed start; the customer approves
+// and a second vendor person validates; the start waits for a snapshot;
+// the change runs and completes with its activity report.
+func TestBrowserChangeFlow(t *testing.T) {
+	b := newBrowser(t)
+	admin := apiSignIn(t, b.base, "admin@northwind.example")
+	var orgs struct {
+		Items []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"items"`
+	}
+	admin.call("GET", "/api/v1/organizations", nil, &orgs)
+	var acme string
+	for _, o := range orgs.Items {
+		if o.Name == "Acme Bank" {
+			acme = o.ID
+		}
+	}
+	var env struct {
+		ID string `json:"id"`
+	}
+	admin.call("POST", "/api/v1/environments", map[string]any{"org_id": acme, "name": "Cofre de produção", "product": "Vault",
+		"version": "4.2", "region": "europe-west1", "status": "active"}, &env)
+	const rule = "every saturday 22:00-02:00"
+	admin.call("POST", "/api/v1/environments/"+env.ID+"/maintenance-windows", map[string]string{"rule": rule,
+		"vendor_agreed_by": "Alice Admin", "customer_agreed_by": "Carla Chief"}, nil)
+
+	// The customer asks for Wednesday-like working hours three days on:
+	// never a Saturday night in Paris.
+	ny, _ := time.LoadLocation("America/New_York")
+	asked := time.Now().In(ny).AddDate(0, 0, 3)
+	asked = time.Date(asked.Year(), asked.Month(), asked.Day(), 10, 0, 0, 0, ny)
+	customer := b.person("customer")
+	customer.signIn("cto@acme.example")
+	customer.setLocale("pt-BR", "Preferências salvas.")
+	customer.open("/changes/new")
+	customer.selectText("#f-environment_id", "Cofre de produção")
+	customer.fill("#f-title", "Atualizar o cofre para 4.3", "#f-reason", "A versão 4.3 corrige o login.",
+		"#f-implementation_plan", "1. Parar\n2. Atualizar\n3. Iniciar", "#f-backout_plan", "Restaurar o snapshot",
+		"#f-planned_start", asked.Format("2006-01-02T15:04"), "#f-duration_minutes", "120")
+	customer.do("tick the shutdown box", chromedp.Click(chromedp.CSS("#f-needs_shutdown")))
+	customer.submit(`form[action="/changes/new"]`)
+	customer.see(".flash", "A mudança foi solicitada.")
+	customer.see("#change-state", "Enviada")
+	page := customer.path()
+
+	// The vendor's agent (in Portuguese, in São Paulo) assesses it and
+	// keeps the customer's schedule: refused, with the next allowed start.
+	agent := b.person("agent")
+	agent.signIn("agent@northwind.example")
+	agent.open(page)
+	agent.fill("#f-complexity", "medium", "#f-importance", "medium", "#f-impact", "low", "#f-reversibility", "easy")
+	agent.selectText("#f-implementer_id", "Sam Support")
+	agent.submit(`form[action$="/assess"]`)
+	r, err := changes.ParseRule(rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	next := r.Occurrences(paris, asked, asked.AddDate(0, 0, 8))[0].From
+	agent.see("#e-as-planned_start", next.UTC().Format(time.RFC3339))
+	agent.see("#next-start", "O próximo início permitido é")
+	sp, _ := time.LoadLocation("America/Sao_Paulo")
+	agent.fill("#f-as-planned_start", next.In(sp).Format("2006-01-02T15:04"))
+	agent.submit(`form[action$="/assess"]`)
+	agent.see(".flash", "A avaliação foi salva.")
+	agent.see("#change-type", "Médio porte")
+
+	// Four eyes: the customer approves, a second vendor person validates.
+	customer.open(page)
+	customer.submit(`form[action$="/approve"]`)
+	customer.see(".flash", "Sua aprovação foi registrada.")
+	validator := b.person("validator")
+	validator.signIn("admin@northwind.example")
+	validator.open(page)
+	validator.submit(`form[action$="/validate"]`)
+	validator.see("#change-state", "Approved")
+	validator.submit(`form[action$="/schedule"]`)
+	validator.see("#change-state", "Scheduled")
+
+	// No snapshot yet: the start is refused; the automation records one.
+	agent.open(page)
+	agent.submit(`form[action$="/start"]`)
+	agent.see("main .error", "snapshot")
+	agent.see("#snapshot-status", "Nenhum foi registrado ainda")
+	admin.call("POST", "/api/v1/environments/"+env.ID+"/snapshots", map[string]any{"taken_at": time.Now().UTC().Format(time.RFC3339Nano),
+		"kind": "pre-change", "location": "gs://acme-backups/pre-change", "checksum": "sha256:00", "size_bytes": 1}, nil)
+	agent.open(page)
+	agent.see("#snapshot-status", "Snapshot registrado")
+	agent.submit(`form[action$="/start"]`)
+	agent.see("#change-state", "Em andamento")
+	agent.fill("#f-what_was_done", "Parado, atualizado para 4.3, iniciado.", "#f-result", "O cofre roda a 4.3; o login funciona.")
+	agent.submit(`form[action$="/finish"]`)
+	agent.see("#change-state", "Concluída")
+
+	// The customer follows all of it in Portuguese.
+	customer.open(page)
+	customer.see("#change-state", "Concluída")
+	customer.see("#report-done", "atualizado para 4.3")
+	customer.see("#timeline", "Solicitada", "Avaliada", "Aprovada pelo cliente", "Validada pelo fornecedor", "Agendada", "Iniciada", "Concluída")
+	customer.checkA11y("the change page")
+	customer.open("/changes")
+	customer.checkA11y("the list of changes")
+	customer.open("/changes/new")
+	customer.checkA11y("the change request form")
+	agent.open(page)
+	agent.checkA11y("the vendor's change page")
+	customer.open(page)
+	customer.scrollTo("#h-timeline")
+	customer.shot("change-pt-BR")
+	if !strings.HasPrefix(page, "/changes/chg_") {
+		t.Fatalf("the change's page is %s", page)
+	}
+}
