@@ -26,9 +26,11 @@ import (
 
 // browserTimeout bounds a whole test. Steps wait for what they expect, not
 // for a time; stepTimeout only ends a step that waits in vain while the
-// browser can still tell where it was.
+// browser can still tell where it was. The bound is generous: the suite
+// runs every package at once on two cores, and the accessibility test
+// walks every page.
 const (
-	browserTimeout = 90 * time.Second
+	browserTimeout = 4 * time.Minute
 	stepTimeout    = 20 * time.Second
 )
 
