@@ -2,9 +2,12 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"accord/internal/accord"
 	"accord/internal/reports"
@@ -43,6 +46,13 @@ func wantsCSV(r *http.Request) (bool, error) {
 }
 
 func (s *Server) slaReport(w http.ResponseWriter, r *http.Request) {
+	monthReport(s, w, r, "sla", s.reports().SLA, func(rep reports.SLAReport) string { return rep.Month }, reports.WriteCSV)
+}
+
+// monthReport answers a month's report: JSON, or CSV named
+// <name>-<month>.csv when the request asks for it (format=csv or Accept).
+func monthReport[R any](s *Server, w http.ResponseWriter, r *http.Request, name string,
+	compute func(context.Context, time.Time, reports.Query) (R, error), month func(R) string, writeCSV func(io.Writer, R) error) {
 	q := reports.Query{Month: r.URL.Query().Get("month")}
 	id, err := queryID(r, "org_id")
 	if id != nil {
@@ -52,22 +62,22 @@ func (s *Server) slaReport(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		asCSV, err = wantsCSV(r)
 	}
-	var rep reports.SLAReport
+	var rep R
 	if err == nil {
-		rep, err = s.reports().SLA(r.Context(), s.Now(), q)
+		rep, err = compute(r.Context(), s.Now(), q)
 	}
 	if err != nil || !asCSV {
 		s.respond(w, r, http.StatusOK, rep, err)
 		return
 	}
 	var buf bytes.Buffer
-	if err := reports.WriteCSV(&buf, rep); err != nil {
+	if err := writeCSV(&buf, rep); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", csvType+"; charset=utf-8")
 	// The month is validated ("2026-10"): safe in a header.
-	w.Header().Set("Content-Disposition", `attachment; filename="sla-`+rep.Month+`.csv"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`-`+month(rep)+`.csv"`)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "private, no-store")
 	_, _ = w.Write(buf.Bytes())

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"net/http"
 
 	"accord/internal/accord"
@@ -126,31 +125,5 @@ func (s *Server) rateCase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) csatReport(w http.ResponseWriter, r *http.Request) {
-	q := reports.Query{Month: r.URL.Query().Get("month")}
-	id, err := queryID(r, "org_id")
-	if id != nil {
-		q.OrgID = *id
-	}
-	asCSV := false
-	if err == nil {
-		asCSV, err = wantsCSV(r)
-	}
-	var rep reports.CSATReport
-	if err == nil {
-		rep, err = s.reports().CSAT(r.Context(), s.Now(), q)
-	}
-	if err != nil || !asCSV {
-		s.respond(w, r, http.StatusOK, rep, err)
-		return
-	}
-	var buf bytes.Buffer
-	if err := reports.WriteCSATCSV(&buf, rep); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", csvType+"; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="csat-`+rep.Month+`.csv"`)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = w.Write(buf.Bytes())
+	monthReport(s, w, r, "csat", s.reports().CSAT, func(rep reports.CSATReport) string { return rep.Month }, reports.WriteCSATCSV)
 }

@@ -7,13 +7,13 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"strconv"
-	"strings"
+
+	"accord/internal/lang"
 )
 
 // Locales are the languages every page is offered in; the first is the
 // fallback for people whose browser asks for none of them.
-var Locales = []string{"en-US", "pt-BR", "es-ES"}
+var Locales = lang.Locales
 
 //go:embed i18n
 var catalogFiles embed.FS
@@ -78,42 +78,11 @@ func (c catalogs) has(locale, key string) bool {
 	return ok
 }
 
-// negotiate picks the first of Locales an Accept-Language header asks for,
-// by quality, matching "pt" to pt-BR and "es" to es-ES.
+// negotiate picks the first of Locales an Accept-Language header asks for
+// (lang.Negotiate), and en-US when it asks for none of them.
 func negotiate(header string) string {
-	type choice struct {
-		tag string
-		q   float64
-	}
-	var choices []choice
-	for part := range strings.SplitSeq(header, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		if tag != "" && q > 0 {
-			choices = append(choices, choice{strings.ToLower(tag), q})
-		}
-	}
-	slices.SortStableFunc(choices, func(a, b choice) int {
-		switch {
-		case a.q > b.q:
-			return -1
-		case a.q < b.q:
-			return 1
-		}
-		return 0
-	})
-	for _, ch := range choices {
-		for _, loc := range Locales {
-			lang, _, _ := strings.Cut(strings.ToLower(loc), "-")
-			if ch.tag == strings.ToLower(loc) || ch.tag == lang || strings.HasPrefix(ch.tag, lang+"-") {
-				return loc
-			}
-		}
+	if loc := lang.Negotiate(header); loc != "" {
+		return loc
 	}
 	return Locales[0]
 }
