@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"regexp"
 	"testing"
 
@@ -15,7 +16,8 @@ import (
 // resolves three cases at once, one of them resolved already, and the
 // page says which were done; a Spanish customer, who opened one of them on
 // a form that defines the criticalities in Spanish, confirms it and rates
-// it from the link in her mail. axe checks every page on the way.
+// it from the link in her mail, which records the rating. axe checks every
+// page on the way.
 func TestBrowserAgentDay(t *testing.T) {
 	exe := chromium(t)
 	base, box := mailedServe(t)
@@ -78,6 +80,10 @@ func TestBrowserAgentDay(t *testing.T) {
 	sam.see(`.timeline`, "Olá Carla Chief, recebemos o chamado #")
 	sam.checkA11y("a case answered with a macro")
 
+	sam.open("/queue?view=unassigned")
+	if n := get(sam, "look for the taken case", chromedp.Evaluate[int](`document.querySelectorAll('#queue-table a[href="`+first+`"]').length`)); n != 0 {
+		t.Error("the unassigned view still lists the case Sam took")
+	}
 	sam.open("/queue?view=mine")
 	sam.see(`nav.tabs [aria-current="page"]`, "Meus")
 	sam.see(row(first), "Porta do gravador de sessões", "Você")
@@ -170,4 +176,14 @@ func TestBrowserAgentDay(t *testing.T) {
 	reader.submit(`form[action="` + link + `"]`)
 	reader.see(`main .flash`, "Gracias")
 	reader.checkA11y("the rating's thanks")
+
+	var rating struct {
+		Score   int    `json:"score"`
+		Comment string `json:"comment"`
+		Via     string `json:"via"`
+	}
+	apiJSON(t, signedIn(t, base, "agent@northwind.example"), "GET", base+"/api/v1/cases/"+id+"/rating", "", http.StatusOK, &rating)
+	if rating.Score != 5 || rating.Comment != "Respuesta clara en el día." || rating.Via != "link" {
+		t.Errorf("the recorded rating is %+v", rating)
+	}
 }
