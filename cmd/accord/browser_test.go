@@ -107,7 +107,13 @@ type browser struct {
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
 	exe := chromium(t)
-	base := serveDemo(t)
+	return browserAt(t, exe, serveDemo(t))
+}
+
+// browserAt starts the Chromium at exe for the test, on a server the test
+// started itself, such as one that keeps the mail it sends.
+func browserAt(t *testing.T, exe, base string) *browser {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
 	// The defaults already run headless, with no first-run page, background
 	// networking or sync. Root needs --no-sandbox; nothing else may call out.
