@@ -564,7 +564,11 @@ func (s *Service) Approve(ctx context.Context, now time.Time, id accord.ID) (Cha
 		}
 	}
 	if !ok {
-		return Change{}, forbidden(op, "the change is approved by the %v, who holds A for change approval in the environment's responsibility matrix", parties)
+		names := make([]string, len(parties))
+		for i, p := range parties {
+			names[i] = string(p)
+		}
+		return Change{}, forbidden(op, "the change is approved by the %s, who holds A for change approval in the environment's responsibility matrix", strings.Join(names, " or the "))
 	}
 	c, err := s.change(ctx, now, op, id, func(a accord.Actor, c Change, _ Locked) (Write, error) {
 		return approve(a, now, c, KindApproval, party)
@@ -774,6 +778,9 @@ func (s *Service) Start(ctx context.Context, now time.Time, id accord.ID) (Chang
 		case c.ImplementerID != "" && c.ImplementerID != a.UserID:
 			return Write{}, forbidden(op, "%s implements this change", c.ImplementerName)
 		}
+		if err := inSlot(op, c, now); err != nil {
+			return Write{}, err
+		}
 		for _, ap := range c.Approvals {
 			if ap.UserID == a.UserID {
 				return Write{}, forbidden(op, "%s approved this change; nobody implements a change they approved (four eyes)", a.Name)
@@ -888,4 +895,22 @@ func (s *Service) Cancel(ctx context.Context, now time.Time, id accord.ID, reaso
 		c.State, c.EndedAt = Cancelled, ptr(stamp(now))
 		return Write{Change: c, Entries: []Entry{entry(a, now, c, CancelledEntry, reason)}, Events: []audit.Event{event(a, now, c, "change.cancel", ch)}}, nil
 	})
+}
+
+// inSlot refuses a start outside the slot the customer approved,
+// [planned_start, planned_start+duration): the approvals and the window
+// check were given for that slot, not for whenever the implementer is
+// ready. An exceptional change (handled as an incident) and an urgent
+// minor change run when needed, so they start at any time.
+func inSlot(op string, c Change, now time.Time) error {
+	if c.Exceptional || c.Urgency == Urgent && c.Type == Minor || c.PlannedStart == nil {
+		return nil
+	}
+	if now.Before(*c.PlannedStart) || !now.Before(c.End()) {
+		return &accord.Error{Kind: accord.Unprocessable, Op: op, Field: "planned_start",
+			Msg: fmt.Sprintf("the change is scheduled from %s to %s; it starts within that slot (now %s), or is scheduled again",
+				c.PlannedStart.UTC().Format(time.RFC3339), c.End().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)),
+			Details: map[string]string{"planned_start": c.PlannedStart.UTC().Format(time.RFC3339), "planned_end": c.End().UTC().Format(time.RFC3339)}}
+	}
+	return nil
 }

@@ -174,7 +174,9 @@ func TestMediumChangeWithShutdown(t *testing.T) {
 	_, err = f.svc.Approve(f.as("globex"), t0, c.ID)
 	wantKind(t, err, accord.NotFound)
 	_, err = f.svc.Approve(f.as("agent2"), t0, c.ID)
-	wantKind(t, err, accord.Forbidden) // the matrix gives A to the customer
+	if e := wantKind(t, err, accord.Forbidden); !strings.Contains(e.Msg, "approved by the customer, who holds A") { // the matrix gives A to the customer
+		t.Fatalf("message %q", e.Msg)
+	}
 	c = must[changes.Change](t)(f.svc.Approve(f.as("acme"), t0, c.ID))
 	c = must[changes.Change](t)(f.svc.Approve(f.as("acme"), t0.Add(time.Minute), c.ID))
 	if len(c.Approvals) != 1 || c.State != changes.Assessed {
@@ -227,6 +229,14 @@ func TestMediumChangeWithShutdown(t *testing.T) {
 	_, err = f.svc.Start(f.as("agent"), window, c.ID)
 	wantKind(t, err, accord.Unprocessable)
 	snap(window.Add(-30 * time.Minute))
+	// The approvals were given for the slot: not a minute before it, not
+	// once it has ended.
+	for _, at := range []time.Time{window.Add(-time.Minute), c.End()} {
+		_, err = f.svc.Start(f.as("agent"), at, c.ID)
+		if e := wantKind(t, err, accord.Unprocessable); e.Field != "planned_start" || e.Details["planned_start"] != window.Format(time.RFC3339) {
+			t.Fatalf("start at %s: %s %v", at, e.Field, e.Details)
+		}
+	}
 	// The validator does not implement the change.
 	_, err = f.svc.Start(f.as("agent2"), window, c.ID)
 	wantKind(t, err, accord.Forbidden)
