@@ -82,7 +82,7 @@ func (in *RequestInput) check() error {
 		ps = append(ps, accord.Problem{Field: "duration_minutes", Msg: fmt.Sprintf("must be 1 to %d minutes", MaxMinutes)})
 	}
 	if in.PlannedStart != nil {
-		if err := accord.CheckInstant("planned_start", *in.PlannedStart); err != nil {
+		if err := checkSlot(*in.PlannedStart, in.Minutes); err != nil {
 			ps = append(ps, accord.Problem{Field: "planned_start", Msg: accord.Public(err).Msg})
 		}
 		in.PlannedStart = ptr(in.PlannedStart.UTC().Truncate(time.Minute))
@@ -496,6 +496,11 @@ func (s *Service) Assess(ctx context.Context, now time.Time, id accord.ID, in As
 			window = window || *in.Minutes != c.Minutes
 			ch.Add("duration_minutes", c.Minutes, *in.Minutes)
 			c.Minutes = *in.Minutes
+		}
+		if c.PlannedStart != nil {
+			if err := checkSlot(*c.PlannedStart, c.Minutes); err != nil {
+				return Write{}, err
+			}
 		}
 		c.Assessment, c.Type, c.TypeReason = &in.Assessment, in.Type, in.Reason
 		c.ImplementerID, c.ImplementerName, c.Exceptional = in.ImplementerID, implementer, in.Exceptional
@@ -911,6 +916,19 @@ func inSlot(op string, c Change, now time.Time) error {
 			Msg: fmt.Sprintf("the change is scheduled from %s to %s; it starts within that slot (now %s), or is scheduled again",
 				c.PlannedStart.UTC().Format(time.RFC3339), c.End().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)),
 			Details: map[string]string{"planned_start": c.PlannedStart.UTC().Format(time.RFC3339), "planned_end": c.End().UTC().Format(time.RFC3339)}}
+	}
+	return nil
+}
+
+// checkSlot refuses a schedule that starts or ends where an instant cannot
+// be recorded: the end is stored too, and one past 9999 could not be read
+// back, breaking every list of the tenant's changes.
+func checkSlot(start time.Time, minutes int) error {
+	if err := accord.CheckInstant("planned_start", start); err != nil {
+		return err
+	}
+	if end := start.Add(time.Duration(minutes) * time.Minute); end.After(accord.LatestInstant) {
+		return accord.FieldError("planned_start", "must leave the change (%d minutes) to end by %s", minutes, accord.LatestInstant.Format(time.RFC3339))
 	}
 	return nil
 }

@@ -401,3 +401,30 @@ func TestLetters(t *testing.T) {
 		t.Fatalf("told %v", to)
 	}
 }
+
+// A schedule whose end cannot be recorded (after 9999-12-31T23:59:59Z) is
+// refused on every way in: once stored, no list of the tenant's changes
+// could be read back.
+func TestScheduleEndsInRange(t *testing.T) {
+	f := newFixture(t)
+	late := utc("9999-12-31T23:30:00Z")
+	_, err := f.svc.Request(f.as("acme"), t0, changes.RequestInput{EnvironmentID: f.env.ID, Title: "Late", Reason: "r", Plan: "p",
+		BackoutPlan: "b", PlannedStart: &late, Minutes: 60})
+	if e := wantKind(t, err, accord.Invalid); e.Field != "planned_start" {
+		t.Fatalf("request: field %s", e.Field)
+	}
+	c := f.request(t, "On time")
+	_, err = f.svc.Edit(f.as("acme"), t0, c.ID, changes.EditInput{PlannedStart: &late})
+	if e := wantKind(t, err, accord.Invalid); e.Field != "planned_start" {
+		t.Fatalf("edit: field %s", e.Field)
+	}
+	for _, at := range []time.Time{late, utc("0001-01-01T00:00:00Z")} {
+		_, err = f.svc.Assess(f.as("admin"), t0, c.ID, changes.AssessInput{Assessment: medium, ImplementerID: f.users["agent"].ID, PlannedStart: &at})
+		if e := wantKind(t, err, accord.Invalid); e.Field != "planned_start" {
+			t.Fatalf("assess at %s: field %s", at, e.Field)
+		}
+	}
+	if _, _, err := f.svc.List(f.as("acme"), t0, changes.Filter{}, accord.Page{}); err != nil {
+		t.Fatal(err)
+	}
+}
