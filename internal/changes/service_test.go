@@ -359,6 +359,10 @@ func TestFeedEvents(t *testing.T) {
 		!strings.Contains(acme, "Maintenance window (first saturday 22:00-02:00") {
 		t.Fatalf("Acme's feed:\n%s", acme)
 	}
+	// Assessed, the change is not yet agreed: tentative until scheduled.
+	if ev := acme[strings.Index(acme, "Change: Upgrade"):]; !strings.Contains(ev[:strings.Index(ev, "END:VEVENT")], "STATUS:TENTATIVE") {
+		t.Fatalf("an assessed change in the feed:\n%s", ev)
+	}
 	if g := feed("globex"); strings.Contains(g, "Upgrade") || strings.Contains(g, "Maintenance window") {
 		t.Fatalf("Globex's feed shows Acme's:\n%s", g)
 	}
