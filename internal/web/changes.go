@@ -203,7 +203,7 @@ func (s *Server) showChange(w http.ResponseWriter, r *http.Request, id accord.ID
 		return
 	}
 	if c.Assessment != nil {
-		data.Suggested, data.Why = c.Assessment.Suggest(), c.Assessment.Why()
+		data.Suggested, data.Why = c.Assessment.Suggest(), s.why(rd.Locale, *c.Assessment)
 	}
 	if data.Windows, gerr = s.Changes.ListWindows(ctx, now, c.EnvironmentID); gerr != nil {
 		s.fail(w, r, gerr)
@@ -387,4 +387,13 @@ func (s *Server) cancelChange(w http.ResponseWriter, r *http.Request) {
 		_, err := s.Changes.Cancel(r.Context(), s.Now(), id, r.PostForm.Get("reason"))
 		return err
 	})
+}
+
+// why says in the reader's language why the answers suggest their type.
+func (s *Server) why(locale string, a changes.Assessment) string {
+	rule, sum := a.Rule()
+	if rule == changes.RuleIrreversible || rule == changes.RuleHighImpact {
+		return s.msgs.text(locale, "change.why."+rule)
+	}
+	return s.msgs.text(locale, "change.why."+rule, sum)
 }

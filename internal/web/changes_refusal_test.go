@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/changes"
 )
 
 // A refused schedule or start reaches the reader in their language and on
@@ -40,5 +41,36 @@ func TestChangeRefusalInReadersLanguage(t *testing.T) {
 	other := &accord.Error{Kind: accord.Invalid, Field: "title", Msg: "is required"}
 	if got := s.localRefusal(reader{Locale: "pt-BR", Zone: sp}, other); got != error(other) {
 		t.Errorf("rewrote %v", got)
+	}
+}
+
+// Why a type is suggested reads in the reader's language, with the weight.
+func TestSuggestedTypeWhyInReadersLanguage(t *testing.T) {
+	msgs, err := loadCatalogs(catalogFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{msgs: msgs}
+	light := changes.Assessment{Complexity: changes.Low, Importance: changes.Low, Impact: changes.Low, Reversibility: changes.Easy}
+	heavy := changes.Assessment{Complexity: changes.High, Importance: changes.High, Impact: changes.Moderate, Reversibility: changes.Easy}
+	for _, tc := range []struct {
+		loc  string
+		a    changes.Assessment
+		want string
+	}{
+		{"pt-BR", light, "as respostas pesam 0 (no máximo 1) e o impacto é baixo"},
+		{"es-ES", heavy, "las respuestas pesan 5 (5 o más)"},
+		{"en-US", light, "the answers weigh 0 (at most 1) and the impact is low"},
+	} {
+		if got := s.why(tc.loc, tc.a); got != tc.want {
+			t.Errorf("%s: %q", tc.loc, got)
+		}
+	}
+	for _, loc := range Locales {
+		for _, rule := range []string{changes.RuleIrreversible, changes.RuleHighImpact, changes.RuleHeavy, changes.RuleLight, changes.RuleMedium} {
+			if _, ok := msgs[loc]["change.why."+rule]; !ok {
+				t.Errorf("%s lacks change.why.%s", loc, rule)
+			}
+		}
 	}
 }
