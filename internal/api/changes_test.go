@@ -73,7 +73,12 @@ func TestChangesOverHTTP(t *testing.T) {
 		if r := f.do("admin", "POST", path+"/schedule", nil); r.status != 200 || !strings.Contains(r.body, `"state":"scheduled"`) {
 			t.Fatalf("schedule: %d %s", r.status, r.body)
 		}
-		f.at(f.now.Add(time.Hour))
+		// Before its slot the change does not start; in it, only after a
+		// snapshot.
+		if r := f.do("agent", "POST", path+"/start", nil); r.status != 422 || !strings.Contains(r.body, `"planned_end":"2026-12-05T23:30:00Z"`) {
+			t.Fatalf("a start before the slot: %d %s", r.status, r.body)
+		}
+		f.at(time.Date(2026, 12, 5, 21, 30, 0, 0, time.UTC))
 		if r := f.do("agent", "POST", path+"/start", nil); r.status != 422 || !strings.Contains(r.body, `"field":"snapshot"`) {
 			t.Fatalf("a start without a snapshot: %d %s", r.status, r.body)
 		}

@@ -37,7 +37,7 @@ func created(v sla.Version, changes []sla.Change) createdVersion {
 func versionNumber(r *http.Request) (int, error) {
 	n, err := strconv.Atoi(r.PathValue("version"))
 	if err != nil || n < 1 {
-		return 0, &accord.Error{Kind: accord.NotFound, Msg: "policy version not found"}
+		return 0, &accord.Error{Kind: accord.NotFound, Msg: "version not found"}
 	}
 	return n, nil
 }

@@ -78,16 +78,43 @@ func (a Assessment) Suggest() Type {
 
 // Why says in words why the answers suggest their type.
 func (a Assessment) Why() string {
-	sum := weight(a.Complexity) + weight(a.Importance) + weight(a.Impact) + weight(a.Reversibility)
-	switch {
-	case a.Reversibility == Impossible:
+	rule, sum := a.Rule()
+	switch rule {
+	case RuleIrreversible:
 		return "major: the change cannot be undone"
-	case a.Impact == High:
+	case RuleHighImpact:
 		return "major: high impact on the service level"
-	case sum >= 5:
+	case RuleHeavy:
 		return fmt.Sprintf("major: the answers weigh %d (5 or more)", sum)
-	case sum <= 1 && a.Impact == Low:
+	case RuleLight:
 		return fmt.Sprintf("minor: the answers weigh %d (at most 1) and the impact is low", sum)
 	}
 	return fmt.Sprintf("medium: the answers weigh %d", sum)
+}
+
+// The rules that decide a suggested type, so that pages can say Why in
+// their reader's language.
+const (
+	RuleIrreversible = "irreversible"
+	RuleHighImpact   = "high_impact"
+	RuleHeavy        = "heavy"
+	RuleLight        = "light"
+	RuleMedium       = "medium"
+)
+
+// Rule is the rule that decides the suggested type and the weight of the
+// answers.
+func (a Assessment) Rule() (string, int) {
+	sum := weight(a.Complexity) + weight(a.Importance) + weight(a.Impact) + weight(a.Reversibility)
+	switch {
+	case a.Reversibility == Impossible:
+		return RuleIrreversible, sum
+	case a.Impact == High:
+		return RuleHighImpact, sum
+	case sum >= 5:
+		return RuleHeavy, sum
+	case sum <= 1 && a.Impact == Low:
+		return RuleLight, sum
+	}
+	return RuleMedium, sum
 }

@@ -53,9 +53,14 @@ func (s *Service) FeedEvents(ctx context.Context, now time.Time, owner directory
 			desc = append(desc, link)
 		}
 		ev.SetDescription(strings.Join(desc, "\n"))
-		if c.State == Cancelled {
+		// Until it is scheduled (approved by both sides, its slot
+		// confirmed) the change may still move or be refused.
+		switch c.State {
+		case Cancelled:
 			ev.SetStatus(ics.ObjectStatusCancelled)
-		} else {
+		case Submitted, Assessed, Approved:
+			ev.SetStatus(ics.ObjectStatusTentative)
+		default:
 			ev.SetStatus(ics.ObjectStatusConfirmed)
 		}
 	}

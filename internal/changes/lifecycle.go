@@ -82,7 +82,7 @@ func (in *RequestInput) check() error {
 		ps = append(ps, accord.Problem{Field: "duration_minutes", Msg: fmt.Sprintf("must be 1 to %d minutes", MaxMinutes)})
 	}
 	if in.PlannedStart != nil {
-		if err := accord.CheckInstant("planned_start", *in.PlannedStart); err != nil {
+		if err := checkSlot(*in.PlannedStart, in.Minutes); err != nil {
 			ps = append(ps, accord.Problem{Field: "planned_start", Msg: accord.Public(err).Msg})
 		}
 		in.PlannedStart = ptr(in.PlannedStart.UTC().Truncate(time.Minute))
@@ -497,6 +497,11 @@ func (s *Service) Assess(ctx context.Context, now time.Time, id accord.ID, in As
 			ch.Add("duration_minutes", c.Minutes, *in.Minutes)
 			c.Minutes = *in.Minutes
 		}
+		if c.PlannedStart != nil {
+			if err := checkSlot(*c.PlannedStart, c.Minutes); err != nil {
+				return Write{}, err
+			}
+		}
 		c.Assessment, c.Type, c.TypeReason = &in.Assessment, in.Type, in.Reason
 		c.ImplementerID, c.ImplementerName, c.Exceptional = in.ImplementerID, implementer, in.Exceptional
 		c.Criticality = in.Criticality
@@ -564,7 +569,11 @@ func (s *Service) Approve(ctx context.Context, now time.Time, id accord.ID) (Cha
 		}
 	}
 	if !ok {
-		return Change{}, forbidden(op, "the change is approved by the %v, who holds A for change approval in the environment's responsibility matrix", parties)
+		names := make([]string, len(parties))
+		for i, p := range parties {
+			names[i] = string(p)
+		}
+		return Change{}, forbidden(op, "the change is approved by the %s, who holds A for change approval in the environment's responsibility matrix", strings.Join(names, " or the "))
 	}
 	c, err := s.change(ctx, now, op, id, func(a accord.Actor, c Change, _ Locked) (Write, error) {
 		return approve(a, now, c, KindApproval, party)
@@ -774,6 +783,9 @@ func (s *Service) Start(ctx context.Context, now time.Time, id accord.ID) (Chang
 		case c.ImplementerID != "" && c.ImplementerID != a.UserID:
 			return Write{}, forbidden(op, "%s implements this change", c.ImplementerName)
 		}
+		if err := inSlot(op, c, now); err != nil {
+			return Write{}, err
+		}
 		for _, ap := range c.Approvals {
 			if ap.UserID == a.UserID {
 				return Write{}, forbidden(op, "%s approved this change; nobody implements a change they approved (four eyes)", a.Name)
@@ -888,4 +900,35 @@ func (s *Service) Cancel(ctx context.Context, now time.Time, id accord.ID, reaso
 		c.State, c.EndedAt = Cancelled, ptr(stamp(now))
 		return Write{Change: c, Entries: []Entry{entry(a, now, c, CancelledEntry, reason)}, Events: []audit.Event{event(a, now, c, "change.cancel", ch)}}, nil
 	})
+}
+
+// inSlot refuses a start outside the slot the customer approved,
+// [planned_start, planned_start+duration): the approvals and the window
+// check were given for that slot, not for whenever the implementer is
+// ready. An exceptional change (handled as an incident) and an urgent
+// minor change run when needed, so they start at any time.
+func inSlot(op string, c Change, now time.Time) error {
+	if c.Exceptional || c.Urgency == Urgent && c.Type == Minor || c.PlannedStart == nil {
+		return nil
+	}
+	if now.Before(*c.PlannedStart) || !now.Before(c.End()) {
+		return &accord.Error{Kind: accord.Unprocessable, Op: op, Field: "planned_start",
+			Msg: fmt.Sprintf("the change is scheduled from %s to %s; it starts within that slot (now %s), or is scheduled again",
+				c.PlannedStart.UTC().Format(time.RFC3339), c.End().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)),
+			Details: map[string]string{"planned_start": c.PlannedStart.UTC().Format(time.RFC3339), "planned_end": c.End().UTC().Format(time.RFC3339)}}
+	}
+	return nil
+}
+
+// checkSlot refuses a schedule that starts or ends where an instant cannot
+// be recorded: the end is stored too, and one past 9999 could not be read
+// back, breaking every list of the tenant's changes.
+func checkSlot(start time.Time, minutes int) error {
+	if err := accord.CheckInstant("planned_start", start); err != nil {
+		return err
+	}
+	if end := start.Add(time.Duration(minutes) * time.Minute); end.After(accord.LatestInstant) {
+		return accord.FieldError("planned_start", "must leave the change (%d minutes) to end by %s", minutes, accord.LatestInstant.Format(time.RFC3339))
+	}
+	return nil
 }

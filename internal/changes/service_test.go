@@ -174,7 +174,9 @@ func TestMediumChangeWithShutdown(t *testing.T) {
 	_, err = f.svc.Approve(f.as("globex"), t0, c.ID)
 	wantKind(t, err, accord.NotFound)
 	_, err = f.svc.Approve(f.as("agent2"), t0, c.ID)
-	wantKind(t, err, accord.Forbidden) // the matrix gives A to the customer
+	if e := wantKind(t, err, accord.Forbidden); !strings.Contains(e.Msg, "approved by the customer, who holds A") { // the matrix gives A to the customer
+		t.Fatalf("message %q", e.Msg)
+	}
 	c = must[changes.Change](t)(f.svc.Approve(f.as("acme"), t0, c.ID))
 	c = must[changes.Change](t)(f.svc.Approve(f.as("acme"), t0.Add(time.Minute), c.ID))
 	if len(c.Approvals) != 1 || c.State != changes.Assessed {
@@ -227,6 +229,14 @@ func TestMediumChangeWithShutdown(t *testing.T) {
 	_, err = f.svc.Start(f.as("agent"), window, c.ID)
 	wantKind(t, err, accord.Unprocessable)
 	snap(window.Add(-30 * time.Minute))
+	// The approvals were given for the slot: not a minute before it, not
+	// once it has ended.
+	for _, at := range []time.Time{window.Add(-time.Minute), c.End()} {
+		_, err = f.svc.Start(f.as("agent"), at, c.ID)
+		if e := wantKind(t, err, accord.Unprocessable); e.Field != "planned_start" || e.Details["planned_start"] != window.Format(time.RFC3339) {
+			t.Fatalf("start at %s: %s %v", at, e.Field, e.Details)
+		}
+	}
 	// The validator does not implement the change.
 	_, err = f.svc.Start(f.as("agent2"), window, c.ID)
 	wantKind(t, err, accord.Forbidden)
@@ -349,6 +359,10 @@ func TestFeedEvents(t *testing.T) {
 		!strings.Contains(acme, "Maintenance window (first saturday 22:00-02:00") {
 		t.Fatalf("Acme's feed:\n%s", acme)
 	}
+	// Assessed, the change is not yet agreed: tentative until scheduled.
+	if ev := acme[strings.Index(acme, "Change: Upgrade"):]; !strings.Contains(ev[:strings.Index(ev, "END:VEVENT")], "STATUS:TENTATIVE") {
+		t.Fatalf("an assessed change in the feed:\n%s", ev)
+	}
 	if g := feed("globex"); strings.Contains(g, "Upgrade") || strings.Contains(g, "Maintenance window") {
 		t.Fatalf("Globex's feed shows Acme's:\n%s", g)
 	}
@@ -389,5 +403,32 @@ func TestLetters(t *testing.T) {
 	}
 	if !to["acme"] || !to["agent"] || to["admin"] || to["globex"] || to["agent2"] {
 		t.Fatalf("told %v", to)
+	}
+}
+
+// A schedule whose end cannot be recorded (after 9999-12-31T23:59:59Z) is
+// refused on every way in: once stored, no list of the tenant's changes
+// could be read back.
+func TestScheduleEndsInRange(t *testing.T) {
+	f := newFixture(t)
+	late := utc("9999-12-31T23:30:00Z")
+	_, err := f.svc.Request(f.as("acme"), t0, changes.RequestInput{EnvironmentID: f.env.ID, Title: "Late", Reason: "r", Plan: "p",
+		BackoutPlan: "b", PlannedStart: &late, Minutes: 60})
+	if e := wantKind(t, err, accord.Invalid); e.Field != "planned_start" {
+		t.Fatalf("request: field %s", e.Field)
+	}
+	c := f.request(t, "On time")
+	_, err = f.svc.Edit(f.as("acme"), t0, c.ID, changes.EditInput{PlannedStart: &late})
+	if e := wantKind(t, err, accord.Invalid); e.Field != "planned_start" {
+		t.Fatalf("edit: field %s", e.Field)
+	}
+	for _, at := range []time.Time{late, utc("0001-01-01T00:00:00Z")} {
+		_, err = f.svc.Assess(f.as("admin"), t0, c.ID, changes.AssessInput{Assessment: medium, ImplementerID: f.users["agent"].ID, PlannedStart: &at})
+		if e := wantKind(t, err, accord.Invalid); e.Field != "planned_start" {
+			t.Fatalf("assess at %s: field %s", at, e.Field)
+		}
+	}
+	if _, _, err := f.svc.List(f.as("acme"), t0, changes.Filter{}, accord.Page{}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -141,8 +141,11 @@ func Invalid(op string, ps yamldoc.Problems) error {
 			field = "document." + p.Path
 		}
 		msg := p.Msg
-		if p.Line > 0 {
+		switch {
+		case p.Line > 0 && p.Column > 0:
 			msg = fmt.Sprintf("line %d, column %d: %s", p.Line, p.Column, p.Msg)
+		case p.Line > 0: // a syntax error is known by its line only
+			msg = fmt.Sprintf("line %d: %s", p.Line, p.Msg)
 		}
 		e.Problems = append(e.Problems, accord.Problem{Field: field, Msg: msg})
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -202,7 +203,7 @@ func (s *Server) showChange(w http.ResponseWriter, r *http.Request, id accord.ID
 		return
 	}
 	if c.Assessment != nil {
-		data.Suggested, data.Why = c.Assessment.Suggest(), c.Assessment.Why()
+		data.Suggested, data.Why = c.Assessment.Suggest(), s.why(rd.Locale, *c.Assessment)
 	}
 	if data.Windows, gerr = s.Changes.ListWindows(ctx, now, c.EnvironmentID); gerr != nil {
 		s.fail(w, r, gerr)
@@ -263,10 +264,35 @@ func (s *Server) showChange(w http.ResponseWriter, r *http.Request, id accord.ID
 		}
 	}
 	if err != nil {
-		s.failForm(w, r, err, "change", p)
+		s.failForm(w, r, s.localRefusal(rd, err), "change", p)
 		return
 	}
 	s.render(w, r, http.StatusOK, "change", p)
+}
+
+// localRefusal says a refused schedule or start in the reader's language
+// and clock: the service's message is English and in UTC, for the API.
+// The facts come from the error's details, so nothing is parsed from text.
+func (s *Server) localRefusal(rd reader, err error) error {
+	var e *accord.Error
+	if !errors.As(err, &e) || e.Field != "planned_start" {
+		return err
+	}
+	c := clock{zone: rd.Zone, msgs: s.msgs, loc: rd.Locale}
+	at := func(key string) (string, bool) {
+		t, perr := time.Parse(time.RFC3339, e.Details[key])
+		return c.when(t), perr == nil
+	}
+	local := *e
+	if next, ok := at("next_allowed_start"); ok {
+		local.Msg = s.msgs.text(rd.Locale, "change.schedule_refused", next)
+	} else if from, ok := at("planned_start"); ok && e.Kind == accord.Unprocessable {
+		to, _ := at("planned_end")
+		local.Msg = s.msgs.text(rd.Locale, "change.start_outside_slot", from, to)
+	} else {
+		return err
+	}
+	return &local
 }
 
 // onChange answers a form of the change page: act makes the move; success
@@ -361,4 +387,13 @@ func (s *Server) cancelChange(w http.ResponseWriter, r *http.Request) {
 		_, err := s.Changes.Cancel(r.Context(), s.Now(), id, r.PostForm.Get("reason"))
 		return err
 	})
+}
+
+// why says in the reader's language why the answers suggest their type.
+func (s *Server) why(locale string, a changes.Assessment) string {
+	rule, sum := a.Rule()
+	if rule == changes.RuleIrreversible || rule == changes.RuleHighImpact {
+		return s.msgs.text(locale, "change.why."+rule)
+	}
+	return s.msgs.text(locale, "change.why."+rule, sum)
 }
