@@ -344,3 +344,28 @@ func TestPreferences(t *testing.T) {
 		t.Errorf("a wrong type: %d %s", r.status, r.body)
 	}
 }
+
+// TestMacroAssignsOnlyToColleagues: a macro's assignment names someone who
+// can take the cases of its organization (an active agent of it, or "me");
+// a partner's agent, a customer contact or an unknown id is refused when
+// the macro is saved, in the same words, rather than stored to fail on
+// every use.
+func TestMacroAssignsOnlyToColleagues(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite)
+	for _, who := range []string{"partner", "acme", "nobody"} {
+		id := accord.NewID("usr")
+		if u, ok := f.users[who]; ok {
+			id = u.ID
+		}
+		r := f.do("agent", "POST", "/api/v1/macros", map[string]any{"name": "give-" + who, "bodies": map[string]string{"en-US": "Hi"}, "actions": map[string]any{"assign": id}})
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, `"field":"actions.assign"`) {
+			t.Errorf("assigning to %s: %d %s", who, r.status, r.body)
+		}
+	}
+	for _, to := range []accord.ID{f.users["admin"].ID, "me"} {
+		r := f.do("agent", "POST", "/api/v1/macros", map[string]any{"name": "give-" + strings.ToLower(string(to))[:2], "bodies": map[string]string{"en-US": "Hi"}, "actions": map[string]any{"assign": to}})
+		if r.status != http.StatusCreated {
+			t.Errorf("assigning to %s: %d %s", to, r.status, r.body)
+		}
+	}
+}
