@@ -33,6 +33,9 @@ func TestStrictImportLocatesMissingTexts(t *testing.T) {
 			{Field: "plans.advanced.name", Msg: "line " + lineOf(t, untranslated, "  advanced:", 2) + ", column 7: has no pt-BR text: its readers read the en-US text instead"},
 			{Field: "plans.premium.name", Msg: "line " + lineOf(t, untranslated, "  premium:", 2) + ", column 7: has no es-ES text: its readers read the en-US text instead"},
 		}},
+		{"a syntax error", "calendars:\n  a: b: c\n", []accord.Problem{
+			{Field: "document", Msg: "line 2: mapping values are not allowed"},
+		}},
 		{"an unknown field", bad, []accord.Problem{
 			{Field: "auto_close.bogus", Msg: "line " + lineOf(t, bad, "  bogus: 1", 0) + ", column 3: "},
 		}},

@@ -238,8 +238,11 @@ func invalidDocument(err error) error {
 		if f == "" {
 			f = "document"
 		}
-		if p.Line > 0 {
+		switch {
+		case p.Column > 0:
 			msg = fmt.Sprintf("line %d, column %d: %s", p.Line, p.Column, p.Msg)
+		case p.Line > 0: // a syntax error knows its line only
+			msg = fmt.Sprintf("line %d: %s", p.Line, p.Msg)
 		}
 		e.Problems = append(e.Problems, accord.Problem{Field: f, Msg: msg})
 	}
