@@ -234,17 +234,11 @@ func invalidDocument(err error) error {
 	}
 	e := &accord.Error{Kind: accord.Invalid, Op: "sla.Parse", Field: field, Msg: err.Error(), Err: err}
 	for _, p := range ps {
-		f, msg := p.Path, p.Msg
+		f := p.Path
 		if f == "" {
 			f = "document"
 		}
-		switch {
-		case p.Column > 0:
-			msg = fmt.Sprintf("line %d, column %d: %s", p.Line, p.Column, p.Msg)
-		case p.Line > 0: // a syntax error knows its line only
-			msg = fmt.Sprintf("line %d: %s", p.Line, p.Msg)
-		}
-		e.Problems = append(e.Problems, accord.Problem{Field: f, Msg: msg})
+		e.Problems = append(e.Problems, accord.Problem{Field: f, Msg: p.Located()})
 	}
 	return e
 }
