@@ -369,3 +369,20 @@ func TestMacroAssignsOnlyToColleagues(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkRefusesMissingText: a bulk hold, resolution or note without its
+// text is one refusal of the request naming the field (400), not the same
+// refusal repeated for every case, and touches no case.
+func TestBulkRefusesMissingText(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite)
+	c, err := f.cases.Open(f.actor("globex"), f.now, cases.NewCase{Type: cases.Question, Title: "One", Description: "?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for action, field := range map[string]string{"hold": "reason", "resolve": "summary", "note": "body"} {
+		r := f.do("agent", "POST", "/api/v1/cases/bulk", map[string]any{"action": action, "case_ids": []accord.ID{c.ID}, field: "  "})
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, `"field":"`+field+`"`) || strings.Contains(r.body, "results") {
+			t.Errorf("bulk %s without %s: %d %s", action, field, r.status, r.body)
+		}
+	}
+}
