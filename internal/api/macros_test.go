@@ -344,3 +344,45 @@ func TestPreferences(t *testing.T) {
 		t.Errorf("a wrong type: %d %s", r.status, r.body)
 	}
 }
+
+// TestMacroAssignsOnlyToColleagues: a macro's assignment names someone who
+// can take the cases of its organization (an active agent of it, or "me");
+// a partner's agent, a customer contact or an unknown id is refused when
+// the macro is saved, in the same words, rather than stored to fail on
+// every use.
+func TestMacroAssignsOnlyToColleagues(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite)
+	for _, who := range []string{"partner", "acme", "nobody"} {
+		id := accord.NewID("usr")
+		if u, ok := f.users[who]; ok {
+			id = u.ID
+		}
+		r := f.do("agent", "POST", "/api/v1/macros", map[string]any{"name": "give-" + who, "bodies": map[string]string{"en-US": "Hi"}, "actions": map[string]any{"assign": id}})
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, `"field":"actions.assign"`) {
+			t.Errorf("assigning to %s: %d %s", who, r.status, r.body)
+		}
+	}
+	for _, to := range []accord.ID{f.users["admin"].ID, "me"} {
+		r := f.do("agent", "POST", "/api/v1/macros", map[string]any{"name": "give-" + strings.ToLower(string(to))[:2], "bodies": map[string]string{"en-US": "Hi"}, "actions": map[string]any{"assign": to}})
+		if r.status != http.StatusCreated {
+			t.Errorf("assigning to %s: %d %s", to, r.status, r.body)
+		}
+	}
+}
+
+// TestBulkRefusesMissingText: a bulk hold, resolution or note without its
+// text is one refusal of the request naming the field (400), not the same
+// refusal repeated for every case, and touches no case.
+func TestBulkRefusesMissingText(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite)
+	c, err := f.cases.Open(f.actor("globex"), f.now, cases.NewCase{Type: cases.Question, Title: "One", Description: "?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for action, field := range map[string]string{"hold": "reason", "resolve": "summary", "note": "body"} {
+		r := f.do("agent", "POST", "/api/v1/cases/bulk", map[string]any{"action": action, "case_ids": []accord.ID{c.ID}, field: "  "})
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, `"field":"`+field+`"`) || strings.Contains(r.body, "results") {
+			t.Errorf("bulk %s without %s: %d %s", action, field, r.status, r.body)
+		}
+	}
+}

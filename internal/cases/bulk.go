@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"accord/internal/accord"
@@ -86,6 +87,13 @@ func (s *Service) Bulk(ctx context.Context, now time.Time, in BulkAction) ([]Out
 		ps = append(ps, accord.Problem{Field: "case_ids", Msg: "choose at least one case"})
 	case n > MaxBulk:
 		ps = append(ps, accord.Problem{Field: "case_ids", Msg: fmt.Sprintf("at most %d cases", MaxBulk)})
+	}
+	// The text an action needs is the same for every case: missing, it is
+	// one refusal of the request rather than one per case.
+	texts := map[string]struct{ field, text string }{
+		BulkHold: {"reason", in.Reason}, BulkResolve: {"summary", in.Summary}, BulkNote: {"body", in.Body}}
+	if t, ok := texts[in.Action]; ok && strings.TrimSpace(t.text) == "" {
+		ps = append(ps, accord.Problem{Field: t.field, Msg: "is required"})
 	}
 	seen := map[accord.ID]bool{}
 	for i, id := range in.CaseIDs {

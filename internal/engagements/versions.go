@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -89,11 +88,7 @@ func InvalidCatalog(err error) error {
 		if p.Path != "" {
 			field = "document." + p.Path
 		}
-		msg := p.Msg
-		if p.Line > 0 {
-			msg = fmt.Sprintf("line %d, column %d: %s", p.Line, p.Column, p.Msg)
-		}
-		e.Problems = append(e.Problems, accord.Problem{Field: field, Msg: msg})
+		e.Problems = append(e.Problems, accord.Problem{Field: field, Msg: p.Located()})
 	}
 	if len(e.Problems) > 0 {
 		e.Field = e.Problems[0].Field

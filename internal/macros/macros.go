@@ -171,6 +171,30 @@ func (s *Service) keepsFor(ctx context.Context, now time.Time, a accord.Actor, o
 	return nil
 }
 
+// checkAssignee checks that a macro of orgID assigns to someone who can
+// take that organization's cases: "me", or an active agent of it. Anyone
+// else (unknown, out of the actor's scope, inactive, of another
+// organization, not an agent) gets the same answer, so that saving a macro
+// tells nobody who exists; a macro that could only fail on use is never
+// stored.
+func (s *Service) checkAssignee(ctx context.Context, now time.Time, orgID, to accord.ID, op string) error {
+	if to == "" || to == AssignMe {
+		return nil
+	}
+	refused := accord.FieldError("actions.assign", `must be "me" or an active agent of the macro's organization`)
+	u, err := s.dir.GetUser(ctx, now, to)
+	if accord.IsKind(err, accord.NotFound) || accord.IsKind(err, accord.Invalid) {
+		return refused
+	}
+	if err != nil {
+		return accord.Wrap(op, err)
+	}
+	if !u.Active || u.OrgID != orgID || (u.Role != accord.RoleAdmin && u.Role != accord.RoleAgent && u.Role != accord.RolePartnerAgent) {
+		return refused
+	}
+	return nil
+}
+
 // Get returns one of the macros the acting agent may use, by id.
 func (s *Service) Get(ctx context.Context, id accord.ID) (Macro, error) {
 	const op = "macros.Get"
@@ -232,6 +256,9 @@ func (s *Service) Create(ctx context.Context, now time.Time, in NewMacro) (Macro
 		}
 		m.OwnerID = a.UserID
 	}
+	if err := s.checkAssignee(ctx, now, m.OrgID, m.Actions.Assign, op); err != nil {
+		return Macro{}, err
+	}
 	m.ID, m.CreatedAt, m.UpdatedAt = accord.NewID("mac"), now.UTC(), now.UTC()
 	ev := audit.New(a, now, m.OrgID, "macro.create", "macro", m.ID, []audit.Change{{Field: "name", After: m.Name}})
 	if err := s.store.Create(ctx, m, ev); err != nil {
@@ -288,6 +315,9 @@ func (s *Service) Update(ctx context.Context, now time.Time, id accord.ID, in Ne
 	}
 	if in.Shared != m.Shared() {
 		return Macro{}, accord.FieldError("shared", "a macro stays shared or personal; make a new one")
+	}
+	if err := s.checkAssignee(ctx, now, m.OrgID, next.Actions.Assign, op); err != nil {
+		return Macro{}, err
 	}
 	next.ID, next.OrgID, next.OwnerID, next.CreatedAt, next.UpdatedAt = m.ID, m.OrgID, m.OwnerID, m.CreatedAt, now.UTC()
 	ev := audit.New(a, now, m.OrgID, "macro.update", "macro", m.ID, []audit.Change{{Field: "name", Before: m.Name, After: next.Name}})

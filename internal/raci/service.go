@@ -140,14 +140,7 @@ func Invalid(op string, ps yamldoc.Problems) error {
 		if p.Path != "" {
 			field = "document." + p.Path
 		}
-		msg := p.Msg
-		switch {
-		case p.Line > 0 && p.Column > 0:
-			msg = fmt.Sprintf("line %d, column %d: %s", p.Line, p.Column, p.Msg)
-		case p.Line > 0: // a syntax error is known by its line only
-			msg = fmt.Sprintf("line %d: %s", p.Line, p.Msg)
-		}
-		e.Problems = append(e.Problems, accord.Problem{Field: field, Msg: msg})
+		e.Problems = append(e.Problems, accord.Problem{Field: field, Msg: p.Located()})
 	}
 	if len(e.Problems) > 0 {
 		e.Field = e.Problems[0].Field

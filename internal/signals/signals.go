@@ -25,7 +25,7 @@ type Notification struct {
 	CaseNumber int64           `json:"case_number"`
 	CaseTitle  string          `json:"case_title"`
 	EntryID    accord.ID       `json:"entry_id"`
-	Author     string          `json:"author"` // who wrote the entry
+	Author     string          `json:"author"` // who wrote the entry; "" for Accord itself
 	CreatedAt  time.Time       `json:"created_at"`
 	ReadAt     *time.Time      `json:"read_at,omitempty"`
 }

@@ -220,8 +220,11 @@ func (s *Service) Due(ctx context.Context, req DueRequest) (DueResult, error) {
 	return p.Due(req.DueInput)
 }
 
-// invalidDocument makes Parse's problems an Invalid error naming the first
-// problem's path; its message lists them all.
+// invalidDocument makes Parse's problems (or a strict import's missing
+// texts) an Invalid error naming the first problem's path; its message
+// lists them all, and each problem is answered on its own with its line
+// and column, as the catalog's and the matrices' are, so that the
+// administrator finds it in the file.
 func invalidDocument(err error) error {
 	var ps Problems
 	errors.As(err, &ps)
@@ -229,7 +232,15 @@ func invalidDocument(err error) error {
 	if len(ps) > 0 && ps[0].Path != "" {
 		field = ps[0].Path
 	}
-	return &accord.Error{Kind: accord.Invalid, Op: "sla.Parse", Field: field, Msg: err.Error(), Err: err}
+	e := &accord.Error{Kind: accord.Invalid, Op: "sla.Parse", Field: field, Msg: err.Error(), Err: err}
+	for _, p := range ps {
+		f := p.Path
+		if f == "" {
+			f = "document"
+		}
+		e.Problems = append(e.Problems, accord.Problem{Field: f, Msg: p.Located()})
+	}
+	return e
 }
 
 // Import validates doc and stores it as the next version. Its error for an

@@ -18,8 +18,10 @@ type Signals struct{ db *DB }
 func NewSignals(db *DB) *Signals { return &Signals{db: db} }
 
 // A notification is read with its case's number and title and the author
-// of its entry.
-const notificationSelect = `SELECT n.id, n.org_id, n.user_id, n.kind, n.case_id, c.number, c.title, n.entry_id, e.author, n.created_at, n.read_at
+// of its entry; an entry Accord wrote itself (no author id) reads with no
+// author, so the reader sees "Accord" in their language, not the internal
+// actor's name ("jobs").
+const notificationSelect = `SELECT n.id, n.org_id, n.user_id, n.kind, n.case_id, c.number, c.title, n.entry_id, CASE WHEN e.author_id IS NULL THEN '' ELSE e.author END, n.created_at, n.read_at
 	FROM notifications n JOIN cases c ON c.id = n.case_id JOIN case_entries e ON e.id = n.entry_id`
 
 func scanNotification(r interface{ Scan(...any) error }) (signals.Notification, error) {

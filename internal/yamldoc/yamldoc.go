@@ -38,6 +38,19 @@ func (p Problem) String() string {
 	return p.Path + ": " + p.Msg
 }
 
+// Located writes the message after the position, as far as it is known:
+// "line 3, column 5: message", "line 3: message" for a YAML syntax error
+// (which knows its line only), or the message alone.
+func (p Problem) Located() string {
+	switch {
+	case p.Line > 0 && p.Column > 0:
+		return fmt.Sprintf("line %d, column %d: %s", p.Line, p.Column, p.Msg)
+	case p.Line > 0:
+		return fmt.Sprintf("line %d: %s", p.Line, p.Msg)
+	}
+	return p.Msg
+}
+
 // Problems is every problem found in a document, in document order.
 type Problems []Problem
 

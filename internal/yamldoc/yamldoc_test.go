@@ -276,3 +276,21 @@ func TestDecodeNeedsAPointerToAStruct(t *testing.T) {
 		}()
 	}
 }
+
+// TestLocated: a problem's message says where it is, as far as it is
+// known: a YAML syntax error knows its line only, and a rule of the
+// document as a whole no position at all.
+func TestLocated(t *testing.T) {
+	for _, tc := range []struct {
+		p    Problem
+		want string
+	}{
+		{Problem{Path: "plans.premium.name", Line: 197, Column: 7, Msg: "has no es-ES text"}, "line 197, column 7: has no es-ES text"},
+		{Problem{Line: 2, Msg: "mapping values are not allowed in this context"}, "line 2: mapping values are not allowed in this context"},
+		{Problem{Path: "calendars", Msg: "at least one calendar is required"}, "at least one calendar is required"},
+	} {
+		if got := tc.p.Located(); got != tc.want {
+			t.Errorf("%+v located = %q, want %q", tc.p, got, tc.want)
+		}
+	}
+}

@@ -86,6 +86,18 @@ func testSignals(t *testing.T, db *store.DB) {
 		t.Fatalf("ana marks %d (%v), want 1", m, err)
 	}
 
+	// A warning written by Accord itself (the jobs' actor, no author id)
+	// reads with no author, so that pages say "Accord" in the reader's
+	// language rather than the internal actor's name.
+	warning := cases.Entry{ID: accord.NewID("ent"), Kind: cases.Note, Internal: true, Author: "jobs", Body: "due soon", At: t0.Add(2 * time.Minute)}
+	mustUpdate(t, w.s, c.ID, func(c cases.Case) cases.Change {
+		return cases.Change{Case: c, Entries: []cases.Entry{warning}, Alerts: []cases.Alert{{UserID: ana.ID, Kind: cases.AlertSLAWarning, EntryID: warning.ID}}}
+	})
+	anas, _, err := s.Notifications(ctx, all, ana.ID, true, accord.Page{Limit: 10})
+	if err != nil || len(anas) != 1 || anas[0].Kind != cases.AlertSLAWarning || anas[0].Author != "" {
+		t.Fatalf("ana's unread notifications = %+v, %v; want the warning with no author", anas, err)
+	}
+
 	// Presence: rows older than the expiry go with the next write.
 	p := signals.Presence{OrgID: w.a.ID, CaseID: c.ID, UserID: ana.ID, Name: ana.Name, Writing: true, SeenAt: t0}
 	if err := s.Touch(ctx, p, t0.Add(-time.Minute)); err != nil {
