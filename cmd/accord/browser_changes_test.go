@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
@@ -68,7 +69,8 @@ func (p *person) selectText(sel, text string) {
 // a shutdown; the vendor assesses it and is refused a schedule outside the
 // maintenance window, with the next allowed start; the customer approves
 // and a second vendor person validates; the start waits for a snapshot
-// and for the approved slot.
+// and for the approved slot; a change whose slot has come runs and
+// completes with its activity report.
 func TestBrowserChangeFlow(t *testing.T) {
 	b := newBrowser(t)
 	admin := apiSignIn(t, b.base, "admin@northwind.example")
@@ -93,6 +95,52 @@ func TestBrowserChangeFlow(t *testing.T) {
 	const rule = "every saturday 22:00-02:00"
 	admin.call("POST", "/api/v1/environments/"+env.ID+"/maintenance-windows", map[string]string{"rule": rule,
 		"vendor_agreed_by": "Alice Admin", "customer_agreed_by": "Carla Chief"}, nil)
+
+	// A second environment has a window around the present, and a change
+	// in it agreed over the API for a slot that opens a minute or two from
+	// now: the browser runs it to its activity report once the slot opens,
+	// while the first change below is requested, refused and approved.
+	paris, _ := time.LoadLocation("Europe/Paris")
+	var env2 struct {
+		ID string `json:"id"`
+	}
+	admin.call("POST", "/api/v1/environments", map[string]any{"org_id": acme, "name": "Cofre de homologação", "product": "Vault",
+		"version": "4.2", "region": "europe-west1", "status": "active"}, &env2)
+	from := time.Now().In(paris).Add(-time.Hour).Truncate(time.Hour)
+	around := fmt.Sprintf("every %s %s-%s", strings.ToLower(from.Weekday().String()), from.Format("15:04"), from.Add(4*time.Hour).Format("15:04"))
+	admin.call("POST", "/api/v1/environments/"+env2.ID+"/maintenance-windows", map[string]string{"rule": around,
+		"vendor_agreed_by": "Alice Admin", "customer_agreed_by": "Carla Chief"}, nil)
+	slot := time.Now().Truncate(time.Minute).Add(time.Minute)
+	if time.Until(slot) < 20*time.Second {
+		slot = slot.Add(time.Minute)
+	}
+	var users struct {
+		Items []struct {
+			ID    string `json:"id"`
+			Email string `json:"email"`
+		} `json:"items"`
+	}
+	admin.call("GET", "/api/v1/users?limit=200", nil, &users)
+	var sam string
+	for _, u := range users.Items {
+		if u.Email == "agent@northwind.example" {
+			sam = u.ID
+		}
+	}
+	carla := apiSignIn(t, b.base, "cto@acme.example")
+	var now2 struct {
+		ID string `json:"id"`
+	}
+	carla.call("POST", "/api/v1/changes", map[string]any{"environment_id": env2.ID, "title": "Renovar o certificado TLS",
+		"reason": "O certificado expira.", "implementation_plan": "Parar, trocar o certificado, iniciar.", "backout_plan": "Restaurar o snapshot",
+		"needs_shutdown": true, "planned_start": slot.UTC().Format(time.RFC3339), "duration_minutes": 30}, &now2)
+	admin.call("POST", "/api/v1/changes/"+now2.ID+"/assess", map[string]any{"implementer_id": sam, "planned_start": slot.UTC().Format(time.RFC3339),
+		"assessment": map[string]string{"complexity": "medium", "importance": "medium", "impact": "low", "reversibility": "easy"}}, nil)
+	carla.call("POST", "/api/v1/changes/"+now2.ID+"/approve", nil, nil)
+	admin.call("POST", "/api/v1/changes/"+now2.ID+"/validate", nil, nil)
+	admin.call("POST", "/api/v1/changes/"+now2.ID+"/schedule", nil, nil)
+	admin.call("POST", "/api/v1/environments/"+env2.ID+"/snapshots", map[string]any{"taken_at": time.Now().UTC().Format(time.RFC3339Nano),
+		"kind": "pre-change", "location": "gs://acme-backups/homolog", "checksum": "sha256:01", "size_bytes": 1}, nil)
 
 	// The customer asks for Wednesday-like working hours three days on:
 	// never a Saturday night in Paris.
@@ -125,7 +173,6 @@ func TestBrowserChangeFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paris, _ := time.LoadLocation("Europe/Paris")
 	next := r.Occurrences(paris, asked, asked.AddDate(0, 0, 8))[0].From
 	sp, _ := time.LoadLocation("America/Sao_Paulo")
 	agent.see("#e-as-planned_start", "O próximo início permitido é "+next.In(sp).Format("02/01/2006 15:04"))
@@ -172,6 +219,24 @@ func TestBrowserChangeFlow(t *testing.T) {
 	customer.checkA11y("the change request form")
 	agent.open(page)
 	agent.checkA11y("the vendor's change page")
+
+	// The second change's slot opens (the wall clock is the server's): the
+	// implementer starts it and reports what was done; the customer
+	// follows it to the end in Portuguese.
+	time.Sleep(time.Until(slot))
+	page2 := "/changes/" + now2.ID
+	agent.open(page2)
+	agent.see("#snapshot-status", "Snapshot registrado")
+	agent.submit(`form[action$="/start"]`)
+	agent.see("#change-state", "Em andamento")
+	agent.fill("#f-what_was_done", "Parado, certificado trocado, iniciado.", "#f-result", "O cofre responde com o novo certificado.")
+	agent.submit(`form[action$="/finish"]`)
+	agent.see("#change-state", "Concluída")
+	customer.open(page2)
+	customer.see("#change-state", "Concluída")
+	customer.see("#report-done", "certificado trocado")
+	customer.see("#timeline", "Solicitada", "Avaliada", "Aprovada pelo cliente", "Validada pelo fornecedor", "Agendada", "Iniciada", "Concluída")
+	customer.checkA11y("a completed change")
 	customer.open(page)
 	customer.scrollTo("#h-timeline")
 	customer.shot("change-pt-BR")
