@@ -217,9 +217,10 @@ func policyRollback(ctx context.Context, e *env, args []string) error {
 		})
 }
 
-// versionsCommand runs a policy command whose arguments are version numbers
-// named in names ("A B"), with the database open; reading says whether it
-// only reads.
+// versionsCommand runs a command of versioned documents ("policy diff",
+// "raci rollback") whose arguments are version numbers named in names
+// ("A B"), with the database open as the system actor of its group
+// ("accord policy"); reading says whether it only reads.
 func versionsCommand(ctx context.Context, e *env, args []string, name, names, what string, reading bool,
 	run func(ctx context.Context, svc *services, versions []int) error) error {
 	fs := newFlags(e, name, name+" "+names+" [flags] ("+what+")")
@@ -239,7 +240,7 @@ func versionsCommand(ctx context.Context, e *env, args []string, name, names, wh
 			return err
 		}
 	}
-	ctx, svc, done, err := openPolicy(ctx, &db, reading)
+	ctx, svc, done, err := openAs(ctx, &db, "accord "+strings.Fields(name)[0], reading)
 	if err != nil {
 		return err
 	}

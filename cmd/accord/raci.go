@@ -210,7 +210,7 @@ func printRaciChanges(w io.Writer, changes []raci.Change) {
 }
 
 func raciDiff(ctx context.Context, e *env, args []string) error {
-	return raciVersionsCommand(ctx, e, args, "raci diff", "A B", "what changes from default version A to version B", true,
+	return versionsCommand(ctx, e, args, "raci diff", "A B", "what changes from default version A to version B", true,
 		func(ctx context.Context, svc *services, v []int) error {
 			changes, err := svc.raci.Diff(ctx, v[0], v[1])
 			if err != nil {
@@ -222,7 +222,7 @@ func raciDiff(ctx context.Context, e *env, args []string) error {
 }
 
 func raciRollback(ctx context.Context, e *env, args []string) error {
-	return raciVersionsCommand(ctx, e, args, "raci rollback", "N", "the next default version becomes a copy of version N", false,
+	return versionsCommand(ctx, e, args, "raci rollback", "N", "the next default version becomes a copy of version N", false,
 		func(ctx context.Context, svc *services, n []int) error {
 			v, changes, err := svc.raci.Rollback(ctx, time.Now(), n[0])
 			if err != nil {
@@ -232,35 +232,6 @@ func raciRollback(ctx context.Context, e *env, args []string) error {
 			printRaciChanges(e.stdout, changes)
 			return nil
 		})
-}
-
-// raciVersionsCommand is versionsCommand for the matrix, opened as its own
-// system actor.
-func raciVersionsCommand(ctx context.Context, e *env, args []string, name, names, what string, reading bool,
-	run func(ctx context.Context, svc *services, versions []int) error) error {
-	fs := newFlags(e, name, name+" "+names+" [flags] ("+what+")")
-	var db dbFlags
-	db.register(fs, e)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	want := strings.Fields(names)
-	if len(pos) != len(want) {
-		return usageError{"usage: accord " + name + " " + names}
-	}
-	versions := make([]int, len(pos))
-	for i, p := range pos {
-		if versions[i], err = versionArg(p, want[i]); err != nil {
-			return err
-		}
-	}
-	ctx, svc, done, err := openAs(ctx, &db, "accord raci", reading)
-	if err != nil {
-		return err
-	}
-	defer done()
-	return run(ctx, svc, versions)
 }
 
 func raciVersions(ctx context.Context, e *env, args []string) error {
