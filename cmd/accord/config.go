@@ -301,9 +301,36 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
+		opts.ReplaceAttr = humanDurations
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, usageError{fmt.Sprintf("-log-format: %q is not text or json", format)}
+}
+
+// humanDurations rounds the durations of text logs to a precision people
+// read ("1.5s", "12.3ms", "2h0m0s"), not to the nanosecond; JSON logs keep
+// nanoseconds for machines.
+func humanDurations(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.DurationValue(roundDuration(a.Value.Duration()))
+	}
+	return a
+}
+
+// roundDuration keeps d to the hundredth of its unit, and whole seconds
+// from a minute up.
+func roundDuration(d time.Duration) time.Duration {
+	switch abs := d.Abs(); {
+	case abs >= time.Minute:
+		return d.Round(time.Second)
+	case abs >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case abs >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	case abs >= time.Microsecond:
+		return d.Round(10 * time.Nanosecond)
+	}
+	return d
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/environments"
 	"accord/internal/jobs"
+	"accord/internal/metrics"
 	"accord/internal/web"
 )
 
@@ -35,6 +37,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	renewals := fs.String("renewal-notices", envOr(e, "ACCORD_RENEWAL_NOTICES", "90,60,30"), "`days` before a contract ends on which its renewal notices are mailed (ACCORD_RENEWAL_NOTICES)")
 	grace := fs.Duration("backup-grace", envDuration(e, "ACCORD_BACKUP_GRACE", 2*time.Hour), "how late an environment's scheduled snapshot may be before an operations alert (ACCORD_BACKUP_GRACE)")
 	languages := languagesFlag(fs, e)
+	metricsAddr := fs.String("metrics-addr", envOr(e, "ACCORD_METRICS_ADDR", ""), "serve GET /metrics on this listen `address` only, not on -addr (ACCORD_METRICS_ADDR)")
+	metricsToken := fs.String("metrics-token", envOr(e, "ACCORD_METRICS_TOKEN", ""), "bearer `token` GET /metrics asks for (ACCORD_METRICS_TOKEN); without it or -metrics-addr, /metrics is served only when -addr is a loopback address")
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -81,6 +85,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		svc.engagements = svc.newEngagements(mail.baseURL)
 	}
 	svc.changes = svc.newChanges(mail.baseURL)
+	m := metrics.New(store, metrics.Config{Log: log})
+	svc.observe(m)
+	onMain, warning := metricsExposure(*addr, *metricsAddr, *metricsToken)
+	if warning != "" {
+		log.Warn(warning)
+	}
 	if err := svc.ensureDefaults(accord.WithActor(ctx, accord.SystemActor("accord serve")), time.Now()); err != nil {
 		return err
 	}
@@ -106,11 +116,26 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Handler: api.New(api.Deps{
 			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Changes: svc.changes, Notify: svc.notify, Raci: svc.raci, Macros: svc.macros, Views: svc.views, Log: log,
 			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, TrustedProxies: trusted, UI: ui,
+			Metrics: m, MetricsToken: *metricsToken, NoMetrics: !onMain,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+	}
+	var metricsSrv *http.Server
+	metricsServed := make(chan error, 1)
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("-metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler(*metricsToken))
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		fmt.Fprintf(e.stdout, "Metrics on http://%s/metrics\n", mln.Addr())
+		go func() { metricsServed <- metricsSrv.Serve(mln) }()
 	}
 	fmt.Fprintf(e.stdout, "Accord listening on http://%s (database: %s)\n", ln.Addr(), store)
 	served := make(chan error, 1)
@@ -120,7 +145,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *runJobs {
 		go func() {
 			defer close(jobsDone)
-			_ = jobs.NewRunner(svc.jobs, svc.jobHandlers(), jobs.Config{Poll: *poll, Log: log}).Run(jobsCtx)
+			_ = jobs.NewRunner(svc.jobs, svc.jobHandlers(), jobs.Config{Poll: *poll, Log: log, Observe: m.JobRan}).Run(jobsCtx)
 		}()
 	} else {
 		close(jobsDone)
@@ -137,7 +162,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	select {
 	case err := <-served:
 		return err
+	case err := <-metricsServed:
+		return fmt.Errorf("metrics: %w", err)
 	case <-ctx.Done():
+	}
+	if metricsSrv != nil {
+		// Scrapes are short; they need no drain.
+		metricsSrv.Close()
 	}
 	log.Info("shutting down: draining in-flight requests", "timeout", *drain)
 	shutCtx, cancel := context.WithTimeout(context.Background(), *drain)
@@ -150,4 +181,43 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// observe has m told of what the services and the store do: breaches,
+// mail sent and received, refused sign-ins. Call it after enableMail,
+// which makes the notification service anew.
+func (s *services) observe(m *metrics.Metrics) {
+	s.db.Observe(m)
+	s.directory.ObserveSignIns(m.SignInRefused)
+	s.notify.ObserveInbound(m.Inbound)
+}
+
+// metricsExposure decides whether GET /metrics is served on the main
+// address (addr): not when it has its own address; with a token, behind
+// it; otherwise only when addr is a loopback address, so that a server
+// opened to the network does not show its figures to anyone. warning,
+// when not empty, says how to read them.
+func metricsExposure(addr, metricsAddr, token string) (onMain bool, warning string) {
+	switch {
+	case metricsAddr != "":
+		return false, ""
+	case token != "" || loopback(addr):
+		return true, ""
+	}
+	return false, fmt.Sprintf("GET /metrics answers 404: -addr %s is not a loopback address; give -metrics-addr (e.g. 127.0.0.1:9090) "+
+		"to serve the metrics on their own address, or -metrics-token to ask scrapers for a bearer token", addr)
+}
+
+// loopback reports whether the listen address addr only accepts
+// connections from this machine.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

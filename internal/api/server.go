@@ -10,13 +10,8 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
@@ -27,6 +22,7 @@ import (
 	"accord/internal/engagements"
 	"accord/internal/environments"
 	"accord/internal/macros"
+	"accord/internal/metrics"
 	"accord/internal/notify"
 	"accord/internal/raci"
 	"accord/internal/sla"
@@ -78,13 +74,20 @@ type Deps struct {
 	// Accord, whose X-Forwarded-For names the client; without them the
 	// client is the connection's peer and the header is ignored.
 	TrustedProxies []netip.Prefix
+	// Metrics counts requests and serves GET /metrics; nil, the server
+	// makes its own over DB.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set, is the bearer token GET /metrics asks for.
+	MetricsToken string
+	// NoMetrics leaves GET /metrics out of this server (it answers 404):
+	// they are served on their own address, or not at all.
+	NoMetrics bool
 }
 
 // Server is the HTTP face of Accord.
 type Server struct {
 	Deps
 	log     *slog.Logger
-	metrics *metrics
 	handler http.Handler
 }
 
@@ -96,11 +99,10 @@ func New(d Deps) *Server {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	if d.Metrics == nil {
+		d.Metrics = metrics.New(d.DB, metrics.Config{Log: d.Log})
+	}
 	s := &Server{Deps: d, log: d.Log}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(d.DB.SQL(), string(d.DB.Engine())))
-	s.metrics = newMetrics(reg)
 
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
@@ -110,7 +112,9 @@ func New(d Deps) *Server {
 		}
 		mux.Handle(rt.method+" "+rt.path, h)
 	}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if !d.NoMetrics {
+		mux.Handle("GET /metrics", d.Metrics.Handler(d.MetricsToken))
+	}
 	if d.UI != nil {
 		mux.Handle("/", d.UI)
 	}
@@ -192,8 +196,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			path = path[:strings.Index(path[1:], "/")+2] + "(secret)" // the pages of mailed links
 		}
 		elapsed := time.Since(start)
-		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-		s.metrics.latency.WithLabelValues(route).Observe(elapsed.Seconds())
+		s.Metrics.HTTP(route, sw.status, elapsed)
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", path),
 			slog.String("route", route), slog.Int("status", sw.status), slog.Duration("elapsed", elapsed),
 			slog.String("request_id", accord.RequestID(r.Context())))
@@ -213,25 +216,6 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
-}
-
-type metrics struct {
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-}
-
-func newMetrics(reg prometheus.Registerer) *metrics {
-	m := &metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "accord_http_requests_total", Help: "HTTP requests by route pattern and status.",
-		}, []string{"route", "status"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "accord_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
-		}, []string{"route"}),
-	}
-	reg.MustRegister(m.requests, m.latency)
-	return m
 }
 
 // textOnly refuses, before the handler reads them, query parameters and

@@ -54,10 +54,13 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 	if err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
-	if n > s.cfg.AddressFailures {
-		return Session{}, "", User{}, tooMany(start.Add(s.cfg.Window).Sub(now))
-	}
 	account := EmailKey(email)
+	if n > s.cfg.AddressFailures {
+		err := tooMany(start.Add(s.cfg.Window).Sub(now))
+		wait, _ := RetryAfter(err)
+		s.refused(ctx, SignInRefusal{Throttled: true, Account: account, Address: address, Wait: wait})
+		return Session{}, "", User{}, err
+	}
 	err = s.store.ThrottleLogin(ctx, account, address, now, func(t Throttle) (Throttle, error) {
 		if now.Before(t.Next) {
 			return t, tooMany(t.Next.Sub(now))
@@ -71,6 +74,9 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 		t.LastFailure, t.Next = now, now.Add(s.cfg.slowdown(t.Failures))
 		return t, nil
 	})
+	if wait, ok := RetryAfter(err); ok {
+		s.refused(ctx, SignInRefusal{Throttled: true, Account: account, Address: address, Wait: wait})
+	}
 	if err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
@@ -85,6 +91,7 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 		hash = s.dummyHash()
 	}
 	if !checkPassword(hash, password) || u.PasswordHash == "" || !u.Active {
+		s.refused(ctx, SignInRefusal{Account: account, Address: address})
 		return Session{}, "", User{}, &accord.Error{Kind: accord.Unauthenticated, Op: op, Msg: "wrong e-mail address or password, or the account is inactive"}
 	}
 	if err := s.store.ForgetThrottle(ctx, account, address, now.Add(-s.cfg.Forget)); err != nil {

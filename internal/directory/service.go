@@ -67,6 +67,28 @@ type Service struct {
 	// password, so that a wrong e-mail costs the same time as a wrong
 	// password; made with the service's own cost parameters.
 	dummyHash func() string
+	// signIns is told of refused sign-ins, for the operators' metrics and
+	// logs; set once with ObserveSignIns before the service is used.
+	signIns func(ctx context.Context, r SignInRefusal)
+}
+
+// SignInRefusal is a sign-in Login refused: a wrong password (or unknown
+// or inactive account), or an attempt throttled before it was checked.
+type SignInRefusal struct {
+	Throttled bool
+	Account   string        // the e-mail address tried, normalized
+	Address   string        // the client's address
+	Wait      time.Duration // throttled: how long before the next attempt counts
+}
+
+// ObserveSignIns has f told of every refused sign-in.
+func (s *Service) ObserveSignIns(f func(ctx context.Context, r SignInRefusal)) { s.signIns = f }
+
+// refused tells the observer, if any, of r.
+func (s *Service) refused(ctx context.Context, r SignInRefusal) {
+	if s.signIns != nil {
+		s.signIns(ctx, r)
+	}
 }
 
 // NewService returns a service over store.

@@ -60,6 +60,9 @@ type Config struct {
 	MaxAttempts int           // then the job is marked failed: 10
 	Now         func() time.Time
 	Log         *slog.Logger
+	// Observe, when set, is told of every attempt that ran: how long it
+	// took, its error, and whether the job was given up (for metrics).
+	Observe func(j Job, elapsed time.Duration, err error, giveUp bool)
 }
 
 // Runner runs due jobs with their handlers until its context ends.
@@ -139,8 +142,14 @@ func (r *Runner) RunDue(ctx context.Context) (int, error) {
 func (r *Runner) run(ctx context.Context, j Job) {
 	h, ok := r.handlers[j.Kind]
 	err := errors.New("no handler for this kind of job")
+	start := time.Now()
 	if ok {
 		err = safely(ctx, h, r.cfg.Now(), j)
+	}
+	elapsed := time.Since(start)
+	giveUp := err != nil && (j.Attempts >= r.cfg.MaxAttempts || !ok)
+	if r.cfg.Observe != nil {
+		r.cfg.Observe(j, elapsed, err, giveUp)
 	}
 	if err == nil {
 		if err := r.store.Finish(ctx, j); err != nil {
@@ -148,12 +157,14 @@ func (r *Runner) run(ctx context.Context, j Job) {
 		}
 		return
 	}
-	giveUp := j.Attempts >= r.cfg.MaxAttempts || !ok
 	at := r.cfg.Now()
+	var wait time.Duration
 	if !giveUp {
-		at = at.Add(Backoff(j.Attempts))
+		wait = Backoff(j.Attempts)
+		at = at.Add(wait)
 	}
-	r.cfg.Log.WarnContext(ctx, "jobs: failed", "job", j.ID, "kind", j.Kind, "subject", j.SubjectID, "attempt", j.Attempts, "give_up", giveUp, "err", err)
+	r.cfg.Log.WarnContext(ctx, "jobs: failed", "job", j.ID, "kind", j.Kind, "org", j.OrgID, "subject", j.SubjectID,
+		"attempt", j.Attempts, "max_attempts", r.cfg.MaxAttempts, "give_up", giveUp, "retry_in", wait, "elapsed", elapsed, "err", err)
 	if err := r.store.Retry(ctx, j, at, err.Error(), giveUp); err != nil {
 		r.cfg.Log.ErrorContext(ctx, "jobs: retry", "job", j.ID, "err", err)
 	}

@@ -75,7 +75,12 @@ func (s *Service) logger() *slog.Logger {
 // Message-Id, recorded; the error is nil. An error is returned only for
 // failures worth trying again (the database is down): the claim on the
 // Message-Id is then released, and the source should keep the message.
-func (s *Service) Receive(ctx context.Context, now time.Time, d Delivery, raw []byte) (Inbound, error) {
+func (s *Service) Receive(ctx context.Context, now time.Time, d Delivery, raw []byte) (got Inbound, err error) {
+	defer func() {
+		if err == nil && s.inbound != nil {
+			s.inbound(ctx, got)
+		}
+	}()
 	in := Inbound{ID: accord.NewID("inb"), Source: d.Source, Status: Rejected, ReceivedAt: now.UTC()}
 	log := s.logger().With("source", d.Source)
 	refuse := func(reason string) (Inbound, error) {

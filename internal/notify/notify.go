@@ -192,7 +192,14 @@ type Service struct {
 	smtp   *SMTP // nil when mail is off
 	cfg    Config
 	domain string // of From, for Message-Ids
+	// inbound is told of every inbound message Receive decided, for the
+	// operators' metrics; set once with ObserveInbound before use.
+	inbound func(ctx context.Context, in Inbound)
 }
+
+// ObserveInbound has f told of every inbound message Receive decided
+// (accepted, rejected or a duplicate).
+func (s *Service) ObserveInbound(f func(ctx context.Context, in Inbound)) { s.inbound = f }
 
 // NewService returns the notification service. With a nil smtp, no mail is
 // queued or sent.

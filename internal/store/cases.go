@@ -649,7 +649,7 @@ func writeAlerts(ctx context.Context, tx *sql.Tx, c cases.Case, alerts []cases.A
 // so that a committed row never points to a missing file, even when decide
 // panics.
 func (s *Cases) Update(ctx context.Context, scope accord.Scope, id accord.ID, decide func(cases.Case) (cases.Change, error)) (cases.Case, error) {
-	var out cases.Case
+	var before, out cases.Case
 	var written []string // files put in the data directory
 	committed := false
 	defer func() { s.unwrite(written, committed) }()
@@ -658,6 +658,7 @@ func (s *Cases) Update(ctx context.Context, scope accord.Scope, id accord.ID, de
 		if err != nil {
 			return err
 		}
+		before = old
 		ch, err := decide(old)
 		if err != nil {
 			return err
@@ -683,6 +684,9 @@ func (s *Cases) Update(ctx context.Context, scope accord.Scope, id accord.ID, de
 		return cases.Case{}, err
 	}
 	committed = true
+	if s.db.obs != nil {
+		s.db.obs.CaseChanged(ctx, before, out)
+	}
 	return out, nil
 }
 

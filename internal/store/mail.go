@@ -107,8 +107,12 @@ func (s *Mail) ByToken(ctx context.Context, token string) (notify.Message, error
 }
 
 func (s *Mail) MarkSent(ctx context.Context, id accord.ID, at time.Time) error {
-	if _, err := s.db.sql.ExecContext(ctx, `UPDATE mail_messages SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL`, at.UTC(), id); err != nil {
+	res, err := s.db.sql.ExecContext(ctx, `UPDATE mail_messages SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL`, at.UTC(), id)
+	if err != nil {
 		return fmt.Errorf("mark mail sent: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 && s.db.obs != nil {
+		s.db.obs.MailSent(ctx, id)
 	}
 	return nil
 }

@@ -49,6 +49,7 @@ type DB struct {
 	engine Engine
 	where  string // for people: the file or the host and database
 	dir    string // SQLite's data directory; "" on PostgreSQL
+	obs    Observer // nil: nobody is told
 }
 
 // Open opens (and for SQLite, creates) the database. It does not migrate.
