@@ -50,6 +50,8 @@ type Metrics struct {
 	reg *prometheus.Registry
 	db  *store.DB
 	cfg Config
+	// accord are Accord's own collectors (not Go's and the process's).
+	accord []prometheus.Collector
 
 	requests        *prometheus.CounterVec
 	latency         *prometheus.HistogramVec
@@ -122,9 +124,10 @@ func New(db *store.DB, cfg Config) *Metrics {
 	for _, st := range []notify.InboundStatus{notify.Accepted, notify.Rejected, notify.Duplicate} {
 		m.inbound.WithLabelValues(string(st))
 	}
-	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.latency, m.warnings, m.breaches, m.jobRuns, m.jobDuration, m.mailSent, m.mailFailures, m.inbound,
-		m.signInFailures, m.signInThrottled, &poolCollector{db: db}, &dbCollector{m: m})
+	m.accord = []prometheus.Collector{m.requests, m.latency, m.warnings, m.breaches, m.jobRuns, m.jobDuration, m.mailSent,
+		m.mailFailures, m.inbound, m.signInFailures, m.signInThrottled, &poolCollector{db: db}, &dbCollector{m: m}}
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.accord...)
 	return m
 }
 

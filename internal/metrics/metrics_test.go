@@ -1,0 +1,172 @@
+package metrics_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"accord/internal/metrics"
+	"accord/internal/store/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// accordName is a metric name of Accord's in a PromQL expression.
+var accordName = regexp.MustCompile(`\baccord_[a-z0-9_]+`)
+
+// exprs gathers every "expr" and query string in a Grafana dashboard.
+func exprs(v any, out *[]string) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && (k == "expr" || k == "definition") {
+				*out = append(*out, s)
+			}
+			exprs(x, out)
+		}
+	case []any:
+		for _, x := range v {
+			exprs(x, out)
+		}
+	}
+}
+
+// The dashboard parses, and the dashboard and the alert rules name only
+// metrics Accord registers: a renamed metric cannot leave them blank.
+func TestDashboardAndRulesUseAccordMetrics(t *testing.T) {
+	known := metrics.New(dbtest.SQLite(t), metrics.Config{}).Families()
+	check := func(file string, list []string) {
+		t.Helper()
+		if len(list) == 0 {
+			t.Fatalf("%s: no expressions found", file)
+		}
+		used := 0
+		for _, e := range list {
+			for _, name := range accordName.FindAllString(e, -1) {
+				used++
+				if !known[name] {
+					t.Errorf("%s: %q uses %s, which Accord does not register", file, e, name)
+				}
+			}
+		}
+		if used == 0 {
+			t.Errorf("%s uses no Accord metric", file)
+		}
+	}
+
+	const dashboard = "../../deploy/grafana/accord-dashboard.json"
+	b, err := os.ReadFile(dashboard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d map[string]any
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatalf("%s: %v", dashboard, err)
+	}
+	if d["title"] != "Accord" || d["uid"] == "" {
+		t.Errorf("%s: title %v, uid %v", dashboard, d["title"], d["uid"])
+	}
+	var list []string
+	exprs(d["panels"], &list)
+	check(dashboard, list)
+	// The issue's figures each have a panel.
+	all := strings.Join(list, "\n")
+	for _, name := range []string{"accord_job_lag_seconds", "accord_job_runs_total", "accord_sla_breaches_total", "accord_mail_send_failures_total",
+		"accord_cases_open", "accord_http_request_duration_seconds_bucket", "accord_db_pool_acquired_connections"} {
+		if !strings.Contains(all, name) {
+			t.Errorf("%s: no panel shows %s", dashboard, name)
+		}
+	}
+
+	const rules = "../../deploy/prometheus/accord-rules.yml"
+	b, err = os.ReadFile(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Groups []struct {
+			Name  string
+			Rules []struct {
+				Alert, Expr string
+			}
+		}
+	}
+	if err := yaml.Unmarshal(b, &r); err != nil {
+		t.Fatalf("%s: %v", rules, err)
+	}
+	list = nil
+	var alerts []string
+	for _, g := range r.Groups {
+		for _, rule := range g.Rules {
+			list = append(list, rule.Expr)
+			alerts = append(alerts, rule.Alert)
+		}
+	}
+	check(rules, list)
+	for _, a := range []string{"AccordDown", "AccordJobLagHigh", "AccordJobsFailing", "AccordSLABreachRate", "AccordMailFailing", "AccordSignInThrottleSpike"} {
+		if !slices.Contains(alerts, a) {
+			t.Errorf("%s: no alert %s", rules, a)
+		}
+	}
+}
+
+// Every Accord metric has a HELP text and is documented in docs/deploy.md.
+func TestMetricsAreDocumented(t *testing.T) {
+	m := metrics.New(dbtest.SQLite(t), metrics.Config{})
+	doc, err := os.ReadFile("../../docs/deploy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	m.Handler("").ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for name := range m.Families() {
+		if strings.HasSuffix(name, "_bucket") || strings.HasSuffix(name, "_sum") || strings.HasSuffix(name, "_count") {
+			continue
+		}
+		if !strings.Contains(string(doc), "`"+name+"`") {
+			t.Errorf("docs/deploy.md does not document %s", name)
+		}
+	}
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if strings.HasPrefix(line, "# HELP accord_") && len(strings.Fields(line)) < 4 {
+			t.Errorf("no help text: %s", line)
+		}
+	}
+}
+
+// With a token, the metrics answer only the requests that carry it.
+func TestMetricsToken(t *testing.T) {
+	m := metrics.New(dbtest.SQLite(t), metrics.Config{})
+	h := m.Handler("s3cret-token")
+	for _, c := range []struct {
+		header string
+		want   int
+	}{
+		{"", http.StatusUnauthorized},
+		{"Bearer wrong", http.StatusUnauthorized},
+		{"Bearer s3cret-toke", http.StatusUnauthorized},
+		{"s3cret-token", http.StatusUnauthorized},
+		{"Basic s3cret-token", http.StatusUnauthorized},
+		{"Bearer s3cret-token", http.StatusOK},
+	} {
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		if c.header != "" {
+			req.Header.Set("Authorization", c.header)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("Authorization %q: %d, want %d", c.header, rec.Code, c.want)
+		}
+		if c.want == http.StatusOK && !strings.Contains(rec.Body.String(), "accord_db_up 1") {
+			t.Errorf("no accord_db_up 1 in\n%s", rec.Body.String())
+		}
+	}
+}
