@@ -177,6 +177,16 @@ func TestServeMailsAndTakesReplies(t *testing.T) {
 			t.Fatalf("no customer_reply mail to the agent; stderr %s", errb.String())
 		}
 	}
+	// The metrics count the reply taken and the mail sent.
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `accord_mail_inbound_total{status="accepted"} 1`) || regexp.MustCompile(`(?m)^accord_mail_sent_total [1-9]`).Find(b) == nil {
+		t.Errorf("metrics miss the reply or the mail sent:\n%s", b)
+	}
 }
 
 func TestMailSettingsAreChecked(t *testing.T) {

@@ -112,7 +112,12 @@ func New(d Deps) *Server {
 		}
 		mux.Handle(rt.method+" "+rt.path, h)
 	}
-	if !d.NoMetrics {
+	if d.NoMetrics {
+		// Answered here, not by the UI, which would send a browser to sign in.
+		mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+			s.writeError(w, r, &accord.Error{Kind: accord.NotFound, Msg: "metrics are not served on this address"})
+		})
+	} else {
 		mux.Handle("GET /metrics", d.Metrics.Handler(d.MetricsToken))
 	}
 	if d.UI != nil {
