@@ -47,8 +47,8 @@ type DB struct {
 	sql    *sql.DB
 	pool   *pgxpool.Pool // PostgreSQL only
 	engine Engine
-	where  string // for people: the file or the host and database
-	dir    string // SQLite's data directory; "" on PostgreSQL
+	where  string   // for people: the file or the host and database
+	dir    string   // SQLite's data directory; "" on PostgreSQL
 	obs    Observer // nil: nobody is told
 }
 
