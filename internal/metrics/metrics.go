@@ -168,7 +168,7 @@ func (m *Metrics) CaseChanged(ctx context.Context, before, after cases.Case) {
 			crit = string(after.Criticality)
 		}
 		m.breaches.WithLabelValues(crit).Inc()
-		attrs := []any{"case", after.ID, "number", after.Number, "org", after.OrgID, "criticality", crit, "target", a.Target}
+		attrs := []any{"case", after.ID, "number", after.Number, "org", after.OrgID, "criticality", crit, "target", time.Duration(a.Target)}
 		if a.BreachDueAt != nil {
 			attrs = append(attrs, "due_at", *a.BreachDueAt, "late_by", a.BreachedAt.Sub(*a.BreachDueAt))
 		}
@@ -176,7 +176,7 @@ func (m *Metrics) CaseChanged(ctx context.Context, before, after cases.Case) {
 	}
 	if b.WarnedAt == nil && a.WarnedAt != nil {
 		m.warnings.WithLabelValues(string(after.Criticality)).Inc()
-		attrs := []any{"case", after.ID, "number", after.Number, "org", after.OrgID, "criticality", after.Criticality, "target", a.Target}
+		attrs := []any{"case", after.ID, "number", after.Number, "org", after.OrgID, "criticality", after.Criticality, "target", time.Duration(a.Target)}
 		if a.DueAt != nil {
 			attrs = append(attrs, "due_at", *a.DueAt, "due_in", a.DueAt.Sub(*a.WarnedAt))
 		}
