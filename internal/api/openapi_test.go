@@ -13,7 +13,7 @@ import (
 )
 
 // openapiExtraRoutes are served outside routes(): server.go registers
-// GET /metrics on the mux directly (it is the Prometheus handler), so the
+// GET /metrics on the mux directly (the Prometheus handler, or a 404), so the
 // document covers it though routes() does not list it. They are public.
 var openapiExtraRoutes = []route{
 	{method: "GET", path: "/metrics", public: true},
