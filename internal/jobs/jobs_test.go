@@ -3,6 +3,9 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -160,6 +163,46 @@ func TestBackoff(t *testing.T) {
 			if d := jobs.Backoff(tc.attempt); d < tc.min || d > tc.max {
 				t.Fatalf("attempt %d: %v outside [%v, %v]", tc.attempt, d, tc.min, tc.max)
 			}
+		}
+	}
+}
+
+// Observe is told of every attempt: a success, a failure to retry, and the
+// last one, given up; and the failure is logged with the job's ids.
+func TestObserve(t *testing.T) {
+	db := dbtest.SQLite(t)
+	st := store.NewJobs(db)
+	schedule(t, db, "fine", "test", t0)
+	schedule(t, db, "flaky", "test", t0)
+	schedule(t, db, "orphan", "unknown-kind", t0)
+	h := func(_ context.Context, _ time.Time, j jobs.Job) error {
+		if j.SubjectID == "flaky" {
+			return errors.New("smtp down")
+		}
+		return nil
+	}
+	type seen struct {
+		subject      accord.ID
+		failed, gave bool
+	}
+	var got []seen
+	var logs strings.Builder
+	r := jobs.NewRunner(st, map[string]jobs.Handler{"test": h}, jobs.Config{Now: func() time.Time { return t0 }, MaxAttempts: 3,
+		Log: slog.New(slog.NewTextHandler(&logs, nil)),
+		Observe: func(j jobs.Job, elapsed time.Duration, err error, giveUp bool) {
+			got = append(got, seen{j.SubjectID, err != nil, giveUp})
+		}})
+	if n, err := r.RunDue(context.Background()); n != 3 || err != nil {
+		t.Fatal(n, err)
+	}
+	slices.SortFunc(got, func(a, b seen) int { return strings.Compare(string(a.subject), string(b.subject)) })
+	want := []seen{{"fine", false, false}, {"flaky", true, false}, {"orphan", true, true}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("observed %+v, want %+v", got, want)
+	}
+	for _, s := range []string{"subject=flaky attempt=1 max_attempts=3 give_up=false", "org=org_x", "subject=orphan attempt=1 max_attempts=3 give_up=true"} {
+		if !strings.Contains(logs.String(), s) {
+			t.Errorf("log lacks %q:\n%s", s, logs.String())
 		}
 	}
 }
