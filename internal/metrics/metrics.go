@@ -298,16 +298,28 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	for st, n := range mail {
 		ch <- prometheus.MustNewConstMetric(descMail, prometheus.GaugeValue, float64(n), st)
 	}
+	// Every open state and criticality is reported, 0 when no case has
+	// them, so that a series does not vanish when its last case closes.
+	type key struct{ state, crit string }
+	open := map[key]int{}
 	warned, breached := map[string]int{}, map[string]int{}
 	for _, crit := range criticalities {
 		warned[crit], breached[crit] = 0, 0
+		for _, st := range cases.States {
+			if !slices.Contains(closedStates, string(st)) {
+				open[key{string(st), crit}] = 0
+			}
+		}
 	}
 	for _, k := range g.Cases {
 		warned[k.Criticality] += k.Warned
 		breached[k.Criticality] += k.Breached
 		if !slices.Contains(closedStates, k.State) {
-			ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(k.N), k.State, k.Criticality)
+			open[key{k.State, k.Criticality}] += k.N
 		}
+	}
+	for k, n := range open {
+		ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(n), k.state, k.crit)
 	}
 	for crit, n := range warned {
 		ch <- prometheus.MustNewConstMetric(descWarned, prometheus.GaugeValue, float64(n), crit)
