@@ -102,13 +102,13 @@ func (f *restoreFlags) open(e *env) (dir string, m backup.Manifest, done func(),
 	if f.from == "" {
 		return "", m, nil, usageError{"give --from: the backup's directory or archive"}
 	}
-	dir, done, err = backup.Open(f.from)
+	dir, cleanup, err := backup.Open(f.from)
 	if err != nil {
 		return "", m, nil, err
 	}
 	defer func() {
 		if err != nil {
-			done()
+			cleanup()
 		}
 	}()
 	if m, err = backup.ReadManifest(dir); err != nil {
@@ -129,7 +129,7 @@ func (f *restoreFlags) open(e *env) (dir string, m backup.Manifest, done func(),
 	if err := backup.Check(dir, m, bar); err != nil {
 		return "", m, nil, fmt.Errorf("%s: %w", f.from, err)
 	}
-	return dir, m, done, nil
+	return dir, m, cleanup, nil
 }
 
 func runRestore(ctx context.Context, e *env, args []string) error {
