@@ -282,7 +282,9 @@ func TestRestoreRefusals(t *testing.T) {
 		}, func(b, _, fresh string) []string { return []string{"--from", b, "--data-dir", fresh} }, "checksum mismatch: accord.db has"},
 		{"missing file", func(t *testing.T, b string) { os.Remove(filepath.Join(b, backup.SQLiteFile)) },
 			func(b, _, fresh string) []string { return []string{"--from", b, "--data-dir", fresh} }, "accord.db is missing from the backup"},
-		{"newer schema", func(t *testing.T, b string) { editManifest(t, b, func(m *backup.Manifest) { m.SchemaVersion = latest + 1 }) },
+		{"newer schema", func(t *testing.T, b string) {
+			editManifest(t, b, func(m *backup.Manifest) { m.SchemaVersion = latest + 1 })
+		},
 			func(b, _, fresh string) []string { return []string{"--from", b, "--data-dir", fresh} },
 			fmt.Sprintf("the backup is at migration %d, this accord knows only up to %d", latest+1, latest)},
 		{"wrong engine", nil, func(b, _, _ string) []string {
