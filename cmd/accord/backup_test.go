@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"accord/internal/backup"
 	"accord/internal/store"
@@ -385,5 +388,40 @@ func TestRestoreRefusalsPostgres(t *testing.T) {
 	dst := emptyPostgres(t, db, src)
 	if code, _, errOut := runCLI(t, "", "restore", "--from", b, "--database-url", dst); code != 1 || !strings.Contains(errOut, "pg_restore not found on PATH") {
 		t.Errorf("restore without pg_restore: %d %q", code, errOut)
+	}
+}
+
+// A backup of an older schema is restored and migrated forward to this
+// binary's.
+func TestRestoreMigratesAnOlderBackupForward(t *testing.T) {
+	ctx := context.Background()
+	latest, err := store.LatestMigration(store.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	old, err := sql.Open("sqlite", "file:"+filepath.Join(data, backup.SQLiteFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, old, os.DirFS("../../internal/store/migrations/sqlite"),
+		goose.WithTableName(store.MigrationTable), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, latest-1); err != nil {
+		t.Fatal(err)
+	}
+	b := filepath.Join(t.TempDir(), "old.tar")
+	if code, out, errOut := runCLI(t, "", "backup", "--to", b, "--data-dir", data); code != 0 || !strings.Contains(out, fmt.Sprintf("schema %d", latest-1)) {
+		t.Fatalf("backup of schema %d: %d %q %q", latest-1, code, out, errOut)
+	}
+	want := fmt.Sprintf("migrated from %d to %d", latest-1, latest)
+	if code, out, errOut := runCLI(t, "", "restore", "--from", b, "--data-dir", filepath.Join(t.TempDir(), "new")); code != 0 || !strings.Contains(out, want) {
+		t.Errorf("restore: %d %q %q, want %q", code, out, errOut, want)
+	}
+	if code, out, errOut := runCLI(t, "", "backup", "verify", "--from", b); code != 0 || !strings.Contains(out, want) {
+		t.Errorf("backup verify: %d %q %q, want %q", code, out, errOut, want)
 	}
 }
