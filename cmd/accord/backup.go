@@ -162,7 +162,7 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	if target == store.Postgres {
 		d, err = restorePostgres(ctx, dir, db.databaseURL, *force)
 	} else {
-		d, err = restoreSQLite(e, dir, m, db.dataDir, *force)
+		d, err = restoreSQLite(ctx, e, dir, m, db.dataDir, *force)
 	}
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func wrongEngine(backupEngine, target store.Engine) error {
 		backupEngine, target, how[backupEngine])
 }
 
-func restoreSQLite(e *env, dir string, m backup.Manifest, dataDir string, force bool) (*store.DB, error) {
+func restoreSQLite(ctx context.Context, e *env, dir string, m backup.Manifest, dataDir string, force bool) (*store.DB, error) {
 	there, err := backup.DataDirContents(dataDir)
 	if err != nil {
 		return nil, err
@@ -198,7 +198,7 @@ func restoreSQLite(e *env, dir string, m backup.Manifest, dataDir string, force 
 	if err := backup.RestoreSQLite(dir, m, dataDir, force, bar); err != nil {
 		return nil, err
 	}
-	return store.Open(context.Background(), store.Config{DataDir: dataDir, Existing: true})
+	return store.Open(ctx, store.Config{DataDir: dataDir, Existing: true})
 }
 
 func restorePostgres(ctx context.Context, dir, url string, force bool) (*store.DB, error) {
