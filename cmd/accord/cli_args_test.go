@@ -67,6 +67,9 @@ func TestStrayArgumentsAreRefused(t *testing.T) {
 		{"bench", "seed", "--database-url", "postgres://x", "extra"},
 		{"bench", "due", "--database-url", "postgres://x", "extra"},
 		{"version", "extra"},
+		{"backup", "--to", "b.tar.gz", "extra", db},
+		{"backup", "verify", "--from", "b.tar.gz", "extra"},
+		{"restore", "--from", "b.tar.gz", "extra", db},
 	} {
 		var out, errb bytes.Buffer
 		code := run(ctx, args, noEnv, strings.NewReader(""), &out, &errb)

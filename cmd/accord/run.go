@@ -41,6 +41,8 @@ func commands() []command {
 		{"report", "print reports: SLA compliance per customer, plan, criticality and month", runReport},
 		{"bench", "measure opening cases over the API against pgbench; seed a large history; time the due-work queries", runBench},
 		{"version", "print the version, the commit it was built from and the database schema it brings", runVersion},
+		{"backup", "copy the database and attachments while Accord serves; verify a backup by restoring it", runBackup},
+		{"restore", "restore a backup into an empty data directory or database, checked before and after", runRestore},
 	}
 }
 

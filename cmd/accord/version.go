@@ -16,7 +16,25 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	version, commit := "(devel)", "unknown"
+	version, commit := buildVersion()
+	schema, err := store.LatestMigration(store.SQLite)
+	if err != nil {
+		return err
+	}
+	// Both engines bring the same migrations, numbered alike.
+	if pg, err := store.LatestMigration(store.Postgres); err != nil {
+		return err
+	} else if pg != schema {
+		return fmt.Errorf("the embedded migrations disagree: SQLite's newest is %d, PostgreSQL's %d", schema, pg)
+	}
+	fmt.Fprintf(e.stdout, "accord %s\ncommit: %s\nschema: %d\n", version, commit, schema)
+	return nil
+}
+
+// buildVersion is this binary's version and the commit it was built from,
+// as runVersion prints them and backups record them.
+func buildVersion() (version, commit string) {
+	version, commit = "(devel)", "unknown"
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if v := info.Main.Version; v != "" {
 			version = v
@@ -34,16 +52,5 @@ func runVersion(_ context.Context, e *env, args []string) error {
 			commit += modified
 		}
 	}
-	schema, err := store.LatestMigration(store.SQLite)
-	if err != nil {
-		return err
-	}
-	// Both engines bring the same migrations, numbered alike.
-	if pg, err := store.LatestMigration(store.Postgres); err != nil {
-		return err
-	} else if pg != schema {
-		return fmt.Errorf("the embedded migrations disagree: SQLite's newest is %d, PostgreSQL's %d", schema, pg)
-	}
-	fmt.Fprintf(e.stdout, "accord %s\ncommit: %s\nschema: %d\n", version, commit, schema)
-	return nil
+	return version, commit
 }
