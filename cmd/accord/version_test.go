@@ -208,3 +208,33 @@ func TestHealthcheck(t *testing.T) {
 		t.Errorf("bad address: %d, want 2", code)
 	}
 }
+
+// Whatever the arguments, wantsVersion answers without panicking; it asks
+// for the version only when some argument names the flag, and never for
+// arguments after "--".
+func FuzzWantsVersion(f *testing.F) {
+	for _, seed := range []string{"--version", "--reason --version", "--version 3", "a -- --version", "-version=x", "--", "-"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		for _, own := range []bool{false, true} {
+			fs := flag.NewFlagSet("f", flag.ContinueOnError)
+			fs.String("reason", "", "")
+			fs.Bool("json", false, "")
+			if own {
+				fs.Int("version", 0, "")
+			}
+			args := strings.Fields(line)
+			named := false
+			for _, a := range args {
+				named = named || strings.HasPrefix(a, "-") && strings.HasPrefix(strings.TrimLeft(a, "-"), "version")
+			}
+			if wantsVersion(fs, args) && !named {
+				t.Errorf("%q asks for the version without naming it", line)
+			}
+			if wantsVersion(fs, append([]string{"--"}, args...)) {
+				t.Errorf("-- %q asks for the version", line)
+			}
+		}
+	})
+}
