@@ -41,7 +41,7 @@ func commands() []command {
 		{"change", "list the change requests on managed environments", runChange},
 		{"report", "print reports: SLA compliance per customer, plan, criticality and month", runReport},
 		{"bench", "measure opening cases over the API against pgbench; seed a large history; time the due-work queries", runBench},
-		{"version", "print the version, the commit it was built from and the database schema it brings", runVersion},
+		{"version", "print the version, the commit it was built from, the database schema it brings and the Go release", runVersion},
 		{"healthcheck", "ask a running server whether it is ready (GET /readyz); exit 0 when it is, 1 when not", runHealthcheck},
 	}
 }
