@@ -185,7 +185,7 @@ func TestVersion(t *testing.T) {
 	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
 		code, out, errs := runCLI(t, "", args...)
 		if code != 0 || !strings.HasPrefix(out, "accord ") || !regexp.MustCompile(`(?m)^commit: \S+`).MatchString(out) ||
-			!strings.Contains(out, fmt.Sprintf("\nschema: %d\n", latest)) {
+			!strings.Contains(out, fmt.Sprintf("\nschema: %d\n", latest)) || !strings.Contains(out, "\ngo: go1.") {
 			t.Errorf("accord %v: %d %q %q, want the version, the commit and schema %d", args, code, out, errs, latest)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -40,9 +41,10 @@ func commands() []command {
 		{"change", "list the change requests on managed environments", runChange},
 		{"report", "print reports: SLA compliance per customer, plan, criticality and month", runReport},
 		{"bench", "measure opening cases over the API against pgbench; seed a large history; time the due-work queries", runBench},
-		{"version", "print the version, the commit it was built from and the database schema it brings", runVersion},
+		{"version", "print the version, the commit it was built from, the database schema it brings and the Go release", runVersion},
 		{"backup", "copy the database and attachments while Accord serves; verify a backup by restoring it", runBackup},
 		{"restore", "restore a backup into an empty data directory or database, checked before and after", runRestore},
+		{"healthcheck", "ask a running server whether it is ready (GET /readyz); exit 0 when it is, 1 when not", runHealthcheck},
 	}
 }
 
@@ -75,6 +77,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
+		case errors.Is(err, errVersion):
+			if err := printVersion(e); err != nil {
+				fmt.Fprintf(stderr, "accord %s: %v\n", c.name, err)
+				return 1
+			}
+			return 0
 		case errors.As(err, &ee):
 			return ee.code
 		case errors.As(err, new(usageError)):
@@ -93,7 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: accord <command> [flags]\n\ncommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nrun 'accord <command> -h' for a command's flags")
 }
@@ -113,8 +121,59 @@ func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 		fs.SetOutput(e.stdout)
 		fs.PrintDefaults()
 		fs.SetOutput(e.stderr)
+		if f := fs.Lookup("version"); f == nil {
+			fmt.Fprintln(e.stdout, "  -version\n    \tprint accord's version, commit, schema and Go version, and exit")
+		} else if !isBoolFlag(f) {
+			fmt.Fprintln(e.stdout, "\n-version with no number after it prints accord's own version instead")
+		}
 	}
 	return fs
+}
+
+// errVersion stops a command before it does anything: --version was among
+// its flags, and run prints what `accord version` prints instead.
+var errVersion = errors.New("version requested")
+
+// wantsVersion reports whether args ask for accord's version: a --version
+// (or -version) among the flags, before any "--". The values of other
+// flags are skipped, so "--reason --version" is a reason. Where the
+// command has a --version N of its own (the policy, catalog or matrix
+// version to show or export), a --version with no number after it is the
+// request.
+func wantsVersion(fs *flag.FlagSet, args []string) bool {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return false
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
+		f := fs.Lookup(name)
+		switch {
+		case name == "version" && f == nil:
+			if b, err := strconv.ParseBool(value); !hasValue || err == nil && b {
+				return true
+			}
+		case f == nil || hasValue || isBoolFlag(f):
+		case name == "version" && (i+1 == len(args) || !isNumber(args[i+1])):
+			return true
+		default:
+			i++ // the flag's value
+		}
+	}
+	return false
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // parseFlags parses args, which must all be flags: a bad flag, or an
@@ -132,6 +191,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // parseInterspersed parses flags that may come before or after the
 // positional arguments ("import FILE --data-dir d") and returns the latter.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	if wantsVersion(fs, args) {
+		return nil, errVersion
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -174,6 +236,9 @@ func runGroup(ctx context.Context, e *env, group string, subs []subcommand, args
 		}
 		fmt.Fprintf(e.stdout, "\nrun 'accord %s <command> -h' for a command's flags\n", group)
 		return flag.ErrHelp
+	case len(args) > 0 && strings.HasPrefix(args[0], "-") && wantsVersion(flag.NewFlagSet(group, flag.ContinueOnError), args):
+		// A group takes no flags of its own: "accord policy --version".
+		return errVersion
 	case len(args) == 0 || strings.HasPrefix(args[0], "-"):
 		return usageError{fmt.Sprintf("usage: accord %s %s [flags]; run 'accord %s -h' for what each does", group, strings.Join(names, "|"), group)}
 	}

@@ -3,20 +3,64 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 
 	"accord/internal/store"
 )
 
+// version and commit are stamped at build time:
+//
+//	go build -ldflags "-X main.version=1.0.0 -X main.commit=$(git rev-parse HEAD)" ./cmd/accord
+//
+// Left empty, they come from the module's build information (the module
+// version `go install` records, the VCS revision `go build` does).
+var version, commit string
+
+// buildVersion is the version and commit this binary reports: the stamped
+// ones, else the build information's, else "(devel)" and "unknown".
+func buildVersion() (string, string) {
+	v, c := version, commit
+	info, ok := debug.ReadBuildInfo()
+	if v == "" {
+		v = "(devel)"
+		if ok && info.Main.Version != "" {
+			v = info.Main.Version
+		}
+	}
+	if c == "" {
+		c = "unknown"
+		if ok {
+			modified := ""
+			for _, s := range info.Settings {
+				switch {
+				case s.Key == "vcs.revision":
+					c = s.Value
+				case s.Key == "vcs.modified" && s.Value == "true":
+					modified = " (modified)"
+				}
+			}
+			if c != "unknown" {
+				c += modified
+			}
+		}
+	}
+	return v, c
+}
+
 // runVersion prints what this binary is: its version, the commit it was
-// built from and the database schema it brings (its newest migration),
-// which is what a database must not be newer than.
+// built from, the database schema it brings (its newest migration, which
+// is what a database must not be newer than) and the Go release and
+// platform it was built with: what a bug report needs.
 func runVersion(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "version", "version (also accord --version)")
+	fs := newFlags(e, "version", "version (also --version on every command)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	version, commit := buildVersion()
+	return printVersion(e)
+}
+
+func printVersion(e *env) error {
 	schema, err := store.LatestMigration(store.SQLite)
 	if err != nil {
 		return err
@@ -27,30 +71,7 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	} else if pg != schema {
 		return fmt.Errorf("the embedded migrations disagree: SQLite's newest is %d, PostgreSQL's %d", schema, pg)
 	}
-	fmt.Fprintf(e.stdout, "accord %s\ncommit: %s\nschema: %d\n", version, commit, schema)
+	v, c := buildVersion()
+	fmt.Fprintf(e.stdout, "accord %s\ncommit: %s\nschema: %d\ngo: %s %s/%s\n", v, c, schema, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil
-}
-
-// buildVersion is this binary's version and the commit it was built from,
-// as runVersion prints them and backups record them.
-func buildVersion() (version, commit string) {
-	version, commit = "(devel)", "unknown"
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if v := info.Main.Version; v != "" {
-			version = v
-		}
-		modified := ""
-		for _, s := range info.Settings {
-			switch {
-			case s.Key == "vcs.revision":
-				commit = s.Value
-			case s.Key == "vcs.modified" && s.Value == "true":
-				modified = " (modified)"
-			}
-		}
-		if commit != "unknown" {
-			commit += modified
-		}
-	}
-	return version, commit
 }
