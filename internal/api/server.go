@@ -28,6 +28,7 @@ import (
 	"accord/internal/environments"
 	"accord/internal/macros"
 	"accord/internal/notify"
+	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -78,6 +79,8 @@ type Deps struct {
 	// Accord, whose X-Forwarded-For names the client; without them the
 	// client is the connection's peer and the header is ignored.
 	TrustedProxies []netip.Prefix
+	// Products are the vendor's catalog and customers' installations.
+	Products *products.Service
 }
 
 // Server is the HTTP face of Accord.
