@@ -93,7 +93,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ui, err := web.New(web.Deps{
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
 		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Changes: svc.changes, Signals: svc.signals, Macros: svc.macros, Log: log, SecureCookies: *secure,
-		Raci: svc.raci,
+		Raci:     svc.raci,
+		Products: svc.products,
 	})
 	if err != nil {
 		return err

@@ -675,3 +675,42 @@ func SuggestUpdate(ins []Installation, productID accord.ID, version string) (Ins
 	}
 	return best, found
 }
+
+// Suggestion is an installation a case's version detail would update.
+type Suggestion struct {
+	Installation Installation `json:"installation"`
+	Product      Product      `json:"product"`
+	Version      string       `json:"version"`
+}
+
+// Suggest finds, among the customer's installations the actor may read,
+// the one a case naming version would update: an installation older than
+// version of a product that has that version. Nothing changes here: the
+// agent is shown the suggestion and decides.
+func (s *Service) Suggest(ctx context.Context, orgID accord.ID, version string) (Suggestion, bool, error) {
+	version = strings.TrimSpace(version)
+	if ValidVersion(version) != nil {
+		return Suggestion{}, false, nil
+	}
+	ins, err := s.ListInstallations(ctx, InstallationFilter{OrgID: orgID})
+	if err != nil || len(ins) == 0 {
+		return Suggestion{}, false, err
+	}
+	versions, err := s.store.ListVersions(ctx, "", true)
+	if err != nil {
+		return Suggestion{}, false, err
+	}
+	for _, v := range versions {
+		if v.Number != version {
+			continue
+		}
+		if i, ok := SuggestUpdate(ins, v.ProductID, version); ok {
+			p, err := s.store.GetProduct(ctx, v.ProductID)
+			if err != nil {
+				return Suggestion{}, false, err
+			}
+			return Suggestion{Installation: i, Product: p, Version: version}, true, nil
+		}
+	}
+	return Suggestion{}, false, nil
+}
