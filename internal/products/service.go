@@ -36,6 +36,9 @@ type Store interface {
 	GetProduct(ctx context.Context, id accord.ID) (Product, error)
 	ListProducts(ctx context.Context) ([]Product, error)
 	CreateVersion(ctx context.Context, v Version, ev audit.Event) error
+	// CreateVersions inserts vs with their events (evs[i] is vs[i]'s) in
+	// one transaction: all or nothing.
+	CreateVersions(ctx context.Context, vs []Version, evs []audit.Event) error
 	// UpdateVersion stores what decide returns; when it turns a draft into
 	// a published version it also schedules ReleaseJob.
 	UpdateVersion(ctx context.Context, id accord.ID, decide func(Version) (Version, audit.Event, error)) (Version, error)

@@ -82,11 +82,29 @@ func scanProductVersion(row interface{ Scan(...any) error }) (products.Version, 
 }
 
 func (s *Products) CreateVersion(ctx context.Context, v products.Version, ev audit.Event) error {
-	return s.db.txWithEvent(ctx, ev, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO product_versions (`+productVersionColumns+`) VALUES `+inList(1, 11),
-			v.ID, v.OrgID, v.ProductID, v.Number, nullable(v.ReleasedOn), nullable(v.EndOfSupport), v.Notes, string(v.State),
-			nullMicro(v.PublishedAt), micro(v.CreatedAt), micro(v.UpdatedAt))
-		return err
+	return s.db.txWithEvent(ctx, ev, func(tx *sql.Tx) error { return insertVersion(ctx, tx, v) })
+}
+
+func insertVersion(ctx context.Context, tx *sql.Tx, v products.Version) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO product_versions (`+productVersionColumns+`) VALUES `+inList(1, 11),
+		v.ID, v.OrgID, v.ProductID, v.Number, nullable(v.ReleasedOn), nullable(v.EndOfSupport), v.Notes, string(v.State),
+		nullMicro(v.PublishedAt), micro(v.CreatedAt), micro(v.UpdatedAt))
+	return err
+}
+
+// CreateVersions inserts an import's versions and events in one
+// transaction; a number taken meanwhile is Conflict and stores nothing.
+func (s *Products) CreateVersions(ctx context.Context, vs []products.Version, evs []audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error {
+		for i, v := range vs {
+			if err := insertVersion(ctx, tx, v); err != nil {
+				return s.db.mapErr(fmt.Errorf("insert version %s: %w", v.Number, err))
+			}
+			if err := s.db.appendEvent(ctx, tx, evs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
