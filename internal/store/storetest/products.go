@@ -124,6 +124,16 @@ func testProducts(t *testing.T, db *store.DB) {
 	if l, err := svc.EndOfSupport(admin, "2026-06-30", products.InstallationFilter{}); err != nil || len(l) != 0 {
 		t.Fatalf("EndOfSupport on its last day = %+v, %v", l, err)
 	}
+	rows := []products.VersionRow{{Row: 2, Product: "identity", Number: "3.22"}, {Row: 3, Product: "identity", Number: "3.21"}}
+	if n, ps, err := svc.ImportVersions(sys, t0, rows, false); err != nil || n != 1 || len(ps) != 1 || ps[0].Row != 3 || ps[0].Column != "number" {
+		t.Fatalf("import with a taken number = %d, %+v, %v", n, ps, err)
+	}
+	if n, ps, err := svc.ImportVersions(sys, t0, rows[:1], false); err != nil || n != 1 || len(ps) != 0 {
+		t.Fatalf("import = %d, %+v, %v", n, ps, err)
+	}
+	if vs, err := svc.ListVersions(sys, p.ID); err != nil || len(vs) != 5 || vs[1].Number != "3.22" {
+		t.Fatalf("after the import: %+v, %v", vs, err)
+	}
 	if err := svc.DeleteInstallation(admin, t0, ia.ID); err != nil {
 		t.Fatal(err)
 	}
