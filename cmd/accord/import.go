@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"accord/internal/accord"
+	"accord/internal/products"
 	"accord/internal/sheets"
 	"accord/internal/store"
 )
@@ -27,7 +28,7 @@ const progressEvery = 1000
 // runImport imports organizations, contacts and contracts from a CSV file or
 // an XLSX workbook, all or nothing.
 func runImport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "import", "import orgs|contacts|contracts|all FILE [-dry-run]")
+	fs := newFlags(e, "import", "import orgs|contacts|contracts|all|versions FILE [-dry-run]")
 	var db dbFlags
 	db.register(fs, e)
 	dryRun := fs.Bool("dry-run", false, "check every row and report; store nothing")
@@ -37,11 +38,14 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(pos) != 2 {
-		return usageError{"usage: accord import orgs|contacts|contracts|all FILE [-dry-run]"}
+		return usageError{"usage: accord import orgs|contacts|contracts|all|versions FILE [-dry-run]"}
 	}
 	data, err := os.ReadFile(pos[1])
 	if err != nil {
 		return err
+	}
+	if pos[0] == "versions" {
+		return importVersions(ctx, e, db, data, *dryRun)
 	}
 	tables, err := sheets.Read(data, pos[0])
 	var ps sheets.Problems
@@ -166,4 +170,50 @@ func export(ctx context.Context, s *sheets.Service, now time.Time, want []sheets
 		return sheets.WriteXLSX(w, want, tables)
 	}
 	return sheets.WriteCSV(w, tables[0])
+}
+
+// importVersions imports products' versions as drafts from a CSV file or
+// an XLSX workbook (columns product, number, released_on, end_of_support,
+// notes), all or nothing; problems are listed by row and column.
+func importVersions(ctx context.Context, e *env, db dbFlags, data []byte, dryRun bool) error {
+	t, err := sheets.ReadOne(data, sheets.Versions)
+	var ps sheets.Problems
+	if errors.As(err, &ps) {
+		fmt.Fprintln(e.stdout, ps.Error())
+		return exitError{1}
+	}
+	if err != nil {
+		return err
+	}
+	d, err := db.openMigrated(ctx, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	svc := newServices(d)
+	ctx = accord.WithActor(ctx, accord.SystemActor("accord import"))
+	rows := make([]products.VersionRow, len(t.Rows))
+	for i, r := range t.Rows {
+		c := r.Cells
+		rows[i] = products.VersionRow{Row: r.Number, Product: c["product"], Number: c["number"], ReleasedOn: c["released_on"],
+			EndOfSupport: c["end_of_support"], Notes: c["notes"]}
+	}
+	n, problems, err := svc.products.ImportVersions(ctx, time.Now(), rows, dryRun)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			ps = append(ps, sheets.Problem{Sheet: sheets.Versions.Name, Row: p.Row, Column: p.Column, Message: p.Message})
+		}
+		fmt.Fprintln(e.stdout, ps.Error())
+		fmt.Fprintf(e.stdout, "%d problem(s); nothing was imported\n", len(ps))
+		return exitError{1}
+	}
+	verb := "imported"
+	if dryRun {
+		verb = "dry run clean; would import"
+	}
+	fmt.Fprintf(e.stdout, "%s %d version(s) as drafts\n", verb, n)
+	return nil
 }

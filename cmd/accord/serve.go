@@ -103,7 +103,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ui, err := web.New(web.Deps{
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
 		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Changes: svc.changes, Signals: svc.signals, Macros: svc.macros, Log: log, SecureCookies: *secure,
-		Raci: svc.raci,
+		Raci:     svc.raci,
+		Products: svc.products,
 	})
 	if err != nil {
 		return err
@@ -117,6 +118,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Changes: svc.changes, Notify: svc.notify, Raci: svc.raci, Macros: svc.macros, Views: svc.views, Log: log,
 			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, TrustedProxies: trusted, UI: ui,
 			Metrics: m, MetricsToken: *metricsToken, NoMetrics: !onMain,
+			Products: svc.products,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

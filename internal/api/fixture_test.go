@@ -21,6 +21,7 @@ import (
 	"accord/internal/engagements"
 	"accord/internal/environments"
 	"accord/internal/macros"
+	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -56,6 +57,7 @@ type fixture struct {
 	macros      *macros.Service
 	changes     *changes.Service
 	ids         map[string]string // for {id:name} placeholders, as tests name records
+	products    *products.Service
 }
 
 func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
@@ -78,8 +80,10 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	matrices := raci.NewService(store.NewRaci(f.db), f.envs)
 	f.changes = changes.NewService(store.NewChanges(f.db), changes.EnvironmentsOf(f.envs), changes.MatricesOf(matrices), policy, f.dir, f.cases,
 		changes.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
+	f.products = products.NewService(store.NewProducts(f.db), f.dir, func() time.Time { return f.now })
 	s := New(Deps{
-		DB: f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
+		Products: f.products,
+		DB:       f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
 		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Changes: f.changes, Notify: mailLog(f.db, f.cases, f.dir), Macros: f.macros, Views: views.NewService(store.NewViews(f.db)),
 		Raci: matrices, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 	})

@@ -17,6 +17,7 @@ import (
 	"accord/internal/environments"
 	"accord/internal/macros"
 	"accord/internal/notify"
+	"accord/internal/products"
 	"accord/internal/signals"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -88,6 +89,7 @@ func TestTenantIsolation(t *testing.T) {
 			contract, entitlement, request, kase, file, session, mail, engagement, evidence accord.ID
 			environment, snapshot, notice, notification                                     accord.ID
 			change, script, window                                                          accord.ID
+			installation                                                                    accord.ID
 		}
 		sig := signals.NewService(store.NewSignals(f.db), f.cases, f.dir)
 		mail := store.NewMail(f.db)
@@ -97,6 +99,10 @@ func TestTenantIsolation(t *testing.T) {
 		noteFiles := map[accord.ID]string{}
 		names := map[accord.ID]string{f.orgs["acme"].ID: "Acme", f.orgs["globex"].ID: "Globex", eastco.ID: "Eastco"}
 		agent := f.actor("agent")
+		product, err := f.products.CreateProduct(ctx, f.now, products.NewProduct{OrgID: f.orgs["vendor"].ID, Key: "identity", Name: "Identity"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for org, c := range map[accord.ID]contracts.Contract{f.orgs["acme"].ID: f.ctr["acme"], f.orgs["globex"].ID: f.ctr["globex"], eastco.ID: ectr} {
 			ents, err := csvc.Entitlements(ctx, f.now, c.ID, 1)
 			if err != nil {
@@ -203,7 +209,12 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tenants[org] = tenant{contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file, session: session, mail: msg.ID,
+			ins, err := f.products.CreateInstallation(agent, f.now, products.NewInstallation{OrgID: org, ProductID: product.ID, Version: "3.21",
+				Deployment: products.Appliance, Serial: names[org] + "-serial"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tenants[org] = tenant{installation: ins.ID, contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file, session: session, mail: msg.ID,
 				engagement: eng.ID, evidence: eng.Steps[0].File.ID, environment: env.ID, snapshot: snap.ID, notice: notices[0].ID, notification: ns[0].ID,
 				change: chg.ID, script: chg.Script.ID, window: mw.ID}
 		}
@@ -211,7 +222,7 @@ func TestTenantIsolation(t *testing.T) {
 			x := tenants[org]
 			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail),
 				string(x.engagement), string(x.evidence), string(x.environment), string(x.snapshot), string(x.notice), string(x.notification),
-				string(x.change), string(x.script), string(x.window)}
+				string(x.change), string(x.script), string(x.window), string(x.installation)}
 		}
 
 		// Each partner has a team with its agent; customers have none, so
@@ -384,6 +395,18 @@ func TestTenantIsolation(t *testing.T) {
 			"DELETE /api/v1/maintenance-windows/{id}":            "",
 			// A caller's own feed: never another tenant's.
 			"GET /api/v1/me/calendar-feed": "", "POST /api/v1/me/calendar-feed": "",
+			// The catalog is the vendor's, readable by all; its ids below
+			// are unknown ones, and writes are the vendor's administrators'.
+			"GET /api/v1/products": "", "POST /api/v1/products": `{"org_id":"{org}","key":"hijack","name":"Hijack"}`,
+			"GET /api/v1/products/{id}": "", "PATCH /api/v1/products/{id}": `{"name":"Hijack"}`,
+			"GET /api/v1/products/{id}/versions": "", "POST /api/v1/products/{id}/versions": `{"number":"9.9"}`,
+			"GET /api/v1/products/{id}/versions/{vid}": "", "PATCH /api/v1/products/{id}/versions/{vid}": `{"notes":"hijack"}`,
+			"POST /api/v1/products/{id}/versions/{vid}/publish": "",
+			"GET /api/v1/installations":                         "", "GET /api/v1/installations/{id}": "",
+			"POST /api/v1/installations":         `{"org_id":"{org}","product_id":"` + string(product.ID) + `","version":"3.22","deployment":"on_premises"}`,
+			"PATCH /api/v1/installations/{id}":   `{"version":"3.22"}`,
+			"DELETE /api/v1/installations/{id}":  "",
+			"GET /api/v1/reports/end-of-support": "",
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack",
@@ -442,6 +465,10 @@ func TestTenantIsolation(t *testing.T) {
 						x := tenants[fo.customer]
 						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file),
 							"{macro_id}", string(emacro.ID)).Replace(path)
+					case strings.HasPrefix(path, "/api/v1/installations/{id}"):
+						path = strings.Replace(path, "{id}", string(tenants[fo.customer].installation), 1)
+					case strings.HasPrefix(path, "/api/v1/products/{id}"):
+						path = strings.NewReplacer("{id}", string(accord.NewID("prd")), "{vid}", string(accord.NewID("ver"))).Replace(path)
 					case strings.HasPrefix(path, "/api/v1/macros/{id}"):
 						path = strings.Replace(path, "{id}", string(emacro.ID), 1)
 					}

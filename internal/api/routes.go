@@ -211,5 +211,21 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/me/calendar-feed", s.rotateCalendarFeed, false},
 		// The secret in the file name is the feed's only credential.
 		{"GET", "/feeds/{file}", s.calendarFeed, true},
+
+		{"GET", "/api/v1/products", s.listProducts, false},
+		{"POST", "/api/v1/products", s.createProduct, false},
+		{"GET", "/api/v1/products/{id}", s.getProduct, false},
+		{"PATCH", "/api/v1/products/{id}", s.updateProduct, false},
+		{"GET", "/api/v1/products/{id}/versions", s.listProductVersions, false},
+		{"POST", "/api/v1/products/{id}/versions", s.createProductVersion, false},
+		{"GET", "/api/v1/products/{id}/versions/{vid}", s.getProductVersion, false},
+		{"PATCH", "/api/v1/products/{id}/versions/{vid}", s.updateProductVersion, false},
+		{"POST", "/api/v1/products/{id}/versions/{vid}/publish", s.publishProductVersion, false},
+		{"GET", "/api/v1/installations", s.listInstallations, false},
+		{"POST", "/api/v1/installations", s.createInstallation, false},
+		{"GET", "/api/v1/installations/{id}", s.getInstallation, false},
+		{"PATCH", "/api/v1/installations/{id}", s.updateInstallation, false},
+		{"DELETE", "/api/v1/installations/{id}", s.deleteInstallation, false},
+		{"GET", "/api/v1/reports/end-of-support", s.endOfSupportReport, false},
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"accord/internal/macros"
 	"accord/internal/metrics"
 	"accord/internal/notify"
+	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -82,6 +83,8 @@ type Deps struct {
 	// NoMetrics leaves GET /metrics out of this server (it answers 404):
 	// they are served on their own address, or not at all.
 	NoMetrics bool
+	// Products are the vendor's catalog and customers' installations.
+	Products *products.Service
 }
 
 // Server is the HTTP face of Accord.

@@ -48,6 +48,19 @@ func Read(data []byte, kind string) ([]Table, error) {
 	return []Table{t}, nil
 }
 
+// ReadOne reads the one sheet sh from data, a CSV file or an XLSX workbook
+// (a sheet of sh's name, or its only sheet), with the same checks as Read.
+func ReadOne(data []byte, sh Sheet) (Table, error) {
+	if IsXLSX(data) {
+		ts, err := readXLSX(data, []Sheet{sh})
+		if err != nil {
+			return Table{}, err
+		}
+		return ts[0], nil
+	}
+	return readCSV(data, sh)
+}
+
 // IsXLSX reports whether data is a zip archive, as XLSX workbooks are.
 func IsXLSX(data []byte) bool { return bytes.HasPrefix(data, []byte("PK\x03\x04")) }
 

@@ -26,6 +26,10 @@ var (
 	Contracts = Sheet{Name: "contracts", Columns: []string{"customer", "partner", "plan", "signed_on", "years", "licences"},
 		Required: []string{"customer", "plan", "signed_on", "years"}}
 	All = []Sheet{Organizations, Contacts, Contracts}
+	// Versions are products' versions (internal/products), read with
+	// ReadOne and imported by the products service: not a kind of Read.
+	Versions = Sheet{Name: "versions", Columns: []string{"product", "number", "released_on", "end_of_support", "notes"},
+		Required: []string{"product", "number"}}
 )
 
 // SheetsFor returns the sheets a command or URL names: orgs (or

@@ -9,6 +9,7 @@ import (
 	"accord/internal/changes"
 	"accord/internal/directory"
 	"accord/internal/macros"
+	"accord/internal/products"
 	"accord/internal/signals"
 	"accord/internal/sla"
 )
@@ -49,6 +50,9 @@ type casePageData struct {
 	// Change is the change request an incident case was opened for: an
 	// urgent change run outside its window by agreement.
 	Change *changes.Change
+	// Upgrade is the customer's installation the case's version detail
+	// would update, suggested to vendor staff (products.Service.Suggest).
+	Upgrade *products.Suggestion
 
 	page   *page
 	failed string // the action whose form is shown again
@@ -167,6 +171,14 @@ func (s *Server) casePageOf(r *http.Request, id accord.ID, failed string) (*page
 			d.Change = &ch
 		case !accord.IsKind(err, accord.NotFound):
 			return nil, err
+		}
+	}
+	if s.Products != nil && rd.is(accord.RoleAdmin, accord.RoleAgent) && c.Details.Version != "" {
+		switch sg, ok, err := s.Products.Suggest(ctx, c.OrgID, c.Details.Version); {
+		case err != nil:
+			return nil, err
+		case ok:
+			d.Upgrade = &sg
 		}
 	}
 	d.page = s.newPage(r, "case.title", d)

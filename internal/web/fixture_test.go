@@ -26,6 +26,7 @@ import (
 	"accord/internal/environments"
 	"accord/internal/macros"
 	"accord/internal/notify"
+	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/reports"
 	"accord/internal/signals"
@@ -63,6 +64,7 @@ type fixture struct {
 	engagements *engagements.Service
 	envs        *environments.Service
 	raci        *raci.Service
+	products    *products.Service
 }
 
 func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
@@ -93,7 +95,9 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	f.macros = macros.NewService(store.NewMacros(f.db), f.cases, f.dir)
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: clock})
 	f.raci = raci.NewService(store.NewRaci(f.db), f.envs)
+	f.products = products.NewService(store.NewProducts(f.db), f.dir, clock)
 	ui, err := New(Deps{
+		Products:  f.products,
 		Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
 		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs, Macros: f.macros,

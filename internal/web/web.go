@@ -29,6 +29,7 @@ import (
 	"accord/internal/environments"
 	"accord/internal/lang"
 	"accord/internal/macros"
+	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/reports"
 	"accord/internal/signals"
@@ -59,6 +60,8 @@ type Deps struct {
 	// SecureCookies marks cookies Secure even on plain HTTP, behind a
 	// TLS-terminating proxy.
 	SecureCookies bool
+	// Products are the catalog and customers' installations.
+	Products *products.Service
 }
 
 //go:embed templates static
