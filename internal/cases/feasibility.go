@@ -84,6 +84,10 @@ type FeasibilityNote struct {
 	Previous string `json:"previous,omitempty"`
 }
 
+// Found reports whether the note records a decision that the integration
+// is relevant: templates cannot read through Relevant's pointer.
+func (n FeasibilityNote) Found() bool { return n.Relevant != nil && *n.Relevant }
+
 const maxPlatform = 200
 
 // refuse is a refusal by the state of the evaluation, naming the field
