@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"accord/internal/cases"
 	"accord/internal/changes"
 )
 
@@ -211,5 +212,15 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/me/calendar-feed", s.rotateCalendarFeed, false},
 		// The secret in the file name is the feed's only credential.
 		{"GET", "/feeds/{file}", s.calendarFeed, true},
+
+		{"GET", "/api/v1/cases/{id}/feasibility", s.getFeasibility, false},
+		{"PUT", "/api/v1/cases/{id}/feasibility", s.feasibilityStep(cases.FeasibilityFlag), false},
+		{"POST", "/api/v1/cases/{id}/feasibility/start", s.feasibilityStep(cases.FeasibilityStart), false},
+		{"POST", "/api/v1/cases/{id}/feasibility/analysis", s.feasibilityStep(cases.FeasibilityAnalysis), false},
+		{"POST", "/api/v1/cases/{id}/feasibility/decision", s.feasibilityStep(cases.FeasibilityDecision), false},
+		{"POST", "/api/v1/cases/{id}/feasibility/date", s.feasibilityStep(cases.FeasibilityDate), false},
+		{"GET", "/api/v1/cases/{id}/repair", s.getRepair, false},
+		{"PUT", "/api/v1/cases/{id}/repair", s.requestRepair, false},
+		{"POST", "/api/v1/cases/{id}/repair/steps", s.recordRepair, false},
 	}
 }
