@@ -84,6 +84,9 @@ type FeasibilityNote struct {
 	Previous string `json:"previous,omitempty"`
 }
 
+// Found reports whether the decision is that the integration is relevant.
+func (f Feasibility) Found() bool { return f.Relevant != nil && *f.Relevant }
+
 // Found reports whether the note records a decision that the integration
 // is relevant: templates cannot read through Relevant's pointer.
 func (n FeasibilityNote) Found() bool { return n.Relevant != nil && *n.Relevant }

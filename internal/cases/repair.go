@@ -42,6 +42,9 @@ var repairNext = map[RepairStep][]RepairStep{
 // RepairSteps are the steps vendor staff record, in order.
 var RepairSteps = []RepairStep{DeviceReceived, DeviceDiagnosed, DeviceRepaired, DeviceReplaced, DeviceShipped}
 
+// Next lists the steps that may follow r's, in order.
+func (r Repair) Next() []RepairStep { return repairNext[r.Step] }
+
 // Repair is the repair of an appliance a case requests.
 type Repair struct {
 	InstallationID accord.ID  `json:"installation_id"`
