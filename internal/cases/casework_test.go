@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"pgregory.net/rapid"
+
 	"accord/internal/accord"
 )
 
@@ -224,3 +226,47 @@ func FuzzSerialProblem(f *testing.F) {
 }
 
 func asError(err error, e **accord.Error) bool { return errors.As(err, e) }
+
+// TestCaseworkOrderProperty: whatever steps are tried, in whatever order,
+// an evaluation is decided only after an analysis was recorded, gets a date
+// only when relevant, and a decision never changes; a repair's steps are
+// stamped in order and it is shipped only after a fix.
+func TestCaseworkOrderProperty(t *testing.T) {
+	fsteps := []FeasibilityStep{FeasibilityFlag, FeasibilityStart, FeasibilityAnalysis, FeasibilityDecision, FeasibilityDate}
+	rsteps := append([]RepairStep{RepairRequested}, RepairSteps...)
+	rapid.Check(t, func(t *rapid.T) {
+		now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+		var f *Feasibility
+		r := Repair{Serial: "SGA-1", Step: RepairRequested, RequestedAt: now}
+		for i := range rapid.IntRange(1, 30).Draw(t, "steps") {
+			now = now.Add(time.Minute)
+			relevant := rapid.Bool().Draw(t, "relevant")
+			in := FeasibilityInput{Step: rapid.SampledFrom(fsteps).Draw(t, "step"), Platform: rapid.SampledFrom([]string{"RACF", "z/OS"}).Draw(t, "platform"),
+				Analysis: "a", Reasons: "r", Relevant: &relevant, TargetDate: rapid.SampledFrom([]string{"", "2027-01-01", "2027-02-01"}).Draw(t, "date")}
+			if next, _, _, err := NextFeasibility(f, in, now); err == nil {
+				switch {
+				case next.Relevant != nil && next.AnalysedAt == nil:
+					t.Fatalf("step %d: decided without an analysis", i)
+				case next.TargetDate != "" && next.State != FeasibilityRelevant:
+					t.Fatalf("step %d: a date while %s", i, next.State)
+				case f != nil && f.Relevant != nil && (next.Relevant == nil || *next.Relevant != *f.Relevant || next.Reasons != f.Reasons):
+					t.Fatalf("step %d: the decision changed", i)
+				}
+				f = &next
+			}
+			rin := RepairInput{Step: rapid.SampledFrom(rsteps).Draw(t, "repair step")}
+			if rin.Step == DeviceDiagnosed {
+				rin.Diagnosis = "PSU"
+			}
+			if next, _, _, err := NextRepair(r, rin, now); err == nil {
+				if next.ShippedAt != nil && (next.FixedAt == nil || next.ShippedAt.Before(*next.FixedAt)) {
+					t.Fatalf("step %d: shipped before a fix", i)
+				}
+				if next.FixedAt != nil && (next.DiagnosedAt == nil || next.DiagnosedAt.After(*next.FixedAt) || next.ReceivedAt.After(*next.DiagnosedAt)) {
+					t.Fatalf("step %d: steps out of order: %+v", i, next)
+				}
+				r = next
+			}
+		}
+	})
+}
