@@ -53,7 +53,7 @@ func TestCaseFeasibility(t *testing.T) {
 			{name: "the customer flags it", as: "acme", method: "PUT", path: path, body: `{"platform":"IBM RACF"}`, status: 200,
 				has: []string{`"feasibility":{"platform":"IBM RACF","state":"requested","flagged_at":"2026-11-20T15:00:00Z"}`}, actions: []string{"case.feasibility_flagged"}},
 			{name: "the customer does not evaluate", as: "acme", method: "POST", path: path + "/start", status: 403},
-			{name: "a partner agent does not evaluate", as: "partner", method: "POST", path: path + "/start", status: 404},
+			{name: "a partner agent who does not serve the customer does not see it", as: "partner", method: "POST", path: path + "/start", status: 404},
 			{name: "decision before analysis", as: "agent", method: "POST", path: path + "/decision", body: `{"relevant":true,"reasons":"Asked for"}`,
 				status: 409, has: []string{`"field":"analysis"`, "record the feasibility analysis before the decision"}},
 			{name: "analysis before the start", as: "agent", method: "POST", path: path + "/analysis", body: `{"analysis":"x"}`, status: 409, has: []string{`"field":"state"`}},
