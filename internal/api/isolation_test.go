@@ -407,6 +407,14 @@ func TestTenantIsolation(t *testing.T) {
 			"PATCH /api/v1/installations/{id}":   `{"version":"3.22"}`,
 			"DELETE /api/v1/installations/{id}":  "",
 			"GET /api/v1/reports/end-of-support": "",
+			// Case-attached workflows: the case is the foreign record.
+			"GET /api/v1/cases/{id}/feasibility": "", "PUT /api/v1/cases/{id}/feasibility": `{"platform":"Hijack OS"}`,
+			"POST /api/v1/cases/{id}/feasibility/start":    `{}`,
+			"POST /api/v1/cases/{id}/feasibility/analysis": `{"analysis":"hijack"}`,
+			"POST /api/v1/cases/{id}/feasibility/decision": `{"relevant":true,"reasons":"hijack"}`,
+			"POST /api/v1/cases/{id}/feasibility/date":     `{"target_date":"2030-01-01"}`,
+			"GET /api/v1/cases/{id}/repair":                "", "PUT /api/v1/cases/{id}/repair": `{"installation_id":"{case}","serial":"HIJACK-0001"}`,
+			"POST /api/v1/cases/{id}/repair/steps": `{"step":"received"}`,
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack",

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"accord/internal/cases"
 	"accord/internal/changes"
 )
 
@@ -227,5 +228,14 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/installations/{id}", s.updateInstallation, false},
 		{"DELETE", "/api/v1/installations/{id}", s.deleteInstallation, false},
 		{"GET", "/api/v1/reports/end-of-support", s.endOfSupportReport, false},
+		{"GET", "/api/v1/cases/{id}/feasibility", s.getFeasibility, false},
+		{"PUT", "/api/v1/cases/{id}/feasibility", s.feasibilityStep(cases.FeasibilityFlag), false},
+		{"POST", "/api/v1/cases/{id}/feasibility/start", s.feasibilityStep(cases.FeasibilityStart), false},
+		{"POST", "/api/v1/cases/{id}/feasibility/analysis", s.feasibilityStep(cases.FeasibilityAnalysis), false},
+		{"POST", "/api/v1/cases/{id}/feasibility/decision", s.feasibilityStep(cases.FeasibilityDecision), false},
+		{"POST", "/api/v1/cases/{id}/feasibility/date", s.feasibilityStep(cases.FeasibilityDate), false},
+		{"GET", "/api/v1/cases/{id}/repair", s.getRepair, false},
+		{"PUT", "/api/v1/cases/{id}/repair", s.requestRepair, false},
+		{"POST", "/api/v1/cases/{id}/repair/steps", s.recordRepair, false},
 	}
 }

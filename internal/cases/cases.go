@@ -148,6 +148,11 @@ type Case struct {
 	// Reclassifications are filled by Get from the timeline, oldest first:
 	// the case's criticality history.
 	Reclassifications []CriticalityChange `json:"reclassifications,omitempty"`
+	// Feasibility is the evaluation of an integration with an unsupported
+	// platform an enhancement request asks for (feasibility.go); Repair an
+	// appliance's repair a case requests (repair.go). Filled by Get.
+	Feasibility *Feasibility `json:"feasibility,omitempty"`
+	Repair      *Repair      `json:"repair,omitempty"`
 }
 
 // CriticalityChange is a reclassification, as its timeline entry records it.
@@ -183,6 +188,10 @@ const (
 	// internal, for the vendor's side.
 	InternalWarning EntryKind = "internal_warning"
 	Linked          EntryKind = "linked" // a root-cause analysis was opened for it
+	// FeasibilityEntry and RepairEntry record a step of an integration's
+	// evaluation and of an appliance's repair; public.
+	FeasibilityEntry EntryKind = "feasibility"
+	RepairEntry      EntryKind = "repair"
 )
 
 // Entry is one item of a case's timeline. Data holds what the kind needs,
@@ -245,6 +254,9 @@ type EntryData struct {
 	// and the mentions, as written, that named nobody who may be told.
 	Mentions    []accord.ID `json:"mentions,omitempty"`
 	Unmentioned []string    `json:"unmentioned,omitempty"`
+	// Steps of an integration's evaluation and of an appliance's repair.
+	Feasibility *FeasibilityNote `json:"feasibility,omitempty"`
+	Repair      *RepairNote      `json:"repair,omitempty"`
 }
 
 // ReferenceKind is what a reply points to.
@@ -536,4 +548,7 @@ type Store interface {
 	ListTeams(ctx context.Context, scope accord.Scope, f TeamFilter) ([]Team, error)
 	AddMember(ctx context.Context, t Team, userID accord.ID, at time.Time, ev audit.Event) error
 	RemoveMember(ctx context.Context, t Team, userID accord.ID, ev audit.Event) error
+
+	// Appliance returns an installation of customer, for a repair request.
+	Appliance(ctx context.Context, scope accord.Scope, customer, installation accord.ID) (Appliance, error)
 }

@@ -24,11 +24,16 @@ const (
 	EventSLABreach     Event = "case.sla_breach"  // vendor side only
 	// EventInternalWarning: an internal target is near (vendor side only).
 	EventInternalWarning Event = "case.internal_warning"
+	// EventFeasibility and EventRepair: a step of an integration's
+	// evaluation or of an appliance's repair (customer side).
+	EventFeasibility Event = "case.feasibility"
+	EventRepair      Event = "case.repair"
 )
 
 // Events lists every event, in the order the documentation gives them.
 var Events = []Event{EventOpened, EventReclassified, EventAgentReply, EventInfoRequested, EventOnHold, EventCustomerReply,
-	EventResolved, EventAutoClosed, EventReopened, EventSLAWarning, EventSLABreach, EventInternalWarning}
+	EventResolved, EventAutoClosed, EventReopened, EventSLAWarning, EventSLABreach, EventInternalWarning,
+	EventFeasibility, EventRepair}
 
 // NotifyJob is the kind of the job that tells people about an entry.
 const NotifyJob = "case.notify"
@@ -73,6 +78,10 @@ func EventOf(c Case, e Entry) (Event, bool) {
 		return EventSLABreach, true
 	case InternalWarning:
 		return EventInternalWarning, true
+	case FeasibilityEntry:
+		return EventFeasibility, true
+	case RepairEntry:
+		return EventRepair, true
 	case StateChanged:
 		switch {
 		case e.Internal:

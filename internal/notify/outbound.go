@@ -84,6 +84,7 @@ func (s *Service) view(n cases.Notice, org directory.Organization, u directory.U
 	if n.Case.Clock.RespondedAt != nil && n.Event != cases.EventOpened && n.Event != cases.EventInternalWarning {
 		v.DueAt = nil // answered: the first response's due time is no longer news
 	}
+	v.Feasibility, v.Repair = n.Entry.Data.Feasibility, n.Entry.Data.Repair
 	for _, r := range n.Entry.Data.References {
 		v.References = append(v.References, r.Value)
 	}

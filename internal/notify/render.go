@@ -65,6 +65,10 @@ type view struct {
 	References  []string
 	CaseURL     string
 	Replies     bool // answering the mail adds a reply to the case
+	// Feasibility and Repair: the step of an integration's evaluation or
+	// of an appliance's repair the entry records.
+	Feasibility *cases.FeasibilityNote
+	Repair      *cases.RepairNote
 
 	locale string
 	zone   *time.Location

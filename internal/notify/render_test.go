@@ -43,6 +43,15 @@ func TestGoldenMail(t *testing.T) {
 				if ev == cases.EventAutoClosed {
 					v.Reason, v.Days = "auto_resolved", 10
 				}
+				switch ev {
+				case cases.EventFeasibility:
+					relevant := true
+					v.Body = "Three customers run RACF; the LDAP bridge makes it feasible."
+					v.Feasibility = &cases.FeasibilityNote{Step: cases.FeasibilityDecision, Platform: "Mainframe RACF", Relevant: &relevant, Date: "2027-06-30"}
+				case cases.EventRepair:
+					v.Body = ""
+					v.Repair = &cases.RepairNote{Step: cases.DeviceShipped, Serial: "SGA-1200-0042", Carrier: "DHL", Tracking: "JD014600006281"}
+				}
 				subject, body, err := render(locale, ev, v)
 				if err != nil {
 					t.Fatal(err)

@@ -136,7 +136,7 @@ func readCase(ctx context.Context, q queryer, w where, lock string) (cases.Case,
 	if err != nil {
 		return c, fmt.Errorf("case reclassifications: %w", err)
 	}
-	return c, nil
+	return c, readCasework(ctx, q, &c)
 }
 
 // A case's criticality history is its reclassification entries: the
@@ -703,6 +703,9 @@ func (s *Cases) write(ctx context.Context, tx *sql.Tx, old cases.Case, ch cases.
 		return s.db.mapErr(fmt.Errorf("update case: %w", err))
 	}
 	if err := s.db.insertEntries(ctx, tx, old, ch.Entries); err != nil {
+		return err
+	}
+	if err := s.db.writeCasework(ctx, tx, old, c); err != nil {
 		return err
 	}
 	prose := slices.ContainsFunc(ch.Entries, func(e cases.Entry) bool { return e.Kind == cases.Reply || e.Kind == cases.Note })

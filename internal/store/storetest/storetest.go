@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"ChangesConcurrentSchedule", testChangesConcurrentSchedule},
 		{"Gauges", testGauges},
 		{"Products", testProducts},
+		{"Casework", testCasework},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
