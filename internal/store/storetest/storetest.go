@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"RaciService", testRaciService},
 		{"Changes", testChangeStore},
 		{"ChangesConcurrentSchedule", testChangesConcurrentSchedule},
+		{"KnownIssues", testKnownIssues},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
