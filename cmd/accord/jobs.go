@@ -12,6 +12,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/environments"
 	"accord/internal/jobs"
+	"accord/internal/knownissues"
 	"accord/internal/lang"
 	"accord/internal/notify"
 )
@@ -59,6 +60,9 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 	}
 	h[changes.LetterJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.mailChange(ctx, now, j.SubjectID)
+	}
+	h[knownissues.NoticeJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.mailKnownIssue(ctx, now, j.SubjectID)
 	}
 	return h
 }

@@ -211,5 +211,19 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/me/calendar-feed", s.rotateCalendarFeed, false},
 		// The secret in the file name is the feed's only credential.
 		{"GET", "/feeds/{file}", s.calendarFeed, true},
+
+		{"GET", "/api/v1/known-issues", s.listKnownIssues, false},
+		{"POST", "/api/v1/known-issues", s.createKnownIssue, false},
+		{"GET", "/api/v1/known-issues/{id}", s.getKnownIssue, false},
+		{"PATCH", "/api/v1/known-issues/{id}", s.updateKnownIssue, false},
+		{"POST", "/api/v1/known-issues/{id}/publish", s.publishKnownIssue, false},
+		{"POST", "/api/v1/known-issues/{id}/workaround", s.setKnownIssueWorkaround, false},
+		{"POST", "/api/v1/known-issues/{id}/fix", s.fixKnownIssue, false},
+		{"GET", "/api/v1/known-issues/{id}/customers", s.knownIssueCustomers, false},
+		{"GET", "/api/v1/known-issues/{id}/cases", s.knownIssueCases, false},
+		{"POST", "/api/v1/known-issues/{id}/upgrade", s.requestKnownIssueUpgrade, false},
+		{"GET", "/api/v1/cases/{id}/known-issues", s.caseKnownIssues, false},
+		{"POST", "/api/v1/cases/{id}/known-issues", s.linkKnownIssue, false},
+		{"DELETE", "/api/v1/cases/{id}/known-issues/{issue_id}", s.unlinkKnownIssue, false},
 	}
 }

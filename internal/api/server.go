@@ -26,6 +26,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/knownissues"
 	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/raci"
@@ -78,6 +79,9 @@ type Deps struct {
 	// Accord, whose X-Forwarded-For names the client; without them the
 	// client is the connection's peer and the header is ignored.
 	TrustedProxies []netip.Prefix
+
+	// KnownIssues are the vendor's known issues and their notices.
+	KnownIssues *knownissues.Service
 }
 
 // Server is the HTTP face of Accord.
