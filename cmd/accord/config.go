@@ -25,6 +25,7 @@ import (
 	"accord/internal/lang"
 	"accord/internal/macros"
 	"accord/internal/notify"
+	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/reports"
 	"accord/internal/signals"
@@ -186,6 +187,7 @@ type services struct {
 	changes   *changes.Service // serve rebuilds it with its base URL
 	// knownIssues are the vendor's known issues and their notices.
 	knownIssues *knownissues.Service
+	products    *products.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -216,6 +218,7 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.changes = s.newChanges("")
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	s.knownIssues = s.newKnownIssues()
+	s.products = products.NewService(store.NewProducts(db), s.directory, nil)
 	return s
 }
 

@@ -15,6 +15,7 @@ import (
 	"accord/internal/knownissues"
 	"accord/internal/lang"
 	"accord/internal/notify"
+	"accord/internal/products"
 )
 
 // jobHandlers maps each kind of job to the service that does it.
@@ -63,6 +64,9 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 	}
 	h[knownissues.NoticeJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.mailKnownIssue(ctx, now, j.SubjectID)
+	}
+	h[products.ReleaseJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.mailRelease(ctx, now, j.SubjectID)
 	}
 	return h
 }
@@ -217,4 +221,47 @@ func (s *services) mailLink(ctx context.Context, now time.Time, id accord.ID) er
 		return err
 	}
 	return s.notify.Post(ctx, now, notify.Letter{Kind: l.Kind, Topic: l.Topic, OrgID: l.OrgID, UserID: l.UserID, Facts: l.Facts, Secret: true})
+}
+
+// mailRelease mails a published version's release notice to the
+// authorized contacts of every customer with an active contract that runs
+// the product, each in their language, once per version and recipient
+// (the letter's topic): a job run twice, or by two processes, posts the
+// same letters and notify keeps the first. The notes go as their Markdown
+// source in the text mail, where nothing of them is executed.
+func (s *services) mailRelease(ctx context.Context, now time.Time, versionID accord.ID) error {
+	r, err := s.products.ReleaseOf(ctx, versionID)
+	if err != nil {
+		return err
+	}
+	ins, err := s.products.ListInstallations(ctx, products.InstallationFilter{ProductID: r.Product.ID})
+	if err != nil {
+		return err
+	}
+	running := map[accord.ID][]string{}
+	for _, i := range ins {
+		running[i.OrgID] = append(running[i.OrgID], i.Version)
+	}
+	role := accord.RoleCustomerContact
+	var letters []notify.Letter
+	for _, org := range r.Customers {
+		if _, err := s.contracts.ActiveContract(ctx, now, org); accord.IsKind(err, accord.Unprocessable) || accord.IsKind(err, accord.NotFound) {
+			continue // no active contract: no notice
+		} else if err != nil {
+			return err
+		}
+		contacts, err := s.activeUsers(ctx, now, directory.UserFilter{OrgID: &org, Role: &role})
+		if err != nil {
+			return err
+		}
+		facts := map[string]any{"product": r.Product.Name, "number": r.Version.Number, "released_on": r.Version.ReleasedOn,
+			"end_of_support": r.Version.EndOfSupport, "notes": r.Version.Notes, "running": strings.Join(running[org], ", ")}
+		for _, u := range contacts {
+			if u.AuthorizedContact {
+				letters = append(letters, notify.Letter{Kind: products.ReleaseLetter, Topic: "release:" + string(r.Version.ID), OrgID: org,
+					UserID: u.ID, Facts: facts, Link: "/products/" + string(r.Product.ID)})
+			}
+		}
+	}
+	return s.notify.Post(ctx, now, letters...)
 }

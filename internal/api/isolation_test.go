@@ -19,6 +19,7 @@ import (
 	"accord/internal/lang"
 	"accord/internal/macros"
 	"accord/internal/notify"
+	"accord/internal/products"
 	"accord/internal/signals"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -91,6 +92,7 @@ func TestTenantIsolation(t *testing.T) {
 			environment, snapshot, notice, notification                                     accord.ID
 			change, script, window                                                          accord.ID
 			issue                                                                           accord.ID
+			installation                                                                    accord.ID
 		}
 		sig := signals.NewService(store.NewSignals(f.db), f.cases, f.dir)
 		mail := store.NewMail(f.db)
@@ -100,6 +102,10 @@ func TestTenantIsolation(t *testing.T) {
 		noteFiles := map[accord.ID]string{}
 		names := map[accord.ID]string{f.orgs["acme"].ID: "Acme", f.orgs["globex"].ID: "Globex", eastco.ID: "Eastco"}
 		agent := f.actor("agent")
+		product, err := f.products.CreateProduct(ctx, f.now, products.NewProduct{OrgID: f.orgs["vendor"].ID, Key: "identity", Name: "Identity"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for org, c := range map[accord.ID]contracts.Contract{f.orgs["acme"].ID: f.ctr["acme"], f.orgs["globex"].ID: f.ctr["globex"], eastco.ID: ectr} {
 			ents, err := csvc.Entitlements(ctx, f.now, c.ID, 1)
 			if err != nil {
@@ -209,7 +215,12 @@ func TestTenantIsolation(t *testing.T) {
 			// A known issue of a product only this tenant runs, published,
 			// with the tenant's case linked: it affects this tenant alone.
 			issue := knownIssueOf(t, f, names[org], org, kase.ID)
-			tenants[org] = tenant{issue: issue, contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file, session: session, mail: msg.ID,
+			ins, err := f.products.CreateInstallation(agent, f.now, products.NewInstallation{OrgID: org, ProductID: product.ID, Version: "3.21",
+				Deployment: products.Appliance, Serial: names[org] + "-serial"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tenants[org] = tenant{issue: issue, installation: ins.ID, contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file, session: session, mail: msg.ID,
 				engagement: eng.ID, evidence: eng.Steps[0].File.ID, environment: env.ID, snapshot: snap.ID, notice: notices[0].ID, notification: ns[0].ID,
 				change: chg.ID, script: chg.Script.ID, window: mw.ID}
 		}
@@ -217,7 +228,7 @@ func TestTenantIsolation(t *testing.T) {
 			x := tenants[org]
 			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail),
 				string(x.engagement), string(x.evidence), string(x.environment), string(x.snapshot), string(x.notice), string(x.notification),
-				string(x.change), string(x.script), string(x.window), string(x.issue)}
+				string(x.change), string(x.script), string(x.window), string(x.installation), string(x.issue)}
 		}
 
 		// Each partner has a team with its agent; customers have none, so
@@ -402,6 +413,18 @@ func TestTenantIsolation(t *testing.T) {
 			"DELETE /api/v1/cases/{id}/known-issues/{issue_id}": "",
 			// A caller's own feed: never another tenant's.
 			"GET /api/v1/me/calendar-feed": "", "POST /api/v1/me/calendar-feed": "",
+			// The catalog is the vendor's, readable by all; its ids below
+			// are unknown ones, and writes are the vendor's administrators'.
+			"GET /api/v1/products": "", "POST /api/v1/products": `{"org_id":"{org}","key":"hijack","name":"Hijack"}`,
+			"GET /api/v1/products/{id}": "", "PATCH /api/v1/products/{id}": `{"name":"Hijack"}`,
+			"GET /api/v1/products/{id}/versions": "", "POST /api/v1/products/{id}/versions": `{"number":"9.9"}`,
+			"GET /api/v1/products/{id}/versions/{vid}": "", "PATCH /api/v1/products/{id}/versions/{vid}": `{"notes":"hijack"}`,
+			"POST /api/v1/products/{id}/versions/{vid}/publish": "",
+			"GET /api/v1/installations":                         "", "GET /api/v1/installations/{id}": "",
+			"POST /api/v1/installations":         `{"org_id":"{org}","product_id":"` + string(product.ID) + `","version":"3.22","deployment":"on_premises"}`,
+			"PATCH /api/v1/installations/{id}":   `{"version":"3.22"}`,
+			"DELETE /api/v1/installations/{id}":  "",
+			"GET /api/v1/reports/end-of-support": "",
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack",
@@ -462,6 +485,10 @@ func TestTenantIsolation(t *testing.T) {
 							"{macro_id}", string(emacro.ID), "{issue_id}", string(x.issue)).Replace(path)
 					case strings.HasPrefix(path, "/api/v1/known-issues/{id}"):
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].issue), 1)
+					case strings.HasPrefix(path, "/api/v1/installations/{id}"):
+						path = strings.Replace(path, "{id}", string(tenants[fo.customer].installation), 1)
+					case strings.HasPrefix(path, "/api/v1/products/{id}"):
+						path = strings.NewReplacer("{id}", string(accord.NewID("prd")), "{vid}", string(accord.NewID("ver"))).Replace(path)
 					case strings.HasPrefix(path, "/api/v1/macros/{id}"):
 						path = strings.Replace(path, "{id}", string(emacro.ID), 1)
 					}
@@ -546,8 +573,9 @@ func chainLengths(f *fixture) map[accord.ID]int {
 
 // knownIssueOf records, for the tenant org, a product only it runs (at
 // 1.0), a published known issue of it over 1.0-1.1 and the tenant's case
-// linked to it. Products and installations are written as the products
-// package stores them.
+// linked to it. The catalog is public, so the product's name does not name
+// the tenant; it and the installation are written as the products store
+// writes them.
 func knownIssueOf(t *testing.T, f *fixture, name string, org, kase accord.ID) accord.ID {
 	t.Helper()
 	prod := accord.NewID("prd")
@@ -556,7 +584,7 @@ func knownIssueOf(t *testing.T, f *fixture, name string, org, kase accord.ID) ac
 		args []any
 	}{
 		{`INSERT INTO products (id, org_id, key, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
-			[]any{prod, f.orgs["vendor"].ID, strings.ToLower(name), name + " vault", f.now}},
+			[]any{prod, f.orgs["vendor"].ID, string(prod), "Product " + string(prod), f.now}},
 		{`INSERT INTO installations (id, org_id, product_id, version, deployment, quantity, created_at, updated_at) VALUES ($1, $2, $3, '1.0', 'on_premises', 1, $4, $4)`,
 			[]any{accord.NewID("ins"), org, prod, f.now}},
 	} {

@@ -29,6 +29,7 @@ import (
 	"accord/internal/knownissues"
 	"accord/internal/macros"
 	"accord/internal/notify"
+	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -82,6 +83,8 @@ type Deps struct {
 
 	// KnownIssues are the vendor's known issues and their notices.
 	KnownIssues *knownissues.Service
+	// Products are the vendor's catalog and customers' installations.
+	Products *products.Service
 }
 
 // Server is the HTTP face of Accord.

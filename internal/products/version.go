@@ -154,16 +154,16 @@ func (r Range) Validate() error {
 	var ps []accord.Problem
 	if r.From != "" {
 		if err := ValidVersion(r.From); err != nil {
-			ps = append(ps, accord.Problem{"from", err.Error()})
+			ps = append(ps, accord.Problem{Field: "from", Msg: err.Error()})
 		}
 	}
 	if r.To != "" {
 		if err := ValidVersion(r.To); err != nil {
-			ps = append(ps, accord.Problem{"to", err.Error()})
+			ps = append(ps, accord.Problem{Field: "to", Msg: err.Error()})
 		}
 	}
 	if len(ps) == 0 && r.From != "" && r.To != "" && CompareVersions(r.From, r.To) > 0 {
-		ps = append(ps, accord.Problem{"to", "must not be before the first version of the range"})
+		ps = append(ps, accord.Problem{Field: "to", Msg: "must not be before the first version of the range"})
 	}
 	return accord.InvalidFields("products.Range", ps)
 }

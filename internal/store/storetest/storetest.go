@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Changes", testChangeStore},
 		{"ChangesConcurrentSchedule", testChangesConcurrentSchedule},
 		{"KnownIssues", testKnownIssues},
+		{"Products", testProducts},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
