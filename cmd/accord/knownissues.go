@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"accord/internal/accord"
@@ -94,6 +95,7 @@ func (s *services) mailKnownIssue(ctx context.Context, now time.Time, noticeID a
 		if err != nil {
 			return err
 		}
+		people = slices.DeleteFunc(people, func(u directory.User) bool { return !u.AuthorizedContact })
 		for _, u := range append(people, agents...) {
 			letters = append(letters, notify.Letter{Kind: knownissues.NoticeLetter, Topic: m.Topic, OrgID: m.OrgID, UserID: u.ID, Facts: m.Facts, Link: m.Link})
 		}

@@ -2,9 +2,9 @@ package knownissues
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"accord/internal/accord"
@@ -61,14 +61,11 @@ func (s *Service) Mails(ctx context.Context, now time.Time, noticeID accord.ID) 
 	return out, nil
 }
 
-// noteMark is how a case's timeline entry names the notice it records, so
-// that a job run again adds none twice.
-func noteMark(n Notice) string { return "[" + n.Topic() + "]" }
-
 // NoteCases adds an internal note to each linked open case when a
 // workaround or a fix is published, through the cases service (its audit
 // and timeline rules hold); the agent decides whether that resolves the
-// case. A case that has the note already is left alone.
+// case. Each note is claimed first, so that a job run twice, or by two
+// runners, notes a case once; a note that fails releases its claim.
 func (s *Service) NoteCases(ctx context.Context, now time.Time, noticeID accord.ID) error {
 	ctx = system(ctx)
 	n, err := s.store.GetNotice(ctx, noticeID)
@@ -94,23 +91,20 @@ func (s *Service) NoteCases(ctx context.Context, now time.Time, noticeID accord.
 		if !open(c.State) {
 			continue
 		}
-		tl, err := s.cases.Timeline(ctx, now, c.ID)
-		if err != nil {
-			return err
-		}
-		if slices.ContainsFunc(tl, func(e cases.Entry) bool { return strings.Contains(e.Body, noteMark(n)) }) {
+		if claimed, err := s.store.ClaimNote(ctx, n, l, now); err != nil || !claimed {
+			if err != nil {
+				return err
+			}
 			continue
 		}
-		body := fmt.Sprintf("Known issue %q: a workaround was published. Tell the customer, and resolve the case if it answers it. %s",
-			k.Title.String(), noteMark(n))
+		body := fmt.Sprintf("Known issue %q: a workaround was published. Tell the customer, and resolve the case if it answers it.", k.Title.String())
 		if n.Kind == FixedNotice {
-			body = fmt.Sprintf("Known issue %q is fixed in version %s. Offer the upgrade, and resolve the case if it answers it. %s",
-				k.Title.String(), n.Version, noteMark(n))
+			body = fmt.Sprintf("Known issue %q is fixed in version %s. Offer the upgrade, and resolve the case if it answers it.", k.Title.String(), n.Version)
 		}
 		_, err = s.cases.Reply(ctx, now, c.ID, cases.NewReply{Body: body, Internal: true,
 			References: []cases.Reference{{Kind: cases.KnownIssue, Value: string(k.ID)}}})
 		if err != nil {
-			return err
+			return errors.Join(err, s.store.ReleaseNote(ctx, n, l))
 		}
 	}
 	return nil

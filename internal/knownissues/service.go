@@ -111,6 +111,11 @@ type Store interface {
 	// Installations lists the installations of the scope's customers (of
 	// product, unless empty): the candidates Affected places in a range.
 	Installations(ctx context.Context, scope accord.Scope, productID accord.ID) ([]Installation, error)
+	// ClaimNote records that the notice's note goes on the case; false
+	// when it was claimed before. ReleaseNote undoes a claim whose note
+	// could not be written, so that the job's next run writes it.
+	ClaimNote(ctx context.Context, n Notice, l Link, now time.Time) (bool, error)
+	ReleaseNote(ctx context.Context, n Notice, l Link) error
 	Product(ctx context.Context, id accord.ID) (Product, error)
 	// Products lists every product, by name.
 	Products(ctx context.Context) ([]Product, error)
@@ -127,7 +132,6 @@ type Directory interface {
 // Cases reads cases and writes their timeline; *cases.Service provides it.
 type Cases interface {
 	Get(ctx context.Context, now time.Time, id accord.ID) (cases.Case, error)
-	Timeline(ctx context.Context, now time.Time, id accord.ID) ([]cases.Entry, error)
 	Reply(ctx context.Context, now time.Time, id accord.ID, in cases.NewReply) (cases.Case, error)
 }
 

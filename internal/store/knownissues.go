@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
@@ -292,4 +293,22 @@ func (s *KnownIssues) VersionReleased(ctx context.Context, productID accord.ID, 
 		return false, fmt.Errorf("read version: %w", err)
 	}
 	return state == "published", nil
+}
+
+// ClaimNote inserts the claim; one there already makes it false.
+func (s *KnownIssues) ClaimNote(ctx context.Context, n knownissues.Notice, l knownissues.Link, now time.Time) (bool, error) {
+	res, err := s.db.sql.ExecContext(ctx, `INSERT INTO known_issue_case_notes (notice_id, case_id, org_id, claimed_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (notice_id, case_id) DO NOTHING`, n.ID, l.CaseID, l.OrgID, micro(now))
+	if err != nil {
+		return false, s.db.mapErr(fmt.Errorf("claim note: %w", err))
+	}
+	rows, err := res.RowsAffected()
+	return rows == 1, err
+}
+
+func (s *KnownIssues) ReleaseNote(ctx context.Context, n knownissues.Notice, l knownissues.Link) error {
+	if _, err := s.db.sql.ExecContext(ctx, `DELETE FROM known_issue_case_notes WHERE notice_id = $1 AND case_id = $2`, n.ID, l.CaseID); err != nil {
+		return fmt.Errorf("release note: %w", err)
+	}
+	return nil
 }

@@ -50,3 +50,12 @@ CREATE TABLE known_issue_notices (
 );
 CREATE INDEX known_issue_notices_issue ON known_issue_notices (issue_id, created_at);
 
+-- The note a notice adds to a linked open case, claimed here before the
+-- cases service writes it, so that jobs run twice note a case once.
+CREATE TABLE known_issue_case_notes (
+    notice_id  TEXT NOT NULL REFERENCES known_issue_notices (id),
+    case_id    TEXT NOT NULL REFERENCES cases (id),
+    org_id     TEXT NOT NULL REFERENCES organizations (id),
+    claimed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (notice_id, case_id)
+);
