@@ -125,6 +125,13 @@ func TestBrowserKnownIssueFlow(t *testing.T) {
 		t.Fatalf("the one click led to %s\n%s", p, acme.where())
 	}
 	acme.see("main", "Assisted update", "3.23")
+	// A second click finds the request the first made.
+	eng := acme.path()
+	acme.open(path)
+	acme.follow("#request-upgrade")
+	if p := acme.path(); p != eng {
+		t.Errorf("a second click led to %s, not the request %s", p, eng)
+	}
 }
 
 // awaitSubject waits for a message to `to` whose decoded subject has want,

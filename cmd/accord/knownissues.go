@@ -52,8 +52,26 @@ func (u upgrades) Included(ctx context.Context, now time.Time, orgID accord.ID) 
 	return ok, nil
 }
 
-// Request requests the assisted upgrade as the actor in ctx.
+// Request requests the assisted upgrade as the actor in ctx. A second
+// click finds the request the first made (same scope, not cancelled) and
+// answers it instead of requesting the service twice.
 func (u upgrades) Request(ctx context.Context, now time.Time, orgID accord.ID, scope string) (accord.ID, error) {
+	p := accord.Page{Limit: accord.MaxLimit}
+	for {
+		l, next, err := u.s.engagements.List(ctx, now, engagements.Filter{OrgID: orgID, Service: knownissues.UpgradeService}, p)
+		if err != nil {
+			return "", err
+		}
+		for _, e := range l {
+			if e.Scope == scope && e.State != engagements.Cancelled {
+				return e.ID, nil
+			}
+		}
+		if next == "" {
+			break
+		}
+		p.Cursor = next
+	}
 	e, err := u.s.engagements.Request(ctx, now, engagements.RequestInput{OrgID: orgID, Service: knownissues.UpgradeService, Scope: scope})
 	return e.ID, err
 }
