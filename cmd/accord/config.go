@@ -21,6 +21,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/knownissues"
 	"accord/internal/lang"
 	"accord/internal/macros"
 	"accord/internal/notify"
@@ -184,7 +185,9 @@ type services struct {
 	macros    *macros.Service
 	raci      *raci.Service
 	changes   *changes.Service // serve rebuilds it with its base URL
-	products  *products.Service
+	// knownIssues are the vendor's known issues and their notices.
+	knownIssues *knownissues.Service
+	products    *products.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -214,6 +217,7 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.macros = macros.NewService(store.NewMacros(db), s.cases, s.directory)
 	s.changes = s.newChanges("")
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
+	s.knownIssues = s.newKnownIssues()
 	s.products = products.NewService(store.NewProducts(db), s.directory, nil)
 	return s
 }

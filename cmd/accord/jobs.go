@@ -12,6 +12,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/environments"
 	"accord/internal/jobs"
+	"accord/internal/knownissues"
 	"accord/internal/lang"
 	"accord/internal/notify"
 	"accord/internal/products"
@@ -60,6 +61,9 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 	}
 	h[changes.LetterJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.mailChange(ctx, now, j.SubjectID)
+	}
+	h[knownissues.NoticeJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.mailKnownIssue(ctx, now, j.SubjectID)
 	}
 	h[products.ReleaseJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.mailRelease(ctx, now, j.SubjectID)

@@ -103,8 +103,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ui, err := web.New(web.Deps{
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
 		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Changes: svc.changes, Signals: svc.signals, Macros: svc.macros, Log: log, SecureCookies: *secure,
-		Raci:     svc.raci,
-		Products: svc.products,
+		Raci:        svc.raci,
+		Products:    svc.products,
+		KnownIssues: svc.knownIssues,
 	})
 	if err != nil {
 		return err
@@ -115,7 +116,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler: api.New(api.Deps{
-			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Changes: svc.changes, Notify: svc.notify, Raci: svc.raci, Macros: svc.macros, Views: svc.views, Log: log,
+			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Changes: svc.changes, Notify: svc.notify, Raci: svc.raci, Macros: svc.macros, Views: svc.views, KnownIssues: svc.knownIssues, Log: log,
 			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, TrustedProxies: trusted, UI: ui,
 			Metrics: m, MetricsToken: *metricsToken, NoMetrics: !onMain,
 			Products: svc.products,

@@ -20,6 +20,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/knownissues"
 	"accord/internal/macros"
 	"accord/internal/products"
 	"accord/internal/raci"
@@ -56,6 +57,7 @@ type fixture struct {
 	envs        *environments.Service
 	macros      *macros.Service
 	changes     *changes.Service
+	knownIssues *knownissues.Service
 	ids         map[string]string // for {id:name} placeholders, as tests name records
 	products    *products.Service
 }
@@ -80,12 +82,14 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	matrices := raci.NewService(store.NewRaci(f.db), f.envs)
 	f.changes = changes.NewService(store.NewChanges(f.db), changes.EnvironmentsOf(f.envs), changes.MatricesOf(matrices), policy, f.dir, f.cases,
 		changes.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
+	f.knownIssues = knownissues.NewService(store.NewKnownIssues(f.db), f.dir, f.cases, nil)
 	f.products = products.NewService(store.NewProducts(f.db), f.dir, func() time.Time { return f.now })
 	s := New(Deps{
 		Products: f.products,
 		DB:       f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
 		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Changes: f.changes, Notify: mailLog(f.db, f.cases, f.dir), Macros: f.macros, Views: views.NewService(store.NewViews(f.db)),
 		Raci: matrices, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
+		KnownIssues: f.knownIssues,
 	})
 	f.srv = httptest.NewServer(s)
 	t.Cleanup(f.srv.Close)

@@ -15,6 +15,8 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/knownissues"
+	"accord/internal/lang"
 	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/products"
@@ -89,6 +91,7 @@ func TestTenantIsolation(t *testing.T) {
 			contract, entitlement, request, kase, file, session, mail, engagement, evidence accord.ID
 			environment, snapshot, notice, notification                                     accord.ID
 			change, script, window                                                          accord.ID
+			issue                                                                           accord.ID
 			installation                                                                    accord.ID
 		}
 		sig := signals.NewService(store.NewSignals(f.db), f.cases, f.dir)
@@ -209,12 +212,15 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A known issue of a product only this tenant runs, published,
+			// with the tenant's case linked: it affects this tenant alone.
+			issue := knownIssueOf(t, f, names[org], org, kase.ID)
 			ins, err := f.products.CreateInstallation(agent, f.now, products.NewInstallation{OrgID: org, ProductID: product.ID, Version: "3.21",
 				Deployment: products.Appliance, Serial: names[org] + "-serial"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			tenants[org] = tenant{installation: ins.ID, contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file, session: session, mail: msg.ID,
+			tenants[org] = tenant{issue: issue, installation: ins.ID, contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file, session: session, mail: msg.ID,
 				engagement: eng.ID, evidence: eng.Steps[0].File.ID, environment: env.ID, snapshot: snap.ID, notice: notices[0].ID, notification: ns[0].ID,
 				change: chg.ID, script: chg.Script.ID, window: mw.ID}
 		}
@@ -222,7 +228,7 @@ func TestTenantIsolation(t *testing.T) {
 			x := tenants[org]
 			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail),
 				string(x.engagement), string(x.evidence), string(x.environment), string(x.snapshot), string(x.notice), string(x.notification),
-				string(x.change), string(x.script), string(x.window), string(x.installation)}
+				string(x.change), string(x.script), string(x.window), string(x.installation), string(x.issue)}
 		}
 
 		// Each partner has a team with its agent; customers have none, so
@@ -393,6 +399,18 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/environments/{id}/maintenance-windows":  "",
 			"POST /api/v1/environments/{id}/maintenance-windows": `{"rule":"every sunday 01:00-02:00","vendor_agreed_by":"x","customer_agreed_by":"y"}`,
 			"DELETE /api/v1/maintenance-windows/{id}":            "",
+			"GET /api/v1/known-issues":                           "", "GET /api/v1/known-issues/{id}": "",
+			"POST /api/v1/known-issues":                         `{"product_id":"prd_0000000000000000000000000a","from":"1.0","to":"1.1","title":"Hijack","symptoms":"hijack"}`,
+			"PATCH /api/v1/known-issues/{id}":                   `{"title":"Hijack"}`,
+			"POST /api/v1/known-issues/{id}/publish":            "",
+			"POST /api/v1/known-issues/{id}/workaround":         `{"workaround":"hijack"}`,
+			"POST /api/v1/known-issues/{id}/fix":                `{"version":"9.0"}`,
+			"GET /api/v1/known-issues/{id}/customers":           "",
+			"GET /api/v1/known-issues/{id}/cases":               "",
+			"POST /api/v1/known-issues/{id}/upgrade":            "",
+			"GET /api/v1/cases/{id}/known-issues":               "",
+			"POST /api/v1/cases/{id}/known-issues":              `{"known_issue_id":"{issue}"}`,
+			"DELETE /api/v1/cases/{id}/known-issues/{issue_id}": "",
 			// A caller's own feed: never another tenant's.
 			"GET /api/v1/me/calendar-feed": "", "POST /api/v1/me/calendar-feed": "",
 			// The catalog is the vendor's, readable by all; its ids below
@@ -472,7 +490,9 @@ func TestTenantIsolation(t *testing.T) {
 					case strings.HasPrefix(path, "/api/v1/cases/{id}"):
 						x := tenants[fo.customer]
 						path = strings.NewReplacer("{id}", string(x.kase), "{entry_id}", string(x.session), "{file_id}", string(x.file),
-							"{macro_id}", string(emacro.ID)).Replace(path)
+							"{macro_id}", string(emacro.ID), "{issue_id}", string(x.issue)).Replace(path)
+					case strings.HasPrefix(path, "/api/v1/known-issues/{id}"):
+						path = strings.Replace(path, "{id}", string(tenants[fo.customer].issue), 1)
 					case strings.HasPrefix(path, "/api/v1/installations/{id}"):
 						path = strings.Replace(path, "{id}", string(tenants[fo.customer].installation), 1)
 					case strings.HasPrefix(path, "/api/v1/products/{id}"):
@@ -498,6 +518,7 @@ func TestTenantIsolation(t *testing.T) {
 					}
 					body = strings.ReplaceAll(body, "{org}", string(fo.org))
 					body = strings.ReplaceAll(body, "{env}", string(tenants[fo.customer].environment))
+					body = strings.ReplaceAll(body, "{issue}", string(tenants[fo.customer].issue))
 					// A bulk action names a foreign case; its answer may say
 					// back the id it was given, and nothing else of it.
 					echo := string(tenants[fo.customer].kase)
@@ -556,4 +577,41 @@ func chainLengths(f *fixture) map[accord.ID]int {
 		n[e.OrgID]++
 	}
 	return n
+}
+
+// knownIssueOf records, for the tenant org, a product only it runs (at
+// 1.0), a published known issue of it over 1.0-1.1 and the tenant's case
+// linked to it. The catalog is public, so the product's name does not name
+// the tenant; it and the installation are written as the products store
+// writes them.
+func knownIssueOf(t *testing.T, f *fixture, name string, org, kase accord.ID) accord.ID {
+	t.Helper()
+	prod := accord.NewID("prd")
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO products (id, org_id, key, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
+			[]any{prod, f.orgs["vendor"].ID, string(prod), "Product " + string(prod), f.now}},
+		{`INSERT INTO installations (id, org_id, product_id, version, deployment, quantity, created_at, updated_at) VALUES ($1, $2, $3, '1.0', 'on_premises', 1, $4, $4)`,
+			[]any{accord.NewID("ins"), org, prod, f.now}},
+	} {
+		if _, err := f.db.SQL().ExecContext(context.Background(), q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agent := f.actor("agent")
+	from, to := "1.0", "1.1"
+	k, err := f.knownIssues.Create(agent, f.now, knownissues.Input{ProductID: &prod, From: &from, To: &to,
+		Title: lang.Plain(name + " login loops"), Symptoms: lang.Plain(name + " users loop")})
+	if err == nil {
+		_, err = f.knownIssues.Publish(agent, f.now, k.ID)
+	}
+	if err == nil {
+		_, err = f.knownIssues.LinkCase(agent, f.now, kase, k.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.ID
 }

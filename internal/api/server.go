@@ -21,6 +21,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/knownissues"
 	"accord/internal/macros"
 	"accord/internal/metrics"
 	"accord/internal/notify"
@@ -83,6 +84,9 @@ type Deps struct {
 	// NoMetrics leaves GET /metrics out of this server (it answers 404):
 	// they are served on their own address, or not at all.
 	NoMetrics bool
+
+	// KnownIssues are the vendor's known issues and their notices.
+	KnownIssues *knownissues.Service
 	// Products are the vendor's catalog and customers' installations.
 	Products *products.Service
 }

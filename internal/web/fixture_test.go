@@ -24,6 +24,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/knownissues"
 	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/products"
@@ -65,6 +66,7 @@ type fixture struct {
 	envs        *environments.Service
 	raci        *raci.Service
 	products    *products.Service
+	knownIssues *knownissues.Service
 }
 
 func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
@@ -96,11 +98,13 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: clock})
 	f.raci = raci.NewService(store.NewRaci(f.db), f.envs)
 	f.products = products.NewService(store.NewProducts(f.db), f.dir, clock)
+	f.knownIssues = knownissues.NewService(store.NewKnownIssues(f.db), f.dir, f.cases, nil)
 	ui, err := New(Deps{
 		Products:  f.products,
 		Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
 		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs, Macros: f.macros,
+		KnownIssues: f.knownIssues,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,7 @@ func (s *Server) routes() []route {
 		s.macroRoutes(),
 		s.productRoutes(),
 		s.caseworkRoutes(),
+		s.knownIssueRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

@@ -27,6 +27,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/knownissues"
 	"accord/internal/lang"
 	"accord/internal/macros"
 	"accord/internal/products"
@@ -62,6 +63,9 @@ type Deps struct {
 	SecureCookies bool
 	// Products are the catalog and customers' installations.
 	Products *products.Service
+
+	// KnownIssues are the vendor's known issues (docs/knowledge.md).
+	KnownIssues *knownissues.Service
 }
 
 //go:embed templates static
@@ -345,6 +349,9 @@ type page struct {
 	// Notices are the current notices to the reader's customer, shown
 	// above every page of a customer's contact until they end.
 	Notices []environments.Notice
+	// KnownIssues are the open known issues affecting the reader's
+	// customer, shown like Notices until they are fixed.
+	KnownIssues []knownissues.KnownIssue
 	// Unread counts the agent's unread notifications, for the bell; -1
 	// when the page shows no bell.
 	Unread int
@@ -388,7 +395,7 @@ func (p *page) Admin() bool    { return p.Reader.is(accord.RoleAdmin) }
 // newPage starts the data of a page titled by the message key title.
 func (s *Server) newPage(r *http.Request, title string, data any) *page {
 	p := &page{Title: title, Reader: readerOf(r.Context()), Path: r.URL.Path, Query: r.URL.Query(), Now: s.Now(), Data: data,
-		Notices: s.currentNotices(r)}
+		Notices: s.currentNotices(r), KnownIssues: s.openKnownIssues(r)}
 	if p.Reader.Actor.UserID == "" {
 		p.Reader.Locale = anonymousLocale(r)
 	}

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Changes", testChangeStore},
 		{"ChangesConcurrentSchedule", testChangesConcurrentSchedule},
 		{"Gauges", testGauges},
+		{"KnownIssues", testKnownIssues},
 		{"Products", testProducts},
 		{"Casework", testCasework},
 	} {
