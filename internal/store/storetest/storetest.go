@@ -63,6 +63,9 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"RaciService", testRaciService},
 		{"Changes", testChangeStore},
 		{"ChangesConcurrentSchedule", testChangesConcurrentSchedule},
+		{"KBSearch", testKBSearch},
+		{"KBVisibility", testKBVisibility},
+		{"KBRevisions", testKBRevisions},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
