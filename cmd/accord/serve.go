@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"accord/internal/accord"
@@ -35,6 +36,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	renewals := fs.String("renewal-notices", envOr(e, "ACCORD_RENEWAL_NOTICES", "90,60,30"), "`days` before a contract ends on which its renewal notices are mailed (ACCORD_RENEWAL_NOTICES)")
 	grace := fs.Duration("backup-grace", envDuration(e, "ACCORD_BACKUP_GRACE", 2*time.Hour), "how late an environment's scheduled snapshot may be before an operations alert (ACCORD_BACKUP_GRACE)")
 	languages := languagesFlag(fs, e)
+	kbPrefixes := fs.String("kb-url-prefixes", envOr(e, "ACCORD_KB_URL_PREFIXES", ""), "comma-separated URL `prefixes` a reply's knowledge-base reference may start with; default the base URL's /kb/, or any URL without a base URL (ACCORD_KB_URL_PREFIXES)")
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -81,6 +83,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		svc.engagements = svc.newEngagements(mail.baseURL)
 	}
 	svc.changes = svc.newChanges(mail.baseURL)
+	svc.cases.AllowKB(kbURLPrefixes(*kbPrefixes, mail.baseURL))
 	if err := svc.ensureDefaults(accord.WithActor(ctx, accord.SystemActor("accord serve")), time.Now()); err != nil {
 		return err
 	}
@@ -150,4 +153,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// kbURLPrefixes are the prefixes of -kb-url-prefixes, or the base URL's
+// /kb/ when none are given; none at all without a base URL.
+func kbURLPrefixes(flag, baseURL string) []string {
+	var out []string
+	for _, p := range strings.Split(flag, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 && baseURL != "" {
+		out = []string{strings.TrimRight(baseURL, "/") + "/kb/"}
+	}
+	return out
 }
