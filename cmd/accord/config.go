@@ -21,6 +21,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/kb"
 	"accord/internal/lang"
 	"accord/internal/macros"
 	"accord/internal/notify"
@@ -183,6 +184,7 @@ type services struct {
 	macros    *macros.Service
 	raci      *raci.Service
 	changes   *changes.Service // serve rebuilds it with its base URL
+	kb        *kb.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -212,6 +214,7 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.macros = macros.NewService(store.NewMacros(db), s.cases, s.directory)
 	s.changes = s.newChanges("")
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
+	s.kb = kb.NewService(store.NewKB(db))
 	return s
 }
 

@@ -109,6 +109,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Handler: api.New(api.Deps{
 			DB: store, Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases, Engagements: svc.engagements, Environments: svc.environments, Changes: svc.changes, Notify: svc.notify, Raci: svc.raci, Macros: svc.macros, Views: svc.views, Log: log,
 			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, TrustedProxies: trusted, UI: ui,
+			KB: svc.kb,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

@@ -211,5 +211,15 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/me/calendar-feed", s.rotateCalendarFeed, false},
 		// The secret in the file name is the feed's only credential.
 		{"GET", "/feeds/{file}", s.calendarFeed, true},
+
+		{"GET", "/api/v1/kb/articles", s.listArticles, false},
+		{"POST", "/api/v1/kb/articles", s.createArticle, false},
+		{"GET", "/api/v1/kb/articles/{id}", s.getArticle, false},
+		{"PATCH", "/api/v1/kb/articles/{id}", s.updateArticle, false},
+		{"POST", "/api/v1/kb/articles/{id}/publish", s.articleAction(s.KB.Publish), false},
+		{"POST", "/api/v1/kb/articles/{id}/archive", s.articleAction(s.KB.Archive), false},
+		{"GET", "/api/v1/kb/articles/{id}/revisions", s.articleRevisions, false},
+		{"POST", "/api/v1/kb/articles/{id}/solved", s.articleAction(s.KB.Solved), false},
+		{"GET", "/api/v1/kb/suggest", s.suggestArticles, false},
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/kb"
 	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/raci"
@@ -78,6 +79,8 @@ type Deps struct {
 	// Accord, whose X-Forwarded-For names the client; without them the
 	// client is the connection's peer and the header is ignored.
 	TrustedProxies []netip.Prefix
+	// KB is the knowledge base: articles and their search.
+	KB *kb.Service
 }
 
 // Server is the HTTP face of Accord.
