@@ -97,6 +97,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Directory: svc.directory, Audit: svc.audit, Policy: svc.policy, Contracts: svc.contracts, Cases: svc.cases,
 		Engagements: svc.engagements, Reports: svc.reports, Views: svc.views, Environments: svc.environments, Changes: svc.changes, Signals: svc.signals, Macros: svc.macros, Log: log, SecureCookies: *secure,
 		Raci: svc.raci,
+		KB:   svc.kb,
 	})
 	if err != nil {
 		return err

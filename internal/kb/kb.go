@@ -100,6 +100,9 @@ type Filter struct {
 	// Terms, when set, keep the articles whose title or body has a word
 	// starting with every term, best ranked first.
 	Terms []string
+	// Any keeps the articles with any of the terms instead of all, still
+	// best ranked first: suggestions read a whole sentence.
+	Any   bool
 	Limit int
 }
 

@@ -232,7 +232,9 @@ func (s *Service) Translations(ctx context.Context, a Article) ([]Article, error
 
 // Query is the input to Search.
 type Query struct {
-	Text     string
+	Text string
+	// Any finds articles with any word of Text rather than all.
+	Any      bool
 	Lang     string // empty: every language
 	Category string
 	State    State // empty: every state the reader may read
@@ -255,12 +257,18 @@ func (s *Service) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 		f.States = []State{q.State}
 	}
-	f.Lang, f.Category, f.Limit = q.Lang, q.Category, q.Limit
+	f.Lang, f.Category, f.Limit, f.Any = q.Lang, q.Category, q.Limit, q.Any
 	if f.Limit <= 0 || f.Limit > MaxResults {
 		f.Limit = MaxResults
 	}
 	if strings.TrimSpace(q.Text) != "" {
-		if f.Terms = Terms(q.Text); len(f.Terms) == 0 {
+		f.Terms = Terms(q.Text)
+		if q.Any {
+			// A sentence's short words (articles, prepositions) would
+			// match nearly every article as prefixes.
+			f.Terms = slices.DeleteFunc(f.Terms, func(t string) bool { return utf8.RuneCountInString(t) < 3 })
+		}
+		if len(f.Terms) == 0 {
 			return nil, nil
 		}
 	}
@@ -275,12 +283,13 @@ func (s *Service) Search(ctx context.Context, q Query) ([]Hit, error) {
 }
 
 // Suggest returns up to MaxSuggestions published articles in lang that
-// match what a customer is typing as a new case's title.
+// match any word of what a customer is typing as a new case's title, the
+// articles matching more of them first.
 func (s *Service) Suggest(ctx context.Context, text, lang string) ([]Hit, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, nil
 	}
-	return s.Search(ctx, Query{Text: text, Lang: lang, State: Published, Limit: MaxSuggestions})
+	return s.Search(ctx, Query{Text: text, Any: true, Lang: lang, State: Published, Limit: MaxSuggestions})
 }
 
 // Categories returns the categories of the articles the reader may read

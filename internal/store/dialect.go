@@ -240,13 +240,21 @@ func (db *DB) indexArticle(ctx context.Context, tx *sql.Tx, a kb.Article) error 
 }
 
 // matchArticles restricts w (over kb_articles aliased a) to the articles
-// with a word starting with each term (kb.Terms: folded letters and
+// with a word starting with each term, or with any, any (kb.Terms: folded letters and
 // digits only, so nothing in them is query syntax), and returns the FROM
 // clause and the rank expression, higher better. PostgreSQL matches the
 // 'simple' words by prefix, or the stemmed ones through the language's
 // configuration, ranked by ts_rank; SQLite matches FTS5 prefix queries,
 // ranked by bm25 with the title five times the body.
-func (db *DB) matchArticles(w *where, terms []string) (from, rank string) {
+func (db *DB) matchArticles(w *where, terms []string, any bool) (from, rank string) {
+	and, or := " & ", " | "
+	if db.engine == SQLite {
+		and, or = " ", " OR "
+	}
+	join := and
+	if any {
+		join = or
+	}
 	if db.engine == Postgres {
 		prefixes := make([]string, len(terms))
 		for i, t := range terms {
@@ -256,7 +264,7 @@ func (db *DB) matchArticles(w *where, terms []string) (from, rank string) {
 		// numbers, which both drivers bind by number.
 		n := len(w.args)
 		lang := `(CASE a.lang WHEN 'pt-BR' THEN 'portuguese' WHEN 'es-ES' THEN 'spanish' ELSE 'english' END)::regconfig`
-		w.add("a.search @@ (to_tsquery('simple', ?) || to_tsquery("+lang+", ?))", strings.Join(prefixes, " & "), strings.Join(terms, " & "))
+		w.add("a.search @@ (to_tsquery('simple', ?) || to_tsquery("+lang+", ?))", strings.Join(prefixes, join), strings.Join(terms, join))
 		q := fmt.Sprintf("(to_tsquery('simple', $%d) || to_tsquery(%s, $%d))", n+1, lang, n+2)
 		return " FROM kb_articles a", "ts_rank(a.search, " + q + ")::float8"
 	}
@@ -264,6 +272,6 @@ func (db *DB) matchArticles(w *where, terms []string) (from, rank string) {
 	for i, t := range terms {
 		quoted[i] = `"` + t + `"*`
 	}
-	w.add("kb_search MATCH ?", strings.Join(quoted, " "))
+	w.add("kb_search MATCH ?", strings.Join(quoted, join))
 	return " FROM kb_articles a JOIN kb_search ON kb_search.article_id = a.id", "-bm25(kb_search, 0.0, 5.0, 1.0)"
 }

@@ -145,7 +145,7 @@ func (s *KB) List(ctx context.Context, f kb.Filter) ([]kb.Hit, error) {
 	w := kbWhere(f)
 	from, rank, order := " FROM kb_articles a", "0.0", " ORDER BY a.title"+s.db.bytewise()+", a.id"
 	if len(f.Terms) > 0 {
-		from, rank = s.db.matchArticles(w, f.Terms)
+		from, rank = s.db.matchArticles(w, f.Terms, f.Any)
 		order = " ORDER BY rank DESC, a.id"
 	}
 	q := `SELECT ` + kbColumns + `, ` + rank + ` AS rank` + from + w.String() + order

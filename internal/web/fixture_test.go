@@ -24,6 +24,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/kb"
 	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/raci"
@@ -60,6 +61,7 @@ type fixture struct {
 	contracts   *contracts.Service
 	cases       *cases.Service
 	macros      *macros.Service
+	kb          *kb.Service
 	engagements *engagements.Service
 	envs        *environments.Service
 	raci        *raci.Service
@@ -91,12 +93,13 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	}
 	auditSvc := audit.NewService(store.NewAudit(f.db))
 	f.macros = macros.NewService(store.NewMacros(f.db), f.cases, f.dir)
+	f.kb = kb.NewService(store.NewKB(f.db))
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: clock})
 	f.raci = raci.NewService(store.NewRaci(f.db), f.envs)
 	ui, err := New(Deps{
 		Directory: f.dir, Audit: auditSvc, Policy: f.policy, Contracts: f.contracts, Cases: f.cases,
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
-		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs, Macros: f.macros,
+		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs, Macros: f.macros, KB: f.kb,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/kb"
 	"accord/internal/lang"
 	"accord/internal/macros"
 	"accord/internal/raci"
@@ -53,7 +54,9 @@ type Deps struct {
 	Changes *changes.Service
 	Signals *signals.Service
 	Macros  *macros.Service
-	Log     *slog.Logger
+	// KB is the knowledge base (kb.go).
+	KB  *kb.Service
+	Log *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
 	// SecureCookies marks cookies Secure even on plain HTTP, behind a
