@@ -139,3 +139,32 @@ func TestKBHostileMarkdown(t *testing.T) {
 		}
 	}
 }
+
+// TestKBEditPages: an agent writes a Portuguese article in the form,
+// publishes it, changes it (a second revision), and a customer may not
+// open the form.
+func TestKBEditPages(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		if r := f.get("acme", "/kb-edit/new"); r.status != 403 {
+			t.Errorf("customer opens the form: %d", r.status)
+		}
+		r := f.post("agent", "/kb-edit/new", url.Values{"lang": {"pt-BR"}, "title": {"Senha expirada"}, "body": {"Redefina."}, "visibility": {"public"}})
+		if r.status != 303 || !strings.HasPrefix(r.location, "/kb-edit/kba_") {
+			t.Fatalf("create: %d %s", r.status, r.location)
+		}
+		edit := r.location
+		if r := f.post("agent", edit+"/publish", url.Values{}); r.status != 303 {
+			t.Fatalf("publish: %d", r.status)
+		}
+		if r := f.post("agent", edit, url.Values{"title": {"Senha expirada"}, "slug": {"senha-expirada"}, "body": {"Redefina no portal."}, "visibility": {"public"}}); r.status != 303 {
+			t.Fatalf("update: %d %s", r.status, r.body)
+		}
+		if r := f.post("agent", "/kb-edit/new", url.Values{"lang": {"pt-BR"}, "title": {"Outra"}, "slug": {"Not A Slug"}, "body": {"x"}, "visibility": {"public"}}); r.status != 422 && r.status != 400 || !strings.Contains(r.body, "field-error") {
+			t.Errorf("bad slug: %d", r.status)
+		}
+		page := f.page("agent", "/kb/senha-expirada")
+		if !strings.Contains(page, "#2") || !strings.Contains(page, "Redefina no portal.") {
+			t.Errorf("article page lacks revision 2")
+		}
+	})
+}

@@ -26,7 +26,7 @@ func (s *Server) routes() []route {
 		{"GET", "/settings", s.settingsPage, false},
 		{"POST", "/settings", s.saveSettings, false},
 	}
-	for _, area := range [][]route{s.caseRoutes(), s.queueRoutes(), s.contractRoutes(), s.engagementRoutes(), s.environmentRoutes(), s.changeRoutes(), s.adminRoutes(), s.raciRoutes(), s.signalRoutes(), s.routingRoutes(), s.macroRoutes(), s.kbRoutes()} {
+	for _, area := range [][]route{s.caseRoutes(), s.queueRoutes(), s.contractRoutes(), s.engagementRoutes(), s.environmentRoutes(), s.changeRoutes(), s.adminRoutes(), s.raciRoutes(), s.signalRoutes(), s.routingRoutes(), s.macroRoutes(), s.kbRoutes(), s.kbEditRoutes()} {
 		rs = append(rs, area...)
 	}
 	return rs
