@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"accord/internal/accord"
+	"accord/internal/cases"
 	"accord/internal/directory"
 	"accord/internal/kb"
 )
@@ -20,6 +21,7 @@ func (s *Server) kbRoutes() []route {
 		{"GET", "/kb", s.reading(s.kbIndex), true},
 		{"GET", "/kb/suggest", s.reading(s.kbSuggest), true},
 		{"GET", "/kb/{slug}", s.reading(s.kbArticle), true},
+		{"GET", "/kb/id/{id}", s.reading(s.kbByID), true},
 		{"POST", "/kb/{slug}/solved", s.reading(s.kbSolved), true},
 		{"GET", "/sitemap.xml", s.sitemap, true},
 		{"POST", "/cases/{id}/kb/insert", s.insertKBLink, false},
@@ -125,6 +127,31 @@ func (s *Server) kbArticlePage(w http.ResponseWriter, r *http.Request, solved bo
 }
 
 func (s *Server) kbArticle(w http.ResponseWriter, r *http.Request) { s.kbArticlePage(w, r, false) }
+
+// kbByID sends a reader to the article a reply's reference names by id,
+// at its current slug.
+func (s *Server) kbByID(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !accord.ValidID(id) {
+		s.fail(w, r, &accord.Error{Kind: accord.NotFound, Msg: "not found"})
+		return
+	}
+	a, err := s.KB.Get(r.Context(), accord.ID(id))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/kb/"+a.Slug, http.StatusSeeOther)
+}
+
+// kbHref is where a reply's knowledge-base reference links: an article id
+// to its page, a URL to itself.
+func kbHref(v string) string {
+	if cases.KBArticleID(v) {
+		return "/kb/id/" + v
+	}
+	return v
+}
 
 func (s *Server) kbSolved(w http.ResponseWriter, r *http.Request) {
 	a, err := s.KB.BySlug(r.Context(), r.PathValue("slug"))

@@ -111,6 +111,18 @@ func TestKBInsertLink(t *testing.T) {
 		if r.status != 200 || !strings.Contains(r.body, "Olá\n\n[Senha expirada](/kb/senha-expirada)") || !strings.Contains(r.body, `value="`+string(arts[kb.Public].ID)+`"`) {
 			t.Fatalf("insert: %d", r.status)
 		}
+		// The reply goes out with the reference, which links to the article.
+		form := url.Values{"body": {"Veja o artigo."}, "references[0].kind": {"kb_article"}, "references[0].value": {string(arts[kb.Public].ID)}}
+		mustPost(t, f.post("agent", "/cases/"+string(c.ID)+"/reply", form), "reply")
+		if page := f.page("acme", "/cases/"+string(c.ID)); !strings.Contains(page, `href="/kb/id/`+string(arts[kb.Public].ID)+`"`) {
+			t.Errorf("the reference does not link to the article")
+		}
+		if r := f.get("acme", "/kb/id/"+string(arts[kb.Public].ID)); r.status != 303 || r.location != "/kb/senha-expirada" {
+			t.Errorf("/kb/id: %d %s", r.status, r.location)
+		}
+		if r := f.get("acme", "/kb/id/"+string(arts[kb.Internal].ID)); r.status != 404 {
+			t.Errorf("/kb/id of an internal article: %d", r.status)
+		}
 	})
 }
 

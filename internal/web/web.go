@@ -470,6 +470,7 @@ func (s *Server) funcs(b *bound) template.FuncMap {
 		"caseFile": func(caseID accord.ID, f cases.File) caseFileRef { return caseFileRef{Case: caseID, File: f} },
 		// scores are a rating's choices, best first.
 		"scores": func() []int { return []int{5, 4, 3, 2, 1} },
+		"kbHref": kbHref,
 	}
 }
 
