@@ -363,7 +363,9 @@ func (s *Service) edit(ctx context.Context, now time.Time, op, action string, id
 	ev := audit.New(a, now, after.OrgID, action, "kb_article", after.ID, changed)
 	if err := s.store.Update(ctx, after, rev, ev); err != nil {
 		if accord.IsKind(err, accord.Conflict) {
-			return Article{}, &accord.Error{Kind: accord.Conflict, Op: op, Msg: "the slug is taken", Err: err}
+			// A taken slug, or a concurrent publication that took this
+			// revision's number first (kb_revisions' key).
+			return Article{}, &accord.Error{Kind: accord.Conflict, Op: op, Msg: "the slug is taken, or the article changed meanwhile; reload it", Err: err}
 		}
 		return Article{}, accord.Wrap(op, err)
 	}
