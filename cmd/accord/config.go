@@ -21,6 +21,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/kb"
 	"accord/internal/knownissues"
 	"accord/internal/lang"
 	"accord/internal/macros"
@@ -188,6 +189,7 @@ type services struct {
 	// knownIssues are the vendor's known issues and their notices.
 	knownIssues *knownissues.Service
 	products    *products.Service
+	kb          *kb.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -219,6 +221,7 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	s.knownIssues = s.newKnownIssues()
 	s.products = products.NewService(store.NewProducts(db), s.directory, nil)
+	s.kb = kb.NewService(store.NewKB(db))
 	return s
 }
 

@@ -133,6 +133,9 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 	if err := seedProducts(ctx, svc, now, vendor.ID, acme.ID, globex.ID); err != nil {
 		return err
 	}
+	if err := seedKB(ctx, svc, now, made); err != nil {
+		return err
+	}
 	return seedEngagements(ctx, svc, now, made, acme.ID, globex.ID, env.ID)
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"accord/internal/accord"
@@ -39,6 +40,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	languages := languagesFlag(fs, e)
 	metricsAddr := fs.String("metrics-addr", envOr(e, "ACCORD_METRICS_ADDR", ""), "serve GET /metrics on this listen `address` only, not on -addr (ACCORD_METRICS_ADDR)")
 	metricsToken := fs.String("metrics-token", envOr(e, "ACCORD_METRICS_TOKEN", ""), "bearer `token` GET /metrics asks for (ACCORD_METRICS_TOKEN); without it or -metrics-addr, /metrics is served only when -addr is a loopback address")
+	kbPrefixes := fs.String("kb-url-prefixes", envOr(e, "ACCORD_KB_URL_PREFIXES", ""), "comma-separated URL `prefixes` a reply's knowledge-base reference may start with; default the base URL's /kb/, or any URL without a base URL (ACCORD_KB_URL_PREFIXES)")
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -91,6 +93,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if warning != "" {
 		log.Warn(warning)
 	}
+	svc.cases.AllowKB(kbURLPrefixes(*kbPrefixes, mail.baseURL))
 	if err := svc.ensureDefaults(accord.WithActor(ctx, accord.SystemActor("accord serve")), time.Now()); err != nil {
 		return err
 	}
@@ -106,6 +109,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Raci:        svc.raci,
 		Products:    svc.products,
 		KnownIssues: svc.knownIssues,
+		KB:          svc.kb,
 	})
 	if err != nil {
 		return err
@@ -120,6 +124,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			BaseURL: mail.baseURL, SecureCookies: *secure, TrustRequestID: *trustID, TrustedProxies: trusted, UI: ui,
 			Metrics: m, MetricsToken: *metricsToken, NoMetrics: !onMain,
 			Products: svc.products,
+			KB:       svc.kb,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -223,4 +228,19 @@ func loopback(addr string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
+}
+
+// kbURLPrefixes are the prefixes of -kb-url-prefixes, or the base URL's
+// /kb/ when none are given; none at all without a base URL.
+func kbURLPrefixes(flag, baseURL string) []string {
+	var out []string
+	for _, p := range strings.Split(flag, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 && baseURL != "" {
+		out = []string{strings.TrimRight(baseURL, "/") + "/kb/"}
+	}
+	return out
 }

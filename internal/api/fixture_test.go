@@ -20,6 +20,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/kb"
 	"accord/internal/knownissues"
 	"accord/internal/macros"
 	"accord/internal/products"
@@ -56,6 +57,7 @@ type fixture struct {
 	engagements *engagements.Service
 	envs        *environments.Service
 	macros      *macros.Service
+	kb          *kb.Service
 	changes     *changes.Service
 	knownIssues *knownissues.Service
 	ids         map[string]string // for {id:name} placeholders, as tests name records
@@ -78,6 +80,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	f.engagements = engagements.NewService(store.NewEngagements(f.db), policy, f.contracts, f.dir, f.cases,
 		engagements.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone})
 	f.macros = macros.NewService(store.NewMacros(f.db), f.cases, f.dir)
+	f.kb = kb.NewService(store.NewKB(f.db))
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: func() time.Time { return f.now }})
 	matrices := raci.NewService(store.NewRaci(f.db), f.envs)
 	f.changes = changes.NewService(store.NewChanges(f.db), changes.EnvironmentsOf(f.envs), changes.MatricesOf(matrices), policy, f.dir, f.cases,
@@ -87,7 +90,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	s := New(Deps{
 		Products: f.products,
 		DB:       f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
-		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Changes: f.changes, Notify: mailLog(f.db, f.cases, f.dir), Macros: f.macros, Views: views.NewService(store.NewViews(f.db)),
+		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Changes: f.changes, Notify: mailLog(f.db, f.cases, f.dir), Macros: f.macros, Views: views.NewService(store.NewViews(f.db)), KB: f.kb,
 		Raci: matrices, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 		KnownIssues: f.knownIssues,
 	})

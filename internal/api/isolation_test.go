@@ -15,6 +15,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/kb"
 	"accord/internal/knownissues"
 	"accord/internal/lang"
 	"accord/internal/macros"
@@ -255,12 +256,22 @@ func TestTenantIsolation(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Knowledge base: an internal article, which no tenant-bound role
+		// may read or act on: its id answers 404 and its text never shows.
+		kbInternal, err := f.kb.Create(ctx, f.now, kb.NewArticle{Lang: "en-US", Title: "Vault internal runbook", Body: "Internal escalation secret", Visibility: kb.Internal})
+		if err == nil {
+			_, err = f.kb.Publish(ctx, f.now, kbInternal.ID)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+
 		type foreign struct {
 			org, customer accord.ID
 			user          accord.ID
 			markers       []string // text that must never appear
 		}
-		eastMarkers := append([]string{"Eastwind", "Eastco", string(emacro.ID), "Northwind personal answer", "east@eastwind.example", string(east.ID), string(eu.ID), string(ecert.ID), string(etok.ID), string(teams[east.ID])}, ids(eastco.ID)...)
+		eastMarkers := append([]string{"Vault internal runbook", "Internal escalation secret", string(kbInternal.ID), "Eastwind", "Eastco", string(emacro.ID), "Northwind personal answer", "east@eastwind.example", string(east.ID), string(eu.ID), string(ecert.ID), string(etok.ID), string(teams[east.ID])}, ids(eastco.ID)...)
 		globex := foreign{org: f.orgs["globex"].ID, customer: f.orgs["globex"].ID, user: f.users["globex"].ID,
 			markers: append(append([]string{"Globex", "globex@globex.example", string(f.orgs["globex"].ID), string(f.users["globex"].ID)}, ids(f.orgs["globex"].ID)...), eastMarkers...)}
 		acme := foreign{org: f.orgs["acme"].ID, customer: f.orgs["acme"].ID, user: f.users["acme"].ID,
@@ -433,6 +444,11 @@ func TestTenantIsolation(t *testing.T) {
 			"POST /api/v1/cases/{id}/feasibility/date":     `{"target_date":"2030-01-01"}`,
 			"GET /api/v1/cases/{id}/repair":                "", "PUT /api/v1/cases/{id}/repair": `{"installation_id":"{case}","serial":"HIJACK-0001"}`,
 			"POST /api/v1/cases/{id}/repair/steps": `{"step":"received"}`,
+			"GET /api/v1/kb/articles":              "", "POST /api/v1/kb/articles": `{"lang":"en-US","title":"Hijack","body":"hijack","visibility":"public"}`,
+			"GET /api/v1/kb/articles/{id}": "", "PATCH /api/v1/kb/articles/{id}": `{"title":"Hijack"}`,
+			"POST /api/v1/kb/articles/{id}/publish": "", "POST /api/v1/kb/articles/{id}/archive": "",
+			"GET /api/v1/kb/articles/{id}/revisions": "", "POST /api/v1/kb/articles/{id}/solved": "",
+			"GET /api/v1/kb/suggest": "",
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack",
@@ -440,7 +456,8 @@ func TestTenantIsolation(t *testing.T) {
 		// Query parameters a route needs besides org_id, so that validation
 		// cannot answer before the scope check does: the fixture's cases are
 		// received in November 2026.
-		queries := map[string]string{"GET /api/v1/reports/sla": "month=2026-11&", "GET /api/v1/reports/csat": "month=2026-11&"}
+		queries := map[string]string{"GET /api/v1/reports/sla": "month=2026-11&", "GET /api/v1/reports/csat": "month=2026-11&",
+			"GET /api/v1/kb/articles": "q=vault&", "GET /api/v1/kb/suggest": "q=vault+runbook&lang=en-US&"}
 		s := &Server{}
 		for role, foreigners := range cases {
 			for _, fo := range foreigners {
@@ -499,6 +516,8 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.NewReplacer("{id}", string(accord.NewID("prd")), "{vid}", string(accord.NewID("ver"))).Replace(path)
 					case strings.HasPrefix(path, "/api/v1/macros/{id}"):
 						path = strings.Replace(path, "{id}", string(emacro.ID), 1)
+					case strings.HasPrefix(path, "/api/v1/kb/articles/{id}"):
+						path = strings.Replace(path, "{id}", string(kbInternal.ID), 1)
 					}
 					path = strings.Replace(path, "{customer_id}", string(fo.customer), 1)
 					path = strings.Replace(path, "{version}", "1", 1) // policy versions are vendor-wide: staff only

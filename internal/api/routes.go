@@ -250,5 +250,14 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/cases/{id}/repair", s.getRepair, false},
 		{"PUT", "/api/v1/cases/{id}/repair", s.requestRepair, false},
 		{"POST", "/api/v1/cases/{id}/repair/steps", s.recordRepair, false},
+		{"GET", "/api/v1/kb/articles", s.listArticles, false},
+		{"POST", "/api/v1/kb/articles", s.createArticle, false},
+		{"GET", "/api/v1/kb/articles/{id}", s.getArticle, false},
+		{"PATCH", "/api/v1/kb/articles/{id}", s.updateArticle, false},
+		{"POST", "/api/v1/kb/articles/{id}/publish", s.articleAction(s.KB.Publish), false},
+		{"POST", "/api/v1/kb/articles/{id}/archive", s.articleAction(s.KB.Archive), false},
+		{"GET", "/api/v1/kb/articles/{id}/revisions", s.articleRevisions, false},
+		{"POST", "/api/v1/kb/articles/{id}/solved", s.articleAction(s.KB.Solved), false},
+		{"GET", "/api/v1/kb/suggest", s.suggestArticles, false},
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/kb"
 	"accord/internal/knownissues"
 	"accord/internal/macros"
 	"accord/internal/metrics"
@@ -89,6 +90,8 @@ type Deps struct {
 	KnownIssues *knownissues.Service
 	// Products are the vendor's catalog and customers' installations.
 	Products *products.Service
+	// KB is the knowledge base: articles and their search.
+	KB *kb.Service
 }
 
 // Server is the HTTP face of Accord.

@@ -45,6 +45,10 @@ type Config struct {
 	// Sniff names a file's type from its first bytes; the wiring passes
 	// http.DetectContentType, keeping net/http out of this package.
 	Sniff func([]byte) string
+	// KBPrefixes are the URL prefixes a reply's knowledge-base reference
+	// may start with (the web address's /kb/); empty allows any http or
+	// https URL. An article id is always allowed.
+	KBPrefixes []string
 }
 
 // Service applies the rules of cases.
@@ -55,6 +59,10 @@ type Service struct {
 	dir       Directory
 	cfg       Config
 }
+
+// AllowKB sets Config.KBPrefixes; serve calls it once at start-up, when
+// the web address is known, before any request.
+func (s *Service) AllowKB(prefixes []string) { s.cfg.KBPrefixes = prefixes }
 
 // NewService returns a service over store.
 func NewService(store Store, policies Policies, contracts Contracts, dir Directory, cfg Config) *Service {

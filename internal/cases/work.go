@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"accord/internal/accord"
@@ -173,8 +174,11 @@ func (in NewReply) validate(a accord.Actor) (NewReply, error) {
 		in.References[i].Value = checkText(&ps, field+".value", r.Value, true, 2000)
 		switch r.Kind {
 		case KnowledgeBase:
+			if KBArticleID(r.Value) {
+				break
+			}
 			if u, err := url.Parse(r.Value); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				ps = append(ps, accord.Problem{Field: field + ".value", Msg: "a knowledge-base article is an http or https URL"})
+				ps = append(ps, accord.Problem{Field: field + ".value", Msg: "a knowledge-base article is an article id or an http or https URL"})
 			}
 		case KnownIssue, LogRequest:
 		default:
@@ -182,6 +186,30 @@ func (in NewReply) validate(a accord.Actor) (NewReply, error) {
 		}
 	}
 	return in, accord.InvalidFields("cases.Reply", ps)
+}
+
+// KBArticleID reports whether a knowledge-base reference names an article
+// by its id (kb.Article.ID) rather than by URL.
+func KBArticleID(v string) bool { return strings.HasPrefix(v, "kba_") && accord.ValidID(v) }
+
+// allowedKB refuses a knowledge-base reference by URL outside the
+// configured prefixes (Config.KBPrefixes), naming the reference's field
+// and the prefixes.
+func (s *Service) allowedKB(refs []Reference) error {
+	if len(s.cfg.KBPrefixes) == 0 {
+		return nil
+	}
+	var ps []accord.Problem
+	for i, r := range refs {
+		if r.Kind != KnowledgeBase || KBArticleID(r.Value) {
+			continue
+		}
+		if !slices.ContainsFunc(s.cfg.KBPrefixes, func(p string) bool { return strings.HasPrefix(r.Value, p) }) {
+			ps = append(ps, accord.Problem{Field: fmt.Sprintf("references[%d].value", i),
+				Msg: "a knowledge-base article is an article id or a URL starting with " + strings.Join(s.cfg.KBPrefixes, " or ")})
+		}
+	}
+	return accord.InvalidFields("cases.Reply", ps)
 }
 
 // Reply adds a reply or an internal note. An agent's first public reply
@@ -226,6 +254,9 @@ func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in New
 // reply decides a reply or a note; its entry is the change's first.
 func (s *Service) reply(op string, a accord.Actor, pol *sla.Policy, now time.Time, c Case, in NewReply) (Change, error) {
 	in, err := in.validate(a)
+	if err == nil {
+		err = s.allowedKB(in.References)
+	}
 	if err != nil {
 		return Change{}, err
 	}

@@ -13,6 +13,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"accord/internal/accord"
+	"accord/internal/kb"
 )
 
 // The places where SQLite and PostgreSQL differ, named once.
@@ -212,3 +213,65 @@ const maxRowFile = 64 << 10
 
 // fileInRow reports whether an attachment of n bytes is kept in its row.
 func (db *DB) fileInRow(n int) bool { return db.engine == Postgres || n <= maxRowFile }
+
+// kbConfig is the PostgreSQL text-search configuration of each article
+// language: its Snowball stemmer.
+var kbConfig = map[string]string{"en-US": "english", "pt-BR": "portuguese", "es-ES": "spanish"}
+
+// indexArticle writes an article's search document: its title and body
+// folded in Go (kb.Document). PostgreSQL keeps them in kb_articles.search
+// as 'simple' words, which prefix queries match, and as the words of the
+// article's language stemmed by its configuration; SQLite in the FTS5 table
+// kb_search.
+func (db *DB) indexArticle(ctx context.Context, tx *sql.Tx, a kb.Article) error {
+	title, body := kb.Document(a.Title, a.Body)
+	if db.engine == Postgres {
+		_, err := tx.ExecContext(ctx, `UPDATE kb_articles SET search =
+			setweight(to_tsvector('simple', $1), 'A') || setweight(to_tsvector('simple', $2), 'B') ||
+			setweight(to_tsvector($3::regconfig, $1), 'A') || setweight(to_tsvector($3::regconfig, $2), 'B') WHERE id = $4`,
+			title, body, kbConfig[a.Lang], a.ID)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kb_search WHERE article_id = $1`, a.ID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO kb_search (article_id, title, body) VALUES ($1, $2, $3)`, a.ID, title, body)
+	return err
+}
+
+// matchArticles restricts w (over kb_articles aliased a) to the articles
+// with a word starting with each term, or with any, any (kb.Terms: folded letters and
+// digits only, so nothing in them is query syntax), and returns the FROM
+// clause and the rank expression, higher better. PostgreSQL matches the
+// 'simple' words by prefix, or the stemmed ones through the language's
+// configuration, ranked by ts_rank; SQLite matches FTS5 prefix queries,
+// ranked by bm25 with the title five times the body.
+func (db *DB) matchArticles(w *where, terms []string, any bool) (from, rank string) {
+	and, or := " & ", " | "
+	if db.engine == SQLite {
+		and, or = " ", " OR "
+	}
+	join := and
+	if any {
+		join = or
+	}
+	if db.engine == Postgres {
+		prefixes := make([]string, len(terms))
+		for i, t := range terms {
+			prefixes[i] = t + ":*"
+		}
+		// The rank repeats the condition's query by its placeholders'
+		// numbers, which both drivers bind by number.
+		n := len(w.args)
+		lang := `(CASE a.lang WHEN 'pt-BR' THEN 'portuguese' WHEN 'es-ES' THEN 'spanish' ELSE 'english' END)::regconfig`
+		w.add("a.search @@ (to_tsquery('simple', ?) || to_tsquery("+lang+", ?))", strings.Join(prefixes, join), strings.Join(terms, join))
+		q := fmt.Sprintf("(to_tsquery('simple', $%d) || to_tsquery(%s, $%d))", n+1, lang, n+2)
+		return " FROM kb_articles a", "ts_rank(a.search, " + q + ")::float8"
+	}
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		quoted[i] = `"` + t + `"*`
+	}
+	w.add("kb_search MATCH ?", strings.Join(quoted, join))
+	return " FROM kb_articles a JOIN kb_search ON kb_search.article_id = a.id", "-bm25(kb_search, 0.0, 5.0, 1.0)"
+}

@@ -8,6 +8,7 @@ import (
 	"accord/internal/cases"
 	"accord/internal/changes"
 	"accord/internal/directory"
+	"accord/internal/kb"
 	"accord/internal/macros"
 	"accord/internal/products"
 	"accord/internal/signals"
@@ -22,9 +23,12 @@ type casePageData struct {
 	Entries  []caseEntry
 	Can      caseCan
 	// What the action forms offer.
-	Crits        []caseCrit
-	RefKinds     []cases.ReferenceKind
-	RefRows      []int
+	Crits    []caseCrit
+	RefKinds []cases.ReferenceKind
+	RefRows  []int
+	// KBHits are the articles the reply form's knowledge-base search found,
+	// to insert a link to one.
+	KBHits       []kb.Hit
 	Scopes       []string
 	Enhancements []cases.State
 	MaxMinutes   int

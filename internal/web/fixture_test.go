@@ -24,6 +24,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/kb"
 	"accord/internal/knownissues"
 	"accord/internal/macros"
 	"accord/internal/notify"
@@ -62,6 +63,7 @@ type fixture struct {
 	contracts   *contracts.Service
 	cases       *cases.Service
 	macros      *macros.Service
+	kb          *kb.Service
 	engagements *engagements.Service
 	envs        *environments.Service
 	raci        *raci.Service
@@ -95,6 +97,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	}
 	auditSvc := audit.NewService(store.NewAudit(f.db))
 	f.macros = macros.NewService(store.NewMacros(f.db), f.cases, f.dir)
+	f.kb = kb.NewService(store.NewKB(f.db))
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: clock})
 	f.raci = raci.NewService(store.NewRaci(f.db), f.envs)
 	f.products = products.NewService(store.NewProducts(f.db), f.dir, clock)
@@ -105,6 +108,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
 		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs, Macros: f.macros,
 		KnownIssues: f.knownIssues,
+		KB:          f.kb,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -41,6 +41,8 @@ func (s *Server) routes() []route {
 		s.productRoutes(),
 		s.caseworkRoutes(),
 		s.knownIssueRoutes(),
+		s.kbRoutes(),
+		s.kbEditRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

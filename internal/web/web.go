@@ -27,6 +27,7 @@ import (
 	"accord/internal/directory"
 	"accord/internal/engagements"
 	"accord/internal/environments"
+	"accord/internal/kb"
 	"accord/internal/knownissues"
 	"accord/internal/lang"
 	"accord/internal/macros"
@@ -55,7 +56,9 @@ type Deps struct {
 	Changes *changes.Service
 	Signals *signals.Service
 	Macros  *macros.Service
-	Log     *slog.Logger
+	// KB is the knowledge base (kb.go).
+	KB  *kb.Service
+	Log *slog.Logger
 	// Now is the clock; tests stand it at any instant.
 	Now func() time.Time
 	// SecureCookies marks cookies Secure even on plain HTTP, behind a
@@ -477,6 +480,7 @@ func (s *Server) funcs(b *bound) template.FuncMap {
 		"caseFile": func(caseID accord.ID, f cases.File) caseFileRef { return caseFileRef{Case: caseID, File: f} },
 		// scores are a rating's choices, best first.
 		"scores": func() []int { return []int{5, 4, 3, 2, 1} },
+		"kbHref": kbHref,
 	}
 }
 

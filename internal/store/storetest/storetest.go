@@ -67,6 +67,9 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"KnownIssues", testKnownIssues},
 		{"Products", testProducts},
 		{"Casework", testCasework},
+		{"KBSearch", testKBSearch},
+		{"KBVisibility", testKBVisibility},
+		{"KBRevisions", testKBRevisions},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
