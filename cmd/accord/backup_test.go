@@ -368,6 +368,11 @@ func TestRestoreRefusalsPostgres(t *testing.T) {
 	if code, out, errOut := runCLI(t, "", "backup", "--to", b, "--database-url", src); code != 0 {
 		t.Fatalf("backup: %d %s %s", code, out, errOut)
 	}
+	// The dump holds every tenant's data: as closed to other users as
+	// the manifest and SQLite's copy, whatever pg_dump's umask.
+	if fi, err := os.Stat(filepath.Join(b, backup.PostgresFile)); err != nil || fi.Mode().Perm()&0o007 != 0 {
+		t.Errorf("%s: %v %v, want no access for others", backup.PostgresFile, fi.Mode(), err)
+	}
 	_, used := dbtest.PostgresDatabase(t)
 	if code, _, errOut := runCLI(t, "", "restore", "--from", b, "--database-url", used); code != 1 || !strings.Contains(errOut, "is not empty (tables accord_migrations") {
 		t.Errorf("restore into a database with tables: %d %q", code, errOut)

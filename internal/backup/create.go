@@ -178,7 +178,13 @@ func dumpPostgres(ctx context.Context, src Source, dir string, m *Manifest) erro
 	if m.Counts, err = Counts(ctx, tx, store.Postgres); err != nil {
 		return err
 	}
-	return runTool(ctx, pgDump, "--format=custom", "--snapshot="+snapshot, "--file="+filepath.Join(dir, PostgresFile), "--dbname="+LibpqURL(src.URL))
+	dump := filepath.Join(dir, PostgresFile)
+	if err := runTool(ctx, pgDump, "--format=custom", "--snapshot="+snapshot, "--file="+dump, "--dbname="+LibpqURL(src.URL)); err != nil {
+		return err
+	}
+	// pg_dump creates the file by its umask (often readable by anyone);
+	// it holds every tenant's data, like the backup's other files (0640).
+	return os.Chmod(dump, 0o640)
 }
 
 // Tool finds a PostgreSQL client program on PATH.
