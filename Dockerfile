@@ -34,6 +34,15 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
       -o /out/accord ./cmd/accord \
  && mkdir -p /out/data
 
+# The backup tools (compose.yaml's "tools" service; not built by default):
+# accord backup and restore on PostgreSQL run pg_dump and pg_restore, which
+# the distroless image below does not have. This one has them, of the same
+# major version as compose.yaml's database (pg_dump refuses a newer server).
+FROM postgres:17 AS tools
+COPY --from=build /out/accord /usr/local/bin/accord
+ENTRYPOINT ["/usr/local/bin/accord"]
+CMD ["version"]
+
 # distroless/static: CA certificates (SMTP over TLS, sign-in providers),
 # /etc/passwd with the nonroot user (65532), tzdata, and no shell.
 FROM gcr.io/distroless/static-debian12:nonroot
