@@ -45,12 +45,13 @@ func Pack(dir string, m Manifest, file string, progress io.Writer) (err error) {
 		w = gz
 	}
 	tw := tar.NewWriter(w)
-	names := []string{ManifestName}
-	for _, f := range m.Files {
-		names = append(names, f.Path)
+	// progress counts m.Size(), the bytes of m's files: the manifest,
+	// which is not one of them, goes unreported.
+	if err := addFile(tw, dir, ManifestName, nil); err != nil {
+		return err
 	}
-	for _, name := range names {
-		if err := addFile(tw, dir, name, progress); err != nil {
+	for _, f := range m.Files {
+		if err := addFile(tw, dir, f.Path, progress); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package backup
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,6 +60,30 @@ func TestArchiveRoundTrip(t *testing.T) {
 	}
 	if Archived(filepath.Join(dir, "backup-dir")) {
 		t.Error("a name without .tar is taken for an archive")
+	}
+}
+
+// boundedProgress fails a write past its total, as a terminal's progress
+// bar sized by Manifest.Size does.
+type boundedProgress struct{ left int64 }
+
+func (b *boundedProgress) Write(p []byte) (int, error) {
+	if b.left -= int64(len(p)); b.left < 0 {
+		return 0, errors.New("current number exceeds max")
+	}
+	return len(p), nil
+}
+
+// Pack reports the bytes of the manifest's files, which Manifest.Size
+// counts, and not those of the manifest itself.
+func TestPackProgressFitsManifestSize(t *testing.T) {
+	dir, m := stage(t)
+	progress := &boundedProgress{left: m.Size()}
+	if err := Pack(dir, m, filepath.Join(t.TempDir(), "b.tar.gz"), progress); err != nil {
+		t.Fatal(err)
+	}
+	if progress.left != 0 {
+		t.Errorf("%d byte(s) of %d not reported", progress.left, m.Size())
 	}
 }
 
