@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,7 +89,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		svc.engagements = svc.newEngagements(mail.baseURL)
 	}
 	svc.changes = svc.newChanges(mail.baseURL)
-	m := metrics.New(store, metrics.Config{Log: log})
+	m := metrics.New(store, metrics.Config{Log: log, JobKinds: slices.Collect(maps.Keys(svc.jobHandlers()))})
 	svc.observe(m)
 	onMain, warning := metricsExposure(*addr, *metricsAddr, *metricsToken)
 	if warning != "" {

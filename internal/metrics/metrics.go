@@ -42,6 +42,10 @@ type Config struct {
 	Now func() time.Time
 	// CacheFor is how long the database gauges are reused: 15 s.
 	CacheFor time.Duration
+	// JobKinds are the kinds the job runner handles: their attempt
+	// counters are exported at 0 from the start, so that increase() sees
+	// a kind's first give-up.
+	JobKinds []string
 }
 
 // Metrics holds Accord's registry. It is a store.Observer and has hooks
@@ -120,6 +124,11 @@ func New(db *store.DB, cfg Config) *Metrics {
 	for _, c := range criticalities {
 		m.warnings.WithLabelValues(c)
 		m.breaches.WithLabelValues(c)
+	}
+	for _, kind := range cfg.JobKinds {
+		for _, outcome := range []string{"done", "retry", "failed"} {
+			m.jobRuns.WithLabelValues(kind, outcome)
+		}
 	}
 	for _, st := range []notify.InboundStatus{notify.Accepted, notify.Rejected, notify.Duplicate} {
 		m.inbound.WithLabelValues(string(st))

@@ -170,3 +170,18 @@ func TestMetricsToken(t *testing.T) {
 		}
 	}
 }
+
+// The job attempt counters of every kind the runner handles start at 0,
+// so that increase() sees a kind's first give-up (AccordJobsFailing): a
+// series that first appears at 1 shows no increase.
+func TestJobRunsStartAtZero(t *testing.T) {
+	m := metrics.New(dbtest.SQLite(t), metrics.Config{JobKinds: []string{"mail.send"}})
+	rec := httptest.NewRecorder()
+	m.Handler("").ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, outcome := range []string{"done", "retry", "failed"} {
+		want := `accord_job_runs_total{kind="mail.send",outcome="` + outcome + `"} 0`
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("no %s", want)
+		}
+	}
+}
