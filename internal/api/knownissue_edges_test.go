@@ -9,7 +9,8 @@ import (
 	"accord/internal/store/dbtest"
 )
 
-// TestKnownIssueFixEdges: the fix's version is checked as a version before
+// TestKnownIssueFixEdges: the author reads the missing translations in
+// the API's snake case like every other field; the fix's version is checked as a version before
 // the catalog is asked (a missing one is "required", a padded one is the
 // same version), and once fixed, the issue's range cannot grow over the
 // fixing version nor its product change: the fix notice would tell
@@ -45,6 +46,8 @@ func TestKnownIssueFixEdges(t *testing.T) {
 		f.ids["issue"], f.ids["vault"] = string(k.ID), string(pids[1])
 		path := "/api/v1/known-issues/{id:issue}"
 		runScenarios(t, f, []scenario{
+			{name: "the translations missing, in the API's case", as: "agent", method: "GET", path: path, status: 200,
+				has: []string{`"missing":[{"path":"title","lacks":["pt-BR","es-ES"]}`}},
 			{name: "a fix names its version", as: "agent", method: "POST", path: path + "/fix", body: `{}`, status: 400,
 				has: []string{`"field":"version"`, "is required"}},
 			{name: "a fix's version is a version", as: "agent", method: "POST", path: path + "/fix", body: `{"version":"3..23"}`, status: 400,
