@@ -250,6 +250,10 @@ func (s *Service) RequestRepair(ctx context.Context, now time.Time, id accord.ID
 	switch {
 	case serial == "" && dev.Serial == "":
 		return Case{}, accord.FieldError("serial", "is required: the inventory does not know this appliance's serial number")
+	case serial == "" && SerialProblem(dev.Serial) != "":
+		// The inventory takes any text as a serial; the repair's is checked
+		// like one typed in, whichever way it comes.
+		return Case{}, accord.FieldError("serial", "is required: the inventory's serial number of this appliance is not one (%s); correct the installation", SerialProblem(dev.Serial))
 	case serial == "":
 		serial = dev.Serial
 	case dev.Serial != "" && !strings.EqualFold(serial, dev.Serial):

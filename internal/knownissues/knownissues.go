@@ -135,6 +135,9 @@ func (in Input) apply(k *KnownIssue) error {
 		ps = append(ps, accord.Problem{Field: path, Msg: fmtMsg(format, args...)})
 	}
 	if in.ProductID != nil {
+		if k.Status == Fixed && *in.ProductID != k.ProductID {
+			add("product_id", "the issue is fixed in %s of its product; the product cannot change", k.FixedIn)
+		}
 		k.ProductID = *in.ProductID
 	}
 	if in.From != nil {
@@ -183,6 +186,9 @@ func (in Input) apply(k *KnownIssue) error {
 	}
 	if err := k.Range.Validate(); err != nil {
 		ps = append(ps, problemsOf(err, "range")...)
+	} else if k.Status == Fixed && k.Range.To != "" && products.CompareVersions(k.FixedIn, k.Range.To) <= 0 {
+		// The fix lies above the range (Fix): customers were told so.
+		add("to", "must be before %s, the version that fixes the issue", k.FixedIn)
 	}
 	lang.Check(add, "title", k.Title, maxTitle)
 	lang.Check(add, "symptoms", k.Symptoms, maxText)

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
 	"accord/internal/cases"
 	"accord/internal/lang"
+	"accord/internal/products"
 )
 
 // NoticeJob is the kind of the durable job that mails a notice and notes
@@ -338,6 +340,15 @@ func (s *Service) Fix(ctx context.Context, now time.Time, id accord.ID, version 
 	cur, err := s.store.Get(ctx, id)
 	if err != nil {
 		return KnownIssue{}, err
+	}
+	// The version is checked as one before the catalog is asked about it,
+	// so that a missing or malformed version says so.
+	version = strings.TrimSpace(version)
+	if version == "" {
+		return KnownIssue{}, accord.FieldError("version", "is required")
+	}
+	if err := products.ValidVersion(version); err != nil {
+		return KnownIssue{}, accord.FieldError("version", "%s", versionMsg(err))
 	}
 	released, err := s.store.VersionReleased(ctx, cur.ProductID, version)
 	if accord.IsKind(err, accord.NotFound) {

@@ -173,8 +173,8 @@ func Missing(v any, locales []string) []Gap {
 
 // Gap is a text that lacks some languages.
 type Gap struct {
-	Path  string
-	Lacks []string
+	Path  string   `json:"path"`
+	Lacks []string `json:"lacks"`
 }
 
 var textType = reflect.TypeFor[Text]()

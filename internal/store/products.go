@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -276,6 +277,17 @@ func (s *Products) DeleteInstallation(ctx context.Context, scope accord.Scope, i
 		ev, err := decide(old)
 		if err != nil {
 			return err
+		}
+		// A case's repair refers to its device: the case keeps telling what
+		// was repaired, so the installation stays (changed, not removed).
+		var number int64
+		err = tx.QueryRowContext(ctx, `SELECT c.number FROM case_repairs r JOIN cases c ON c.id = r.case_id
+			WHERE r.installation_id = $1 ORDER BY c.number LIMIT 1`, old.ID).Scan(&number)
+		switch {
+		case err == nil:
+			return &accord.Error{Kind: accord.Conflict, Msg: fmt.Sprintf("the appliance is the device of the repair of case %d; it stays in the inventory", number)}
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("repairs of installation: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM installations WHERE id = $1`, old.ID); err != nil {
 			return fmt.Errorf("delete installation: %w", err)
