@@ -47,7 +47,7 @@ func TestProductsOverHTTP(t *testing.T) {
 		if r := f.do("admin", "POST", "/api/v1/products/"+string(p.ID)+"/versions/"+string(v.ID)+"/publish", nil); r.status != http.StatusOK {
 			t.Fatalf("publish: %d %s", r.status, r.body)
 		}
-		if r := f.do("admin", "POST", "/api/v1/products/"+string(p.ID)+"/versions/"+string(v.ID)+"/publish", nil); r.status != http.StatusUnprocessableEntity {
+		if r := f.do("admin", "POST", "/api/v1/products/"+string(p.ID)+"/versions/"+string(v.ID)+"/publish", nil); r.status != http.StatusConflict {
 			t.Fatalf("publish again: %d %s", r.status, r.body)
 		}
 		if r := f.do("acme", "GET", "/api/v1/products/"+string(p.ID)+"/versions", nil); r.status != http.StatusOK || !strings.Contains(r.body, `"3.21"`) {

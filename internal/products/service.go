@@ -327,7 +327,7 @@ func (s *Service) Publish(ctx context.Context, now time.Time, id accord.ID) (Ver
 	now = now.UTC().Truncate(time.Microsecond)
 	return s.store.UpdateVersion(ctx, id, func(v Version) (Version, audit.Event, error) {
 		if v.State == Published {
-			return v, audit.Event{}, &accord.Error{Kind: accord.Unprocessable, Op: op, Msg: "the version is published already"}
+			return v, audit.Event{}, &accord.Error{Kind: accord.Conflict, Op: op, Msg: "the version is published already"}
 		}
 		v.State, v.PublishedAt, v.UpdatedAt = Published, &now, now
 		if v.ReleasedOn == "" {
