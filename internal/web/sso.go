@@ -50,9 +50,12 @@ func (s *Server) ssoRefusal(w http.ResponseWriter, r *http.Request, err error) {
 	s.render(w, r, status, "sso", p)
 }
 
-// ssoRedirect is where providers send the browser back: this server as the
-// browser reached it.
+// ssoRedirect is where providers send the browser back: the configured
+// public address, else this server as the browser reached it.
 func (s *Server) ssoRedirect(r *http.Request) string {
+	if s.PublicURL != "" {
+		return strings.TrimRight(s.PublicURL, "/") + "/sso/callback"
+	}
 	scheme := "http"
 	if s.SecureCookies || r.TLS != nil {
 		scheme = "https"

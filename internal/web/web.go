@@ -73,6 +73,9 @@ type Deps struct {
 
 	// SSO signs in through organizations' identity providers; nil: not offered.
 	SSO *oidc.Client
+	// PublicURL is the server's address as browsers reach it, which
+	// identity providers send them back to; empty: the request's host.
+	PublicURL string
 }
 
 //go:embed templates static
