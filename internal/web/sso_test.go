@@ -365,3 +365,74 @@ func TestSSORequired(t *testing.T) {
 		t.Fatalf("audited methods: %v", m)
 	}
 }
+
+// TestSSOThrottled: failed callbacks count in the sign-in throttling of
+// their address, which then holds passwords back too.
+func TestSSOThrottled(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite)
+	cfg := directory.DefaultConfig()
+	cfg.Argon2 = directory.Argon2{MemoryKiB: 64, Time: 1, Threads: 1}
+	cfg.AddressFailures = 2
+	dir := directory.NewService(store.NewDirectory(f.db), cfg)
+	clock := func() time.Time { return f.now }
+	ui, err := New(Deps{Directory: dir, Log: slog.New(slog.DiscardHandler), Now: clock, SSO: oidc.New(nil, clock)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(ui)
+	t.Cleanup(srv.Close)
+	b := newSSOBrowser(t)
+	for i, want := range []int{http.StatusUnauthorized, http.StatusUnauthorized, http.StatusTooManyRequests} {
+		if status, _, _ := b.callback(srv.URL + "/sso/callback?code=x&state=forged"); status != want {
+			t.Fatalf("callback %d: %d, want %d", i+1, status, want)
+		}
+	}
+	_, _, _, err = dir.Login(t.Context(), f.now, f.users["acme"].Email, testPassword, "127.0.0.1", "test")
+	if !accord.IsKind(err, accord.TooManyRequests) {
+		t.Fatalf("a password from the throttled address: %v", err)
+	}
+}
+
+// TestSSOAdminPage: a customer's administrator configures its provider,
+// the vendor's administrator verifies the domain; nobody else sees it.
+func TestSSOAdminPage(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite)
+	if !strings.Contains(f.get("", "/login").body, `href="/sso?next=`) {
+		t.Error("the sign-in page offers no single sign-on")
+	}
+	if r := f.get("", "/sso"); r.status != http.StatusOK || !strings.Contains(r.body, `action="/sso/start"`) {
+		t.Fatalf("the SSO page: %d", r.status)
+	}
+	path := "/admin/organizations/" + string(f.orgs["acme"].ID) + "/sso"
+	page := f.page("acme-admin", path) // in pt-BR
+	if !strings.Contains(page, "Login único") || strings.Contains(page, "sso/verify") {
+		t.Fatalf("acme's admin page: %s", page)
+	}
+	form := url.Values{"issuer": {"https://login.acme.example"}, "client_id": {"accord"}, "client_secret": {"s3cret"},
+		"domains": {"acme.example, acme.test"}, "require_sso": {"on"}}
+	if r := f.post("acme-admin", path, form); r.status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	page = f.page("admin", path)
+	if !strings.Contains(page, "acme.test") || strings.Contains(page, "s3cret") || !strings.Contains(page, "Mark verified") {
+		t.Fatalf("the vendor admin's view: %s", page)
+	}
+	if r := f.post("acme-admin", path+"/verify", url.Values{"domain": {"acme.example"}}); r.status != http.StatusForbidden {
+		t.Fatalf("a customer admin verifies its domain: %d", r.status)
+	}
+	if r := f.post("admin", path+"/verify", url.Values{"domain": {"acme.example"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("verify: %d %s", r.status, r.body)
+	}
+	p, err := f.dir.GetIdentityProvider(f.as("admin"), f.now, f.orgs["acme"].ID)
+	if err != nil || !p.RequireSSO || len(p.Domains) != 2 || !p.Domains[0].Verified() || p.Domains[1].Verified() {
+		t.Fatalf("stored: %+v %v", p, err)
+	}
+	for _, who := range []string{"globex", "partner"} {
+		if r := f.get(who, path); r.status != http.StatusNotFound {
+			t.Errorf("%s reads acme's provider: %d", who, r.status)
+		}
+	}
+	if r := f.get("acme", path); r.status != http.StatusForbidden {
+		t.Errorf("a contact reads its organization's provider: %d", r.status)
+	}
+}
