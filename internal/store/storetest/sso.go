@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -82,4 +83,36 @@ func testSSOStore(t *testing.T, db *store.DB) {
 	_, err = d.ProviderByDomain(ctx, "acme.example")
 	wantKind(t, err, accord.NotFound)
 	wantKind(t, d.DeleteIdentityProvider(ctx, acme.ID, ev(acme.ID, "sso.provider.delete")), accord.NotFound)
+}
+
+// testSSOStateOnce: callbacks racing with one state; exactly one takes it.
+func testSSOStateOnce(t *testing.T, db *store.DB) {
+	d := store.NewDirectory(db)
+	org := mkOrg(t, d, directory.KindCustomer, "Acme")
+	st := directory.SSOState{ID: "state-race", OrgID: org.ID, Browser: "b", Nonce: "n", Verifier: "v", Next: "/", ExpiresAt: t0.Add(directory.SSOLife)}
+	if err := d.CreateSSOState(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			_, err := d.TakeSSOState(ctx, st.ID, t0)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	took := 0
+	for err := range errs {
+		if err == nil {
+			took++
+		} else if !accord.IsKind(err, accord.NotFound) {
+			t.Error(err)
+		}
+	}
+	if took != 1 {
+		t.Fatalf("%d callbacks took the state", took)
+	}
 }
