@@ -404,6 +404,9 @@ func TestSSOAdminPage(t *testing.T) {
 		t.Fatalf("the SSO page: %d", r.status)
 	}
 	path := "/admin/organizations/" + string(f.orgs["acme"].ID) + "/sso"
+	if !strings.Contains(f.page("acme-admin", "/cases"), `href="`+path+`"`) || strings.Contains(f.page("acme", "/cases"), path) {
+		t.Error("the navigation leads a customer's administrator, and only them, to single sign-on")
+	}
 	page := f.page("acme-admin", path) // in pt-BR
 	if !strings.Contains(page, "Login único") || strings.Contains(page, "sso/verify") {
 		t.Fatalf("acme's admin page: %s", page)
