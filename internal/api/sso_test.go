@@ -26,7 +26,7 @@ func TestIdentityProviderAPI(t *testing.T) {
 	r := f.do("acme-admin", "PUT", path, in)
 	var p directory.IdentityProvider
 	r.json(t, &p)
-	if r.status != http.StatusOK || strings.Contains(r.body, "s3cret") || p.Issuer != "https://login.acme.example" ||
+	if r.status != http.StatusOK || strings.Contains(r.body, "s3cret") || p.Issuer != "https://login.acme.example/" ||
 		len(p.Domains) != 2 || p.Domains[0].Name != "acme.example" || p.Domains[0].Verified() || !p.RequireSSO ||
 		strings.Join(p.Scopes, " ") != "openid email profile" {
 		t.Fatalf("put: %d %s", r.status, r.body)

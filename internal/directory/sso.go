@@ -151,7 +151,7 @@ func (s *Service) PutIdentityProvider(ctx context.Context, now time.Time, orgID 
 	if err != nil && !accord.IsKind(err, accord.NotFound) {
 		return IdentityProvider{}, accord.Wrap(op, err)
 	}
-	if err := checkIssuer(in.Issuer); err != nil {
+	if err := checkIssuer(strings.TrimSpace(in.Issuer)); err != nil {
 		return IdentityProvider{}, err
 	}
 	clientID := strings.TrimSpace(in.ClientID)
@@ -180,7 +180,10 @@ func (s *Service) PutIdentityProvider(ctx context.Context, now time.Time, orgID 
 	if len(in.Domains) == 0 || len(in.Domains) > 50 {
 		return IdentityProvider{}, accord.FieldError("domains", "must name between 1 and 50 e-mail domains")
 	}
-	p := IdentityProvider{OrgID: orgID, Issuer: strings.TrimRight(in.Issuer, "/"), ClientID: clientID, ClientSecret: secret,
+	// The issuer is kept exactly as given: discovery and the ID token's
+	// "iss" must match it character for character, trailing slash included
+	// (some providers have one).
+	p := IdentityProvider{OrgID: orgID, Issuer: strings.TrimSpace(in.Issuer), ClientID: clientID, ClientSecret: secret,
 		Scopes: scopes, RequireSSO: in.RequireSSO, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	if exists {
 		p.CreatedAt = before.CreatedAt
