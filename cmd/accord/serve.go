@@ -19,6 +19,7 @@ import (
 	"accord/internal/environments"
 	"accord/internal/jobs"
 	"accord/internal/metrics"
+	"accord/internal/oidc"
 	"accord/internal/web"
 )
 
@@ -112,6 +113,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Products:    svc.products,
 		KnownIssues: svc.knownIssues,
 		KB:          svc.kb,
+		SSO:         oidc.New(nil, nil),
+		PublicURL:   mail.baseURL,
 	})
 	if err != nil {
 		return err

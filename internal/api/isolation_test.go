@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -266,6 +267,15 @@ func TestTenantIsolation(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Single sign-on: every organization has a provider, so that its
+		// routes have foreign rows.
+		for i, org := range []accord.ID{f.orgs["acme"].ID, f.orgs["globex"].ID, f.orgs["partner"].ID, east.ID, eastco.ID} {
+			if _, err := f.dir.PutIdentityProvider(ctx, f.now, org, directory.ProviderInput{Issuer: "https://idp.example/" + string(org),
+				ClientID: "client-" + string(org), ClientSecret: "secret", Domains: []string{fmt.Sprintf("tenant%d.example", i)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+
 		type foreign struct {
 			org, customer accord.ID
 			user          accord.ID
@@ -448,7 +458,10 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/kb/articles/{id}": "", "PATCH /api/v1/kb/articles/{id}": `{"title":"Hijack"}`,
 			"POST /api/v1/kb/articles/{id}/publish": "", "POST /api/v1/kb/articles/{id}/archive": "",
 			"GET /api/v1/kb/articles/{id}/revisions": "", "POST /api/v1/kb/articles/{id}/solved": "",
-			"GET /api/v1/kb/suggest": "",
+			"GET /api/v1/kb/suggest":                           "",
+			"GET /api/v1/organizations/{id}/identity-provider": "", "DELETE /api/v1/organizations/{id}/identity-provider": "",
+			"PUT /api/v1/organizations/{id}/identity-provider":                `{"issuer":"https://hijack.example","client_id":"hijack","client_secret":"hijack","domains":["hijack.example"]}`,
+			"POST /api/v1/organizations/{id}/identity-provider/verify-domain": `{"domain":"hijack.example"}`,
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack",

@@ -259,5 +259,9 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/kb/articles/{id}/revisions", s.articleRevisions, false},
 		{"POST", "/api/v1/kb/articles/{id}/solved", s.articleAction(s.KB.Solved), false},
 		{"GET", "/api/v1/kb/suggest", s.suggestArticles, false},
+		{"GET", "/api/v1/organizations/{id}/identity-provider", s.getIdentityProvider, false},
+		{"PUT", "/api/v1/organizations/{id}/identity-provider", s.putIdentityProvider, false},
+		{"DELETE", "/api/v1/organizations/{id}/identity-provider", s.deleteIdentityProvider, false},
+		{"POST", "/api/v1/organizations/{id}/identity-provider/verify-domain", s.verifyDomain, false},
 	}
 }

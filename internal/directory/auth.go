@@ -94,6 +94,10 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 		s.refused(ctx, SignInRefusal{Account: account, Address: address})
 		return Session{}, "", User{}, &accord.Error{Kind: accord.Unauthenticated, Op: op, Msg: "wrong e-mail address or password, or the account is inactive"}
 	}
+	method, err := s.passwordMethod(ctx, u)
+	if err != nil {
+		return Session{}, "", User{}, accord.Wrap(op, err)
+	}
 	if err := s.store.ForgetThrottle(ctx, account, address, now.Add(-s.cfg.Forget)); err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
@@ -106,7 +110,7 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 		LastSeenAt: now, Address: address, UserAgent: truncate(strings.ToValidUTF8(userAgent, ""), 300),
 	}
 	a := actorOf(u, accord.RequestID(ctx))
-	ch := audit.Changes{{Field: "address", After: address}}
+	ch := audit.Changes{{Field: "address", After: address}, {Field: "method", After: method}}
 	if err := s.store.CreateSession(ctx, sess, audit.New(a, now, u.OrgID, "session.create", "user", u.ID, ch)); err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}

@@ -198,6 +198,8 @@ type Store interface {
 	// to decide, and writes the user decide returns with its event; every
 	// link, session and token of the user ends, in one transaction.
 	UseLink(ctx context.Context, hash string, decide func(Link, User) (User, audit.Event, error)) (User, error)
+
+	SSOStore
 }
 
 // Throttle is how sign-in attempts on one account from one client address

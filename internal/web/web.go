@@ -31,6 +31,7 @@ import (
 	"accord/internal/knownissues"
 	"accord/internal/lang"
 	"accord/internal/macros"
+	"accord/internal/oidc"
 	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/reports"
@@ -69,6 +70,12 @@ type Deps struct {
 
 	// KnownIssues are the vendor's known issues (docs/knowledge.md).
 	KnownIssues *knownissues.Service
+
+	// SSO signs in through organizations' identity providers; nil: not offered.
+	SSO *oidc.Client
+	// PublicURL is the server's address as browsers reach it, which
+	// identity providers send them back to; empty: the request's host.
+	PublicURL string
 }
 
 //go:embed templates static
