@@ -259,5 +259,13 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/kb/articles/{id}/revisions", s.articleRevisions, false},
 		{"POST", "/api/v1/kb/articles/{id}/solved", s.articleAction(s.KB.Solved), false},
 		{"GET", "/api/v1/kb/suggest", s.suggestArticles, false},
+		{"POST", "/api/v1/login/totp", s.loginTOTP, true},
+		{"GET", "/api/v1/me/totp", s.myTOTP, false},
+		{"POST", "/api/v1/me/totp", s.beginTOTP, false},
+		{"POST", "/api/v1/me/totp/confirm", s.confirmTOTP, false},
+		{"POST", "/api/v1/me/totp/disable", s.disableTOTP, false},
+		{"POST", "/api/v1/me/totp/recovery-codes", s.regenerateRecoveryCodes, false},
+		{"GET", "/api/v1/totp-policy", s.totpPolicy, false},
+		{"PUT", "/api/v1/totp-policy/{rule}", s.setTOTPPolicy, false},
 	}
 }

@@ -84,8 +84,6 @@ type TOTPStore interface {
 // organization.
 var TOTPRules = []string{"admin", "agent", "auditor", "partner_agent", "customer_contact", "customer_admin"}
 
-// requiredByDefault: vendor administrators hold the keys to every tenant.
-func requiredByDefault(rule string) bool { return rule == "admin" }
 
 const (
 	totpPeriod     = 30
@@ -147,7 +145,7 @@ func (s *Service) RequiredRule(ctx context.Context, u User) (string, error) {
 	for _, r := range rulesOf(u) {
 		req, ok := p[r]
 		if !ok {
-			req = requiredByDefault(r)
+			req = slices.Contains(s.cfg.RequireTOTP, r)
 		}
 		if req {
 			return r, nil
@@ -185,7 +183,7 @@ func (s *Service) TOTPPolicy(ctx context.Context) ([]TOTPRule, error) {
 	for _, r := range TOTPRules {
 		req, ok := p[r]
 		if !ok {
-			req = requiredByDefault(r)
+			req = slices.Contains(s.cfg.RequireTOTP, r)
 		}
 		out = append(out, TOTPRule{Rule: r, Required: req})
 	}
@@ -543,4 +541,14 @@ func (s *Service) recentSecondFactor(ctx context.Context, now time.Time, a accor
 	}
 	return &accord.Error{Kind: accord.Forbidden, Msg: "creating an API token needs a second factor proven in this session in the last 10 minutes: sign in again with your authenticator code",
 		Details: map[string]string{"rule": "recent_second_factor"}}
+}
+
+// EnrolmentRefusal is the answer to a session that may only enrol and
+// asks for anything else: it names the rule requiring the enrolment.
+func (s *Service) EnrolmentRefusal(ctx context.Context, u User) error {
+	rule, err := s.RequiredRule(ctx, u)
+	if err != nil {
+		return err
+	}
+	return EnrolmentRequired(rule)
 }
