@@ -84,7 +84,6 @@ type TOTPStore interface {
 // organization.
 var TOTPRules = []string{"admin", "agent", "auditor", "partner_agent", "customer_contact", "customer_admin"}
 
-
 const (
 	totpPeriod     = 30
 	totpIssuer     = "Accord"
