@@ -449,6 +449,11 @@ func TestTenantIsolation(t *testing.T) {
 			"POST /api/v1/kb/articles/{id}/publish": "", "POST /api/v1/kb/articles/{id}/archive": "",
 			"GET /api/v1/kb/articles/{id}/revisions": "", "POST /api/v1/kb/articles/{id}/solved": "",
 			"GET /api/v1/kb/suggest": "",
+			// Two-factor sign-in: the caller's own enrolment only; the
+			// policy is the vendor's administrators'.
+			"GET /api/v1/me/totp": "", "POST /api/v1/me/totp": "", "POST /api/v1/me/totp/confirm": `{"code":"000000"}`,
+			"POST /api/v1/me/totp/disable": `{"code":"000000"}`, "POST /api/v1/me/totp/recovery-codes": `{"code":"000000"}`,
+			"GET /api/v1/totp-policy": "", "PUT /api/v1/totp-policy/{rule}": `{"required":false}`,
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack",
@@ -520,7 +525,8 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.Replace(path, "{id}", string(kbInternal.ID), 1)
 					}
 					path = strings.Replace(path, "{customer_id}", string(fo.customer), 1)
-					path = strings.Replace(path, "{version}", "1", 1) // policy versions are vendor-wide: staff only
+					path = strings.Replace(path, "{version}", "1", 1)  // policy versions are vendor-wide: staff only
+					path = strings.Replace(path, "{rule}", "admin", 1) // the two-factor policy is the vendor's
 					if strings.Contains(path, "{kind}") {
 						path = strings.Replace(path, "{kind}", "orgs", 1) // a kind of record, not an id
 						hasID = strings.Contains(path, "{")
