@@ -454,6 +454,7 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/me/totp": "", "POST /api/v1/me/totp": "", "POST /api/v1/me/totp/confirm": `{"code":"000000"}`,
 			"POST /api/v1/me/totp/disable": `{"code":"000000"}`, "POST /api/v1/me/totp/recovery-codes": `{"code":"000000"}`,
 			"GET /api/v1/totp-policy": "", "PUT /api/v1/totp-policy/{rule}": `{"required":false}`,
+			"DELETE /api/v1/users/{id}/totp": "",
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack",

@@ -267,5 +267,6 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/me/totp/recovery-codes", s.regenerateRecoveryCodes, false},
 		{"GET", "/api/v1/totp-policy", s.totpPolicy, false},
 		{"PUT", "/api/v1/totp-policy/{rule}", s.setTOTPPolicy, false},
+		{"DELETE", "/api/v1/users/{id}/totp", s.resetTOTP, false},
 	}
 }

@@ -143,3 +143,11 @@ func (s *Server) setSession(w http.ResponseWriter, r *http.Request, sess directo
 		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || r.TLS != nil,
 	})
 }
+
+func (s *Server) resetTOTP(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.Directory.ResetTOTP(r.Context(), s.Now(), id)
+	}
+	s.respond(w, r, 0, nil, err)
+}

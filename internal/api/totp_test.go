@@ -173,13 +173,27 @@ func TestTOTP(t *testing.T) {
 			if r := login(f, f.users["acme"].Email, testPassword); r.status != http.StatusOK || r.cookie == "" {
 				t.Fatalf("password alone once off: %d %s", r.status, r.body)
 			}
+			// A vendor administrator resets a lost authenticator; a
+			// customer's administrator may not, even in its organization.
+			f.cookie["acme"] = login(f, f.users["acme"].Email, testPassword).cookie
+			enrol(f, "acme")
+			reset := "/api/v1/users/" + string(f.users["acme"].ID) + "/totp"
+			if r := f.do("acme-admin", "DELETE", reset, nil); r.status != http.StatusForbidden {
+				t.Fatalf("a customer admin resets: %d %s", r.status, r.body)
+			}
+			if r := f.do("admin", "DELETE", reset, nil); r.status != http.StatusNoContent {
+				t.Fatalf("the vendor admin resets: %d %s", r.status, r.body)
+			}
+			if r := f.do("admin", "DELETE", reset, nil); r.status != http.StatusNotFound {
+				t.Fatalf("resetting twice: %d %s", r.status, r.body)
+			}
 			var actions []string
 			for _, e := range f.events() {
 				if strings.HasPrefix(e.Action, "user.totp") {
 					actions = append(actions, e.Action)
 				}
 			}
-			if got := strings.Join(actions, " "); got != "user.totp_begin user.totp_enable user.totp_recovery_regenerate user.totp_disable" {
+			if got := strings.Join(actions, " "); got != "user.totp_begin user.totp_enable user.totp_recovery_regenerate user.totp_disable user.totp_begin user.totp_enable user.totp_reset" {
 				t.Fatalf("audited: %s", got)
 			}
 		})

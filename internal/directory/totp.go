@@ -551,3 +551,24 @@ func (s *Service) EnrolmentRefusal(ctx context.Context, u User) error {
 	}
 	return EnrolmentRequired(rule)
 }
+
+// ResetTOTP turns another user's two-factor sign-in off, for one who lost
+// both the authenticator and the recovery codes; vendor administrators do
+// it, after checking who asks, and it is audited.
+func (s *Service) ResetTOTP(ctx context.Context, now time.Time, id accord.ID) error {
+	const op = "directory.ResetTOTP"
+	a, err := actor(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := s.GetUser(ctx, now, id)
+	if err != nil {
+		return err
+	}
+	if err := requireAdmin(a, op); err != nil {
+		return err
+	}
+	keep := func(t TOTP) (TOTP, error) { return t, nil }
+	return accord.Wrap(op, s.store.ChangeTOTP(ctx, u.ID, keep, TOTPChange{Remove: true, Now: now.UTC()},
+		audit.New(a, now, u.OrgID, "user.totp_reset", "user", u.ID, nil)))
+}
