@@ -247,6 +247,10 @@ func TestTOTP(t *testing.T) {
 			if r := f.do(tok.Token, "GET", "/api/v1/cases", nil); r.status != http.StatusOK {
 				t.Fatalf("using the token: %d %s", r.status, r.body)
 			}
+			// but it cannot turn two-factor sign-in off.
+			if r := f.do(tok.Token, "POST", "/api/v1/me/totp/disable", map[string]string{"code": code(t, secret, f.now.Add(30*time.Second))}); r.status != http.StatusForbidden {
+				t.Fatalf("disabling with the token: %d %s", r.status, r.body)
+			}
 			// Nobody reads another user's secret: the status has none.
 			if r := f.do("acme-admin", "GET", "/api/v1/me/totp", nil); strings.Contains(r.body, secret) || !strings.Contains(r.body, `"required_by":"customer_admin"`) {
 				t.Fatalf("status: %s", r.body)

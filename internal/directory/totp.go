@@ -321,6 +321,9 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, now time.Time, co
 	return codes, nil
 }
 
+// me is the acting user, managing their own two-factor sign-in: only from
+// a signed-in session, so that a leaked API token can neither turn it off
+// nor enrol an authenticator of its own.
 func (s *Service) me(ctx context.Context, op string) (User, accord.Actor, error) {
 	a, err := actor(ctx)
 	if err != nil {
@@ -328,6 +331,9 @@ func (s *Service) me(ctx context.Context, op string) (User, accord.Actor, error)
 	}
 	if a.System {
 		return User{}, a, forbidden(op, "two-factor sign-in belongs to users")
+	}
+	if _, ok := sessionOf(ctx); !ok {
+		return User{}, a, forbidden(op, "two-factor sign-in is managed from a signed-in session, not with an API token")
 	}
 	u, err := s.store.GetUser(ctx, accord.Scope{All: true}, a.UserID)
 	return u, a, err
