@@ -26,6 +26,7 @@ func (s *Server) totpRoutes() []route {
 		{"POST", "/account/security/disable", s.disableTOTP, false},
 		{"GET", "/admin/security", s.staffOnly(s.adminSecurity), false},
 		{"POST", "/admin/security", s.staffOnly(s.saveAdminSecurity), false},
+		{"POST", "/admin/users/{id}/totp/reset", s.staffOnly(s.adminResetTOTP), false},
 	}
 }
 
@@ -224,4 +225,12 @@ func (s *Server) saveAdminSecurity(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.done(w, r, "/admin/security", "totp.admin.saved")
+}
+
+// adminResetTOTP turns off the two-factor sign-in of a user who lost the
+// authenticator and the recovery codes.
+func (s *Server) adminResetTOTP(w http.ResponseWriter, r *http.Request) {
+	s.adminUserAction(w, r, func(id accord.ID) error {
+		return s.Directory.ResetTOTP(r.Context(), s.Now(), id)
+	}, "totp.admin.reset")
 }

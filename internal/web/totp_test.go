@@ -71,6 +71,14 @@ func TestTOTPPages(t *testing.T) {
 			if page := f.page("agent", "/account/security"); !strings.Contains(page, "Two-factor sign-in is on") || !strings.Contains(page, "Recovery codes left: 10.") {
 				t.Fatalf("security page: %s", page)
 			}
+			// Lost it all: the vendor administrator turns it off.
+			reset := "/admin/users/" + string(f.users["agent"].ID) + "/totp/reset"
+			if r := f.post("admin", reset, nil); r.status != http.StatusSeeOther || r.cookies[flashCookie] != "totp.admin.reset" {
+				t.Fatalf("reset: %d %s", r.status, r.body)
+			}
+			if r := f.post("", "/login", url.Values{"email": {f.users["agent"].Email}, "password": {testPassword}}); r.status != http.StatusSeeOther {
+				t.Fatalf("password alone after the reset: %d %s", r.status, r.body)
+			}
 		})
 
 		t.Run("a required role is sent to enrol, in its language", func(t *testing.T) {
