@@ -136,6 +136,9 @@ func seedDemo(ctx context.Context, svc *services, now time.Time, out io.Writer) 
 	if err := seedKB(ctx, svc, now, made); err != nil {
 		return err
 	}
+	if err := seedTOTP(ctx, svc, now); err != nil {
+		return err
+	}
 	return seedEngagements(ctx, svc, now, made, acme.ID, globex.ID, env.ID)
 }
 

@@ -141,18 +141,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		ctx = directory.WithBreakGlass(ctx)
 	}
 	sess, secret, u, err := s.Directory.Login(ctx, now, in.Email, in.Password, clientAddress(r), r.UserAgent())
-	if err != nil {
-		if wait, ok := directory.RetryAfter(err); ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
-		}
-		s.writeError(w, r, err)
+	if sf, ok := directory.NeedsSecondFactor(err); ok {
+		writeJSON(w, http.StatusOK, map[string]any{"second_factor": "totp", "challenge": sf.Challenge, "expires_at": sf.ExpiresAt})
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: directory.SessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || r.TLS != nil,
-	})
-	writeJSON(w, http.StatusOK, map[string]any{"user": u, "expires_at": sess.ExpiresAt})
+	if err != nil {
+		s.writeLoginError(w, r, err)
+		return
+	}
+	s.setSession(w, r, sess, secret)
+	out := map[string]any{"user": u, "expires_at": sess.ExpiresAt}
+	if sess.EnrolOnly {
+		// The session may only enrol; the refusal names the rule.
+		out["second_factor"], out["enrolment_required"] = "enrol", accord.Public(s.Directory.EnrolmentRefusal(ctx, u)).Msg
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

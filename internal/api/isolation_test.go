@@ -462,6 +462,12 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/organizations/{id}/identity-provider": "", "DELETE /api/v1/organizations/{id}/identity-provider": "",
 			"PUT /api/v1/organizations/{id}/identity-provider":                `{"issuer":"https://hijack.example","client_id":"hijack","client_secret":"hijack","domains":["hijack.example"]}`,
 			"POST /api/v1/organizations/{id}/identity-provider/verify-domain": `{"domain":"hijack.example"}`,
+			// Two-factor sign-in: the caller's own enrolment only; the
+			// policy is the vendor's administrators'.
+			"GET /api/v1/me/totp": "", "POST /api/v1/me/totp": "", "POST /api/v1/me/totp/confirm": `{"code":"000000"}`,
+			"POST /api/v1/me/totp/disable": `{"code":"000000"}`, "POST /api/v1/me/totp/recovery-codes": `{"code":"000000"}`,
+			"GET /api/v1/totp-policy": "", "PUT /api/v1/totp-policy/{rule}": `{"required":false}`,
+			"DELETE /api/v1/users/{id}/totp": "",
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack",
@@ -533,7 +539,8 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.Replace(path, "{id}", string(kbInternal.ID), 1)
 					}
 					path = strings.Replace(path, "{customer_id}", string(fo.customer), 1)
-					path = strings.Replace(path, "{version}", "1", 1) // policy versions are vendor-wide: staff only
+					path = strings.Replace(path, "{version}", "1", 1)  // policy versions are vendor-wide: staff only
+					path = strings.Replace(path, "{rule}", "admin", 1) // the two-factor policy is the vendor's
 					if strings.Contains(path, "{kind}") {
 						path = strings.Replace(path, "{kind}", "orgs", 1) // a kind of record, not an id
 						hasID = strings.Contains(path, "{")

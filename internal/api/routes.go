@@ -263,5 +263,14 @@ func (s *Server) routes() []route {
 		{"PUT", "/api/v1/organizations/{id}/identity-provider", s.putIdentityProvider, false},
 		{"DELETE", "/api/v1/organizations/{id}/identity-provider", s.deleteIdentityProvider, false},
 		{"POST", "/api/v1/organizations/{id}/identity-provider/verify-domain", s.verifyDomain, false},
+		{"POST", "/api/v1/login/totp", s.loginTOTP, true},
+		{"GET", "/api/v1/me/totp", s.myTOTP, false},
+		{"POST", "/api/v1/me/totp", s.beginTOTP, false},
+		{"POST", "/api/v1/me/totp/confirm", s.confirmTOTP, false},
+		{"POST", "/api/v1/me/totp/disable", s.disableTOTP, false},
+		{"POST", "/api/v1/me/totp/recovery-codes", s.regenerateRecoveryCodes, false},
+		{"GET", "/api/v1/totp-policy", s.totpPolicy, false},
+		{"PUT", "/api/v1/totp-policy/{rule}", s.setTOTPPolicy, false},
+		{"DELETE", "/api/v1/users/{id}/totp", s.resetTOTP, false},
 	}
 }

@@ -294,7 +294,10 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 				value = c.Value
 			}
 			a, sess, err = s.Directory.Authenticate(ctx, now, value)
-			ctx = context.WithValue(ctx, sessionKey{}, sess.ID)
+			ctx = directory.WithSession(context.WithValue(ctx, sessionKey{}, sess.ID), sess)
+			if err == nil && sess.EnrolOnly && !enrolPath(r) {
+				err = s.Directory.EnrolmentRefusal(ctx, directory.User{ID: a.UserID, Role: a.Role, CustomerAdmin: a.CustomerAdmin})
+			}
 		}
 		if err != nil {
 			s.writeError(w, r, err)

@@ -49,35 +49,8 @@ func hashSecret(s string) string {
 func (s *Service) Login(ctx context.Context, now time.Time, email, password, address, userAgent string) (Session, string, User, error) {
 	const op = "directory.Login"
 	now = now.UTC()
-	addrKey := "address:" + address
-	n, start, err := s.store.RecordLoginAttempt(ctx, addrKey, now, now.Add(-s.cfg.Window))
-	if err != nil {
-		return Session{}, "", User{}, accord.Wrap(op, err)
-	}
 	account := EmailKey(email)
-	if n > s.cfg.AddressFailures {
-		err := tooMany(start.Add(s.cfg.Window).Sub(now))
-		wait, _ := RetryAfter(err)
-		s.refused(ctx, SignInRefusal{Throttled: true, Account: account, Address: address, Wait: wait})
-		return Session{}, "", User{}, err
-	}
-	err = s.store.ThrottleLogin(ctx, account, address, now, func(t Throttle) (Throttle, error) {
-		if now.Before(t.Next) {
-			return t, tooMany(t.Next.Sub(now))
-		}
-		// The attempt counts as a failure until the password proves
-		// otherwise; a success clears the count below.
-		if t.LastFailure.Before(now.Add(-s.cfg.Forget)) {
-			t.Failures = 0
-		}
-		t.Failures++
-		t.LastFailure, t.Next = now, now.Add(s.cfg.slowdown(t.Failures))
-		return t, nil
-	})
-	if wait, ok := RetryAfter(err); ok {
-		s.refused(ctx, SignInRefusal{Throttled: true, Account: account, Address: address, Wait: wait})
-	}
-	if err != nil {
+	if err := s.throttle(ctx, now, account, address); err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
 	u, err := s.store.UserByEmail(ctx, account)
@@ -98,23 +71,79 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 	if err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
-	if err := s.store.ForgetThrottle(ctx, account, address, now.Add(-s.cfg.Forget)); err != nil {
+	// A user with an authenticator proves it before anything is forgiven,
+	// so that a known password does not reset the count of wrong codes.
+	if t, err := s.store.TOTP(ctx, u.ID); err == nil && t.ConfirmedAt != nil {
+		return Session{}, "", User{}, s.secondStep(ctx, now, u, address, userAgent)
+	} else if err != nil && !accord.IsKind(err, accord.NotFound) {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
-	if err := s.store.ForgiveLoginAttempt(ctx, addrKey); err != nil {
+	rule, err := s.RequiredRule(ctx, u)
+	if err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
-	secret := randomSecret()
-	sess := Session{
-		ID: hashSecret(secret), UserID: u.ID, OrgID: u.OrgID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionLifetime),
-		LastSeenAt: now, Address: address, UserAgent: truncate(strings.ToValidUTF8(userAgent, ""), 300),
+	if err := s.forgive(ctx, now, account, address); err != nil {
+		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
+	secret, sess := s.newSession(u, now, address, userAgent)
+	// Without the authenticator its role requires, the session may only
+	// enrol one.
+	sess.EnrolOnly = rule != ""
 	a := actorOf(u, accord.RequestID(ctx))
 	ch := audit.Changes{{Field: "address", After: address}, {Field: "method", After: method}}
 	if err := s.store.CreateSession(ctx, sess, audit.New(a, now, u.OrgID, "session.create", "user", u.ID, ch)); err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
 	return sess, secret, u, nil
+}
+
+func (s *Service) newSession(u User, now time.Time, address, userAgent string) (string, Session) {
+	secret := randomSecret()
+	return secret, Session{
+		ID: hashSecret(secret), UserID: u.ID, OrgID: u.OrgID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionLifetime),
+		LastSeenAt: now, Address: address, UserAgent: truncate(strings.ToValidUTF8(userAgent, ""), 300),
+	}
+}
+
+// throttle counts an attempt on account from address (a password or a
+// second factor) as a failure until it is proven right, and refuses it
+// when the address must wait.
+func (s *Service) throttle(ctx context.Context, now time.Time, account, address string) error {
+	n, start, err := s.store.RecordLoginAttempt(ctx, "address:"+address, now, now.Add(-s.cfg.Window))
+	if err != nil {
+		return err
+	}
+	if n > s.cfg.AddressFailures {
+		err := tooMany(start.Add(s.cfg.Window).Sub(now))
+		wait, _ := RetryAfter(err)
+		s.refused(ctx, SignInRefusal{Throttled: true, Account: account, Address: address, Wait: wait})
+		return err
+	}
+	err = s.store.ThrottleLogin(ctx, account, address, now, func(t Throttle) (Throttle, error) {
+		if now.Before(t.Next) {
+			return t, tooMany(t.Next.Sub(now))
+		}
+		// The attempt counts as a failure until it is proven right;
+		// a success clears the count (forgive).
+		if t.LastFailure.Before(now.Add(-s.cfg.Forget)) {
+			t.Failures = 0
+		}
+		t.Failures++
+		t.LastFailure, t.Next = now, now.Add(s.cfg.slowdown(t.Failures))
+		return t, nil
+	})
+	if wait, ok := RetryAfter(err); ok {
+		s.refused(ctx, SignInRefusal{Throttled: true, Account: account, Address: address, Wait: wait})
+	}
+	return err
+}
+
+// forgive clears the counts of a sign-in that succeeded.
+func (s *Service) forgive(ctx context.Context, now time.Time, account, address string) error {
+	if err := s.store.ForgetThrottle(ctx, account, address, now.Add(-s.cfg.Forget)); err != nil {
+		return err
+	}
+	return s.store.ForgiveLoginAttempt(ctx, "address:"+address)
 }
 
 // slowdown is how long an address waits before its next attempt on an
@@ -290,6 +319,9 @@ func (s *Service) CreateToken(ctx context.Context, now time.Time, in NewToken) (
 	}
 	if a.System {
 		return Token{}, "", forbidden(op, "tokens belong to users")
+	}
+	if err := s.recentSecondFactor(ctx, now, a); err != nil {
+		return Token{}, "", accord.Wrap(op, err)
 	}
 	name, err := checkName("name", in.Name)
 	if err != nil {

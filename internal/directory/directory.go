@@ -90,6 +90,11 @@ type Session struct {
 	LastSeenAt time.Time `json:"last_seen_at"`
 	Address    string    `json:"address"`
 	UserAgent  string    `json:"user_agent"`
+	// SecondFactorAt is when the session last proved a second factor.
+	SecondFactorAt *time.Time `json:"second_factor_at"`
+	// EnrolOnly: the user's role requires a second factor the user has
+	// not enrolled yet; the session may only enrol one.
+	EnrolOnly bool `json:"enrol_only"`
 }
 
 // Token is an API token; its value is shown once and stored as a hash.
@@ -200,6 +205,7 @@ type Store interface {
 	UseLink(ctx context.Context, hash string, decide func(Link, User) (User, audit.Event, error)) (User, error)
 
 	SSOStore
+	TOTPStore
 }
 
 // Throttle is how sign-in attempts on one account from one client address

@@ -39,6 +39,9 @@ type Config struct {
 	InvitationLife time.Duration
 	ResetLife      time.Duration
 	ResetRequests  int
+	// RequireTOTP names the rules (TOTPRules) that require a second factor
+	// until the vendor stores its own choice for them.
+	RequireTOTP []string
 }
 
 // DefaultConfig suits production.
@@ -56,6 +59,7 @@ func DefaultConfig() Config {
 		InvitationLife:  7 * 24 * time.Hour,
 		ResetLife:       time.Hour,
 		ResetRequests:   10,
+		RequireTOTP:     []string{"admin"},
 	}
 }
 

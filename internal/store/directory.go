@@ -292,28 +292,40 @@ func (s *Directory) ListCertifications(ctx context.Context, scope accord.Scope, 
 
 // --- sessions
 
-const sessionColumns = `id, user_id, org_id, created_at, expires_at, last_seen_at, address, user_agent`
+const sessionColumns = `id, user_id, org_id, created_at, expires_at, last_seen_at, address, user_agent, second_factor_at, enrol_only`
 
 func scanSession(row interface{ Scan(...any) error }) (directory.Session, error) {
 	var x directory.Session
-	err := row.Scan(&x.ID, &x.UserID, &x.OrgID, &x.CreatedAt, &x.ExpiresAt, &x.LastSeenAt, &x.Address, &x.UserAgent)
+	var factor sql.NullTime
+	err := row.Scan(&x.ID, &x.UserID, &x.OrgID, &x.CreatedAt, &x.ExpiresAt, &x.LastSeenAt, &x.Address, &x.UserAgent, &factor, &x.EnrolOnly)
 	x.CreatedAt, x.ExpiresAt, x.LastSeenAt = x.CreatedAt.UTC(), x.ExpiresAt.UTC(), x.LastSeenAt.UTC()
+	if factor.Valid {
+		t := factor.Time.UTC()
+		x.SecondFactorAt = &t
+	}
 	return x, err
 }
 
 func (s *Directory) CreateSession(ctx context.Context, x directory.Session, ev audit.Event) error {
 	return s.db.tx(ctx, func(tx *sql.Tx) error {
-		// Expired sessions are swept here rather than by a timer, so that no
-		// process has to own the cleanup.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, x.CreatedAt); err != nil {
-			return fmt.Errorf("sweep sessions: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			x.ID, x.UserID, x.OrgID, x.CreatedAt, x.ExpiresAt, x.LastSeenAt, x.Address, x.UserAgent); err != nil {
-			return s.db.mapErr(err)
+		if err := s.insertSession(ctx, tx, x); err != nil {
+			return err
 		}
 		return s.db.appendEvent(ctx, tx, ev)
 	})
+}
+
+func (s *Directory) insertSession(ctx context.Context, tx *sql.Tx, x directory.Session) error {
+	// Expired sessions are swept here rather than by a timer, so that no
+	// process has to own the cleanup.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, x.CreatedAt); err != nil {
+		return fmt.Errorf("sweep sessions: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		x.ID, x.UserID, x.OrgID, x.CreatedAt, x.ExpiresAt, x.LastSeenAt, x.Address, x.UserAgent, x.SecondFactorAt, x.EnrolOnly); err != nil {
+		return s.db.mapErr(err)
+	}
+	return nil
 }
 
 func (s *Directory) Session(ctx context.Context, id string, now time.Time) (directory.Session, error) {

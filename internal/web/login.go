@@ -43,6 +43,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sess, secret, _, err := s.Directory.Login(ctx, now, r.PostForm.Get("email"), r.PostForm.Get("password"), clientAddress(r), r.UserAgent())
+	if sf, ok := directory.NeedsSecondFactor(err); ok {
+		s.secondStep(w, r, sf, localPath(r.PostForm.Get("next")), nil)
+		return
+	}
 	if err != nil {
 		switch accord.KindOf(err) {
 		case accord.Unauthenticated:
@@ -58,10 +62,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.failForm(w, r, err, "login", p)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: directory.SessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || r.TLS != nil,
-	})
+	s.setSession(w, r, sess, secret)
+	if sess.EnrolOnly {
+		http.Redirect(w, r, "/account/security", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, localPath(r.PostForm.Get("next")), http.StatusSeeOther)
 }
 

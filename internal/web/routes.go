@@ -44,6 +44,7 @@ func (s *Server) routes() []route {
 		s.kbRoutes(),
 		s.kbEditRoutes(),
 		s.ssoRoutes(),
+		s.totpRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

@@ -273,7 +273,7 @@ func (s *Server) signedIn(next http.Handler) http.Handler {
 		if c, err := r.Cookie(directory.SessionCookie); err == nil {
 			value = c.Value
 		}
-		a, _, err := s.Directory.Authenticate(ctx, now, value)
+		a, sess, err := s.Directory.Authenticate(ctx, now, value)
 		if err != nil {
 			if accord.IsKind(err, accord.Unauthenticated) {
 				s.toLogin(w, r)
@@ -282,6 +282,13 @@ func (s *Server) signedIn(next http.Handler) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		// A session whose user must still enrol an authenticator goes
+		// nowhere else.
+		if sess.EnrolOnly && !enrolOnly(r.URL.Path) {
+			http.Redirect(w, r, "/account/security", http.StatusSeeOther)
+			return
+		}
+		ctx = directory.WithSession(ctx, sess)
 		a.RequestID = accord.RequestID(ctx)
 		ctx = accord.WithActor(ctx, a)
 		u, err := s.Directory.Me(ctx)

@@ -72,6 +72,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"KBRevisions", testKBRevisions},
 		{"SSO", testSSOStore},
 		{"SSOStateOnce", testSSOStateOnce},
+		{"TOTP", testTOTP},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
