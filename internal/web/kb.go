@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/xml"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,10 +154,29 @@ func kbHref(v string) string {
 	return v
 }
 
+// kbSolvedCookie keeps, in the reader's browser, the articles it said
+// solved its problem, so that clicking again or reloading the answer does
+// not count twice; at most kbSolvedMax, the latest.
+const (
+	kbSolvedCookie = "accord_kb_solved"
+	kbSolvedMax    = 50
+)
+
 func (s *Server) kbSolved(w http.ResponseWriter, r *http.Request) {
 	a, err := s.KB.BySlug(r.Context(), r.PathValue("slug"))
-	if err == nil {
-		_, err = s.KB.Solved(r.Context(), s.Now(), a.ID)
+	var seen []string
+	if c, cerr := r.Cookie(kbSolvedCookie); cerr == nil {
+		seen = slices.DeleteFunc(strings.Split(c.Value, "."), func(id string) bool { return !accord.ValidID(id) })
+	}
+	if err == nil && !slices.Contains(seen, string(a.ID)) {
+		if _, err = s.KB.Solved(r.Context(), s.Now(), a.ID); err == nil {
+			seen = append(seen, string(a.ID))
+			if len(seen) > kbSolvedMax {
+				seen = seen[len(seen)-kbSolvedMax:]
+			}
+			http.SetCookie(w, &http.Cookie{Name: kbSolvedCookie, Value: strings.Join(seen, "."), Path: "/kb", MaxAge: 365 * 24 * 3600,
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || r.TLS != nil})
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)
