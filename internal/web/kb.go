@@ -233,6 +233,11 @@ func (s *Server) insertKBLink(w http.ResponseWriter, r *http.Request) {
 	d := p.Data.(*casePageData)
 	if pick := f.Get("kb_pick"); f.Get("kb_action") == "insert" && accord.ValidID(pick) {
 		a, err := s.KB.Get(r.Context(), accord.ID(pick))
+		if err == nil && a.Visibility == kb.Internal && f.Get("internal") == "" {
+			// Its title and link would reach the customer, who may not
+			// read it.
+			err = accord.FieldError("kb_pick", "an internal article is linked from internal notes only")
+		}
 		if err != nil {
 			s.failForm(w, r, err, "case", p)
 			return

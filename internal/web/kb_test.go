@@ -141,6 +141,17 @@ func TestKBInsertLink(t *testing.T) {
 		if r.status != 200 || !strings.Contains(r.body, "Olá\n\n[Senha expirada](/kb/senha-expirada)") || !strings.Contains(r.body, `value="`+string(arts[kb.Public].ID)+`"`) {
 			t.Fatalf("insert: %d", r.status)
 		}
+		// An internal article is linked from internal notes only: its
+		// title must not go out in a reply the customer reads.
+		pick := url.Values{"body": {"Olá"}, "kb_pick": {string(arts[kb.Internal].ID)}, "kb_action": {"insert"}}
+		if r := f.post("agent", "/cases/"+string(c.ID)+"/kb/insert", pick); r.status != 422 || strings.Contains(r.body, "](/kb/"+arts[kb.Internal].Slug+")") ||
+			!strings.Contains(r.body, `<p class="field-error">an internal article is linked from internal notes only</p>`) {
+			t.Errorf("internal article into a public reply: %d", r.status)
+		}
+		pick.Set("internal", "true")
+		if r := f.post("agent", "/cases/"+string(c.ID)+"/kb/insert", pick); r.status != 200 || !strings.Contains(r.body, "](/kb/"+arts[kb.Internal].Slug+")") {
+			t.Errorf("internal article into an internal note: %d", r.status)
+		}
 		// The reply goes out with the reference, which links to the article.
 		form := url.Values{"body": {"Veja o artigo."}, "references[0].kind": {"kb_article"}, "references[0].value": {string(arts[kb.Public].ID)}}
 		mustPost(t, f.post("agent", "/cases/"+string(c.ID)+"/reply", form), "reply")
