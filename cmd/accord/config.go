@@ -221,7 +221,7 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.notify, _ = notify.NewService(store.NewMail(db), s.cases, s.directory, nil, notify.Config{})
 	s.knownIssues = s.newKnownIssues()
 	s.products = products.NewService(store.NewProducts(db), s.directory, nil)
-	s.kb = kb.NewService(store.NewKB(db))
+	s.kb = kb.NewService(store.NewKB(db), s.directory, nil)
 	return s
 }
 

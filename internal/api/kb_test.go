@@ -54,6 +54,10 @@ func TestKBOverHTTP(t *testing.T) {
 		}{
 			{"acme", pt.ID, 200}, {"acme", cust.ID, 200}, {"acme", part.ID, 404}, {"acme", internal.ID, 404},
 			{"partner", part.ID, 200}, {"partner", internal.ID, 404},
+			// A partner's agent whose certification lapsed serves no
+			// customer: it reads what anyone reads, as directory.Scope
+			// gives it no customer's data.
+			{"lapsed", pt.ID, 200}, {"lapsed", cust.ID, 404}, {"lapsed", part.ID, 404},
 			{"auditor", internal.ID, 200}, {"agent", internal.ID, 200},
 			{"", pt.ID, 401},
 		} {

@@ -22,11 +22,27 @@ const (
 	MaxSuggestions = 5
 )
 
-// Service keeps and searches the knowledge base.
-type Service struct{ store Store }
+// Directory tells what the actor may read; *directory.Service provides it.
+type Directory interface {
+	Scope(ctx context.Context, now time.Time) (accord.Scope, error)
+}
 
-// NewService returns a service over store.
-func NewService(store Store) *Service { return &Service{store: store} }
+// Service keeps and searches the knowledge base.
+type Service struct {
+	store Store
+	dir   Directory
+	now   func() time.Time
+}
+
+// NewService returns a service over store; now reads the clock for reads
+// whose signatures carry no time (a partner's certification is checked
+// then), time.Now when nil.
+func NewService(store Store, dir Directory, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, dir: dir, now: now}
+}
 
 // Readable returns what the actor may read: the visibilities and states.
 // An actor of nil is an anonymous reader.
@@ -57,6 +73,17 @@ func (s *Service) reader(ctx context.Context) (*accord.Actor, Filter, error) {
 	}
 	f := Filter{OrgID: org}
 	f.Visibilities, f.States = Readable(a)
+	if a != nil && a.Role == accord.RolePartnerAgent {
+		// A partner's agent reads customers' and partners' articles
+		// because it serves customers; without a valid certification it
+		// serves none (directory.Scope refuses it) and reads what anyone
+		// reads.
+		if _, err := s.dir.Scope(ctx, s.now()); accord.IsKind(err, accord.Forbidden) {
+			f.Visibilities, f.States = Readable(nil)
+		} else if err != nil {
+			return nil, Filter{}, err
+		}
+	}
 	return a, f, nil
 }
 

@@ -100,7 +100,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 	}
 	auditSvc := audit.NewService(store.NewAudit(f.db))
 	f.macros = macros.NewService(store.NewMacros(f.db), f.cases, f.dir)
-	f.kb = kb.NewService(store.NewKB(f.db))
+	f.kb = kb.NewService(store.NewKB(f.db), f.dir, clock)
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: clock})
 	f.raci = raci.NewService(store.NewRaci(f.db), f.envs)
 	f.products = products.NewService(store.NewProducts(f.db), f.dir, clock)

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/xml"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,10 +154,29 @@ func kbHref(v string) string {
 	return v
 }
 
+// kbSolvedCookie keeps, in the reader's browser, the articles it said
+// solved its problem, so that clicking again or reloading the answer does
+// not count twice; at most kbSolvedMax, the latest.
+const (
+	kbSolvedCookie = "accord_kb_solved"
+	kbSolvedMax    = 50
+)
+
 func (s *Server) kbSolved(w http.ResponseWriter, r *http.Request) {
 	a, err := s.KB.BySlug(r.Context(), r.PathValue("slug"))
-	if err == nil {
-		_, err = s.KB.Solved(r.Context(), s.Now(), a.ID)
+	var seen []string
+	if c, cerr := r.Cookie(kbSolvedCookie); cerr == nil {
+		seen = slices.DeleteFunc(strings.Split(c.Value, "."), func(id string) bool { return !accord.ValidID(id) })
+	}
+	if err == nil && !slices.Contains(seen, string(a.ID)) {
+		if _, err = s.KB.Solved(r.Context(), s.Now(), a.ID); err == nil {
+			seen = append(seen, string(a.ID))
+			if len(seen) > kbSolvedMax {
+				seen = seen[len(seen)-kbSolvedMax:]
+			}
+			http.SetCookie(w, &http.Cookie{Name: kbSolvedCookie, Value: strings.Join(seen, "."), Path: "/kb", MaxAge: 365 * 24 * 3600,
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || r.TLS != nil})
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -213,6 +233,11 @@ func (s *Server) insertKBLink(w http.ResponseWriter, r *http.Request) {
 	d := p.Data.(*casePageData)
 	if pick := f.Get("kb_pick"); f.Get("kb_action") == "insert" && accord.ValidID(pick) {
 		a, err := s.KB.Get(r.Context(), accord.ID(pick))
+		if err == nil && a.Visibility == kb.Internal && f.Get("internal") == "" {
+			// Its title and link would reach the customer, who may not
+			// read it.
+			err = accord.FieldError("kb_pick", "an internal article is linked from internal notes only")
+		}
 		if err != nil {
 			s.failForm(w, r, err, "case", p)
 			return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -88,6 +89,35 @@ func TestKBPages(t *testing.T) {
 		if a, err := f.kb.Get(f.as("agent"), arts[kb.Public].ID); err != nil || a.Solved != 1 {
 			t.Errorf("solved count %d, %v", a.Solved, err)
 		}
+		// A visitor's browser counts once per article: clicking again, or
+		// reloading the answer, keeps the count.
+		again := func(cookie string) response {
+			req, _ := http.NewRequest("POST", f.srv.URL+"/kb/senha-expirada/solved", nil)
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			if cookie != "" {
+				req.AddCookie(&http.Cookie{Name: kbSolvedCookie, Value: cookie})
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			out := response{status: resp.StatusCode, cookies: map[string]string{}}
+			for _, c := range resp.Cookies() {
+				out.cookies[c.Name] = c.Value
+			}
+			return out
+		}
+		first := again("")
+		if first.status != 200 || !strings.Contains(first.cookies[kbSolvedCookie], string(arts[kb.Public].ID)) {
+			t.Fatalf("solved: %d, cookie %q", first.status, first.cookies[kbSolvedCookie])
+		}
+		if r := again(first.cookies[kbSolvedCookie]); r.status != 200 {
+			t.Errorf("solved again: %d", r.status)
+		}
+		if a, err := f.kb.Get(f.as("agent"), arts[kb.Public].ID); err != nil || a.Solved != 2 {
+			t.Errorf("solved count after a second click %d, %v", a.Solved, err)
+		}
 		// The new case page suggests as the title is typed, and offers a
 		// plain search without scripts.
 		nc := f.page("acme", "/cases/new")
@@ -110,6 +140,17 @@ func TestKBInsertLink(t *testing.T) {
 		r = f.post("agent", "/cases/"+string(c.ID)+"/kb/insert", url.Values{"body": {"Olá"}, "kb_pick": {string(arts[kb.Public].ID)}, "kb_action": {"insert"}})
 		if r.status != 200 || !strings.Contains(r.body, "Olá\n\n[Senha expirada](/kb/senha-expirada)") || !strings.Contains(r.body, `value="`+string(arts[kb.Public].ID)+`"`) {
 			t.Fatalf("insert: %d", r.status)
+		}
+		// An internal article is linked from internal notes only: its
+		// title must not go out in a reply the customer reads.
+		pick := url.Values{"body": {"Olá"}, "kb_pick": {string(arts[kb.Internal].ID)}, "kb_action": {"insert"}}
+		if r := f.post("agent", "/cases/"+string(c.ID)+"/kb/insert", pick); r.status != 422 || strings.Contains(r.body, "](/kb/"+arts[kb.Internal].Slug+")") ||
+			!strings.Contains(r.body, `<p class="field-error">an internal article is linked from internal notes only</p>`) {
+			t.Errorf("internal article into a public reply: %d", r.status)
+		}
+		pick.Set("internal", "true")
+		if r := f.post("agent", "/cases/"+string(c.ID)+"/kb/insert", pick); r.status != 200 || !strings.Contains(r.body, "](/kb/"+arts[kb.Internal].Slug+")") {
+			t.Errorf("internal article into an internal note: %d", r.status)
 		}
 		// The reply goes out with the reference, which links to the article.
 		form := url.Values{"body": {"Veja o artigo."}, "references[0].kind": {"kb_article"}, "references[0].value": {string(arts[kb.Public].ID)}}

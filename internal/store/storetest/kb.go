@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"accord/internal/accord"
 	"accord/internal/directory"
@@ -63,7 +64,7 @@ func kbFixture(t *testing.T, db *store.DB) (*kb.Service, directory.Organization)
 	t.Helper()
 	d := store.NewDirectory(db)
 	vendor := mkOrg(t, d, directory.KindVendor, "KB vendor")
-	return kb.NewService(store.NewKB(db)), vendor
+	return kb.NewService(store.NewKB(db), directory.NewService(d, directory.DefaultConfig()), func() time.Time { return t0 }), vendor
 }
 
 func testKBSearch(t *testing.T, db *store.DB) {
@@ -148,6 +149,17 @@ func testKBVisibility(t *testing.T, db *store.DB) {
 	as := func(org accord.ID, role accord.Role) *accord.Actor {
 		return &accord.Actor{UserID: accord.NewID("usr"), OrgID: org, Role: role, Name: string(role)}
 	}
+	// certified is a partner's agent whose certification ends on until.
+	certified := func(until string) *accord.Actor {
+		u := mkUser(t, d, partner.ID, until+"@kb-partner.example", accord.RolePartnerAgent)
+		c := directory.Certification{ID: accord.NewID("crt"), OrgID: partner.ID, UserID: u.ID, Name: "Core", Number: "N-" + until,
+			ValidFrom: "2025-01-01", ValidUntil: until, CreatedAt: t0}
+		if err := d.CreateCertification(ctx, c, ev(partner.ID, "certification.create")); err != nil {
+			t.Fatal(err)
+		}
+		a := u.Actor()
+		return &a
+	}
 	for _, tc := range []struct {
 		name  string
 		actor *accord.Actor
@@ -155,7 +167,9 @@ func testKBVisibility(t *testing.T, db *store.DB) {
 	}{
 		{"anonymous", nil, []string{"public"}},
 		{"customer contact", as(customer.ID, accord.RoleCustomerContact), []string{"public", "customers"}},
-		{"partner agent", as(partner.ID, accord.RolePartnerAgent), []string{"public", "customers", "partners"}},
+		{"partner agent", certified("2027-06-30"), []string{"public", "customers", "partners"}},
+		{"partner agent, certification lapsed", certified("2026-10-31"), []string{"public"}},
+		{"partner agent, never certified", as(partner.ID, accord.RolePartnerAgent), []string{"public"}},
 		{"vendor agent", as(vendor.ID, accord.RoleAgent), []string{"public", "customers", "partners", "internal", "draft", "archived"}},
 		{"vendor auditor", as(vendor.ID, accord.RoleAuditor), []string{"public", "customers", "partners", "internal", "draft", "archived"}},
 	} {
