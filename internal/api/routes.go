@@ -259,5 +259,15 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/kb/articles/{id}/revisions", s.articleRevisions, false},
 		{"POST", "/api/v1/kb/articles/{id}/solved", s.articleAction(s.KB.Solved), false},
 		{"GET", "/api/v1/kb/suggest", s.suggestArticles, false},
+		{"GET", "/api/v1/webhooks", s.listWebhooks, false},
+		{"POST", "/api/v1/webhooks", s.createWebhook, false},
+		{"GET", "/api/v1/webhooks/{id}", s.getWebhook, false},
+		{"PATCH", "/api/v1/webhooks/{id}", s.updateWebhook, false},
+		{"DELETE", "/api/v1/webhooks/{id}", s.deleteWebhook, false},
+		{"POST", "/api/v1/webhooks/{id}/rotate-secret", s.rotateWebhookSecret, false},
+		{"POST", "/api/v1/webhooks/{id}/test", s.testWebhook, false},
+		{"GET", "/api/v1/webhooks/{id}/deliveries", s.listWebhookDeliveries, false},
+		{"GET", "/api/v1/webhooks/{id}/deliveries/{did}", s.getWebhookDelivery, false},
+		{"POST", "/api/v1/webhooks/{id}/deliveries/{did}/redeliver", s.redeliverWebhook, false},
 	}
 }

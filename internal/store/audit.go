@@ -8,6 +8,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/audit"
+	"accord/internal/webhooks"
 )
 
 // Audit implements audit.Store.
@@ -46,6 +47,11 @@ func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, ev audit.Event) error
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3`, ev.Seq, ev.Hash, ev.OrgID); err != nil {
 		return fmt.Errorf("audit head: %w", err)
+	}
+	if webhooks.Triggers(ev.EntityType) {
+		// The fan-out reads the chain after its cursor; scheduling it in
+		// this transaction means no event waits for a later one.
+		return setTimer(ctx, tx, ev.OrgID, ev.OrgID, webhooks.FanoutJob, ev.At, ev.At)
 	}
 	return nil
 }
