@@ -18,6 +18,7 @@ import (
 	"accord/internal/jobs"
 	"accord/internal/metrics"
 	"accord/internal/web"
+	"accord/internal/webhooks"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -41,6 +42,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	metricsAddr := fs.String("metrics-addr", envOr(e, "ACCORD_METRICS_ADDR", ""), "serve GET /metrics on this listen `address` only, not on -addr (ACCORD_METRICS_ADDR)")
 	metricsToken := fs.String("metrics-token", envOr(e, "ACCORD_METRICS_TOKEN", ""), "bearer `token` GET /metrics asks for (ACCORD_METRICS_TOKEN); without it or -metrics-addr, /metrics is served only when -addr is a loopback address")
 	kbPrefixes := fs.String("kb-url-prefixes", envOr(e, "ACCORD_KB_URL_PREFIXES", ""), "comma-separated URL `prefixes` a reply's knowledge-base reference may start with; default the base URL's /kb/, or any URL without a base URL (ACCORD_KB_URL_PREFIXES)")
+	hookHosts := fs.String("webhook-allow-hosts", envOr(e, "ACCORD_WEBHOOK_ALLOW_HOSTS", ""), "comma-separated host `names` webhooks may reach although they are internal (loopback, private), also over http: labs and tests only (ACCORD_WEBHOOK_ALLOW_HOSTS)")
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -87,6 +89,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		svc.engagements = svc.newEngagements(mail.baseURL)
 	}
 	svc.changes = svc.newChanges(mail.baseURL)
+	svc.webhooks = newWebhooks(store, allowHosts(*hookHosts), nil)
 	m := metrics.New(store, metrics.Config{Log: log})
 	svc.observe(m)
 	onMain, warning := metricsExposure(*addr, *metricsAddr, *metricsToken)
@@ -125,6 +128,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			Metrics: m, MetricsToken: *metricsToken, NoMetrics: !onMain,
 			Products: svc.products,
 			KB:       svc.kb,
+			Webhooks: svc.webhooks,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -241,6 +245,17 @@ func kbURLPrefixes(flag, baseURL string) []string {
 	}
 	if len(out) == 0 && baseURL != "" {
 		out = []string{strings.TrimRight(baseURL, "/") + "/kb/"}
+	}
+	return out
+}
+
+// allowHosts splits -webhook-allow-hosts.
+func allowHosts(v string) webhooks.Allow {
+	var out webhooks.Allow
+	for _, h := range strings.Split(v, ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			out = append(out, h)
+		}
 	}
 	return out
 }
