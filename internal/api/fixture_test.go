@@ -29,6 +29,8 @@ import (
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
 	"accord/internal/views"
+	"accord/internal/webhooks"
+	"accord/internal/webhooks/transport"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -62,6 +64,7 @@ type fixture struct {
 	knownIssues *knownissues.Service
 	ids         map[string]string // for {id:name} placeholders, as tests name records
 	products    *products.Service
+	webhooks    *webhooks.Service
 }
 
 func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
@@ -87,8 +90,10 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		changes.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
 	f.knownIssues = knownissues.NewService(store.NewKnownIssues(f.db), f.dir, f.cases, nil)
 	f.products = products.NewService(store.NewProducts(f.db), f.dir, func() time.Time { return f.now })
+	f.webhooks = webhooks.NewService(store.NewWebhooks(f.db), transport.New(transport.Config{}), nil)
 	s := New(Deps{
 		Products: f.products,
+		Webhooks: f.webhooks,
 		DB:       f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
 		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Changes: f.changes, Notify: mailLog(f.db, f.cases, f.dir), Macros: f.macros, Views: views.NewService(store.NewViews(f.db)), KB: f.kb,
 		Raci: matrices, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },

@@ -163,7 +163,9 @@ func payload(t *testing.T, m message) webhooks.Payload {
 	return p
 }
 
-func roots(e *endpoint) *tls.Config { return e.srv.Client().Transport.(*http.Transport).TLSClientConfig }
+func roots(e *endpoint) *tls.Config {
+	return e.srv.Client().Transport.(*http.Transport).TLSClientConfig
+}
 
 func TestDeliveryToTenantsSigned(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
