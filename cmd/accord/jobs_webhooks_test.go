@@ -22,6 +22,7 @@ import (
 	"accord/internal/contracts"
 	"accord/internal/directory"
 	"accord/internal/jobs"
+	"accord/internal/metrics"
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -93,6 +94,8 @@ func TestWebhookCaseBreachedEndToEnd(t *testing.T) {
 		}
 		now := time.Now().UTC()
 		clock := now
+		m := metrics.New(db, metrics.Config{Log: log})
+		svc.observe(m)
 		sys := accord.WithActor(context.Background(), accord.SystemActor("test"))
 		if _, err := svc.policy.EnsureDefault(sys, now); err != nil {
 			t.Fatal(err)
@@ -181,6 +184,20 @@ func TestWebhookCaseBreachedEndToEnd(t *testing.T) {
 		}
 		if box.find("hooks@northwind.example", webhooks.DisabledLetter) == nil {
 			t.Error("the owner was not mailed")
+		}
+		for _, c := range []struct {
+			name   string
+			labels []string
+			want   float64
+		}{
+			{"accord_webhook_attempts_total", []string{"outcome", "delivered"}, 1},
+			{"accord_webhook_attempts_total", []string{"outcome", "retry"}, float64(len(webhooks.Retry) + 1)},
+			{"accord_webhook_attempts_total", []string{"outcome", "failed"}, 1},
+			{"accord_webhooks_disabled_total", nil, 1},
+		} {
+			if got := value(t, m, c.name, c.labels...); got != c.want {
+				t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+			}
 		}
 	})
 }

@@ -202,6 +202,7 @@ func (s *services) observe(m *metrics.Metrics) {
 	s.db.Observe(m)
 	s.directory.ObserveSignIns(m.SignInRefused)
 	s.notify.ObserveInbound(m.Inbound)
+	s.webhooks.ObserveAttempts(m.WebhookAttempt)
 }
 
 // metricsExposure decides whether GET /metrics is served on the main

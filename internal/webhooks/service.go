@@ -156,10 +156,16 @@ type Sender interface {
 
 // Service keeps subscriptions and delivers.
 type Service struct {
-	store Store
-	send  Sender
-	allow Allow
+	store   Store
+	send    Sender
+	allow   Allow
+	observe func(outcome string, disabled bool)
 }
+
+// ObserveAttempts has f told of every attempt recorded: its outcome
+// (Delivered, "retry", or Failed when it was the last) and whether it
+// disabled the subscription (for metrics).
+func (s *Service) ObserveAttempts(f func(outcome string, disabled bool)) { s.observe = f }
 
 // NewService returns a service over store that sends through send and lets
 // subscriptions reach the hosts of allow.
@@ -483,6 +489,7 @@ func (s *Service) Deliver(ctx context.Context, now time.Time, id accord.ID) (dis
 			"content-type": "application/json", "user-agent": "Accord-Webhooks/1",
 		}, []byte(d.Body))
 	}
+	outcome := "retry"
 	err = s.store.Record(ctx, id, func(d *Delivery, sub *Subscription) (Outcome, error) {
 		if d.State != Pending {
 			return Outcome{}, errSettled
@@ -498,7 +505,7 @@ func (s *Service) Deliver(ctx context.Context, now time.Time, id accord.ID) (dis
 		}
 		d.NextAt = nil
 		if o.Attempt.Ok() {
-			d.State, d.DeliveredAt = Delivered, &o.Attempt.At
+			d.State, d.DeliveredAt, outcome = Delivered, &o.Attempt.At, Delivered
 			sub.FailedDeliveries, sub.FailingSince = 0, nil
 			return o, nil
 		}
@@ -509,7 +516,7 @@ func (s *Service) Deliver(ctx context.Context, now time.Time, id accord.ID) (dis
 			o.Next = now.UTC().Add(Retry[d.Tries-1])
 			d.NextAt = &o.Next
 		} else {
-			d.State = Failed
+			d.State, outcome = Failed, Failed
 			sub.FailedDeliveries++
 		}
 		reason := ""
@@ -531,6 +538,9 @@ func (s *Service) Deliver(ctx context.Context, now time.Time, id accord.ID) (dis
 	})
 	if err == errSettled {
 		return nil, nil
+	}
+	if err == nil && s.observe != nil {
+		s.observe(outcome, disabled != nil)
 	}
 	return disabled, accord.Wrap(op, err)
 }
