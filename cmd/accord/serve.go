@@ -113,6 +113,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Products:    svc.products,
 		KnownIssues: svc.knownIssues,
 		KB:          svc.kb,
+		Webhooks:    svc.webhooks,
 	})
 	if err != nil {
 		return err

@@ -36,6 +36,8 @@ import (
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
 	"accord/internal/views"
+	"accord/internal/webhooks"
+	"accord/internal/webhooks/transport"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -109,6 +111,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs, Macros: f.macros,
 		KnownIssues: f.knownIssues,
 		KB:          f.kb,
+		Webhooks:    webhooks.NewService(store.NewWebhooks(f.db), transport.New(transport.Config{}), nil),
 	})
 	if err != nil {
 		t.Fatal(err)

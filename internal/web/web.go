@@ -37,6 +37,7 @@ import (
 	"accord/internal/signals"
 	"accord/internal/sla"
 	"accord/internal/views"
+	"accord/internal/webhooks"
 )
 
 // Deps is what the pages need; cmd/accord wires it.
@@ -69,6 +70,8 @@ type Deps struct {
 
 	// KnownIssues are the vendor's known issues (docs/knowledge.md).
 	KnownIssues *knownissues.Service
+	// Webhooks are the administrators' subscriptions (webhooks.go).
+	Webhooks *webhooks.Service
 }
 
 //go:embed templates static
