@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -90,7 +92,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		changes.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
 	f.knownIssues = knownissues.NewService(store.NewKnownIssues(f.db), f.dir, f.cases, nil)
 	f.products = products.NewService(store.NewProducts(f.db), f.dir, func() time.Time { return f.now })
-	f.webhooks = webhooks.NewService(store.NewWebhooks(f.db), transport.New(transport.Config{}), nil)
+	f.webhooks = webhooks.NewService(store.NewWebhooks(f.db), transport.New(transport.Config{Resolver: noNames{}}), nil)
 	s := New(Deps{
 		Products: f.products,
 		Webhooks: f.webhooks,
@@ -335,4 +337,12 @@ func (f *fixture) contact(key, org string, authorized bool) directory.User {
 	f.users[key] = u
 	f.login(key)
 	return u
+}
+
+// noNames resolves nothing: webhook endpoints the tests subscribe are made
+// up, and no test looks names up in the real DNS.
+type noNames struct{}
+
+func (noNames) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }

@@ -149,9 +149,12 @@ type Response struct {
 }
 
 // Sender sends one signed message; the transport refuses internal
-// addresses at every connection.
+// addresses at every connection. Check resolves an endpoint's host when it
+// is subscribed and refuses it if it points inside; a name that does not
+// resolve yet passes, as every connection is checked anyway.
 type Sender interface {
 	Send(ctx context.Context, url string, header map[string]string, body []byte) Response
+	Check(ctx context.Context, url string) error
 }
 
 // Service keeps subscriptions and delivers.
@@ -198,11 +201,13 @@ type Input struct {
 	Enabled     *bool   `json:"enabled"`
 }
 
-func (s *Service) apply(in Input, sub *Subscription, ch *audit.Changes) error {
+func (s *Service) apply(ctx context.Context, in Input, sub *Subscription, ch *audit.Changes) error {
 	var ps []accord.Problem
 	if in.URL != nil {
 		if _, err := CheckURL(strings.TrimSpace(*in.URL), s.allow); err != nil {
 			ps = append(ps, accord.Problem{Field: "url", Msg: accord.Public(err).Msg})
+		} else if err := s.send.Check(ctx, strings.TrimSpace(*in.URL)); err != nil {
+			ps = append(ps, accord.Problem{Field: "url", Msg: "resolves to an internal address (loopback, private, link-local or metadata)"})
 		} else {
 			ch.Add("url", sub.URL, strings.TrimSpace(*in.URL))
 			sub.URL = strings.TrimSpace(*in.URL)
@@ -286,7 +291,7 @@ func (s *Service) Create(ctx context.Context, now time.Time, in Input) (WithSecr
 		in.Enabled = &sub.Enabled
 	}
 	var ch audit.Changes
-	if err := s.apply(in, &sub, &ch); err != nil {
+	if err := s.apply(ctx, in, &sub, &ch); err != nil {
 		return WithSecret{}, accord.Wrap(op, err)
 	}
 	ch.Secret("secret")
@@ -308,7 +313,7 @@ func (s *Service) Update(ctx context.Context, now time.Time, id accord.ID, in In
 		return Subscription{}, accord.Wrap(op, err)
 	}
 	var ch audit.Changes
-	if err := s.apply(in, &sub, &ch); err != nil {
+	if err := s.apply(ctx, in, &sub, &ch); err != nil {
 		return Subscription{}, accord.Wrap(op, err)
 	}
 	if len(ch) == 0 {

@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"sync"
 	"testing"
@@ -23,6 +25,17 @@ import (
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// fakeNames resolves made-up names, as an attacker's DNS would.
+type fakeNames map[string]string
+
+func (n fakeNames) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	a, ok := n[host]
+	if !ok {
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	return []netip.Addr{netip.MustParseAddr(a)}, nil
+}
 
 // message is what a receiver got.
 type message struct {
@@ -101,7 +114,8 @@ func newWorld(t *testing.T, db *store.DB, roots *tls.Config) *world {
 	w.acme = actor(directory.KindCustomer, "acme", accord.RoleCustomerContact)
 	w.glob = actor(directory.KindCustomer, "globex", accord.RoleCustomerContact)
 	allow := webhooks.Allow{"127.0.0.1"}
-	w.svc = webhooks.NewService(store.NewWebhooks(db), transport.New(transport.Config{Allow: allow, TLS: roots}), allow)
+	w.svc = webhooks.NewService(store.NewWebhooks(db), transport.New(transport.Config{Allow: allow, TLS: roots, Resolver: fakeNames{
+		"loopback.attacker.test": "127.0.0.1", "metadata.attacker.test": "169.254.169.254", "hooks.example.com": "93.184.215.14"}}), allow)
 	w.runner = jobs.NewRunner(store.NewJobs(db), map[string]jobs.Handler{
 		webhooks.FanoutJob: func(ctx context.Context, now time.Time, j jobs.Job) error {
 			_, err := w.svc.Fanout(ctx, j.SubjectID)
@@ -230,7 +244,8 @@ func TestDeliveryToTenantsSigned(t *testing.T) {
 			t.Errorf("an agent lists webhooks: %v", err)
 		}
 		// Subscribing the metadata service is refused.
-		for _, u := range []string{"http://169.254.169.254/", "https://169.254.169.254/latest", "https://2130706433/", "https://[::1]/"} {
+		for _, u := range []string{"http://169.254.169.254/", "https://169.254.169.254/latest", "https://2130706433/", "https://[::1]/",
+			"https://loopback.attacker.test/hook", "https://metadata.attacker.test/"} {
 			types := []webhooks.Type{webhooks.CaseBreached}
 			if _, err := w.svc.Create(as(w.vendor), w.now, webhooks.Input{URL: &u, Types: &types}); !accord.IsKind(err, accord.Invalid) {
 				t.Errorf("subscribing %s: %v", u, err)

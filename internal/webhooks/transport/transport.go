@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +38,7 @@ type Config struct {
 // Sender implements webhooks.Sender.
 type Sender struct {
 	client *http.Client
+	cfg    Config
 }
 
 // ErrInternal refuses a connection to an internal address.
@@ -98,7 +100,7 @@ func New(cfg Config) *Sender {
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: cfg.Timeout,
 	}
-	return &Sender{client: &http.Client{
+	return &Sender{cfg: cfg, client: &http.Client{
 		Transport: tr,
 		Timeout:   cfg.Timeout,
 		// A redirect could point inside, and a receiver that moved should
@@ -124,4 +126,36 @@ func (s *Sender) Send(ctx context.Context, url string, header map[string]string,
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so the connection can be reused
 	return webhooks.Response{Status: resp.StatusCode, Excerpt: string(b)}
+}
+
+// Check resolves the host of an endpoint being subscribed and refuses it
+// when an address it resolves to is internal. A name that does not resolve
+// (yet) passes: every connection resolves and checks again.
+func (s *Sender) Check(ctx context.Context, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	host := strings.ToLower(u.Hostname())
+	if s.cfg.Allow.Has(host) {
+		return nil
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		if webhooks.Internal(a) {
+			return fmt.Errorf("%s: %w", a, ErrInternal)
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	addrs, err := s.cfg.Resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil
+	}
+	for _, a := range addrs {
+		if webhooks.Internal(a) {
+			return fmt.Errorf("%s resolves to %s: %w", host, a, ErrInternal)
+		}
+	}
+	return nil
 }

@@ -130,3 +130,19 @@ func TestExcerptIsShort(t *testing.T) {
 		t.Errorf("status %d, excerpt of %d bytes", resp.Status, len(resp.Excerpt))
 	}
 }
+
+func TestCheckAtSubscription(t *testing.T) {
+	s := transport.New(transport.Config{Resolver: resolver, Allow: webhooks.Allow{"receiver.lab"}})
+	for url, internal := range map[string]bool{
+		"https://loopback.attacker.test/": true, "https://v6.attacker.test/": true, "https://mapped.attacker.test/": true,
+		"https://metadata.attacker.test/": true, "https://mixed.attacker.test/": true, "https://[::1]/": true,
+		"https://receiver.lab/":    false, // allowed by name
+		"https://unknown.example/": false, // does not resolve yet: checked at every connection
+		"https://93.184.215.14/":   false,
+	} {
+		err := s.Check(context.Background(), url)
+		if internal != errors.Is(err, transport.ErrInternal) {
+			t.Errorf("Check(%s) = %v, want internal %v", url, err, internal)
+		}
+	}
+}
