@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +34,8 @@ import (
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/views"
+	"accord/internal/webhooks"
+	"accord/internal/webhooks/transport"
 )
 
 // envOr returns the environment variable, or def when it is unset.
@@ -190,6 +193,9 @@ type services struct {
 	knownIssues *knownissues.Service
 	products    *products.Service
 	kb          *kb.Service
+	// webhooks send events to subscribed endpoints; serve rebuilds it with
+	// its allow-list of internal hosts.
+	webhooks *webhooks.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -222,7 +228,14 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.knownIssues = s.newKnownIssues()
 	s.products = products.NewService(store.NewProducts(db), s.directory, nil)
 	s.kb = kb.NewService(store.NewKB(db), s.directory, nil)
+	s.webhooks = newWebhooks(db, nil, nil)
 	return s
+}
+
+// newWebhooks builds the webhooks service; allow names the internal hosts
+// subscriptions may reach (labs, tests), tlsConfig the roots a test trusts.
+func newWebhooks(db *store.DB, allow webhooks.Allow, tlsConfig *tls.Config) *webhooks.Service {
+	return webhooks.NewService(store.NewWebhooks(db), transport.New(transport.Config{Allow: allow, TLS: tlsConfig}), allow)
 }
 
 // maxFile bounds a case attachment and an engagement's evidence file.

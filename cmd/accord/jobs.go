@@ -16,6 +16,7 @@ import (
 	"accord/internal/lang"
 	"accord/internal/notify"
 	"accord/internal/products"
+	"accord/internal/webhooks"
 )
 
 // jobHandlers maps each kind of job to the service that does it.
@@ -68,7 +69,27 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 	h[products.ReleaseJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.mailRelease(ctx, now, j.SubjectID)
 	}
+	h[webhooks.FanoutJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		_, err := s.webhooks.Fanout(ctx, j.SubjectID)
+		return err
+	}
+	h[webhooks.DeliverJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.deliverWebhook(ctx, now, j.SubjectID)
+	}
 	return h
+}
+
+// deliverWebhook makes one attempt of a webhook delivery and mails the
+// owner of a subscription that its failures disabled, once per disabling.
+func (s *services) deliverWebhook(ctx context.Context, now time.Time, id accord.ID) error {
+	off, err := s.webhooks.Deliver(ctx, now, id)
+	if err != nil || off == nil {
+		return err
+	}
+	sub := off.Subscription
+	return s.notify.Post(ctx, now, notify.Letter{Kind: webhooks.DisabledLetter, OrgID: sub.OrgID, UserID: sub.OwnerID,
+		Topic: "webhook-disabled:" + string(sub.ID) + ":" + sub.UpdatedAt.Format(time.RFC3339Nano),
+		Facts: map[string]any{"url": sub.URL, "reason": off.Reason}, Link: "/admin/webhooks"})
 }
 
 // mailChange tells the people of a change about one of its timeline

@@ -21,6 +21,7 @@ import (
 	"accord/internal/metrics"
 	"accord/internal/oidc"
 	"accord/internal/web"
+	"accord/internal/webhooks"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -44,6 +45,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	metricsAddr := fs.String("metrics-addr", envOr(e, "ACCORD_METRICS_ADDR", ""), "serve GET /metrics on this listen `address` only, not on -addr (ACCORD_METRICS_ADDR)")
 	metricsToken := fs.String("metrics-token", envOr(e, "ACCORD_METRICS_TOKEN", ""), "bearer `token` GET /metrics asks for (ACCORD_METRICS_TOKEN); without it or -metrics-addr, /metrics is served only when -addr is a loopback address")
 	kbPrefixes := fs.String("kb-url-prefixes", envOr(e, "ACCORD_KB_URL_PREFIXES", ""), "comma-separated URL `prefixes` a reply's knowledge-base reference may start with; default the base URL's /kb/, or any URL without a base URL (ACCORD_KB_URL_PREFIXES)")
+	hookHosts := fs.String("webhook-allow-hosts", envOr(e, "ACCORD_WEBHOOK_ALLOW_HOSTS", ""), "comma-separated host `names` webhooks may reach although they are internal (loopback, private), also over http: labs and tests only (ACCORD_WEBHOOK_ALLOW_HOSTS)")
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -90,6 +92,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		svc.engagements = svc.newEngagements(mail.baseURL)
 	}
 	svc.changes = svc.newChanges(mail.baseURL)
+	svc.webhooks = newWebhooks(store, allowHosts(*hookHosts), nil)
 	m := metrics.New(store, metrics.Config{Log: log, JobKinds: slices.Collect(maps.Keys(svc.jobHandlers()))})
 	svc.observe(m)
 	onMain, warning := metricsExposure(*addr, *metricsAddr, *metricsToken)
@@ -115,6 +118,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		KB:          svc.kb,
 		SSO:         oidc.New(nil, nil),
 		PublicURL:   mail.baseURL,
+		Webhooks:    svc.webhooks,
 	})
 	if err != nil {
 		return err
@@ -130,6 +134,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			Metrics: m, MetricsToken: *metricsToken, NoMetrics: !onMain,
 			Products: svc.products,
 			KB:       svc.kb,
+			Webhooks: svc.webhooks,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -203,6 +208,7 @@ func (s *services) observe(m *metrics.Metrics) {
 	s.db.Observe(m)
 	s.directory.ObserveSignIns(m.SignInRefused)
 	s.notify.ObserveInbound(m.Inbound)
+	s.webhooks.ObserveAttempts(m.WebhookAttempt)
 }
 
 // metricsExposure decides whether GET /metrics is served on the main
@@ -246,6 +252,17 @@ func kbURLPrefixes(flag, baseURL string) []string {
 	}
 	if len(out) == 0 && baseURL != "" {
 		out = []string{strings.TrimRight(baseURL, "/") + "/kb/"}
+	}
+	return out
+}
+
+// allowHosts splits -webhook-allow-hosts.
+func allowHosts(v string) webhooks.Allow {
+	var out webhooks.Allow
+	for _, h := range strings.Split(v, ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			out = append(out, h)
+		}
 	}
 	return out
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,8 @@ import (
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
 	"accord/internal/views"
+	"accord/internal/webhooks"
+	"accord/internal/webhooks/transport"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -62,6 +66,7 @@ type fixture struct {
 	knownIssues *knownissues.Service
 	ids         map[string]string // for {id:name} placeholders, as tests name records
 	products    *products.Service
+	webhooks    *webhooks.Service
 }
 
 func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
@@ -90,8 +95,10 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		changes.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType})
 	f.knownIssues = knownissues.NewService(store.NewKnownIssues(f.db), f.dir, f.cases, nil)
 	f.products = products.NewService(store.NewProducts(f.db), f.dir, func() time.Time { return f.now })
+	f.webhooks = webhooks.NewService(store.NewWebhooks(f.db), transport.New(transport.Config{Resolver: noNames{}}), nil)
 	s := New(Deps{
 		Products: f.products,
+		Webhooks: f.webhooks,
 		DB:       f.db, Directory: f.dir, Audit: audit.NewService(store.NewAudit(f.db)), Policy: policy,
 		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Changes: f.changes, Notify: mailLog(f.db, f.cases, f.dir), Macros: f.macros, Views: views.NewService(store.NewViews(f.db)), KB: f.kb,
 		Raci: matrices, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
@@ -333,4 +340,12 @@ func (f *fixture) contact(key, org string, authorized bool) directory.User {
 	f.users[key] = u
 	f.login(key)
 	return u
+}
+
+// noNames resolves nothing: webhook endpoints the tests subscribe are made
+// up, and no test looks names up in the real DNS.
+type noNames struct{}
+
+func (noNames) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }

@@ -25,6 +25,7 @@ import (
 	"accord/internal/signals"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
+	"accord/internal/webhooks"
 )
 
 // TestTenantIsolation sends every authenticated route, as every tenant-bound
@@ -95,6 +96,7 @@ func TestTenantIsolation(t *testing.T) {
 			change, script, window                                                          accord.ID
 			issue                                                                           accord.ID
 			installation                                                                    accord.ID
+			webhook, delivery                                                               accord.ID
 		}
 		sig := signals.NewService(store.NewSignals(f.db), f.cases, f.dir)
 		mail := store.NewMail(f.db)
@@ -222,7 +224,19 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tenants[org] = tenant{issue: issue, installation: ins.ID, contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file, session: session, mail: msg.ID,
+			// A webhook subscription of the customer's administrator, with a
+			// delivery queued.
+			hookURL, hookTypes := "https://hooks."+strings.ToLower(names[org])+".example/accord", []webhooks.Type{webhooks.CaseBreached}
+			hookAdmin := accord.WithActor(ctx, accord.Actor{UserID: accord.NewID("usr"), OrgID: org, Role: accord.RoleCustomerContact, CustomerAdmin: true, Name: names[org] + " admin"})
+			hook, err := f.webhooks.Create(hookAdmin, f.now, webhooks.Input{URL: &hookURL, Types: &hookTypes})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hookMsg, err := f.webhooks.Test(hookAdmin, f.now, hook.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tenants[org] = tenant{webhook: hook.ID, delivery: hookMsg.ID, issue: issue, installation: ins.ID, contract: c.ID, entitlement: ents[0].ID, request: r.ID, kase: kase.ID, file: file, session: session, mail: msg.ID,
 				engagement: eng.ID, evidence: eng.Steps[0].File.ID, environment: env.ID, snapshot: snap.ID, notice: notices[0].ID, notification: ns[0].ID,
 				change: chg.ID, script: chg.Script.ID, window: mw.ID}
 		}
@@ -230,7 +244,7 @@ func TestTenantIsolation(t *testing.T) {
 			x := tenants[org]
 			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail),
 				string(x.engagement), string(x.evidence), string(x.environment), string(x.snapshot), string(x.notice), string(x.notification),
-				string(x.change), string(x.script), string(x.window), string(x.installation), string(x.issue)}
+				string(x.change), string(x.script), string(x.window), string(x.installation), string(x.issue), string(x.webhook), string(x.delivery)}
 		}
 
 		// Each partner has a team with its agent; customers have none, so
@@ -468,6 +482,11 @@ func TestTenantIsolation(t *testing.T) {
 			"POST /api/v1/me/totp/disable": `{"code":"000000"}`, "POST /api/v1/me/totp/recovery-codes": `{"code":"000000"}`,
 			"GET /api/v1/totp-policy": "", "PUT /api/v1/totp-policy/{rule}": `{"required":false}`,
 			"DELETE /api/v1/users/{id}/totp": "",
+			"GET /api/v1/webhooks":           "", "POST /api/v1/webhooks": `{"url":"https://hooks.hijack.example/","types":["case.breached"]}`,
+			"GET /api/v1/webhooks/{id}": "", "PATCH /api/v1/webhooks/{id}": `{"url":"https://hooks.hijack.example/"}`,
+			"DELETE /api/v1/webhooks/{id}": "", "POST /api/v1/webhooks/{id}/rotate-secret": "", "POST /api/v1/webhooks/{id}/test": "",
+			"GET /api/v1/webhooks/{id}/deliveries": "", "GET /api/v1/webhooks/{id}/deliveries/{did}": "",
+			"POST /api/v1/webhooks/{id}/deliveries/{did}/redeliver": "",
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack",
@@ -535,6 +554,9 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.NewReplacer("{id}", string(accord.NewID("prd")), "{vid}", string(accord.NewID("ver"))).Replace(path)
 					case strings.HasPrefix(path, "/api/v1/macros/{id}"):
 						path = strings.Replace(path, "{id}", string(emacro.ID), 1)
+					case strings.HasPrefix(path, "/api/v1/webhooks/{id}"):
+						x := tenants[fo.customer]
+						path = strings.NewReplacer("{id}", string(x.webhook), "{did}", string(x.delivery)).Replace(path)
 					case strings.HasPrefix(path, "/api/v1/kb/articles/{id}"):
 						path = strings.Replace(path, "{id}", string(kbInternal.ID), 1)
 					}

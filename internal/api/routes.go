@@ -272,5 +272,15 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/totp-policy", s.totpPolicy, false},
 		{"PUT", "/api/v1/totp-policy/{rule}", s.setTOTPPolicy, false},
 		{"DELETE", "/api/v1/users/{id}/totp", s.resetTOTP, false},
+		{"GET", "/api/v1/webhooks", s.listWebhooks, false},
+		{"POST", "/api/v1/webhooks", s.createWebhook, false},
+		{"GET", "/api/v1/webhooks/{id}", s.getWebhook, false},
+		{"PATCH", "/api/v1/webhooks/{id}", s.updateWebhook, false},
+		{"DELETE", "/api/v1/webhooks/{id}", s.deleteWebhook, false},
+		{"POST", "/api/v1/webhooks/{id}/rotate-secret", s.rotateWebhookSecret, false},
+		{"POST", "/api/v1/webhooks/{id}/test", s.testWebhook, false},
+		{"GET", "/api/v1/webhooks/{id}/deliveries", s.listWebhookDeliveries, false},
+		{"GET", "/api/v1/webhooks/{id}/deliveries/{did}", s.getWebhookDelivery, false},
+		{"POST", "/api/v1/webhooks/{id}/deliveries/{did}/redeliver", s.redeliverWebhook, false},
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/views"
+	"accord/internal/webhooks"
 )
 
 // Deps is what the server needs; cmd/accord wires it.
@@ -92,6 +93,9 @@ type Deps struct {
 	Products *products.Service
 	// KB is the knowledge base: articles and their search.
 	KB *kb.Service
+	// Webhooks are subscriptions of endpoints to events and their
+	// deliveries.
+	Webhooks *webhooks.Service
 }
 
 // Server is the HTTP face of Accord.

@@ -33,6 +33,7 @@ import (
 	"accord/internal/jobs"
 	"accord/internal/notify"
 	"accord/internal/store"
+	"accord/internal/webhooks"
 )
 
 // Config tunes Metrics; zero values take the defaults.
@@ -68,6 +69,8 @@ type Metrics struct {
 	inbound         *prometheus.CounterVec
 	signInFailures  prometheus.Counter
 	signInThrottled prometheus.Counter
+	webhookAttempts *prometheus.CounterVec
+	webhooksOff     prometheus.Counter
 }
 
 // Criticalities label the SLA figures; every one is exported from the
@@ -121,6 +124,15 @@ func New(db *store.DB, cfg Config) *Metrics {
 	m.signInThrottled = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "accord_signin_throttled_total", Help: "Sign-in attempts refused unchecked because their account or address failed too often.",
 	})
+	m.webhookAttempts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "accord_webhook_attempts_total", Help: "Webhook delivery attempts made by this process, by outcome (delivered, retry, failed: the last attempt failed).",
+	}, []string{"outcome"})
+	m.webhooksOff = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "accord_webhooks_disabled_total", Help: "Webhook subscriptions this process disabled after repeated failure.",
+	})
+	for _, o := range []string{webhooks.Delivered, "retry", webhooks.Failed} {
+		m.webhookAttempts.WithLabelValues(o)
+	}
 	for _, c := range criticalities {
 		m.warnings.WithLabelValues(c)
 		m.breaches.WithLabelValues(c)
@@ -134,7 +146,7 @@ func New(db *store.DB, cfg Config) *Metrics {
 		m.inbound.WithLabelValues(string(st))
 	}
 	m.accord = []prometheus.Collector{m.requests, m.latency, m.warnings, m.breaches, m.jobRuns, m.jobDuration, m.mailSent,
-		m.mailFailures, m.inbound, m.signInFailures, m.signInThrottled, &poolCollector{db: db}, &dbCollector{m: m}}
+		m.mailFailures, m.inbound, m.signInFailures, m.signInThrottled, m.webhookAttempts, m.webhooksOff, &poolCollector{db: db}, &dbCollector{m: m}}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reg.MustRegister(m.accord...)
 	return m
@@ -371,5 +383,14 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	if s.Known {
 		ch <- prometheus.MustNewConstMetric(descAcquires, prometheus.CounterValue, float64(s.Acquires))
 		ch <- prometheus.MustNewConstMetric(descCanceled, prometheus.CounterValue, float64(s.CanceledAcquires))
+	}
+}
+
+// WebhookAttempt counts a webhook delivery attempt by outcome (see
+// webhooks.Service.ObserveAttempts) and a subscription it disabled.
+func (m *Metrics) WebhookAttempt(outcome string, disabled bool) {
+	m.webhookAttempts.WithLabelValues(outcome).Inc()
+	if disabled {
+		m.webhooksOff.Inc()
 	}
 }

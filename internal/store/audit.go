@@ -8,6 +8,7 @@ import (
 
 	"accord/internal/accord"
 	"accord/internal/audit"
+	"accord/internal/webhooks"
 )
 
 // Audit implements audit.Store.
@@ -47,7 +48,23 @@ func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, ev audit.Event) error
 	if _, err := tx.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3`, ev.Seq, ev.Hash, ev.OrgID); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
-	return nil
+	if !webhooks.Triggers(ev.EntityType) {
+		return nil
+	}
+	// The fan-out reads the chain after its cursor; scheduling it in this
+	// transaction means no event waits for a later one. Without a
+	// subscription that could receive the event no job is made: the
+	// cursor stays behind, and the next fan-out skips what predates its
+	// subscriptions.
+	var subscribed bool
+	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE enabled AND (all_orgs OR org_id = $1))`, ev.OrgID).Scan(&subscribed)
+	if err != nil {
+		return fmt.Errorf("webhook subscriptions: %w", err)
+	}
+	if !subscribed {
+		return nil
+	}
+	return setTimer(ctx, tx, ev.OrgID, ev.OrgID, webhooks.FanoutJob, ev.At, ev.At)
 }
 
 const eventColumns = `org_id, seq, id, at, actor_id, actor_name, actor_org_id, action, entity_type, entity_id, changes, request_id, prev_hash, hash`

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -36,6 +38,8 @@ import (
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
 	"accord/internal/views"
+	"accord/internal/webhooks"
+	"accord/internal/webhooks/transport"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -112,6 +116,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs, Macros: f.macros,
 		KnownIssues: f.knownIssues,
 		KB:          f.kb,
+		Webhooks:    webhooks.NewService(store.NewWebhooks(f.db), transport.New(transport.Config{Resolver: noNames{}}), nil),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -321,4 +326,12 @@ func engines(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
 		fn(t, newFixture(t, open))
 	})
+}
+
+// noNames resolves nothing: webhook endpoints the tests subscribe are made
+// up, and no test looks names up in the real DNS.
+type noNames struct{}
+
+func (noNames) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }

@@ -45,6 +45,7 @@ func (s *Server) routes() []route {
 		s.kbEditRoutes(),
 		s.ssoRoutes(),
 		s.totpRoutes(),
+		s.webhookRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

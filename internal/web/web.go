@@ -38,6 +38,7 @@ import (
 	"accord/internal/signals"
 	"accord/internal/sla"
 	"accord/internal/views"
+	"accord/internal/webhooks"
 )
 
 // Deps is what the pages need; cmd/accord wires it.
@@ -76,6 +77,8 @@ type Deps struct {
 	// PublicURL is the server's address as browsers reach it, which
 	// identity providers send them back to; empty: the request's host.
 	PublicURL string
+	// Webhooks are the administrators' subscriptions (webhooks.go).
+	Webhooks *webhooks.Service
 }
 
 //go:embed templates static

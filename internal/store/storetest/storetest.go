@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"SSO", testSSOStore},
 		{"SSOStateOnce", testSSOStateOnce},
 		{"TOTP", testTOTP},
+		{"Webhooks", testWebhooks},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
