@@ -43,6 +43,16 @@ func runBackup(ctx context.Context, e *env, args []string) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	// A name like backup.zip would silently become a directory of that
+	// name; an archive is only ever a tar.
+	if ext := filepath.Ext(*to); ext != "" && !backup.Archived(*to) && slices.Contains([]string{".zip", ".7z", ".gz", ".bz2", ".xz", ".zst", ".rar", ".tbz", ".txz"}, ext) {
+		return usageError{fmt.Sprintf("--to %s: archives are .tar, .tar.gz or .tgz; give one of those, or a directory name", *to)}
+	}
+	if parent := filepath.Dir(*to); parent != "" {
+		if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
+			return usageError{fmt.Sprintf("--to %s: the folder %s does not exist; create it first", *to, parent)}
+		}
+	}
 	start := time.Now()
 	d, err := db.openFound(ctx)
 	if err != nil {

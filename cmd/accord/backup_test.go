@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -357,6 +358,19 @@ func TestRestoreForceAndBackupNeverOverwrites(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "", "backup", "--data-dir", used); code != 2 || !strings.Contains(errOut, "--to") {
 		t.Errorf("backup without --to: %d %q", code, errOut)
+	}
+	// An archive name Accord does not write, and a folder that is not
+	// there, are refused before anything is copied.
+	zip := filepath.Join(t.TempDir(), "b.zip")
+	if code, _, errOut := runCLI(t, "", "backup", "--to", zip, "--data-dir", used); code != 2 || !strings.Contains(errOut, ".tar.gz") {
+		t.Errorf("backup --to b.zip: %d %q", code, errOut)
+	}
+	if _, err := os.Stat(zip); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("backup --to b.zip left %s behind: %v", zip, err)
+	}
+	missing := filepath.Join(t.TempDir(), "no", "such", "b.tgz")
+	if code, _, errOut := runCLI(t, "", "backup", "--to", missing, "--data-dir", used); code != 2 || !strings.Contains(errOut, "does not exist") {
+		t.Errorf("backup into a missing folder: %d %q", code, errOut)
 	}
 }
 

@@ -223,7 +223,7 @@ func metricsExposure(addr, metricsAddr, token string) (onMain bool, warning stri
 	case token != "" || loopback(addr):
 		return true, ""
 	}
-	return false, fmt.Sprintf("GET /metrics answers 404: -addr %s is not a loopback address; give -metrics-addr (e.g. 127.0.0.1:9090) "+
+	return false, fmt.Sprintf("GET /metrics answers 404: -addr %s is not a loopback address; give -metrics-addr (e.g. 127.0.0.1:8081) "+
 		"to serve the metrics on their own address, or -metrics-token to ask scrapers for a bearer token", addr)
 }
 
