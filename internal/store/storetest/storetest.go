@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"KBSearch", testKBSearch},
 		{"KBVisibility", testKBVisibility},
 		{"KBRevisions", testKBRevisions},
+		{"SIEM", testSIEM},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
