@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -29,6 +30,8 @@ import (
 	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/reports"
+	"accord/internal/siem"
+	"accord/internal/siem/wire"
 	"accord/internal/signals"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -190,6 +193,8 @@ type services struct {
 	knownIssues *knownissues.Service
 	products    *products.Service
 	kb          *kb.Service
+	// siem forwards security and audit events to SIEM receivers.
+	siem *siem.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -222,6 +227,8 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.knownIssues = s.newKnownIssues()
 	s.products = products.NewService(store.NewProducts(db), s.directory, nil)
 	s.kb = kb.NewService(store.NewKB(db))
+	host, _ := os.Hostname()
+	s.siem = siem.NewService(store.NewSIEM(db), wire.Sender{Host: host}, siem.Config{})
 	return s
 }
 

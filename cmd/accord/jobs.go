@@ -16,6 +16,7 @@ import (
 	"accord/internal/lang"
 	"accord/internal/notify"
 	"accord/internal/products"
+	"accord/internal/siem"
 )
 
 // jobHandlers maps each kind of job to the service that does it.
@@ -67,6 +68,9 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 	}
 	h[products.ReleaseJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.mailRelease(ctx, now, j.SubjectID)
+	}
+	h[siem.DeliverJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.siem.Deliver(ctx, now, j.SubjectID)
 	}
 	return h
 }

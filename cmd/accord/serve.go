@@ -125,6 +125,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			Metrics: m, MetricsToken: *metricsToken, NoMetrics: !onMain,
 			Products: svc.products,
 			KB:       svc.kb,
+			SIEM:     svc.siem,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

@@ -259,5 +259,11 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/kb/articles/{id}/revisions", s.articleRevisions, false},
 		{"POST", "/api/v1/kb/articles/{id}/solved", s.articleAction(s.KB.Solved), false},
 		{"GET", "/api/v1/kb/suggest", s.suggestArticles, false},
+		{"GET", "/api/v1/siem/receivers", s.listReceivers, false},
+		{"POST", "/api/v1/siem/receivers", s.createReceiver, false},
+		{"GET", "/api/v1/siem/receivers/{id}", s.getReceiver, false},
+		{"PATCH", "/api/v1/siem/receivers/{id}", s.updateReceiver, false},
+		{"DELETE", "/api/v1/siem/receivers/{id}", s.deleteReceiver, false},
+		{"POST", "/api/v1/siem/receivers/{id}/test", s.testReceiver, false},
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"accord/internal/notify"
 	"accord/internal/products"
 	"accord/internal/raci"
+	"accord/internal/siem"
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/views"
@@ -92,6 +93,8 @@ type Deps struct {
 	Products *products.Service
 	// KB is the knowledge base: articles and their search.
 	KB *kb.Service
+	// SIEM manages the receivers of security events.
+	SIEM *siem.Service
 }
 
 // Server is the HTTP face of Accord.
