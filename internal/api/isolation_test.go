@@ -460,7 +460,7 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/kb/articles/{id}": "", "PATCH /api/v1/kb/articles/{id}": `{"title":"Hijack"}`,
 			"POST /api/v1/kb/articles/{id}/publish": "", "POST /api/v1/kb/articles/{id}/archive": "",
 			"GET /api/v1/kb/articles/{id}/revisions": "", "POST /api/v1/kb/articles/{id}/solved": "",
-			"GET /api/v1/kb/suggest": "",
+			"GET /api/v1/kb/suggest":     "",
 			"GET /api/v1/siem/receivers": "", "POST /api/v1/siem/receivers": `{"org_id":"{org}","name":"Hijack","protocol":"syslog-udp","address":"192.0.2.9:514"}`,
 			"GET /api/v1/siem/receivers/{id}": "", "PATCH /api/v1/siem/receivers/{id}": `{"address":"192.0.2.9:514"}`,
 			"DELETE /api/v1/siem/receivers/{id}": "", "POST /api/v1/siem/receivers/{id}/test": "",
