@@ -110,6 +110,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Products:    svc.products,
 		KnownIssues: svc.knownIssues,
 		KB:          svc.kb,
+		SIEM:        svc.siem,
 	})
 	if err != nil {
 		return err

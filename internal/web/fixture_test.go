@@ -33,6 +33,8 @@ import (
 	"accord/internal/reports"
 	"accord/internal/signals"
 	"accord/internal/sla"
+	"accord/internal/siem"
+	"accord/internal/siem/wire"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
 	"accord/internal/views"
@@ -108,6 +110,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
 		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs, Macros: f.macros,
 		KnownIssues: f.knownIssues,
+		SIEM:        siem.NewService(store.NewSIEM(f.db), wire.Sender{Host: "accord.test", Timeout: 5 * time.Second}, siem.Config{}),
 		KB:          f.kb,
 	})
 	if err != nil {

@@ -43,6 +43,7 @@ func (s *Server) routes() []route {
 		s.knownIssueRoutes(),
 		s.kbRoutes(),
 		s.kbEditRoutes(),
+		s.siemRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

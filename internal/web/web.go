@@ -34,6 +34,7 @@ import (
 	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/reports"
+	"accord/internal/siem"
 	"accord/internal/signals"
 	"accord/internal/sla"
 	"accord/internal/views"
@@ -69,6 +70,8 @@ type Deps struct {
 
 	// KnownIssues are the vendor's known issues (docs/knowledge.md).
 	KnownIssues *knownissues.Service
+	// SIEM manages the receivers of security events (siem.go).
+	SIEM *siem.Service
 }
 
 //go:embed templates static
