@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -243,4 +245,27 @@ func receiverJob(t *testing.T, db *store.DB, subject accord.ID) jobs.Job {
 		t.Fatalf("receiver %s has no job", subject)
 	}
 	return *j
+}
+
+// testAuditVerifyRecorded: each verification is an event of the global
+// chain, which the vendor's SIEM receivers read; a broken trail is
+// "audit.verify.broken" naming the break.
+func testAuditVerifyRecorded(t *testing.T, db *store.DB) {
+	o := mkOrg(t, store.NewDirectory(db), directory.KindCustomer, "Verified")
+	svc := audit.NewService(store.NewAudit(db))
+	sys := accord.WithActor(ctx, system)
+	if rep, err := svc.VerifyAndRecord(sys, t0); err != nil || rep.Break != nil {
+		t.Fatalf("verify: %+v, %v", rep, err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE audit_events SET actor_name = 'mallory' WHERE org_id = $1`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := svc.VerifyAndRecord(sys, t0.Add(time.Hour)); err != nil || rep.Break == nil || rep.Break.OrgID != o.ID {
+		t.Fatalf("verify after tampering: %+v, %v", rep, err)
+	}
+	l, _, err := store.NewAudit(db).ListEvents(ctx, accord.OnlyOrg(audit.GlobalOrg), audit.Filter{}, accord.Page{Limit: 10})
+	if err != nil || len(l) != 2 || l[0].Action != "audit.verify.broken" || l[1].Action != "audit.verify" ||
+		!strings.Contains(fmt.Sprint(l[0].Changes), string(o.ID)) {
+		t.Fatalf("global chain: %+v, %v", l, err)
+	}
 }

@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"KBVisibility", testKBVisibility},
 		{"KBRevisions", testKBRevisions},
 		{"SIEM", testSIEM},
+		{"AuditVerifyRecorded", testAuditVerifyRecorded},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
