@@ -9,7 +9,7 @@ import (
 // --- SIEM receivers (docs/integrations.md)
 
 func (s *Server) listReceivers(w http.ResponseWriter, r *http.Request) {
-	l, err := s.SIEM.List(r.Context(), s.Now())
+	l, err := s.SIEM.List(r.Context())
 	s.respond(w, r, http.StatusOK, list(l, ""), err)
 }
 
@@ -27,7 +27,7 @@ func (s *Server) getReceiver(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	var rc siem.Receiver
 	if err == nil {
-		rc, err = s.SIEM.Get(r.Context(), s.Now(), id)
+		rc, err = s.SIEM.Get(r.Context(), id)
 	}
 	s.respond(w, r, http.StatusOK, rc, err)
 }

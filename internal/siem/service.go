@@ -64,7 +64,7 @@ func mustManage(ctx context.Context, op string) (accord.Actor, accord.Scope, err
 }
 
 // List returns the receivers the actor may read, by organization and name.
-func (s *Service) List(ctx context.Context, now time.Time) ([]Receiver, error) {
+func (s *Service) List(ctx context.Context) ([]Receiver, error) {
 	_, scope, _, err := access(ctx, "siem.List")
 	if err != nil {
 		return nil, err
@@ -73,7 +73,7 @@ func (s *Service) List(ctx context.Context, now time.Time) ([]Receiver, error) {
 }
 
 // Get returns one receiver; another organization's is NotFound.
-func (s *Service) Get(ctx context.Context, now time.Time, id accord.ID) (Receiver, error) {
+func (s *Service) Get(ctx context.Context, id accord.ID) (Receiver, error) {
 	_, scope, _, err := access(ctx, "siem.Get")
 	if err != nil {
 		return Receiver{}, err

@@ -77,7 +77,7 @@ func TestSIEMDeliveryProperty(t *testing.T) {
 		}
 		link.up = true
 		for range 100 {
-			got, err := svc.Get(run, t0, r.ID)
+			got, err := svc.Get(run, r.ID)
 			if err != nil {
 				rt.Fatal(err)
 			}

@@ -38,7 +38,7 @@ func (s *Server) siemPageOf(r *http.Request) (*page, error) {
 		Manage: rd.is(accord.RoleAdmin) || (rd.is(accord.RoleCustomerContact) && rd.Actor.CustomerAdmin)}
 	p := s.newPage(r, "siem.title", d)
 	p.Path = "/siem"
-	l, err := s.SIEM.List(r.Context(), s.Now())
+	l, err := s.SIEM.List(r.Context())
 	d.Receivers = l
 	return p, err
 }

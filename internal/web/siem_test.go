@@ -33,7 +33,7 @@ func TestSIEMPage(t *testing.T) {
 	if !strings.Contains(page, "SOC Acme") || !strings.Contains(page, "Eventos de segurança para um SIEM") || !strings.Contains(page, "<code>session.</code>") {
 		t.Fatal("the Portuguese page does not list the receiver with its filter")
 	}
-	l, err := siem.NewService(store.NewSIEM(f.db), nil, siem.Config{}).List(f.as("acme-admin"), f.now)
+	l, err := siem.NewService(store.NewSIEM(f.db), nil, siem.Config{}).List(f.as("acme-admin"))
 	if err != nil || len(l) != 1 {
 		t.Fatalf("receivers: %v, %v", l, err)
 	}

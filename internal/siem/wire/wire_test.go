@@ -292,7 +292,7 @@ func TestDeliveryThroughRsyslog(t *testing.T) {
 	run := accord.WithActor(ctx, sys)
 	drain := func(id accord.ID) {
 		for range 10 {
-			r, err := svc.Get(run, t0, id)
+			r, err := svc.Get(run, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -309,7 +309,7 @@ func TestDeliveryThroughRsyslog(t *testing.T) {
 	if err := svc.Deliver(run, t0, ra.ID); err == nil {
 		t.Fatal("delivery to a stopped receiver succeeded")
 	}
-	if r, _ := svc.Get(run, t0, ra.ID); r.Status.Failures != 1 || r.Status.Lag != 6 || r.Status.LastError == "" {
+	if r, _ := svc.Get(run, ra.ID); r.Status.Failures != 1 || r.Status.Lag != 6 || r.Status.LastError == "" {
 		t.Fatalf("after the failure: %+v", r.Status)
 	}
 	drain(rb.ID)

@@ -101,19 +101,19 @@ func testSIEM(t *testing.T, db *store.DB) {
 	// Another customer, a plain contact and an auditor cannot change it;
 	// the auditor reads it.
 	bAdmin := accord.WithActor(ctx, accord.Actor{UserID: "usr_b", OrgID: b.ID, Role: accord.RoleCustomerContact, CustomerAdmin: true})
-	_, err = svc.Get(bAdmin, t0, mine.ID)
+	_, err = svc.Get(bAdmin, mine.ID)
 	wantKind(t, err, accord.NotFound)
 	_, err = svc.Update(bAdmin, t0, mine.ID, siem.Input{Enabled: new(bool)})
 	wantKind(t, err, accord.NotFound)
 	wantKind(t, svc.Delete(bAdmin, t0, mine.ID), accord.NotFound)
-	_, err = svc.List(plain, t0)
+	_, err = svc.List(plain)
 	wantKind(t, err, accord.Forbidden)
 	_, err = svc.Update(auditor, t0, mine.ID, siem.Input{Name: str("x")})
 	wantKind(t, err, accord.Forbidden)
-	if l, err := svc.List(auditor, t0); err != nil || len(l) != 2 {
+	if l, err := svc.List(auditor); err != nil || len(l) != 2 {
 		t.Fatalf("auditor's list = %v, %v", l, err)
 	}
-	if l, err := svc.List(bAdmin, t0); err != nil || len(l) != 0 {
+	if l, err := svc.List(bAdmin); err != nil || len(l) != 0 {
 		t.Fatalf("B's list = %v, %v", l, err)
 	}
 	_, err = svc.Create(soc, t0, siem.Input{Name: str("A SOC"), Protocol: proto(siem.SyslogUDP), Address: str("10.0.0.1:514"), OrgID: &b.ID})
@@ -151,7 +151,7 @@ func testSIEM(t *testing.T, db *store.DB) {
 	if err := svc.Deliver(sys, t0.Add(time.Minute), mine.ID); err == nil {
 		t.Fatal("delivery to a receiver that is down succeeded")
 	}
-	r, _ := svc.Get(soc, t0, mine.ID)
+	r, _ := svc.Get(soc, mine.ID)
 	if r.Status.Failures != 1 || r.Status.LastError != "connection refused" || r.Status.Lag != 5 || r.Status.LastSuccessAt != nil {
 		t.Fatalf("after a failure: %+v", r.Status)
 	}
@@ -174,7 +174,7 @@ func testSIEM(t *testing.T, db *store.DB) {
 	if n[a.ID] != 5 || n[b.ID] != 4 || n[vendor.ID] != 1 {
 		t.Fatalf("the vendor's receiver got %v", keys(box.got[all.ID]))
 	}
-	r, _ = svc.Get(soc, t0, mine.ID)
+	r, _ = svc.Get(soc, mine.ID)
 	if r.Status.Failures != 0 || r.Status.Sent != 5 || r.Status.LastSuccessAt == nil || r.Status.Lag != 0 {
 		t.Fatalf("after catching up: %+v", r.Status)
 	}
@@ -213,7 +213,7 @@ func testSIEM(t *testing.T, db *store.DB) {
 	if err := svc.Delete(soc, t0.Add(3*time.Hour), mine.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = svc.Get(admin, t0, mine.ID)
+	_, err = svc.Get(admin, mine.ID)
 	wantKind(t, err, accord.NotFound)
 	if err := svc.Deliver(sys, t0, mine.ID); err != nil {
 		t.Fatalf("a job of a deleted receiver: %v", err)
