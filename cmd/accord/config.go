@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -30,6 +31,8 @@ import (
 	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/reports"
+	"accord/internal/siem"
+	"accord/internal/siem/wire"
 	"accord/internal/signals"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -196,6 +199,8 @@ type services struct {
 	// webhooks send events to subscribed endpoints; serve rebuilds it with
 	// its allow-list of internal hosts.
 	webhooks *webhooks.Service
+	// siem forwards security and audit events to SIEM receivers.
+	siem *siem.Service
 }
 
 func newServices(db *store.DB) *services { return newServicesWith(db, contracts.DefaultConfig()) }
@@ -229,6 +234,8 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.products = products.NewService(store.NewProducts(db), s.directory, nil)
 	s.kb = kb.NewService(store.NewKB(db), s.directory, nil)
 	s.webhooks = newWebhooks(db, nil, nil)
+	host, _ := os.Hostname()
+	s.siem = siem.NewService(store.NewSIEM(db), wire.Sender{Host: host}, siem.Config{})
 	return s
 }
 

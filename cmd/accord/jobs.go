@@ -16,6 +16,7 @@ import (
 	"accord/internal/lang"
 	"accord/internal/notify"
 	"accord/internal/products"
+	"accord/internal/siem"
 	"accord/internal/webhooks"
 )
 
@@ -75,6 +76,9 @@ func (s *services) jobHandlers() map[string]jobs.Handler {
 	}
 	h[webhooks.DeliverJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
 		return s.deliverWebhook(ctx, now, j.SubjectID)
+	}
+	h[siem.DeliverJob] = func(ctx context.Context, now time.Time, j jobs.Job) error {
+		return s.siem.Deliver(ctx, now, j.SubjectID)
 	}
 	return h
 }

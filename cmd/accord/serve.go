@@ -119,6 +119,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		SSO:         oidc.New(nil, nil),
 		PublicURL:   mail.baseURL,
 		Webhooks:    svc.webhooks,
+		SIEM:        svc.siem,
 	})
 	if err != nil {
 		return err
@@ -135,6 +136,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			Products: svc.products,
 			KB:       svc.kb,
 			Webhooks: svc.webhooks,
+			SIEM:     svc.siem,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/audit"
 	"accord/internal/cases"
 	"accord/internal/changes"
 	"accord/internal/contracts"
@@ -22,6 +23,7 @@ import (
 	"accord/internal/macros"
 	"accord/internal/notify"
 	"accord/internal/products"
+	"accord/internal/siem"
 	"accord/internal/signals"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -240,9 +242,19 @@ func TestTenantIsolation(t *testing.T) {
 				engagement: eng.ID, evidence: eng.Steps[0].File.ID, environment: env.ID, snapshot: snap.ID, notice: notices[0].ID, notification: ns[0].ID,
 				change: chg.ID, script: chg.Script.ID, window: mw.ID}
 		}
+		// Each customer's administrator has a SIEM receiver.
+		receivers := map[accord.ID]accord.ID{}
+		for org := range tenants {
+			rc := siem.Receiver{ID: accord.NewID("siem"), OrgID: org, Name: "SOC", Protocol: siem.SyslogUDP, Address: "192.0.2.1:514",
+				Actions: []string{}, Enabled: true, CreatedAt: f.now, UpdatedAt: f.now}
+			if err := store.NewSIEM(f.db).CreateReceiver(ctx, rc, audit.New(accord.SystemActor("fixture"), f.now, org, "siem.receiver.create", "siem_receiver", rc.ID, nil)); err != nil {
+				t.Fatal(err)
+			}
+			receivers[org] = rc.ID
+		}
 		ids := func(org accord.ID) []string {
 			x := tenants[org]
-			return []string{string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail),
+			return []string{string(receivers[org]), string(x.contract), string(x.entitlement), string(x.request), string(x.kase), string(x.file), string(x.session), string(x.mail),
 				string(x.engagement), string(x.evidence), string(x.environment), string(x.snapshot), string(x.notice), string(x.notification),
 				string(x.change), string(x.script), string(x.window), string(x.installation), string(x.issue), string(x.webhook), string(x.delivery)}
 		}
@@ -487,6 +499,9 @@ func TestTenantIsolation(t *testing.T) {
 			"DELETE /api/v1/webhooks/{id}": "", "POST /api/v1/webhooks/{id}/rotate-secret": "", "POST /api/v1/webhooks/{id}/test": "",
 			"GET /api/v1/webhooks/{id}/deliveries": "", "GET /api/v1/webhooks/{id}/deliveries/{did}": "",
 			"POST /api/v1/webhooks/{id}/deliveries/{did}/redeliver": "",
+			"GET /api/v1/siem/receivers":                            "", "POST /api/v1/siem/receivers": `{"org_id":"{org}","name":"Hijack","protocol":"syslog-udp","address":"192.0.2.9:514"}`,
+			"GET /api/v1/siem/receivers/{id}": "", "PATCH /api/v1/siem/receivers/{id}": `{"address":"192.0.2.9:514"}`,
+			"DELETE /api/v1/siem/receivers/{id}": "", "POST /api/v1/siem/receivers/{id}/test": "",
 		}
 		// Bodies that are not JSON, by route.
 		contentTypes := map[string]string{"POST /api/v1/cases/{id}/files": "multipart/form-data; boundary=hijack",
@@ -559,6 +574,8 @@ func TestTenantIsolation(t *testing.T) {
 						path = strings.NewReplacer("{id}", string(x.webhook), "{did}", string(x.delivery)).Replace(path)
 					case strings.HasPrefix(path, "/api/v1/kb/articles/{id}"):
 						path = strings.Replace(path, "{id}", string(kbInternal.ID), 1)
+					case strings.HasPrefix(path, "/api/v1/siem/receivers/{id}"):
+						path = strings.Replace(path, "{id}", string(receivers[fo.customer]), 1)
 					}
 					path = strings.Replace(path, "{customer_id}", string(fo.customer), 1)
 					path = strings.Replace(path, "{version}", "1", 1)  // policy versions are vendor-wide: staff only

@@ -282,5 +282,11 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/webhooks/{id}/deliveries", s.listWebhookDeliveries, false},
 		{"GET", "/api/v1/webhooks/{id}/deliveries/{did}", s.getWebhookDelivery, false},
 		{"POST", "/api/v1/webhooks/{id}/deliveries/{did}/redeliver", s.redeliverWebhook, false},
+		{"GET", "/api/v1/siem/receivers", s.listReceivers, false},
+		{"POST", "/api/v1/siem/receivers", s.createReceiver, false},
+		{"GET", "/api/v1/siem/receivers/{id}", s.getReceiver, false},
+		{"PATCH", "/api/v1/siem/receivers/{id}", s.updateReceiver, false},
+		{"DELETE", "/api/v1/siem/receivers/{id}", s.deleteReceiver, false},
+		{"POST", "/api/v1/siem/receivers/{id}/test", s.testReceiver, false},
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"accord/internal/notify"
 	"accord/internal/products"
 	"accord/internal/raci"
+	"accord/internal/siem"
 	"accord/internal/sla"
 	"accord/internal/store"
 	"accord/internal/views"
@@ -96,6 +97,8 @@ type Deps struct {
 	// Webhooks are subscriptions of endpoints to events and their
 	// deliveries.
 	Webhooks *webhooks.Service
+	// SIEM manages the receivers of security events.
+	SIEM *siem.Service
 }
 
 // Server is the HTTP face of Accord.

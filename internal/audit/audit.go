@@ -168,4 +168,6 @@ type Store interface {
 	// WalkChains calls check for every event in chain order, then tail for
 	// every chain head.
 	WalkChains(ctx context.Context, check func(Event) error, tail func(orgID accord.ID, seq int64, hash string) error) error
+	// Record appends ev alone: an event about the trail itself.
+	Record(ctx context.Context, ev Event) error
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"time"
 
 	"accord/internal/accord"
 )
@@ -98,4 +99,26 @@ func (s *Service) Verify(ctx context.Context) (Report, error) {
 		rep.Break = v.Headless(tailed)
 	}
 	return rep, nil
+}
+
+// VerifyAndRecord verifies like Verify and records the outcome in the
+// vendor-wide chain, so that auditors and the vendor's SIEM receivers see
+// every check: "audit.verify" when intact, "audit.verify.broken" with the
+// first break.
+func (s *Service) VerifyAndRecord(ctx context.Context, now time.Time) (Report, error) {
+	rep, err := s.Verify(ctx)
+	if err != nil {
+		return rep, err
+	}
+	a, err := accord.ActorFrom(ctx)
+	if err != nil {
+		return rep, err
+	}
+	action := "audit.verify"
+	ch := Changes{{Field: "events", After: rep.Events}, {Field: "chains", After: rep.Chains}}
+	if rep.Break != nil {
+		action = "audit.verify.broken"
+		ch = append(ch, Change{Field: "break", After: rep.Break.Error()})
+	}
+	return rep, s.store.Record(ctx, New(a, now, GlobalOrg, action, "audit", "", ch))
 }

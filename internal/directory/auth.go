@@ -64,7 +64,13 @@ func (s *Service) Login(ctx context.Context, now time.Time, email, password, add
 		hash = s.dummyHash()
 	}
 	if !checkPassword(hash, password) || u.PasswordHash == "" || !u.Active {
-		s.refused(ctx, SignInRefusal{Account: account, Address: address})
+		known := &u
+		if u.ID == "" {
+			known = nil
+		}
+		if rerr := s.refused(ctx, now, SignInRefusal{Account: account, Address: address}, known); rerr != nil {
+			return Session{}, "", User{}, accord.Wrap(op, rerr)
+		}
 		return Session{}, "", User{}, &accord.Error{Kind: accord.Unauthenticated, Op: op, Msg: "wrong e-mail address or password, or the account is inactive"}
 	}
 	method, err := s.passwordMethod(ctx, u)
@@ -116,7 +122,9 @@ func (s *Service) throttle(ctx context.Context, now time.Time, account, address 
 	if n > s.cfg.AddressFailures {
 		err := tooMany(start.Add(s.cfg.Window).Sub(now))
 		wait, _ := RetryAfter(err)
-		s.refused(ctx, SignInRefusal{Throttled: true, Account: account, Address: address, Wait: wait})
+		if rerr := s.refused(ctx, now, SignInRefusal{Throttled: true, Account: account, Address: address, Wait: wait}, nil); rerr != nil {
+			return rerr
+		}
 		return err
 	}
 	err = s.store.ThrottleLogin(ctx, account, address, now, func(t Throttle) (Throttle, error) {
@@ -133,7 +141,9 @@ func (s *Service) throttle(ctx context.Context, now time.Time, account, address 
 		return t, nil
 	})
 	if wait, ok := RetryAfter(err); ok {
-		s.refused(ctx, SignInRefusal{Throttled: true, Account: account, Address: address, Wait: wait})
+		if rerr := s.refused(ctx, now, SignInRefusal{Throttled: true, Account: account, Address: address, Wait: wait}, nil); rerr != nil {
+			return rerr
+		}
 	}
 	return err
 }

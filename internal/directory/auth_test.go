@@ -1,12 +1,16 @@
 package directory_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"accord/internal/accord"
+	"accord/internal/audit"
 	"accord/internal/directory"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
@@ -164,5 +168,49 @@ func TestSignInThrottling(t *testing.T) {
 				}
 			}
 		})
+	})
+}
+
+// TestSignInRefusalsAudited: refused sign-ins are events of the account's
+// organization's chain, which its auditors and SIEM receivers read; an
+// unknown account's go to the vendor's global chain.
+func TestSignInRefusalsAudited(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
+		f := newFixture(t, open)
+		now := t0
+		for range 6 {
+			_ = f.login(now, "ana", "wrong password!", "203.0.113.9")
+		}
+		_, _, _, err := f.svc.Login(context.Background(), now, "nobody@nowhere.example", "whatever it is", "198.51.100.7", "test")
+		wantKind(t, "an unknown account", err, accord.Unauthenticated)
+		trail := func(org accord.ID) []string {
+			l, _, err := store.NewAudit(f.db).ListEvents(context.Background(), accord.OnlyOrg(org), audit.Filter{}, accord.Page{Limit: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.SortFunc(l, func(a, b audit.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+			var out []string
+			for _, e := range l {
+				if strings.HasPrefix(e.Action, "session.") {
+					out = append(out, e.Action+" "+string(e.EntityID)+" "+fmt.Sprint(e.Changes[1].After))
+				}
+			}
+			return out
+		}
+		ana := string(f.users["ana"].ID)
+		fail, throttle := "session.fail "+ana+" 203.0.113.9", "session.throttle "+ana+" 203.0.113.9"
+		want := []string{fail, fail, fail, fail, fail, throttle}
+		if got := trail(f.orgs["acme"].ID); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("acme's chain:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if got := trail(audit.GlobalOrg); len(got) != 1 || got[0] != "session.fail  198.51.100.7" {
+			t.Fatalf("global chain: %v", got)
+		}
+		if got := trail(f.orgs["vendor"].ID); len(got) != 0 {
+			t.Fatalf("vendor's chain: %v", got)
+		}
+		if rep, err := audit.NewService(store.NewAudit(f.db)).Verify(sys); err != nil || rep.Break != nil {
+			t.Fatalf("chains: %+v, %v", rep, err)
+		}
 	})
 }

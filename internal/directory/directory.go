@@ -180,6 +180,9 @@ type Store interface {
 	// ForgetThrottle drops the throttle of account from address (a
 	// success) and every throttle whose last failure came before stale.
 	ForgetThrottle(ctx context.Context, account, address string, stale time.Time) error
+	// RecordEvent appends an event that records something no row keeps,
+	// such as a refused sign-in.
+	RecordEvent(ctx context.Context, ev audit.Event) error
 	// Unlock drops every throttle of account, from any address, with ev,
 	// and returns how many there were.
 	Unlock(ctx context.Context, account string, ev audit.Event) (int, error)

@@ -88,11 +88,37 @@ type SignInRefusal struct {
 // ObserveSignIns has f told of every refused sign-in.
 func (s *Service) ObserveSignIns(f func(ctx context.Context, r SignInRefusal)) { s.signIns = f }
 
-// refused tells the observer, if any, of r.
-func (s *Service) refused(ctx context.Context, r SignInRefusal) {
+// refused records r in the audit chain of the account's organization, so
+// that it reaches its auditors and SIEM receivers: "session.fail" for a
+// wrong password, "session.throttle" for an attempt refused unchecked. An
+// address that is no account's goes to the vendor's "global" chain. u is
+// the account when Login already read it. Then the observer, if any, is
+// told.
+func (s *Service) refused(ctx context.Context, now time.Time, r SignInRefusal, u *User) error {
+	if u == nil {
+		found, err := s.store.UserByEmail(ctx, r.Account)
+		if err != nil && !accord.IsKind(err, accord.NotFound) {
+			return err
+		}
+		u = &found
+	}
+	org, action := u.OrgID, "session.fail"
+	if org == "" {
+		org = audit.GlobalOrg
+	}
+	ch := audit.Changes{{Field: "account", After: r.Account}, {Field: "address", After: r.Address}}
+	if r.Throttled {
+		action = "session.throttle"
+		ch = append(ch, audit.Change{Field: "wait_seconds", After: int64(r.Wait / time.Second)})
+	}
+	a := accord.Actor{Name: "anonymous", RequestID: accord.RequestID(ctx)}
+	if err := s.store.RecordEvent(ctx, audit.New(a, now, org, action, "user", u.ID, ch)); err != nil {
+		return err
+	}
 	if s.signIns != nil {
 		s.signIns(ctx, r)
 	}
+	return nil
 }
 
 // NewService returns a service over store.

@@ -339,40 +339,44 @@ func (s *Service) BeginCallback(ctx context.Context, now time.Time, state, brows
 	if n > s.cfg.AddressFailures {
 		err := tooMany(start.Add(s.cfg.Window).Sub(now))
 		wait, _ := RetryAfter(err)
-		s.refused(ctx, SignInRefusal{Throttled: true, Address: address, Wait: wait})
+		if rerr := s.refused(ctx, now, SignInRefusal{Throttled: true, Address: address, Wait: wait}, nil); rerr != nil {
+			return SSOCallback{}, accord.Wrap(op, rerr)
+		}
 		return SSOCallback{}, err
 	}
 	if state == "" {
-		return SSOCallback{}, s.ssoFailed(ctx, address, ssoRefused(op, "the request has no state"))
+		return SSOCallback{}, s.ssoFailed(ctx, now, address, ssoRefused(op, "the request has no state"))
 	}
 	st, err := s.store.TakeSSOState(ctx, hashSecret(state), now)
 	if accord.IsKind(err, accord.NotFound) {
-		return SSOCallback{}, s.ssoFailed(ctx, address, ssoRefused(op, "the sign-in is unknown, used already or expired"))
+		return SSOCallback{}, s.ssoFailed(ctx, now, address, ssoRefused(op, "the sign-in is unknown, used already or expired"))
 	} else if err != nil {
 		return SSOCallback{}, accord.Wrap(op, err)
 	}
 	if browser == "" || hashSecret(browser) != st.Browser {
-		return SSOCallback{}, s.ssoFailed(ctx, address, ssoRefused(op, "the sign-in was started in another browser"))
+		return SSOCallback{}, s.ssoFailed(ctx, now, address, ssoRefused(op, "the sign-in was started in another browser"))
 	}
 	p, err := s.store.IdentityProvider(ctx, st.OrgID)
 	if accord.IsKind(err, accord.NotFound) {
-		return SSOCallback{}, s.ssoFailed(ctx, address, ssoRefused(op, "the provider was removed meanwhile"))
+		return SSOCallback{}, s.ssoFailed(ctx, now, address, ssoRefused(op, "the provider was removed meanwhile"))
 	} else if err != nil {
 		return SSOCallback{}, accord.Wrap(op, err)
 	}
 	return SSOCallback{State: st, Provider: p}, nil
 }
 
-// ssoFailed tells the observer of a refused SSO callback; it was counted
-// against the address when it began.
-func (s *Service) ssoFailed(ctx context.Context, address string, err error) error {
-	s.refused(ctx, SignInRefusal{Address: address})
+// ssoFailed records a refused SSO callback and tells the observer; it was
+// counted against the address when it began.
+func (s *Service) ssoFailed(ctx context.Context, now time.Time, address string, err error) error {
+	if rerr := s.refused(ctx, now, SignInRefusal{Address: address}, nil); rerr != nil {
+		return rerr
+	}
 	return err
 }
 
 // FailCallback refuses a callback whose provider answer did not verify.
-func (s *Service) FailCallback(ctx context.Context, address string, cause error) error {
-	return s.ssoFailed(ctx, address, ssoRefused("directory.FinishSSO", cause.Error()))
+func (s *Service) FailCallback(ctx context.Context, now time.Time, address string, cause error) error {
+	return s.ssoFailed(ctx, now.UTC(), address, ssoRefused("directory.FinishSSO", cause.Error()))
 }
 
 // Identity is what a verified ID token says of its user.
@@ -389,18 +393,18 @@ func (s *Service) FinishSSO(ctx context.Context, now time.Time, cb SSOCallback, 
 	const op = "directory.FinishSSO"
 	now = now.UTC()
 	if !id.EmailVerified {
-		return Session{}, "", User{}, s.ssoFailed(ctx, address, ssoRefused(op, "the provider has not verified the e-mail address"))
+		return Session{}, "", User{}, s.ssoFailed(ctx, now, address, ssoRefused(op, "the provider has not verified the e-mail address"))
 	}
 	p, err := s.ssoProvider(ctx, id.Email, op)
 	if err != nil || p.OrgID != cb.State.OrgID {
-		return Session{}, "", User{}, s.ssoFailed(ctx, address, ssoRefused(op, "the e-mail address is not of a verified domain of this organization"))
+		return Session{}, "", User{}, s.ssoFailed(ctx, now, address, ssoRefused(op, "the e-mail address is not of a verified domain of this organization"))
 	}
 	u, err := s.store.UserByEmail(ctx, EmailKey(id.Email))
 	if err != nil && !accord.IsKind(err, accord.NotFound) {
 		return Session{}, "", User{}, accord.Wrap(op, err)
 	}
 	if err != nil || u.OrgID != p.OrgID || !u.Active {
-		return Session{}, "", User{}, s.ssoFailed(ctx, address, ssoRefused(op, "no active user has this e-mail address here; ask your administrator for access"))
+		return Session{}, "", User{}, s.ssoFailed(ctx, now, address, ssoRefused(op, "no active user has this e-mail address here; ask your administrator for access"))
 	}
 	if err := s.store.ForgiveLoginAttempt(ctx, "address:"+address); err != nil {
 		return Session{}, "", User{}, accord.Wrap(op, err)

@@ -355,7 +355,9 @@ func (s *Service) withCode(ctx context.Context, now time.Time, op, code string, 
 	ch.Now, ch.Verified = now.UTC(), sess.ID
 	decide, ok := s.proof(now, code, &ch, active)
 	if !ok {
-		s.refused(ctx, SignInRefusal{Account: account, Address: sess.Address})
+		if rerr := s.refused(ctx, now, SignInRefusal{Account: account, Address: sess.Address}, &u); rerr != nil {
+			return accord.Wrap(op, rerr)
+		}
 		return wrongCode(op)
 	}
 	err = s.store.ChangeTOTP(ctx, u.ID, func(t TOTP) (TOTP, error) {
@@ -370,7 +372,9 @@ func (s *Service) withCode(ctx context.Context, now time.Time, op, code string, 
 		return decide(t)
 	}, ch, audit.New(a, now, u.OrgID, action, "user", u.ID, nil))
 	if isWrong(err) {
-		s.refused(ctx, SignInRefusal{Account: account, Address: sess.Address})
+		if rerr := s.refused(ctx, now, SignInRefusal{Account: account, Address: sess.Address}, &u); rerr != nil {
+			return accord.Wrap(op, rerr)
+		}
 		return wrongCode(op)
 	}
 	if err != nil {
@@ -475,7 +479,9 @@ func (s *Service) LoginTOTP(ctx context.Context, now time.Time, challenge, code,
 	ch := TOTPChange{Challenge: c.ID, Session: &sess, Now: now}
 	decide, ok := s.proof(now, code, &ch, true)
 	if !ok {
-		s.refused(ctx, SignInRefusal{Account: account, Address: address})
+		if rerr := s.refused(ctx, now, SignInRefusal{Account: account, Address: address}, &u); rerr != nil {
+			return Session{}, "", User{}, accord.Wrap(op, rerr)
+		}
 		return Session{}, "", User{}, wrongCode(op)
 	}
 	a := actorOf(u, accord.RequestID(ctx))
@@ -495,7 +501,9 @@ func (s *Service) LoginTOTP(ctx context.Context, now time.Time, challenge, code,
 		return decide(t)
 	}, ch, evs...)
 	if errors.Is(err, errWrong) || accord.IsKind(err, accord.NotFound) {
-		s.refused(ctx, SignInRefusal{Account: account, Address: address})
+		if rerr := s.refused(ctx, now, SignInRefusal{Account: account, Address: address}, &u); rerr != nil {
+			return Session{}, "", User{}, accord.Wrap(op, rerr)
+		}
 		return Session{}, "", User{}, wrongCode(op)
 	}
 	if err != nil {

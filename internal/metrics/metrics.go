@@ -146,7 +146,8 @@ func New(db *store.DB, cfg Config) *Metrics {
 		m.inbound.WithLabelValues(string(st))
 	}
 	m.accord = []prometheus.Collector{m.requests, m.latency, m.warnings, m.breaches, m.jobRuns, m.jobDuration, m.mailSent,
-		m.mailFailures, m.inbound, m.signInFailures, m.signInThrottled, m.webhookAttempts, m.webhooksOff, &poolCollector{db: db}, &dbCollector{m: m}}
+		m.mailFailures, m.inbound, m.signInFailures, m.signInThrottled, m.webhookAttempts, m.webhooksOff, &poolCollector{db: db}, &dbCollector{m: m},
+		&siemCollector{m: m}}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reg.MustRegister(m.accord...)
 	return m

@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -9,10 +10,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"accord/internal/accord"
+	"accord/internal/audit"
+	"accord/internal/directory"
 	"accord/internal/metrics"
+	"accord/internal/siem"
+	"accord/internal/store"
 	"accord/internal/store/dbtest"
 )
 
@@ -182,6 +189,39 @@ func TestJobRunsStartAtZero(t *testing.T) {
 		want := `accord_job_runs_total{kind="mail.send",outcome="` + outcome + `"} 0`
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("no %s", want)
+		}
+	}
+}
+
+// A SIEM receiver's lag, last success age and failures are exported per
+// receiver: a receiver that is behind and has never succeeded shows it.
+func TestSIEMGauges(t *testing.T) {
+	db := dbtest.SQLite(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 7, 13, 0, 0, 0, time.UTC)
+	org := directory.Organization{ID: accord.NewID("org"), Kind: directory.KindVendor, Name: "Vendor", CreatedAt: now, UpdatedAt: now}
+	sys := accord.SystemActor("test")
+	if err := store.NewDirectory(db).CreateOrganization(ctx, org, audit.New(sys, now, org.ID, "organization.create", "organization", org.ID, nil)); err != nil {
+		t.Fatal(err)
+	}
+	r := siem.Receiver{ID: "siem_1", OrgID: org.ID, AllOrgs: true, Name: "SOC", Protocol: siem.SyslogUDP, Address: "192.0.2.1:514",
+		Actions: []string{}, Enabled: true, CreatedAt: now, UpdatedAt: now}
+	if err := store.NewSIEM(db).CreateReceiver(ctx, r, audit.New(sys, now, org.ID, "siem.receiver.create", "siem_receiver", r.ID, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.NewSIEM(db).Fail(ctx, r.ID, now, "connection refused", now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New(db, metrics.Config{Now: func() time.Time { return now.Add(90 * time.Second) }})
+	rec := httptest.NewRecorder()
+	m.Handler("").ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`accord_siem_lag_events{org="` + string(org.ID) + `",receiver="siem_1"} 1`,
+		`accord_siem_last_success_age_seconds{org="` + string(org.ID) + `",receiver="siem_1"} 90`,
+		`accord_siem_failures{org="` + string(org.ID) + `",receiver="siem_1"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }

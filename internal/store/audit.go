@@ -191,3 +191,8 @@ func (s *Audit) WalkChains(ctx context.Context, check func(audit.Event) error, t
 	}
 	return nil
 }
+
+// Record appends ev alone.
+func (s *Audit) Record(ctx context.Context, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error { return s.db.appendEvent(ctx, tx, ev) })
+}

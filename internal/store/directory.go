@@ -575,3 +575,8 @@ func (s *Directory) UseLink(ctx context.Context, hash string, decide func(direct
 	})
 	return out, err
 }
+
+// RecordEvent appends ev alone.
+func (s *Directory) RecordEvent(ctx context.Context, ev audit.Event) error {
+	return s.db.tx(ctx, func(tx *sql.Tx) error { return s.db.appendEvent(ctx, tx, ev) })
+}

@@ -33,6 +33,8 @@ import (
 	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/reports"
+	"accord/internal/siem"
+	"accord/internal/siem/wire"
 	"accord/internal/signals"
 	"accord/internal/sla"
 	"accord/internal/store"
@@ -115,6 +117,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
 		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs, Macros: f.macros,
 		KnownIssues: f.knownIssues,
+		SIEM:        siem.NewService(store.NewSIEM(f.db), wire.Sender{Host: "accord.test", Timeout: 5 * time.Second}, siem.Config{}),
 		KB:          f.kb,
 		Webhooks:    webhooks.NewService(store.NewWebhooks(f.db), transport.New(transport.Config{Resolver: noNames{}}), nil),
 	})

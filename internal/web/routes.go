@@ -46,6 +46,7 @@ func (s *Server) routes() []route {
 		s.ssoRoutes(),
 		s.totpRoutes(),
 		s.webhookRoutes(),
+		s.siemRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

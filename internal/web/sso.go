@@ -109,7 +109,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e := q.Get("error"); e != "" {
-		s.ssoRefusal(w, r, s.Directory.FailCallback(ctx, addr, accord.Errorf(accord.Unauthenticated, "the provider answered %q", e)))
+		s.ssoRefusal(w, r, s.Directory.FailCallback(ctx, now, addr, accord.Errorf(accord.Unauthenticated, "the provider answered %q", e)))
 		return
 	}
 	if s.SSO == nil {
@@ -119,7 +119,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	id, err := s.SSO.Exchange(ctx, cb, s.ssoRedirect(r), q.Get("code"))
 	if err != nil {
 		s.Log.WarnContext(ctx, "sso callback refused", "err", err, "issuer", cb.Provider.Issuer)
-		s.ssoRefusal(w, r, s.Directory.FailCallback(ctx, addr, err))
+		s.ssoRefusal(w, r, s.Directory.FailCallback(ctx, now, addr, err))
 		return
 	}
 	if c, err := r.Cookie(directory.SessionCookie); err == nil {

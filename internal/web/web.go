@@ -35,6 +35,7 @@ import (
 	"accord/internal/products"
 	"accord/internal/raci"
 	"accord/internal/reports"
+	"accord/internal/siem"
 	"accord/internal/signals"
 	"accord/internal/sla"
 	"accord/internal/views"
@@ -79,6 +80,8 @@ type Deps struct {
 	PublicURL string
 	// Webhooks are the administrators' subscriptions (webhooks.go).
 	Webhooks *webhooks.Service
+	// SIEM manages the receivers of security events (siem.go).
+	SIEM *siem.Service
 }
 
 //go:embed templates static

@@ -74,6 +74,8 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"SSOStateOnce", testSSOStateOnce},
 		{"TOTP", testTOTP},
 		{"Webhooks", testWebhooks},
+		{"SIEM", testSIEM},
+		{"AuditVerifyRecorded", testAuditVerifyRecorded},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
