@@ -99,7 +99,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if warning != "" {
 		log.Warn(warning)
 	}
-	svc.cases.AllowKB(kbURLPrefixes(*kbPrefixes, mail.baseURL))
+	svc.cases.AllowKB(kbURLPrefixes(*kbPrefixes, mail.baseURL), svc.kb.Referable)
 	if err := svc.ensureDefaults(accord.WithActor(ctx, accord.SystemActor("accord serve")), time.Now()); err != nil {
 		return err
 	}

@@ -91,6 +91,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		engagements.Config{MaxFile: 1 << 20, Sniff: http.DetectContentType, ContractZone: contracts.DefaultConfig().Zone})
 	f.macros = macros.NewService(store.NewMacros(f.db), f.cases, f.dir)
 	f.kb = kb.NewService(store.NewKB(f.db), f.dir, func() time.Time { return f.now })
+	f.cases.AllowKB(nil, f.kb.Referable)
 	f.envs = environments.NewService(store.NewEnvironments(f.db), f.dir, environments.Config{Now: func() time.Time { return f.now }})
 	matrices := raci.NewService(store.NewRaci(f.db), f.envs)
 	f.changes = changes.NewService(store.NewChanges(f.db), changes.EnvironmentsOf(f.envs), changes.MatricesOf(matrices), policy, f.dir, f.cases,

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -101,6 +102,36 @@ func TestKBOverHTTP(t *testing.T) {
 		}
 		if r := f.do("auditor", "GET", "/api/v1/audit?entity_id="+pt.ID, nil); !strings.Contains(r.body, "kb.solved") || !strings.Contains(r.body, "kb.publish") {
 			t.Errorf("audit: %s", short(r.body))
+		}
+
+		// A reply names an article by id only if it is published, and one
+		// the customer may read unless the reply is an internal note.
+		opened := f.do("acme", "POST", "/api/v1/cases", `{"type":"question","title":"Where is the runbook?","description":"d"}`)
+		var c struct{ ID string }
+		if err := json.Unmarshal([]byte(opened.body), &c); err != nil || opened.status != http.StatusCreated {
+			t.Fatalf("open: %d %s", opened.status, opened.body)
+		}
+		draft := f.do("agent", "POST", "/api/v1/kb/articles", `{"lang":"en-US","title":"Not yet","body":"draft","visibility":"public"}`)
+		var d art
+		_ = json.Unmarshal([]byte(draft.body), &d)
+		for _, tc := range []struct {
+			name, id string
+			internal bool
+			want     int
+		}{
+			{"public article, public reply", pt.ID, false, 200},
+			{"customers' article, public reply", cust.ID, false, 200},
+			{"partners' article, public reply", part.ID, false, 400},
+			{"internal article, public reply", internal.ID, false, 400},
+			{"internal article, internal note", internal.ID, true, 200},
+			{"draft, internal note", d.ID, true, 400},
+			{"no such article", "kba_00000000000000000000000000", true, 400},
+		} {
+			body := fmt.Sprintf(`{"body":"see","internal":%t,"references":[{"kind":"kb_article","value":%q}]}`, tc.internal, tc.id)
+			r := f.do("agent", "POST", "/api/v1/cases/"+c.ID+"/replies", body)
+			if r.status != tc.want || (tc.want == 400 && !strings.Contains(r.body, `"field":"references[0].value"`)) {
+				t.Errorf("%s: %d %s", tc.name, r.status, short(r.body))
+			}
 		}
 	})
 }

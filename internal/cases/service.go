@@ -49,6 +49,10 @@ type Config struct {
 	// may start with (the web address's /kb/); empty allows any http or
 	// https URL. An article id is always allowed.
 	KBPrefixes []string
+	// KBArticle checks a reference to an article by id: NotFound unless
+	// it names a published article, one the customer may read when
+	// customers is set. nil accepts any well-formed id.
+	KBArticle func(ctx context.Context, id accord.ID, customers bool) error
 }
 
 // Service applies the rules of cases.
@@ -60,9 +64,11 @@ type Service struct {
 	cfg       Config
 }
 
-// AllowKB sets Config.KBPrefixes; serve calls it once at start-up, when
-// the web address is known, before any request.
-func (s *Service) AllowKB(prefixes []string) { s.cfg.KBPrefixes = prefixes }
+// AllowKB sets Config.KBPrefixes and Config.KBArticle; serve calls it
+// once at start-up, when the web address is known, before any request.
+func (s *Service) AllowKB(prefixes []string, article func(ctx context.Context, id accord.ID, customers bool) error) {
+	s.cfg.KBPrefixes, s.cfg.KBArticle = prefixes, article
+}
 
 // NewService returns a service over store.
 func NewService(store Store, policies Policies, contracts Contracts, dir Directory, cfg Config) *Service {

@@ -212,6 +212,32 @@ func (s *Service) allowedKB(refs []Reference) error {
 	return accord.InvalidFields("cases.Reply", ps)
 }
 
+// referable looks up the articles a reply names by id, before the case is
+// locked: each must be published, and one the customer may read unless
+// the reply is an internal note.
+func (s *Service) referable(ctx context.Context, in NewReply) error {
+	if s.cfg.KBArticle == nil {
+		return nil
+	}
+	var ps []accord.Problem
+	for i, r := range in.References {
+		if r.Kind != KnowledgeBase || !KBArticleID(r.Value) {
+			continue
+		}
+		err := s.cfg.KBArticle(ctx, accord.ID(r.Value), !in.Internal)
+		switch {
+		case accord.IsKind(err, accord.NotFound) && in.Internal:
+			ps = append(ps, accord.Problem{Field: fmt.Sprintf("references[%d].value", i), Msg: "no published article has this id"})
+		case accord.IsKind(err, accord.NotFound):
+			ps = append(ps, accord.Problem{Field: fmt.Sprintf("references[%d].value", i),
+				Msg: "no published article the customer may read has this id; name an internal or partners' article in an internal note only"})
+		case err != nil:
+			return err
+		}
+	}
+	return accord.InvalidFields("cases.Reply", ps)
+}
+
 // Reply adds a reply or an internal note. An agent's first public reply
 // meets the first-response target; a customer's reply resumes a case
 // awaiting the customer and reopens a resolved one.
@@ -230,6 +256,9 @@ func (s *Service) Reply(ctx context.Context, now time.Time, id accord.ID, in New
 			return Case{}, accord.Wrap(op, err)
 		}
 		mentioned, unknown = ResolveMentions(a, in.Body, people)
+	}
+	if err := s.referable(ctx, in); err != nil {
+		return Case{}, err
 	}
 	files, uploads, err := s.prepare("files", in.Files)
 	if err != nil {

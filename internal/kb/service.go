@@ -228,6 +228,24 @@ func (s *Service) Get(ctx context.Context, id accord.ID) (Article, error) {
 	return s.store.Get(ctx, f, id, "")
 }
 
+// Referable checks that id names a published article a reply may point
+// at: any published one in an internal note, one the customer may read
+// (public or customers') in a reply the customer reads. Otherwise it is
+// NotFound, whoever asks, so that a reply never links the customer to an
+// article it cannot open.
+func (s *Service) Referable(ctx context.Context, id accord.ID, customers bool) error {
+	org, err := s.store.Vendor(ctx)
+	if err != nil {
+		return err
+	}
+	f := Filter{OrgID: org, Visibilities: Visibilities, States: []State{Published}}
+	if customers {
+		f.Visibilities = []Visibility{Public, Customers}
+	}
+	_, err = s.store.Get(ctx, f, id, "")
+	return err
+}
+
 // BySlug returns the translation at /kb/<slug> if the reader may read it.
 func (s *Service) BySlug(ctx context.Context, slug string) (Article, error) {
 	_, f, err := s.reader(ctx)
