@@ -62,7 +62,7 @@ func serveDemo(t *testing.T) string {
 	code, exited := 0, make(chan struct{})
 	go func() {
 		defer close(exited)
-		code = run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", dir}, noEnv, nil, &out, &errb)
+		code = run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", dir, "--siem-allow-hosts", "127.0.0.1"}, noEnv, nil, &out, &errb)
 	}()
 	t.Cleanup(func() {
 		stop()

@@ -234,9 +234,15 @@ func newServicesWith(db *store.DB, cc contracts.Config) *services {
 	s.products = products.NewService(store.NewProducts(db), s.directory, nil)
 	s.kb = kb.NewService(store.NewKB(db), s.directory, nil)
 	s.webhooks = newWebhooks(db, nil, nil)
-	host, _ := os.Hostname()
-	s.siem = siem.NewService(store.NewSIEM(db), wire.Sender{Host: host}, siem.Config{})
+	s.siem = newSIEM(db, nil)
 	return s
+}
+
+// newSIEM builds the SIEM service; allow names the internal hosts an
+// organization's receiver may reach (serve's -siem-allow-hosts).
+func newSIEM(db *store.DB, allow webhooks.Allow) *siem.Service {
+	host, _ := os.Hostname()
+	return siem.NewService(store.NewSIEM(db), wire.Sender{Host: host, Allow: allow}, siem.Config{})
 }
 
 // newWebhooks builds the webhooks service; allow names the internal hosts

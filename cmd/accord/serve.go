@@ -45,6 +45,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	metricsAddr := fs.String("metrics-addr", envOr(e, "ACCORD_METRICS_ADDR", ""), "serve GET /metrics on this listen `address` only, not on -addr (ACCORD_METRICS_ADDR)")
 	metricsToken := fs.String("metrics-token", envOr(e, "ACCORD_METRICS_TOKEN", ""), "bearer `token` GET /metrics asks for (ACCORD_METRICS_TOKEN); without it or -metrics-addr, /metrics is served only when -addr is a loopback address")
 	kbPrefixes := fs.String("kb-url-prefixes", envOr(e, "ACCORD_KB_URL_PREFIXES", ""), "comma-separated URL `prefixes` a reply's knowledge-base reference may start with; default the base URL's /kb/, or any URL without a base URL (ACCORD_KB_URL_PREFIXES)")
+	siemHosts := fs.String("siem-allow-hosts", envOr(e, "ACCORD_SIEM_ALLOW_HOSTS", ""), "comma-separated host `names` an organization's SIEM receiver may reach although they are internal (loopback, private): labs and tests only (ACCORD_SIEM_ALLOW_HOSTS)")
 	hookHosts := fs.String("webhook-allow-hosts", envOr(e, "ACCORD_WEBHOOK_ALLOW_HOSTS", ""), "comma-separated host `names` webhooks may reach although they are internal (loopback, private), also over http: labs and tests only (ACCORD_WEBHOOK_ALLOW_HOSTS)")
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
@@ -93,6 +94,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	svc.changes = svc.newChanges(mail.baseURL)
 	svc.webhooks = newWebhooks(store, allowHosts(*hookHosts), nil)
+	svc.siem = newSIEM(store, allowHosts(*siemHosts))
 	m := metrics.New(store, metrics.Config{Log: log, JobKinds: slices.Collect(maps.Keys(svc.jobHandlers()))})
 	svc.observe(m)
 	onMain, warning := metricsExposure(*addr, *metricsAddr, *metricsToken)
@@ -258,7 +260,7 @@ func kbURLPrefixes(flag, baseURL string) []string {
 	return out
 }
 
-// allowHosts splits -webhook-allow-hosts.
+// allowHosts splits -webhook-allow-hosts and -siem-allow-hosts.
 func allowHosts(v string) webhooks.Allow {
 	var out webhooks.Allow
 	for _, h := range strings.Split(v, ",") {

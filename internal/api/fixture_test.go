@@ -106,7 +106,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		Contracts: f.contracts, Cases: f.cases, Engagements: f.engagements, Environments: f.envs, Changes: f.changes, Notify: mailLog(f.db, f.cases, f.dir), Macros: f.macros, Views: views.NewService(store.NewViews(f.db)), KB: f.kb,
 		Raci: matrices, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now },
 		KnownIssues: f.knownIssues,
-		SIEM:        siem.NewService(store.NewSIEM(f.db), wire.Sender{Host: "accord.test", Timeout: 5 * time.Second}, siem.Config{}),
+		SIEM:        siem.NewService(store.NewSIEM(f.db), wire.Sender{Host: "accord.test", Timeout: 5 * time.Second, Allow: webhooks.Allow{"127.0.0.1", "localhost"}}, siem.Config{}),
 	})
 	f.srv = httptest.NewServer(s)
 	t.Cleanup(f.srv.Close)

@@ -117,7 +117,7 @@ func newFixture(t *testing.T, open func(testing.TB) *store.DB) *fixture {
 		Engagements: f.engagements, Reports: reports.NewService(store.NewReports(f.db), f.policy, f.dir, reports.DefaultConfig()),
 		Views: views.NewService(store.NewViews(f.db)), Signals: signals.NewService(store.NewSignals(f.db), f.cases, f.dir), Log: log, Now: clock, Raci: f.raci, Environments: f.envs, Macros: f.macros,
 		KnownIssues: f.knownIssues,
-		SIEM:        siem.NewService(store.NewSIEM(f.db), wire.Sender{Host: "accord.test", Timeout: 5 * time.Second}, siem.Config{}),
+		SIEM:        siem.NewService(store.NewSIEM(f.db), wire.Sender{Host: "accord.test", Timeout: 5 * time.Second, Allow: webhooks.Allow{"127.0.0.1", "localhost"}}, siem.Config{}),
 		KB:          f.kb,
 		Webhooks:    webhooks.NewService(store.NewWebhooks(f.db), transport.New(transport.Config{Resolver: noNames{}}), nil),
 	})

@@ -16,10 +16,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
+	"syscall"
 	"time"
 
 	"accord/internal/audit"
 	"accord/internal/siem"
+	"accord/internal/webhooks"
 )
 
 // Sender implements siem.Transport.
@@ -29,6 +33,33 @@ type Sender struct {
 	// Timeout bounds one attempt: connecting and sending a batch. 20 s by
 	// default, well inside a job's lease.
 	Timeout time.Duration
+	// Allow names the internal hosts an organization's receiver may reach
+	// (ACCORD_SIEM_ALLOW_HOSTS): labs and tests.
+	Allow webhooks.Allow
+}
+
+// dialer connects to r. A receiver that reads one organization's chain is
+// configured by that organization's administrator, so it may reach only
+// public addresses, checked on the socket itself (whatever the name
+// resolved to), like a webhook's: otherwise a customer could make the
+// server probe the vendor's network. The vendor's own receiver, which
+// reads every chain, may sit on the vendor's network.
+func (s Sender) dialer(r siem.Receiver, host string) (*net.Dialer, bool) {
+	d := &net.Dialer{}
+	if r.AllOrgs || s.Allow.Has(strings.ToLower(host)) {
+		return d, false
+	}
+	d.Control = func(_, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return err
+		}
+		if webhooks.Internal(ap.Addr()) {
+			return fmt.Errorf("%s is an internal address (loopback, private, link-local or metadata): an organization's receiver must be public", ap.Addr())
+		}
+		return nil
+	}
+	return d, true
 }
 
 // Send delivers events to r in order and returns once all were accepted.
@@ -69,7 +100,8 @@ func tlsConfig(r siem.Receiver, host string) (*tls.Config, error) {
 // connection is half-closed and read to its end: rsyslog and syslog-ng
 // close their side only after they read everything before the FIN.
 func (s Sender) stream(ctx context.Context, r siem.Receiver, events []audit.Event) error {
-	d := net.Dialer{}
+	host, _, _ := net.SplitHostPort(r.Address)
+	d, _ := s.dialer(r, host)
 	conn, err := d.DialContext(ctx, "tcp", r.Address)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
@@ -115,7 +147,8 @@ func (s Sender) stream(ctx context.Context, r siem.Receiver, events []audit.Even
 // datagrams sends one message per datagram. UDP confirms nothing: what a
 // lab receiver misses is lost, which is why it is for labs.
 func (s Sender) datagrams(ctx context.Context, r siem.Receiver, events []audit.Event) error {
-	d := net.Dialer{}
+	host, _, _ := net.SplitHostPort(r.Address)
+	d, _ := s.dialer(r, host)
 	conn, err := d.DialContext(ctx, "udp", r.Address)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
@@ -153,8 +186,14 @@ func (s Sender) post(ctx context.Context, r siem.Receiver, events []audit.Event)
 	if err != nil {
 		return err
 	}
+	d, restricted := s.dialer(r, req.URL.Hostname())
+	proxy := http.ProxyFromEnvironment
+	if restricted {
+		// A proxy would connect on our behalf, past the dialer's check.
+		proxy = nil
+	}
 	client := &http.Client{
-		Transport:     &http.Transport{TLSClientConfig: cfg, Proxy: http.ProxyFromEnvironment},
+		Transport:     &http.Transport{TLSClientConfig: cfg, Proxy: proxy, DialContext: d.DialContext},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	defer client.CloseIdleConnections()

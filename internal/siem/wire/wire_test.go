@@ -32,6 +32,7 @@ import (
 	"accord/internal/siem/wire"
 	"accord/internal/store"
 	"accord/internal/store/dbtest"
+	"accord/internal/webhooks"
 )
 
 var t0 = time.Date(2026, 12, 7, 13, 0, 0, 0, time.UTC)
@@ -225,7 +226,7 @@ func names(l []audit.Event) []string {
 func TestRsyslogTLS(t *testing.T) {
 	p := newPKI(t)
 	rs := startRsyslog(t, freePort(t), &p)
-	s := wire.Sender{Host: "desk.test"}
+	s := wire.Sender{Allow: webhooks.Allow{"127.0.0.1", "localhost"}, Host: "desk.test"}
 	l := append(events("org_a", 3), events("org_b", 2)...)
 	r := siem.Receiver{Protocol: siem.SyslogTLS, Address: rs.addr, CAPEM: string(p.caPEM)}
 	if err := s.Send(context.Background(), r, l); err != nil {
@@ -268,7 +269,7 @@ func TestDeliveryThroughRsyslog(t *testing.T) {
 	p := newPKI(t)
 	portA := freePort(t)
 	rsB := startRsyslog(t, freePort(t), nil)
-	svc := siem.NewService(store.NewSIEM(db), wire.Sender{Host: "desk.test", Timeout: 5 * time.Second}, siem.Config{Batch: 4})
+	svc := siem.NewService(store.NewSIEM(db), wire.Sender{Allow: webhooks.Allow{"127.0.0.1", "localhost"}, Host: "desk.test", Timeout: 5 * time.Second}, siem.Config{Batch: 4})
 	admin := func(org accord.ID) context.Context {
 		return accord.WithActor(ctx, accord.Actor{UserID: "usr_" + org, OrgID: org, Role: accord.RoleCustomerContact, CustomerAdmin: true})
 	}
@@ -337,7 +338,7 @@ func TestUDP(t *testing.T) {
 	}
 	defer pc.Close()
 	l := events("org_a", 3)
-	if err := (wire.Sender{Host: "desk.test"}).Send(context.Background(), siem.Receiver{Protocol: siem.SyslogUDP, Address: pc.LocalAddr().String()}, l); err != nil {
+	if err := (wire.Sender{Allow: webhooks.Allow{"127.0.0.1", "localhost"}, Host: "desk.test"}).Send(context.Background(), siem.Receiver{Protocol: siem.SyslogUDP, Address: pc.LocalAddr().String()}, l); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -387,7 +388,7 @@ func TestPlainTCPFraming(t *testing.T) {
 		got <- msgs
 	}()
 	l := events("org_a", 4)
-	if err := (wire.Sender{Host: "desk.test"}).Send(context.Background(), siem.Receiver{Protocol: siem.SyslogTCP, Address: ln.Addr().String()}, l); err != nil {
+	if err := (wire.Sender{Allow: webhooks.Allow{"127.0.0.1", "localhost"}, Host: "desk.test"}).Send(context.Background(), siem.Receiver{Protocol: siem.SyslogTCP, Address: ln.Addr().String()}, l); err != nil {
 		t.Fatal(err)
 	}
 	if g := check(t, <-got); strings.Join(g, " ") != strings.Join(names(l), " ") {
@@ -423,7 +424,7 @@ func TestHTTPSJSONLines(t *testing.T) {
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	r := siem.Receiver{Protocol: siem.HTTPSJSONLines, Address: srv.URL + "/ingest", CAPEM: string(ca), Authorization: "Splunk tok"}
 	l := events("org_a", 3)
-	s := wire.Sender{Host: "desk.test"}
+	s := wire.Sender{Allow: webhooks.Allow{"127.0.0.1", "localhost"}, Host: "desk.test"}
 	if err := s.Send(context.Background(), r, l); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("a 503 answer: %v", err)
 	}
@@ -437,5 +438,49 @@ func TestHTTPSJSONLines(t *testing.T) {
 	r.CAPEM = ""
 	if err := s.Send(context.Background(), r, l); err == nil {
 		t.Fatal("posted to a server the system roots do not trust")
+	}
+}
+
+// An organization's receiver reaches only public addresses, whatever its
+// name resolves to, over every protocol: a customer's administrator must
+// not make the server probe the vendor's network. The vendor's receiver,
+// which reads every chain, and hosts on the allow-list may be internal.
+func TestOrganizationReceiverMayNotReachInternalAddresses(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, c)
+			c.Close()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	l := events("org_a", 1)
+	for _, tc := range []struct {
+		name     string
+		r        siem.Receiver
+		allow    webhooks.Allow
+		internal bool
+	}{
+		{"tcp loopback", siem.Receiver{Protocol: siem.SyslogTCP, Address: ln.Addr().String()}, nil, true},
+		{"tcp localhost", siem.Receiver{Protocol: siem.SyslogTCP, Address: fmt.Sprintf("localhost:%d", port)}, nil, true},
+		{"udp loopback", siem.Receiver{Protocol: siem.SyslogUDP, Address: "127.0.0.1:514"}, nil, true},
+		{"udp metadata", siem.Receiver{Protocol: siem.SyslogUDP, Address: "169.254.169.254:514"}, nil, true},
+		{"https loopback", siem.Receiver{Protocol: siem.HTTPSJSONLines, Address: fmt.Sprintf("https://127.0.0.1:%d/", port)}, nil, true},
+		{"vendor's receiver", siem.Receiver{AllOrgs: true, Protocol: siem.SyslogTCP, Address: ln.Addr().String()}, nil, false},
+		{"allowed host", siem.Receiver{Protocol: siem.SyslogTCP, Address: ln.Addr().String()}, webhooks.Allow{"127.0.0.1"}, false},
+	} {
+		err := (wire.Sender{Host: "desk.test", Timeout: 5 * time.Second, Allow: tc.allow}).Send(context.Background(), tc.r, l)
+		refused := err != nil && strings.Contains(err.Error(), "internal address")
+		if refused != tc.internal {
+			t.Errorf("%s: %v", tc.name, err)
+		}
 	}
 }

@@ -61,7 +61,7 @@ func testProducts(t *testing.T, db *store.DB) {
 	if err != nil || v.State != products.Published || v.PublishedAt == nil || !v.PublishedAt.Equal(t0.Truncate(time.Microsecond)) {
 		t.Fatalf("Publish = %+v, %v", v, err)
 	}
-	if _, err := svc.Publish(sys, t0, ids[2]); accord.KindOf(err) != accord.Unprocessable {
+	if _, err := svc.Publish(sys, t0, ids[2]); accord.KindOf(err) != accord.Conflict {
 		t.Fatalf("publish again: %v", err)
 	}
 	var jobs int
