@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	gosmtp "github.com/emersion/go-smtp"
 
 	"accord/internal/accord"
 	"accord/internal/cases"
@@ -37,16 +34,8 @@ func TestKnownIssueNoticesOnceWithTwoRunners(t *testing.T) {
 	sys := accord.WithActor(ctx, accord.SystemActor("test"))
 	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 
-	box := &sink{}
-	srv := gosmtp.NewServer(box)
-	srv.Domain, srv.AllowInsecureAuth = "localhost", true
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(l) }()
-	defer srv.Close()
-	mail := mailFlags{smtpURL: "smtp://" + l.Addr().String() + "?tls=none", from: "Northwind Support <support@northwind.example>",
+	_, smtpAddr := smtpSink(t)
+	mail := mailFlags{smtpURL: "smtp://" + smtpAddr + "?tls=none", from: "Northwind Support <support@northwind.example>",
 		baseURL: "https://support.northwind.example"}
 	if err := svc.enableMail(mail, "127.0.0.1:0", contracts.DefaultConfig().Zone, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)

@@ -7,15 +7,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	gosmtp "github.com/emersion/go-smtp"
 
 	"accord/internal/accord"
 	"accord/internal/cases"
@@ -72,15 +69,7 @@ func standardVerify(secret string, h http.Header, body []byte) bool {
 // a signed case.breached; a subscription whose endpoint keeps failing is
 // disabled and its owner mailed, on both engines.
 func TestWebhookCaseBreachedEndToEnd(t *testing.T) {
-	box := &sink{}
-	smtpd := gosmtp.NewServer(box)
-	smtpd.Domain, smtpd.AllowInsecureAuth = "localhost", true
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = smtpd.Serve(l) }()
-	defer smtpd.Close()
+	box, smtpAddr := smtpSink(t)
 
 	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
 		db := open(t)
@@ -88,7 +77,7 @@ func TestWebhookCaseBreachedEndToEnd(t *testing.T) {
 		svc := newServices(db)
 		svc.webhooks = newWebhooks(db, webhooks.Allow{"127.0.0.1"}, good.srv.Client().Transport.(*http.Transport).TLSClientConfig)
 		log, _ := newLogger(io.Discard, "text", "error")
-		if err := svc.enableMail(mailFlags{smtpURL: "smtp://" + l.Addr().String() + "?tls=none", from: "Northwind <support@northwind.example>"},
+		if err := svc.enableMail(mailFlags{smtpURL: "smtp://" + smtpAddr + "?tls=none", from: "Northwind <support@northwind.example>"},
 			"127.0.0.1:8080", time.UTC, log); err != nil {
 			t.Fatal(err)
 		}

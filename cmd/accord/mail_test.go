@@ -25,6 +25,22 @@ type sink struct {
 	msgs []*mail.Message
 }
 
+// smtpSink starts an SMTP server that keeps what it receives, closed with
+// the test, and returns it with its address.
+func smtpSink(t *testing.T) (*sink, string) {
+	t.Helper()
+	box := &sink{}
+	srv := gosmtp.NewServer(box)
+	srv.Domain, srv.AllowInsecureAuth = "localhost", true
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return box, l.Addr().String()
+}
+
 func (s *sink) NewSession(*gosmtp.Conn) (gosmtp.Session, error) { return &sinkSession{s: s}, nil }
 
 type sinkSession struct{ s *sink }

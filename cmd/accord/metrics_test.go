@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	gosmtp "github.com/emersion/go-smtp"
 	dto "github.com/prometheus/client_model/go"
 
 	"accord/internal/accord"
@@ -69,15 +67,7 @@ func hasLabel(s *dto.Metric, name, v string) bool {
 // the agent through SMTP, sign-ins fail and are throttled, and a job falls
 // behind; the log names the case, the job and the account.
 func TestMetricsAfterRealWork(t *testing.T) {
-	box := &sink{}
-	smtpd := gosmtp.NewServer(box)
-	smtpd.Domain, smtpd.AllowInsecureAuth = "localhost", true
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = smtpd.Serve(l) }()
-	defer smtpd.Close()
+	box, smtpAddr := smtpSink(t)
 
 	dbtest.Engines(t, func(t *testing.T, open func(testing.TB) *store.DB) {
 		db := open(t)
@@ -87,7 +77,7 @@ func TestMetricsAfterRealWork(t *testing.T) {
 			t.Fatal(err)
 		}
 		svc := newServices(db)
-		if err := svc.enableMail(mailFlags{smtpURL: "smtp://" + l.Addr().String() + "?tls=none", from: "Northwind <support@northwind.example>"},
+		if err := svc.enableMail(mailFlags{smtpURL: "smtp://" + smtpAddr + "?tls=none", from: "Northwind <support@northwind.example>"},
 			"127.0.0.1:8080", time.UTC, log); err != nil {
 			t.Fatal(err)
 		}
