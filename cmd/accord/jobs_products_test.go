@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -24,20 +23,11 @@ import (
 // the product get none.
 func TestReleaseNoticeOnceWithTwoRunners(t *testing.T) {
 	db, _ := dbtest.PostgresDatabase(t)
-	svc := newServices(db)
 	ctx := context.Background()
 	sys := accord.WithActor(ctx, accord.SystemActor("test"))
 	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	svc := mailingServices(t, db, now)
 
-	_, smtpAddr := smtpSink(t)
-	mail := mailFlags{smtpURL: "smtp://" + smtpAddr + "?tls=none", from: "Northwind Support <support@northwind.example>",
-		baseURL: "https://support.northwind.example"}
-	if err := svc.enableMail(mail, "127.0.0.1:0", contracts.DefaultConfig().Zone, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.policy.EnsureDefault(sys, now); err != nil {
-		t.Fatal(err)
-	}
 	orgs := map[string]accord.ID{}
 	for _, o := range []struct {
 		name string

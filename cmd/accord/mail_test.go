@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -17,6 +18,10 @@ import (
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
+
+	"accord/internal/accord"
+	"accord/internal/contracts"
+	"accord/internal/store"
 )
 
 // sink is an SMTP server that keeps every message it is given.
@@ -39,6 +44,23 @@ func smtpSink(t *testing.T) (*sink, string) {
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return box, l.Addr().String()
+}
+
+// mailingServices are the services over db, mailing through an SMTP sink
+// as Northwind Support, with the default policy in force at now.
+func mailingServices(t *testing.T, db *store.DB, now time.Time) *services {
+	t.Helper()
+	svc := newServices(db)
+	_, smtpAddr := smtpSink(t)
+	mail := mailFlags{smtpURL: "smtp://" + smtpAddr + "?tls=none", from: "Northwind Support <support@northwind.example>",
+		baseURL: "https://support.northwind.example"}
+	if err := svc.enableMail(mail, "127.0.0.1:0", contracts.DefaultConfig().Zone, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.policy.EnsureDefault(accord.WithActor(context.Background(), accord.SystemActor("test")), now); err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
 
 func (s *sink) NewSession(*gosmtp.Conn) (gosmtp.Session, error) { return &sinkSession{s: s}, nil }
