@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
@@ -21,34 +23,68 @@ func NewAudit(db *DB) *Audit { return &Audit{db: db} }
 // is locked (PostgreSQL) or already exclusive (SQLite), so concurrent
 // writers to one organization's chain take turns and never fork it.
 func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, ev audit.Event) error {
-	if ev.OrgID == "" {
-		return fmt.Errorf("audit event %s has no organization", ev.Action)
+	return db.appendEvents(ctx, tx, ev)
+}
+
+// appendEvents chains events to their organizations' audit chains, in
+// order. Each organization's head is locked once, its events are written
+// in one statement and the head moved once: the head is what two changes
+// of one organization take turns on until they commit, so callers append
+// last.
+func (db *DB) appendEvents(ctx context.Context, tx *sql.Tx, events ...audit.Event) error {
+	for len(events) > 0 {
+		org := events[0].OrgID
+		if org == "" {
+			return fmt.Errorf("audit event %s has no organization", events[0].Action)
+		}
+		var same, rest []audit.Event
+		for _, ev := range events {
+			if ev.OrgID == org {
+				same = append(same, ev)
+			} else {
+				rest = append(rest, ev)
+			}
+		}
+		if err := db.chain(ctx, tx, org, same); err != nil {
+			return err
+		}
+		events = rest
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, '') ON CONFLICT (org_id) DO NOTHING`, ev.OrgID); err != nil {
-		return fmt.Errorf("audit head: %w", err)
-	}
-	var seq int64
-	var hash string
-	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = $1`+db.forUpdate(), ev.OrgID).Scan(&seq, &hash); err != nil {
-		return fmt.Errorf("audit head: %w", err)
-	}
-	ev.Seal(seq, hash)
-	changes, err := json.Marshal(ev.Changes)
+	return nil
+}
+
+// chain appends events of one organization to its chain.
+func (db *DB) chain(ctx context.Context, tx *sql.Tx, org accord.ID, events []audit.Event) error {
+	seq, hash, err := db.lockHead(ctx, tx, org)
 	if err != nil {
-		return fmt.Errorf("audit changes: %w", err)
+		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_events
-		(org_id, seq, id, at, actor_id, actor_name, actor_org_id, action, entity_type, entity_id, changes, request_id, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		ev.OrgID, ev.Seq, ev.ID, ev.At, ev.ActorID, ev.ActorName, ev.ActorOrgID, ev.Action, ev.EntityType, ev.EntityID,
-		string(changes), ev.RequestID, ev.PrevHash, ev.Hash)
-	if err != nil {
+	const cols = 14
+	var q strings.Builder
+	args := make([]any, 0, cols*len(events))
+	trigger := false
+	for i, ev := range events {
+		ev.Seal(seq, hash)
+		seq, hash = ev.Seq, ev.Hash
+		changes, err := json.Marshal(ev.Changes)
+		if err != nil {
+			return fmt.Errorf("audit changes: %w", err)
+		}
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(inList(len(args)+1, cols))
+		args = append(args, ev.OrgID, ev.Seq, ev.ID, ev.At, ev.ActorID, ev.ActorName, ev.ActorOrgID, ev.Action, ev.EntityType, ev.EntityID,
+			string(changes), ev.RequestID, ev.PrevHash, ev.Hash)
+		trigger = trigger || webhooks.Triggers(ev.EntityType)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (`+eventColumns+`) VALUES `+q.String(), args...); err != nil {
 		return fmt.Errorf("audit event: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3`, ev.Seq, ev.Hash, ev.OrgID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3`, seq, hash, org); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
-	if !webhooks.Triggers(ev.EntityType) {
+	if !trigger {
 		return nil
 	}
 	// The fan-out reads the chain after its cursor; scheduling it in this
@@ -57,14 +93,36 @@ func (db *DB) appendEvent(ctx context.Context, tx *sql.Tx, ev audit.Event) error
 	// cursor stays behind, and the next fan-out skips what predates its
 	// subscriptions.
 	var subscribed bool
-	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE enabled AND (all_orgs OR org_id = $1))`, ev.OrgID).Scan(&subscribed)
+	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE enabled AND (all_orgs OR org_id = $1))`, org).Scan(&subscribed)
 	if err != nil {
 		return fmt.Errorf("webhook subscriptions: %w", err)
 	}
 	if !subscribed {
 		return nil
 	}
-	return setTimer(ctx, tx, ev.OrgID, ev.OrgID, webhooks.FanoutJob, ev.At, ev.At)
+	last := events[len(events)-1]
+	return setTimer(ctx, tx, org, org, webhooks.FanoutJob, last.At, last.At)
+}
+
+// lockHead reads an organization's chain head and holds it until tx ends;
+// an organization without events gets its head first.
+func (db *DB) lockHead(ctx context.Context, tx *sql.Tx, org accord.ID) (int64, string, error) {
+	var seq int64
+	var hash string
+	read := func() error {
+		return tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = $1`+db.forUpdate(), org).Scan(&seq, &hash)
+	}
+	err := read()
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, '') ON CONFLICT (org_id) DO NOTHING`, org); err != nil {
+			return 0, "", fmt.Errorf("audit head: %w", err)
+		}
+		err = read()
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("audit head: %w", err)
+	}
+	return seq, hash, nil
 }
 
 const eventColumns = `org_id, seq, id, at, actor_id, actor_name, actor_org_id, action, entity_type, entity_id, changes, request_id, prev_hash, hash`

@@ -211,33 +211,23 @@ func (s *Cases) unwrite(written []string, committed bool) {
 	}
 }
 
-// open writes an opening inside tx: the case under the next number, its
-// search document, entries, timers and events. It returns the case as
-// stored. Errors are mapped.
+// open writes an opening inside tx and returns the case as stored. What
+// must be ordered comes last, so that it is held for the shortest time
+// before the commit: a round-robin team's row (two openings routed to one
+// team take turns), then the organization's audit chain head (two
+// openings for one customer take turns). The number comes from
+// nextCaseNumber, which makes nobody wait on PostgreSQL. Errors are mapped.
 func (s *Cases) open(ctx context.Context, tx *sql.Tx, o cases.Opening, written *[]string) (cases.Case, error) {
-	if err := s.db.lockCaseNumbers(ctx, tx); err != nil {
-		return o.Case, err
-	}
-	o, err := s.rotate(ctx, tx, o)
-	if err != nil {
-		return o.Case, err
-	}
 	c := o.Case
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM cases`).Scan(&c.Number); err != nil {
-		return c, fmt.Errorf("next case number: %w", err)
-	}
-	vals, err := caseValues(c)
-	if err != nil {
+	var err error
+	if c.Number, err = s.db.nextCaseNumber(ctx, tx); err != nil {
 		return c, err
 	}
-	args := append([]any{c.ID, c.OrgID, c.Number, c.CreatedAt.UTC()}, vals...)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES `+inList(1, len(args)), args...); err != nil {
-		return c, s.db.mapErr(fmt.Errorf("insert case: %w", err))
-	}
-	if err := s.db.insertEntries(ctx, tx, c, o.Entries); err != nil {
+	public, notes := newDocuments(c, o.Entries)
+	if err := s.db.insertCase(ctx, tx, c, public, notes); err != nil {
 		return c, err
 	}
-	if err := s.reindex(ctx, tx, c); err != nil {
+	if err := s.db.writeEntries(ctx, tx, c, 0, o.Entries); err != nil {
 		return c, err
 	}
 	for _, u := range o.Uploads {
@@ -245,25 +235,38 @@ func (s *Cases) open(ctx context.Context, tx *sql.Tx, o cases.Opening, written *
 			return c, err
 		}
 	}
+	timers := make([]job, 0, len(o.Timers)+len(o.Notify))
 	for _, t := range o.Timers {
-		if err := setTimer(ctx, tx, c.OrgID, c.ID, string(t.Kind), t.At, c.CreatedAt); err != nil {
-			return c, err
-		}
+		timers = append(timers, job{c.ID, string(t.Kind), t.At})
 	}
-	if err := notifyEntries(ctx, tx, c.OrgID, o.Notify, c.CreatedAt); err != nil {
+	for _, id := range o.Notify {
+		timers = append(timers, job{id, cases.NotifyJob, c.CreatedAt})
+	}
+	if err := setJobs(ctx, tx, c.OrgID, timers, c.CreatedAt); err != nil {
 		return c, err
 	}
-	for _, ev := range o.Events {
-		if err := s.db.appendEvent(ctx, tx, ev); err != nil {
-			return c, err
+	before := len(o.Entries)
+	if o, err = s.rotate(ctx, tx, o); err != nil {
+		return c, err
+	}
+	o.Case.Number = c.Number // the rotation decides on the case as the service built it
+	if o.Case.AssigneeID != c.AssigneeID {
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET assignee_id = $1, assignee_senior = $2 WHERE id = $3`,
+			o.Case.AssigneeID, o.Case.AssigneeSenior, c.ID); err != nil {
+			return c, fmt.Errorf("assign case: %w", err)
 		}
 	}
-	return readCase(ctx, tx, caseByID(c.ID, accord.Scope{All: true}), "")
+	if err := s.db.writeEntries(ctx, tx, c, int64(before), o.Entries[before:]); err != nil {
+		return c, err
+	}
+	if err := s.db.appendEvents(ctx, tx, o.Events...); err != nil {
+		return c, err
+	}
+	return o.Case, nil
 }
 
 // insertEntries appends entries to c's timeline, numbering them after its
-// last. The caller holds the case (it is new, or locked). An entry's case
-// and organization are c's; an entry naming another case is refused.
+// last. The caller holds the case (it is locked, or new).
 func (db *DB) insertEntries(ctx context.Context, tx *sql.Tx, c cases.Case, entries []cases.Entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -272,7 +275,21 @@ func (db *DB) insertEntries(ctx context.Context, tx *sql.Tx, c cases.Case, entri
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM case_entries WHERE case_id = $1`, c.ID).Scan(&seq); err != nil {
 		return fmt.Errorf("last entry: %w", err)
 	}
-	for _, e := range entries {
+	return db.writeEntries(ctx, tx, c, seq, entries)
+}
+
+// writeEntries writes entries to c's timeline numbered after seq, in one
+// statement. An entry's case and organization are c's; an entry naming
+// another case is refused.
+func (db *DB) writeEntries(ctx context.Context, tx *sql.Tx, c cases.Case, seq int64, entries []cases.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	const cols = 12
+	var q strings.Builder
+	q.WriteString(`INSERT INTO case_entries (id, org_id, case_id, seq, kind, internal, author_id, author, author_org_id, body, data, at) VALUES `)
+	args := make([]any, 0, cols*len(entries))
+	for i, e := range entries {
 		if (e.CaseID != "" && e.CaseID != c.ID) || (e.OrgID != "" && e.OrgID != c.OrgID) {
 			return fmt.Errorf("entry %s names case %s of %s, but is written to case %s of %s", e.ID, e.CaseID, e.OrgID, c.ID, c.OrgID)
 		}
@@ -281,12 +298,14 @@ func (db *DB) insertEntries(ctx context.Context, tx *sql.Tx, c cases.Case, entri
 			return fmt.Errorf("entry data: %w", err)
 		}
 		seq++
-		_, err = tx.ExecContext(ctx, `INSERT INTO case_entries (id, org_id, case_id, seq, kind, internal, author_id, author, author_org_id, body, data, at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			e.ID, c.OrgID, c.ID, seq, string(e.Kind), e.Internal, nullable(e.AuthorID), e.Author, nullable(e.AuthorOrg), e.Body, string(data), e.At.UTC())
-		if err != nil {
-			return db.mapErr(fmt.Errorf("insert entry: %w", err))
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		q.WriteString(inList(len(args)+1, cols))
+		args = append(args, e.ID, c.OrgID, c.ID, seq, string(e.Kind), e.Internal, nullable(e.AuthorID), e.Author, nullable(e.AuthorOrg), e.Body, string(data), e.At.UTC())
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return db.mapErr(fmt.Errorf("insert entry: %w", err))
 	}
 	return nil
 }
@@ -907,6 +926,23 @@ func lists(e cases.Entry, id accord.ID) bool {
 		return true
 	}
 	return slices.ContainsFunc(e.Data.Files, func(f cases.File) bool { return f.ID == id })
+}
+
+// newDocuments are the search documents of a case being opened with
+// entries, as reindex would read them back: its text and public replies,
+// then its internal notes.
+func newDocuments(c cases.Case, entries []cases.Entry) (public, notes string) {
+	pub, internal := []string{searchText(c)}, []string{}
+	for _, e := range entries {
+		switch {
+		case e.Kind != cases.Reply && e.Kind != cases.Note:
+		case e.Internal:
+			internal = append(internal, e.Body)
+		default:
+			pub = append(pub, e.Body)
+		}
+	}
+	return strings.Join(pub, "\n"), strings.Join(internal, "\n")
 }
 
 // reindex writes c's search documents from the case and the replies and

@@ -13,6 +13,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"accord/internal/accord"
+	"accord/internal/cases"
 	"accord/internal/kb"
 )
 
@@ -120,22 +121,22 @@ func (db *DB) mapErr(err error) error {
 	return err
 }
 
-// caseNumberLock is the key of the PostgreSQL advisory lock that makes case
-// numbering one at a time: the bytes "accdcase", a value no other lock of
-// the application (nor goose's migration lock) uses.
-const caseNumberLock int64 = 0x61636364_63617365
-
-// lockCaseNumbers holds, until tx ends, the right to take the next case
-// number with MAX(number)+1. PostgreSQL takes a transaction-scoped advisory
-// lock; SQLite's immediate transactions already run one writer at a time.
-func (db *DB) lockCaseNumbers(ctx context.Context, tx *sql.Tx) error {
-	if db.engine != Postgres {
-		return nil
+// nextCaseNumber takes the number of a case being opened. PostgreSQL takes
+// it from the case_numbers sequence, which holds no lock past the call: two
+// openings never wait on each other for a number, and one that rolls back
+// leaves a gap. SQLite runs one writer at a time, so the highest number
+// plus one, read in the opening's transaction, is taken without a race and
+// without gaps (docs/cases.md, "Case numbers").
+func (db *DB) nextCaseNumber(ctx context.Context, tx *sql.Tx) (int64, error) {
+	q := `SELECT COALESCE(MAX(number), 0) + 1 FROM cases`
+	if db.engine == Postgres {
+		q = `SELECT nextval('case_numbers')`
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, caseNumberLock); err != nil {
-		return fmt.Errorf("lock case numbers: %w", err)
+	var n int64
+	if err := tx.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("next case number: %w", err)
 	}
-	return nil
+	return n, nil
 }
 
 // skipLocked ends a SELECT of rows to claim: on PostgreSQL it locks them and
@@ -164,6 +165,35 @@ func (db *DB) indexCase(ctx context.Context, tx *sql.Tx, id accord.ID, number in
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO case_search (rowid, body, notes) VALUES ($1, $2, $3)`, number, public, notes)
 	return err
+}
+
+// insertCase writes a new case's row and its search documents. PostgreSQL
+// computes the tsvectors in the INSERT itself, so that the row is written
+// once rather than inserted and then updated with a second version in every
+// index; SQLite adds the FTS5 row.
+func (db *DB) insertCase(ctx context.Context, tx *sql.Tx, c cases.Case, public, notes string) error {
+	vals, err := caseValues(c)
+	if err != nil {
+		return err
+	}
+	args := append([]any{c.ID, c.OrgID, c.Number, c.CreatedAt.UTC()}, vals...)
+	q := `INSERT INTO cases (` + caseColumns + `) VALUES ` + inList(1, len(args))
+	if db.engine == Postgres {
+		n := len(args)
+		q = fmt.Sprintf(`INSERT INTO cases (%s, search, search_all) VALUES %s, to_tsvector('simple', $%d),
+			to_tsvector('simple', $%d) || to_tsvector('simple', $%d))`, caseColumns, strings.TrimSuffix(inList(1, n), ")"), n+1, n+1, n+2)
+		args = append(args, public, notes)
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return db.mapErr(fmt.Errorf("insert case: %w", err))
+	}
+	if db.engine == Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO case_search (rowid, body, notes) VALUES ($1, $2, $3)`, c.Number, public, notes); err != nil {
+		return fmt.Errorf("index case: %w", err)
+	}
+	return nil
 }
 
 // matchCases restricts w (over the cases table, unaliased) to the cases

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"accord/internal/accord"
@@ -38,6 +39,56 @@ func setTimer(ctx context.Context, tx *sql.Tx, orgID, subjectID accord.ID, kind 
 		accord.NewID("job"), orgID, subjectID, kind, at.UTC(), now.UTC())
 	if err != nil {
 		return fmt.Errorf("set job %s: %w", kind, err)
+	}
+	return nil
+}
+
+// job is one timer of a change: kind's job for subject runs at at; a zero
+// at cancels it.
+type job struct {
+	subject accord.ID
+	kind    string
+	at      time.Time
+}
+
+// setJobs sets several timers as setTimer does, the ones that run in one
+// statement. Two for the same subject and kind: the later one wins, as
+// with setTimer one after the other.
+func setJobs(ctx context.Context, tx *sql.Tx, orgID accord.ID, timers []job, now time.Time) error {
+	const cols = 4
+	var q strings.Builder
+	args := make([]any, 0, cols*len(timers)+2)
+	args = append(args, orgID, now.UTC())
+	seen := make(map[job]bool, len(timers))
+	for i := len(timers) - 1; i >= 0; i-- {
+		j := timers[i]
+		key := job{subject: j.subject, kind: j.kind}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if j.at.IsZero() {
+			if err := setTimer(ctx, tx, orgID, j.subject, j.kind, j.at, now); err != nil {
+				return err
+			}
+			continue
+		}
+		if q.Len() > 0 {
+			q.WriteString(", ")
+		}
+		n := len(args) + 1
+		fmt.Fprintf(&q, "($%d, $1, $%d, $%d, $%d, 0, '', NULL, '', NULL, $2)", n, n+1, n+2, n+3)
+		args = append(args, accord.NewID("job"), j.subject, j.kind, j.at.UTC())
+	}
+	if q.Len() == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO jobs (id, org_id, subject_id, kind, run_at, attempts, claimed_by, claimed_until, last_error, failed_at, created_at)
+		VALUES `+q.String()+`
+		ON CONFLICT (subject_id, kind) DO UPDATE SET id = excluded.id, org_id = excluded.org_id, run_at = excluded.run_at,
+			attempts = 0, claimed_by = '', claimed_until = NULL, last_error = '', failed_at = NULL, created_at = excluded.created_at`, args...)
+	if err != nil {
+		return fmt.Errorf("set jobs: %w", err)
 	}
 	return nil
 }

@@ -280,7 +280,9 @@ func testCasesOpen(t *testing.T, db *store.DB) {
 	}
 	wantSame(t, "events", []string{"case.open"}, caseEvents(t, db, w.a.ID, opened[0].ID))
 
-	// Refused openings write nothing and take no number.
+	// Refused openings write nothing. On SQLite they take no number; on
+	// PostgreSQL the sequence does not give back the numbers they took
+	// (docs/cases.md, "Case numbers"), so the next case comes after a gap.
 	bad := sampleCase(w.a.ID, t0, "ghost assignee")
 	bad.AssigneeID = "usr_ghost"
 	_, err = w.s.Open(ctx, caseOpening(bad))
@@ -296,16 +298,21 @@ func testCasesOpen(t *testing.T, db *store.DB) {
 	if got := jobsOf(t, db, bad.ID); len(got) != 0 {
 		t.Fatalf("refused opening left jobs %+v", got)
 	}
-	if c := mustOpen(t, w.s, sampleCase(w.a.ID, t0, "fourth")); c.Number != 4 {
-		t.Fatalf("after refused openings, number %d, want 4", c.Number)
+	want := int64(4)
+	if db.Engine() == store.Postgres {
+		want = 7 // the refused three took 4, 5 and 6
+	}
+	if c := mustOpen(t, w.s, sampleCase(w.a.ID, t0, "fourth")); c.Number != want {
+		t.Fatalf("after refused openings, number %d, want %d", c.Number, want)
 	}
 	if rep := verify(t, db); rep.Break != nil {
 		t.Fatalf("chain: %+v", rep.Break)
 	}
 }
 
-// testCasesConcurrentOpen: numbers stay unique and without gaps when cases
-// are opened at once.
+// testCasesConcurrentOpen: numbers stay unique, and without gaps when no
+// opening fails, when cases of two customers are opened at once; each
+// customer's chain stays whole.
 func testCasesConcurrentOpen(t *testing.T, db *store.DB) {
 	w := newCaseWorld(t, db, "concurrent open")
 	first := mustOpen(t, w.s, sampleCase(w.a.ID, t0, "first"))
