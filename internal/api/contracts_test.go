@@ -179,12 +179,15 @@ func TestContractScenarios(t *testing.T) {
 				{"acme", "globex", "own organization"},
 				{"auditor", "acme", "only read"},
 			} {
-				err := svc.CanOpenCases(ctx, f.now, f.users[c.user].ID, f.orgs[c.customer].ID)
+				got, err := svc.CanOpenCases(ctx, f.now, f.users[c.user].ID, f.orgs[c.customer].ID)
 				if c.want == "" && err != nil || c.want != "" && (!accord.IsKind(err, accord.Forbidden) || !strings.Contains(err.Error(), c.want)) {
 					t.Errorf("%s for %s: %v, want %q", c.user, c.customer, err, c.want)
 				}
+				if c.want == "" && got.ID != f.ctr[c.customer].ID {
+					t.Errorf("%s for %s: opens under contract %q, want the active %q", c.user, c.customer, got.ID, f.ctr[c.customer].ID)
+				}
 			}
-			err := svc.CanOpenCases(ctx, f.now, u.ID, f.orgs["acme"].ID)
+			_, err := svc.CanOpenCases(ctx, f.now, u.ID, f.orgs["acme"].ID)
 			if !accord.IsKind(err, accord.Forbidden) || !strings.Contains(err.Error(), "inactive") {
 				t.Errorf("deauthorized contact: %v", err)
 			}
@@ -192,7 +195,7 @@ func TestContractScenarios(t *testing.T) {
 			if resp := f.do("admin", "POST", "/api/v1/contracts/"+string(f.ctr["globex"].ID)+"/cancel", `{"reason":"unpaid"}`); resp.status != http.StatusOK {
 				t.Fatalf("cancel: %d %s", resp.status, resp.body)
 			}
-			err = svc.CanOpenCases(ctx, f.now, f.users["globex"].ID, f.orgs["globex"].ID)
+			_, err = svc.CanOpenCases(ctx, f.now, f.users["globex"].ID, f.orgs["globex"].ID)
 			if !accord.IsKind(err, accord.Forbidden) || !strings.Contains(err.Error(), "the contract of Globex Health was cancelled on 2026-11-20") {
 				t.Errorf("cancelled: %v", err)
 			}
@@ -201,7 +204,7 @@ func TestContractScenarios(t *testing.T) {
 			if c, err := svc.ActiveContract(ctx, later, f.orgs["acme"].ID); err != nil || c.PreviousID != f.ctr["acme"].ID {
 				t.Errorf("active a year later = %+v, %v; want the renewal", c, err)
 			}
-			err = svc.CanOpenCases(ctx, f.now.AddDate(3, 0, 0), f.users["acme"].ID, f.orgs["acme"].ID)
+			_, err = svc.CanOpenCases(ctx, f.now.AddDate(3, 0, 0), f.users["acme"].ID, f.orgs["acme"].ID)
 			if !strings.Contains(err.Error(), "the contract of Acme Bank expired on 2029-03-14") {
 				t.Errorf("three years later: %v", err)
 			}

@@ -145,10 +145,7 @@ func (s *Service) Open(ctx context.Context, now time.Time, in NewCase) (Case, er
 	if a.System {
 		return Case{}, forbidden(op, "cases are opened by people")
 	}
-	if err := s.contracts.CanOpenCases(ctx, now, a.UserID, in.OrgID); err != nil {
-		return Case{}, accord.Wrap(op, err)
-	}
-	contract, err := s.contracts.ActiveContract(ctx, now, in.OrgID)
+	contract, err := s.contracts.CanOpenCases(ctx, now, a.UserID, in.OrgID)
 	if err != nil {
 		return Case{}, accord.Wrap(op, err)
 	}

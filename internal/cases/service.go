@@ -26,8 +26,9 @@ type Policies interface {
 // Contracts says who may open cases and under which contract;
 // *contracts.Service provides it.
 type Contracts interface {
-	CanOpenCases(ctx context.Context, now time.Time, userID, customerID accord.ID) error
-	ActiveContract(ctx context.Context, now time.Time, customerID accord.ID) (contracts.Contract, error)
+	// CanOpenCases refuses with the reason, or returns the customer's
+	// active contract.
+	CanOpenCases(ctx context.Context, now time.Time, userID, customerID accord.ID) (contracts.Contract, error)
 }
 
 // Directory gives actors' scopes and users; *directory.Service provides it.

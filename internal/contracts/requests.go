@@ -138,7 +138,7 @@ func (s *Service) RequestContact(ctx context.Context, now time.Time, in NewConta
 	}
 	// The request is a case: whoever may not open one for the customer
 	// (not an authorized contact, no active contract) may not ask.
-	if err := s.CanOpenCases(ctx, now, a.UserID, r.OrgID); err != nil {
+	if _, err := s.CanOpenCases(ctx, now, a.UserID, r.OrgID); err != nil {
 		return ContactRequest{}, err
 	}
 	u, err := s.dir.UserByEmail(system(ctx), now, r.Email)

@@ -659,41 +659,40 @@ func (s *Service) active(ctx context.Context, now time.Time, customerID accord.I
 // CanOpenCases reports whether a user may open cases for a customer now:
 // an active user who is the customer's authorized contact, a certified
 // partner agent serving it, or vendor staff; and the customer must have an
-// active contract. Every refusal is accord.Forbidden with its reason.
-func (s *Service) CanOpenCases(ctx context.Context, now time.Time, userID, customerID accord.ID) error {
+// active contract, which it returns: the term the case is opened under.
+// Every refusal is accord.Forbidden with its reason.
+func (s *Service) CanOpenCases(ctx context.Context, now time.Time, userID, customerID accord.ID) (Contract, error) {
 	const op = "contracts.CanOpenCases"
 	u, err := s.dir.GetUser(system(ctx), now, userID)
 	if err != nil {
-		return accord.Wrap(op, err)
+		return Contract{}, accord.Wrap(op, err)
 	}
 	if !u.Active {
-		return forbidden(op, "the account is inactive")
+		return Contract{}, forbidden(op, "the account is inactive")
 	}
 	switch {
 	case u.Role == accord.RoleCustomerContact:
 		if u.OrgID != customerID {
-			return forbidden(op, "a customer contact opens cases only for its own organization")
+			return Contract{}, forbidden(op, "a customer contact opens cases only for its own organization")
 		}
 		if !u.AuthorizedContact {
-			return forbidden(op, "not an authorized contact; ask your organization's administrator to request authorization")
+			return Contract{}, forbidden(op, "not an authorized contact; ask your organization's administrator to request authorization")
 		}
 	case u.Role == accord.RolePartnerAgent:
 		as := accord.WithActor(ctx, accord.Actor{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Name: u.Name})
 		scope, err := s.dir.Scope(as, now)
 		if err != nil {
-			return err // the directory says why: no valid certification
+			return Contract{}, err // the directory says why: no valid certification
 		}
 		if !scope.Allows(customerID) {
-			return forbidden(op, "the partner does not serve this customer")
+			return Contract{}, forbidden(op, "the partner does not serve this customer")
 		}
 	case u.Role == accord.RoleAuditor:
-		return forbidden(op, "auditors only read")
+		return Contract{}, forbidden(op, "auditors only read")
 	}
-	if _, err := s.active(ctx, now, customerID); err != nil {
-		if accord.IsKind(err, accord.Unprocessable) {
-			return forbidden(op, accord.Public(err).Msg)
-		}
-		return err
+	c, err := s.active(ctx, now, customerID)
+	if accord.IsKind(err, accord.Unprocessable) {
+		return Contract{}, forbidden(op, accord.Public(err).Msg)
 	}
-	return nil
+	return c, err
 }
