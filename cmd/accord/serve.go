@@ -43,6 +43,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	grace := fs.Duration("backup-grace", envDuration(e, "ACCORD_BACKUP_GRACE", 2*time.Hour), "how late an environment's scheduled snapshot may be before an operations alert (ACCORD_BACKUP_GRACE)")
 	languages := languagesFlag(fs, e)
 	metricsAddr := fs.String("metrics-addr", envOr(e, "ACCORD_METRICS_ADDR", ""), "serve GET /metrics on this listen `address` only, not on -addr (ACCORD_METRICS_ADDR)")
+	profiles := fs.Bool("pprof", envOr(e, "ACCORD_PPROF", "") == "true", "also serve Go's runtime profiles (CPU, heap, mutex, block) under /debug/pprof/ on -metrics-addr, behind -metrics-token, and sample mutex and block contention (ACCORD_PPROF=true); for measuring, not for everyday use")
 	metricsToken := fs.String("metrics-token", envOr(e, "ACCORD_METRICS_TOKEN", ""), "bearer `token` GET /metrics asks for (ACCORD_METRICS_TOKEN); without it or -metrics-addr, /metrics is served only when -addr is a loopback address")
 	kbPrefixes := fs.String("kb-url-prefixes", envOr(e, "ACCORD_KB_URL_PREFIXES", ""), "comma-separated URL `prefixes` a reply's knowledge-base reference may start with; default the base URL's /kb/, or any URL without a base URL (ACCORD_KB_URL_PREFIXES)")
 	siemHosts := fs.String("siem-allow-hosts", envOr(e, "ACCORD_SIEM_ALLOW_HOSTS", ""), "comma-separated host `names` an organization's SIEM receiver may reach although they are internal (loopback, private): labs and tests only (ACCORD_SIEM_ALLOW_HOSTS)")
@@ -50,6 +51,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	drain := fs.Duration("shutdown-timeout", envDuration(e, "ACCORD_SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may finish after SIGTERM (ACCORD_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *profiles && *metricsAddr == "" {
+		return errors.New("-pprof serves the profiles on -metrics-addr only: give it too (e.g. -metrics-addr 127.0.0.1:8081)")
 	}
 	log, err := newLogger(e.stderr, *logFormat, *logLevel)
 	if err != nil {
@@ -155,6 +159,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler(*metricsToken))
+		if *profiles {
+			mux.Handle("/debug/pprof/", metrics.Profiles(*metricsToken))
+			fmt.Fprintf(e.stdout, "Profiles on http://%s/debug/pprof/\n", mln.Addr())
+		}
 		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 		fmt.Fprintf(e.stdout, "Metrics on http://%s/metrics\n", mln.Addr())
 		go func() { metricsServed <- metricsSrv.Serve(mln) }()

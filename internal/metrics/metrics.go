@@ -18,6 +18,8 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -159,7 +161,31 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // Handler serves the metrics; with a token, only to requests that carry it
 // as "Authorization: Bearer <token>", compared in constant time.
 func (m *Metrics) Handler(token string) http.Handler {
-	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return guard(token, promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+}
+
+// Profiles serves Go's runtime profiles (net/http/pprof: CPU, heap,
+// goroutines, mutex and block contention, execution traces) under
+// /debug/pprof/, behind the same bearer token as the metrics. It also
+// turns on sampling of mutex contention (one event in 10) and of blocking
+// (events of 10 µs and more), which cost the server a little while it
+// runs: the profiles are for an operator measuring, on the metrics
+// listener, never on the public address.
+func Profiles(token string) http.Handler {
+	runtime.SetMutexProfileFraction(10)
+	runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	return guard(token, mux)
+}
+
+// guard asks for the bearer token before h; without a token it asks
+// nothing.
+func guard(token string, h http.Handler) http.Handler {
 	if token == "" {
 		return h
 	}

@@ -225,3 +225,32 @@ func TestSIEMGauges(t *testing.T) {
 		}
 	}
 }
+
+// The profiles ask for the metrics' token and then serve pprof's index and
+// the contention profiles it turns on.
+func TestProfiles(t *testing.T) {
+	h := metrics.Profiles("s3cret-token")
+	for _, c := range []struct {
+		path, header string
+		want         int
+	}{
+		{"/debug/pprof/", "", http.StatusUnauthorized},
+		{"/debug/pprof/mutex", "Bearer wrong", http.StatusUnauthorized},
+		{"/debug/pprof/", "Bearer s3cret-token", http.StatusOK},
+		{"/debug/pprof/mutex?debug=1", "Bearer s3cret-token", http.StatusOK},
+		{"/debug/pprof/block?debug=1", "Bearer s3cret-token", http.StatusOK},
+	} {
+		req := httptest.NewRequest("GET", c.path, nil)
+		if c.header != "" {
+			req.Header.Set("Authorization", c.header)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("%s with %q: %d, want %d", c.path, c.header, rec.Code, c.want)
+		}
+		if c.want == http.StatusOK && strings.HasSuffix(c.path, "debug=1") && !strings.Contains(rec.Body.String(), "sampling period=10") && strings.Contains(c.path, "mutex") {
+			t.Errorf("mutex profile not sampled one in 10: %.200s", rec.Body.String())
+		}
+	}
+}
