@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 
 	"accord/internal/accord"
 	"accord/internal/audit"
@@ -53,55 +53,48 @@ func (db *DB) appendEvents(ctx context.Context, tx *sql.Tx, events ...audit.Even
 	return nil
 }
 
-// chain appends events of one organization to its chain.
+// chain appends events of one organization to its chain. Whether a
+// webhook fan-out is due is asked before the head is locked, so that the
+// head is held for two statements and the commit: the lock and read, then
+// the events and the new head written together (writeChain).
 func (db *DB) chain(ctx context.Context, tx *sql.Tx, org accord.ID, events []audit.Event) error {
+	fanout, err := db.fanoutDue(ctx, tx, org, events)
+	if err != nil {
+		return err
+	}
 	seq, hash, err := db.lockHead(ctx, tx, org)
 	if err != nil {
 		return err
 	}
-	const cols = 14
-	var q strings.Builder
-	args := make([]any, 0, cols*len(events))
-	trigger := false
-	for i, ev := range events {
-		ev.Seal(seq, hash)
-		seq, hash = ev.Seq, ev.Hash
-		changes, err := json.Marshal(ev.Changes)
-		if err != nil {
-			return fmt.Errorf("audit changes: %w", err)
-		}
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString(inList(len(args)+1, cols))
-		args = append(args, ev.OrgID, ev.Seq, ev.ID, ev.At, ev.ActorID, ev.ActorName, ev.ActorOrgID, ev.Action, ev.EntityType, ev.EntityID,
-			string(changes), ev.RequestID, ev.PrevHash, ev.Hash)
-		trigger = trigger || webhooks.Triggers(ev.EntityType)
+	for i := range events {
+		events[i].Seal(seq, hash)
+		seq, hash = events[i].Seq, events[i].Hash
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (`+eventColumns+`) VALUES `+q.String(), args...); err != nil {
-		return fmt.Errorf("audit event: %w", err)
+	if err := db.writeChain(ctx, tx, org, events); err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_id = $3`, seq, hash, org); err != nil {
-		return fmt.Errorf("audit head: %w", err)
-	}
-	if !trigger {
+	if !fanout {
 		return nil
 	}
 	// The fan-out reads the chain after its cursor; scheduling it in this
-	// transaction means no event waits for a later one. Without a
-	// subscription that could receive the event no job is made: the
-	// cursor stays behind, and the next fan-out skips what predates its
-	// subscriptions.
-	var subscribed bool
-	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE enabled AND (all_orgs OR org_id = $1))`, org).Scan(&subscribed)
-	if err != nil {
-		return fmt.Errorf("webhook subscriptions: %w", err)
-	}
-	if !subscribed {
-		return nil
-	}
+	// transaction means no event waits for a later one.
 	last := events[len(events)-1]
 	return setTimer(ctx, tx, org, org, webhooks.FanoutJob, last.At, last.At)
+}
+
+// fanoutDue: some event is of a type webhooks carry and a subscription
+// could receive it. Without one no job is made: the cursor stays behind,
+// and the next fan-out skips what predates its subscriptions.
+func (db *DB) fanoutDue(ctx context.Context, tx *sql.Tx, org accord.ID, events []audit.Event) (bool, error) {
+	if !slices.ContainsFunc(events, func(ev audit.Event) bool { return webhooks.Triggers(ev.EntityType) }) {
+		return false, nil
+	}
+	var subscribed bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE enabled AND (all_orgs OR org_id = $1))`, org).Scan(&subscribed)
+	if err != nil {
+		return false, fmt.Errorf("webhook subscriptions: %w", err)
+	}
+	return subscribed, nil
 }
 
 // lockHead reads an organization's chain head and holds it until tx ends;

@@ -187,6 +187,22 @@ func searchWords(text string) []string {
 // Open writes an opening in one transaction; files it put in the data
 // directory are removed if the transaction fails (see Update).
 func (s *Cases) Open(ctx context.Context, o cases.Opening) (cases.Case, error) {
+	if s.db.engine == Postgres && o.Rotate != nil && o.Case.TeamID != "" {
+		// A round-robin turn is taken in its own short transaction, as a
+		// case number from the sequence is: openings for different
+		// customers routed to one team would otherwise hold the team's row
+		// until each commits. An opening that fails afterwards has used
+		// its member's turn (docs/cases.md, "Assignment and routing").
+		err := s.db.tx(ctx, func(tx *sql.Tx) error {
+			var err error
+			o, err = s.rotate(ctx, tx, o)
+			return err
+		})
+		if err != nil {
+			return o.Case, err
+		}
+		o.Rotate = nil
+	}
 	var c cases.Case
 	var written []string
 	committed := false
@@ -213,18 +229,16 @@ func (s *Cases) unwrite(written []string, committed bool) {
 
 // open writes an opening inside tx and returns the case as stored. What
 // must be ordered comes last, so that it is held for the shortest time
-// before the commit: a round-robin team's row (two openings routed to one
-// team take turns), then the organization's audit chain head (two
-// openings for one customer take turns). The number comes from
-// nextCaseNumber, which makes nobody wait on PostgreSQL. Errors are mapped.
+// before the commit: a round-robin team's row, when Open has not taken the
+// turn already (SQLite, or a root-cause case opened inside a change), then
+// the organization's audit chain head (two openings for one customer take
+// turns there). The number comes from insertCase, which makes nobody wait
+// on PostgreSQL. Errors are mapped.
 func (s *Cases) open(ctx context.Context, tx *sql.Tx, o cases.Opening, written *[]string) (cases.Case, error) {
 	c := o.Case
 	var err error
-	if c.Number, err = s.db.nextCaseNumber(ctx, tx); err != nil {
-		return c, err
-	}
 	public, notes := newDocuments(c, o.Entries)
-	if err := s.db.insertCase(ctx, tx, c, public, notes); err != nil {
+	if c.Number, err = s.db.insertCase(ctx, tx, c, public, notes); err != nil {
 		return c, err
 	}
 	if err := s.db.writeEntries(ctx, tx, c, 0, o.Entries); err != nil {

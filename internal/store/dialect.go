@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"accord/internal/accord"
+	"accord/internal/audit"
 	"accord/internal/cases"
 	"accord/internal/kb"
 )
@@ -121,24 +123,6 @@ func (db *DB) mapErr(err error) error {
 	return err
 }
 
-// nextCaseNumber takes the number of a case being opened. PostgreSQL takes
-// it from the case_numbers sequence, which holds no lock past the call: two
-// openings never wait on each other for a number, and one that rolls back
-// leaves a gap. SQLite runs one writer at a time, so the highest number
-// plus one, read in the opening's transaction, is taken without a race and
-// without gaps (docs/cases.md, "Case numbers").
-func (db *DB) nextCaseNumber(ctx context.Context, tx *sql.Tx) (int64, error) {
-	q := `SELECT COALESCE(MAX(number), 0) + 1 FROM cases`
-	if db.engine == Postgres {
-		q = `SELECT nextval('case_numbers')`
-	}
-	var n int64
-	if err := tx.QueryRowContext(ctx, q).Scan(&n); err != nil {
-		return 0, fmt.Errorf("next case number: %w", err)
-	}
-	return n, nil
-}
-
 // skipLocked ends a SELECT of rows to claim: on PostgreSQL it locks them and
 // passes over rows another transaction holds, so concurrent claimers take
 // different rows without waiting; SQLite has one writer and needs nothing.
@@ -167,31 +151,85 @@ func (db *DB) indexCase(ctx context.Context, tx *sql.Tx, id accord.ID, number in
 	return err
 }
 
-// insertCase writes a new case's row and its search documents. PostgreSQL
-// computes the tsvectors in the INSERT itself, so that the row is written
-// once rather than inserted and then updated with a second version in every
-// index; SQLite adds the FTS5 row.
-func (db *DB) insertCase(ctx context.Context, tx *sql.Tx, c cases.Case, public, notes string) error {
+// insertCase numbers a new case and writes its row and search documents,
+// returning the number.
+//
+// PostgreSQL takes the number from the case_numbers sequence, which holds
+// no lock past the call: two openings never wait on each other for a
+// number, and one that rolls back leaves a gap. SQLite runs one writer at a
+// time, so the highest number plus one, read in the opening's transaction,
+// is taken without a race and without gaps (docs/cases.md, "Case
+// numbers"). Either is taken in the INSERT itself, one round trip fewer.
+//
+// PostgreSQL computes the tsvectors in the INSERT too, so that the row is
+// written once rather than inserted and then updated with a second version
+// in every index; SQLite adds the FTS5 row.
+func (db *DB) insertCase(ctx context.Context, tx *sql.Tx, c cases.Case, public, notes string) (int64, error) {
 	vals, err := caseValues(c)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	args := append([]any{c.ID, c.OrgID, c.Number, c.CreatedAt.UTC()}, vals...)
-	q := `INSERT INTO cases (` + caseColumns + `) VALUES ` + inList(1, len(args))
+	args := append([]any{c.ID, c.OrgID, c.CreatedAt.UTC()}, vals...)
+	n := len(args)
+	values := strings.TrimPrefix(inList(3, n-2), "(") // created_at onwards
+	number, search := `(SELECT COALESCE(MAX(number), 0) + 1 FROM cases)`, ""
 	if db.engine == Postgres {
-		n := len(args)
-		q = fmt.Sprintf(`INSERT INTO cases (%s, search, search_all) VALUES %s, to_tsvector('simple', $%d),
-			to_tsvector('simple', $%d) || to_tsvector('simple', $%d))`, caseColumns, strings.TrimSuffix(inList(1, n), ")"), n+1, n+1, n+2)
+		number = `nextval('case_numbers')`
+		values = strings.TrimSuffix(values, ")") + fmt.Sprintf(`, to_tsvector('simple', $%d), to_tsvector('simple', $%d) || to_tsvector('simple', $%d))`, n+1, n+1, n+2)
+		search = ", search, search_all"
 		args = append(args, public, notes)
 	}
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-		return db.mapErr(fmt.Errorf("insert case: %w", err))
+	q := `INSERT INTO cases (` + caseColumns + search + `) VALUES ($1, $2, ` + number + `, ` + values + ` RETURNING number`
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(&c.Number); err != nil {
+		return 0, db.mapErr(fmt.Errorf("insert case: %w", err))
 	}
 	if db.engine == Postgres {
-		return nil
+		return c.Number, nil
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO case_search (rowid, body, notes) VALUES ($1, $2, $3)`, c.Number, public, notes); err != nil {
-		return fmt.Errorf("index case: %w", err)
+		return 0, fmt.Errorf("index case: %w", err)
+	}
+	return c.Number, nil
+}
+
+// writeChain writes sealed events of one organization, in chain order, and
+// moves its head to the last. PostgreSQL does both in one statement (a
+// data-modifying WITH), so that the head, locked by the caller, is held
+// for one round trip fewer before the commit; SQLite has no such
+// statement and no concurrent writer to wait.
+func (db *DB) writeChain(ctx context.Context, tx *sql.Tx, org accord.ID, events []audit.Event) error {
+	const cols = 14
+	var rows strings.Builder
+	args := make([]any, 0, cols*len(events)+3)
+	for i, ev := range events {
+		changes, err := json.Marshal(ev.Changes)
+		if err != nil {
+			return fmt.Errorf("audit changes: %w", err)
+		}
+		if i > 0 {
+			rows.WriteString(", ")
+		}
+		rows.WriteString(inList(len(args)+1, cols))
+		args = append(args, ev.OrgID, ev.Seq, ev.ID, ev.At, ev.ActorID, ev.ActorName, ev.ActorOrgID, ev.Action, ev.EntityType, ev.EntityID,
+			string(changes), ev.RequestID, ev.PrevHash, ev.Hash)
+	}
+	last := events[len(events)-1]
+	insert := `INSERT INTO audit_events (` + eventColumns + `) VALUES ` + rows.String()
+	head := func(n int) string {
+		return fmt.Sprintf(`UPDATE audit_heads SET seq = $%d, hash = $%d WHERE org_id = $%d`, n, n+1, n+2)
+	}
+	if db.engine == Postgres {
+		args = append(args, last.Seq, last.Hash, org)
+		if _, err := tx.ExecContext(ctx, `WITH written AS (`+insert+`) `+head(len(args)-2), args...); err != nil {
+			return fmt.Errorf("audit event: %w", err)
+		}
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, insert, args...); err != nil {
+		return fmt.Errorf("audit event: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, head(1), last.Seq, last.Hash, org); err != nil {
+		return fmt.Errorf("audit head: %w", err)
 	}
 	return nil
 }
