@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 func runBench(ctx context.Context, e *env, args []string) error {
 	return runGroup(ctx, e, "bench", []subcommand{
 		{"cases", "open cases over the REST API with concurrent clients; with -database-url, compare with pgbench", benchCases},
+		{"pages", "time the pages and API calls people wait on, as an agent, an admin, a customer and a partner", benchPages},
 		{"seed", "bulk-insert a large, realistic case history into PostgreSQL (bypasses the API)", benchSeed},
 		{"due", "EXPLAIN and time the queries that find due jobs and the case queue", benchDue},
 	}, args)
@@ -27,7 +29,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 // benchDone turns a run that completed nothing into exit status 1: the
 // command has printed its figures and errors.
 func benchDone(err error) error {
-	if errors.Is(err, bench.ErrNothingDone) {
+	if errors.Is(err, bench.ErrNothingDone) || errors.Is(err, bench.ErrSomeFailed) {
 		return exitError{1}
 	}
 	return err
@@ -65,6 +67,56 @@ func benchCases(ctx context.Context, e *env, args []string) error {
 		return usageError{"give -users (and -password) or -token"}
 	}
 	return benchDone(bench.Cases(ctx, e.stdout, c))
+}
+
+func benchPages(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "bench pages", "bench pages -url http://127.0.0.1:8080 -clients 1,4 -duration 10s [-pid PID] [-json]\n\n"+
+		"Times each page and API call people wait on, one page at a time, at each -clients value: every answer must be 200\n"+
+		"and is read whole. Run it against a seeded database (bench seed) with the server's -pid to report its memory.")
+	var c bench.PagesConfig
+	fs.StringVar(&c.URL, "url", envOr(e, "ACCORD_BENCH_URL", "http://127.0.0.1:8080"), "the running server's base `url` (ACCORD_BENCH_URL)")
+	clients := fs.String("clients", "1,4", "comma-separated `concurrencies`: each page is timed at each, each client with one request in flight")
+	fs.IntVar(&c.Count, "count", 0, "requests per page and concurrency, instead of -duration")
+	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "how long each page is asked for at each concurrency")
+	fs.StringVar(&c.Agent, "agent", "agent@northwind.example", "the vendor's agent: queue, views, a long case, searches, dashboard, SLA report (empty: left out)")
+	fs.StringVar(&c.Admin, "admin", "admin@northwind.example", "the vendor's admin: audit trail and exports (empty: left out)")
+	fs.StringVar(&c.Customer, "customer", "cto@acme.example", "a customer's contact: its cases, a case, a search (empty: left out)")
+	fs.StringVar(&c.Partner, "partner", "partner@southwind.example", "a partner's agent: its customers' cases, a case, a search (empty: left out)")
+	fs.StringVar(&c.Password, "password", envOr(e, "ACCORD_BENCH_PASSWORD", demoPassword), "the users' password (ACCORD_BENCH_PASSWORD); the demo's by default")
+	fs.StringVar(&c.Search, "search", "certificate renewal", "the `text` of the full-text searches")
+	fs.StringVar(&c.LongSearch, "long-search", bench.LongTimelineSearch, "a search that finds a case with a long timeline (bench seed's)")
+	fs.StringVar(&c.Month, "month", "", "the SLA report's `month` (YYYY-MM); the previous one by default")
+	only := fs.String("only", "", "comma-separated `parts` of page names: time only the pages whose name has one")
+	fs.IntVar(&c.PID, "pid", 0, "the server's process `id`: its VmRSS is sampled from /proc during the run (and VmHWM read)")
+	fs.StringVar(&c.MetricsURL, "metrics-url", "", "the server's /metrics `url`: process_resident_memory_bytes is sampled there instead of -pid")
+	fs.StringVar(&c.MetricsToken, "metrics-token", e.getenv("ACCORD_METRICS_TOKEN"), "the bearer `token` of -metrics-url (ACCORD_METRICS_TOKEN)")
+	fs.BoolVar(&c.JSON, "json", false, "print the figures as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	for v := range strings.SplitSeq(*clients, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return usageError{fmt.Sprintf("-clients: %q is not a positive number", v)}
+		}
+		c.Clients = append(c.Clients, n)
+	}
+	for v := range strings.SplitSeq(*only, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			c.Only = append(c.Only, v)
+		}
+	}
+	switch {
+	case c.Count < 0:
+		return usageError{"-count must not be negative"}
+	case c.Count == 0 && c.Duration <= 0:
+		return usageError{"give a positive -duration or a -count"}
+	case c.PID < 0:
+		return usageError{"-pid must be a process id"}
+	case c.Agent == "" && c.Admin == "" && c.Customer == "" && c.Partner == "":
+		return usageError{"give at least one of -agent, -admin, -customer, -partner"}
+	}
+	return benchDone(bench.Pages(ctx, e.stdout, c))
 }
 
 func benchSeed(ctx context.Context, e *env, args []string) error {

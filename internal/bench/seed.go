@@ -508,3 +508,7 @@ func (g *seedGen) add(b *seedBatch, number int64) error {
 	}
 	return nil
 }
+
+// LongTimelineSearch finds the seed's cases with a long timeline: their
+// titles, and only theirs, have these words.
+const LongTimelineSearch = "replication lag"
