@@ -21,7 +21,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	return runGroup(ctx, e, "bench", []subcommand{
 		{"cases", "open cases over the REST API with concurrent clients; with -database-url, compare with pgbench", benchCases},
 		{"pages", "time the pages and API calls people wait on, as an agent, an admin, a customer and a partner", benchPages},
-		{"seed", "bulk-insert a large, realistic case history into PostgreSQL (bypasses the API)", benchSeed},
+		{"seed", "bulk-insert a large, realistic case history into PostgreSQL or SQLite (bypasses the API)", benchSeed},
 		{"due", "EXPLAIN and time the queries that find due jobs and the case queue", benchDue},
 	}, args)
 }
@@ -120,9 +120,10 @@ func benchPages(ctx context.Context, e *env, args []string) error {
 }
 
 func benchSeed(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "bench seed", "bench seed -database-url postgres://... -cases 1000000\n\n"+
-		"Adds cases, timelines and jobs straight into PostgreSQL, without audit events, for benchmarks; an empty\n"+
-		"database gets the demo data first. Run it while no server opens cases: it numbers the cases itself.")
+	fs := newFlags(e, "bench seed", "bench seed [-database-url postgres://... | -data-dir dir] -cases 1000000 [-closed 0.5]\n\n"+
+		"Adds cases, timelines and jobs straight into the database (PostgreSQL with COPY, SQLite with multi-row INSERTs),\n"+
+		"without audit events, for benchmarks; an empty database gets the demo data first. Run it while no server opens\n"+
+		"cases: it numbers the cases itself.")
 	var db dbFlags
 	db.register(fs, e)
 	var f bench.SeedConfig
@@ -130,18 +131,19 @@ func benchSeed(ctx context.Context, e *env, args []string) error {
 	fs.Float64Var(&f.Closed, "closed", 0, "share of the added cases that are closed history (0 to 1); the rest are open: new, being worked, awaiting the customer or resolved")
 	fs.IntVar(&f.Batch, "batch", 10_000, "cases written per transaction")
 	fs.Uint64Var(&f.Seed, "seed", 1, "seed of the random history")
+	fs.IntVar(&f.Long, "long", 20, "how many of the cases (being worked) have a timeline of 200 entries, for bench pages")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {
-	case db.databaseURL == "":
-		return usageError{"bench seed writes to PostgreSQL only: give -database-url"}
 	case f.Cases < 1:
 		return usageError{"-cases must be at least 1"}
 	case f.Closed < 0 || f.Closed > 1:
 		return usageError{"-closed must be between 0 and 1"}
 	case f.Batch < 1:
 		return usageError{"-batch must be at least 1"}
+	case f.Long < 0:
+		return usageError{"-long must not be negative"}
 	}
 	f.DatabaseURL = db.databaseURL
 	d, err := db.openMigrated(ctx, slog.New(slog.DiscardHandler))

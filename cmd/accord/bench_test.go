@@ -202,7 +202,7 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"bench", "pages", "--clients", "four"}, `-clients: "four" is not a positive number`},
 		{[]string{"bench", "pages", "--duration", "0s"}, "give a positive -duration or a -count"},
 		{[]string{"bench", "pages", "--agent", "", "--admin", "", "--customer", "", "--partner", ""}, "give at least one of -agent"},
-		{[]string{"bench", "seed", "--data-dir", t.TempDir()}, "PostgreSQL only: give -database-url"},
+		{[]string{"bench", "seed", "--data-dir", t.TempDir(), "--long", "-1"}, "-long must not be negative"},
 		{[]string{"bench", "seed", "--database-url", "postgres://x", "--closed", "2"}, "-closed must be between 0 and 1"},
 		{[]string{"bench", "seed", "--database-url", "postgres://x", "--cases", "0"}, "-cases must be at least 1"},
 		{[]string{"bench", "due", "--data-dir", t.TempDir()}, "measures PostgreSQL: give -database-url"},

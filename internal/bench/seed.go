@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,19 +34,44 @@ type seedUser struct {
 	name string
 }
 
-// seedBatch is one transaction's rows, in COPY order.
+// seedBatch is one transaction's rows.
 type seedBatch struct {
-	cases, entries, pauses, jobs [][]any
-	states                       map[cases.State]int
+	cases                 []seedCase
+	entries, pauses, jobs [][]any
+	states                map[cases.State]int
 }
 
-// seedCaseColumns are the columns of cases the seed writes (search is
-// computed from doc by PostgreSQL, as the store does).
+// seedCase is a case's row (seedCaseColumns) and its search documents:
+// the public one (title, description, details, public replies) and its
+// internal notes, as the store indexes them.
+type seedCase struct {
+	row        []any
+	number     int64
+	doc, notes string
+}
+
+// seedTable is rows of a table, in the order of cols.
+type seedTable struct {
+	table string
+	cols  []string
+	rows  [][]any
+}
+
+// tables are the batch's rows other than the cases, in the order they
+// are written (after the cases they name).
+func (b seedBatch) tables() []seedTable {
+	return []seedTable{{"case_entries", seedEntryColumns, b.entries}, {"case_pauses", seedPauseColumns, b.pauses}, {"jobs", seedJobColumns, b.jobs}}
+}
+
+// seedCaseColumns are the columns of cases the seed writes (on
+// PostgreSQL search and search_all are computed from the documents, as
+// the store does).
 var seedCaseColumns = []string{"id", "org_id", "number", "created_at", "type", "title", "description", "details", "criticality", "state",
 	"delivered_in", "contract_id", "opened_by_id", "opened_by", "assignee_id", "parent_id", "root_cause_id", "out_of_scope",
 	"policy_version", "plan", "channel", "received_at", "phone_at", "clock_kind", "clock_starts_at", "target_ns", "guaranteed",
 	"call_required", "due_at", "warn_at", "responded_at", "warned_at", "breached_at", "paused_since",
-	"auto_close_at", "resolved_at", "closed_at", "close_reason", "updated_at"}
+	"auto_close_at", "resolved_at", "closed_at", "close_reason", "updated_at", "team_id",
+	"breach_criticality", "breach_due_at"}
 
 var (
 	seedEntryColumns = []string{"id", "org_id", "case_id", "seq", "kind", "internal", "author_id", "author", "author_org_id", "body", "data", "at"}
@@ -74,6 +100,9 @@ type SeedConfig struct {
 	Closed float64 // share of the cases that are closed history (0 to 1)
 	Batch  int     // cases written per transaction
 	Seed   uint64  // of the random history
+	// Long is how many cases (the first ones) have a timeline of
+	// longTimeline entries, found by LongTimelineSearch.
+	Long int
 	// DatabaseURL is the PostgreSQL d was opened on: COPY needs a
 	// connection of its own.
 	DatabaseURL string
@@ -92,15 +121,12 @@ type Source struct {
 	Contract func(ctx context.Context, now time.Time, org accord.ID) (accord.ID, string, error)
 }
 
-// Seed adds cfg.Cases cases straight into PostgreSQL, bypassing the
+// Seed adds f.Cases cases straight into the database, bypassing the
 // API and therefore the audit trail: the measurement needs tables and
 // indexes of realistic size, not a million audit events of openings that
 // never happened. Clocks are computed by the policy's own Due and
 // AutoCloseAt, so that the jobs rows agree with the cases they act on.
 func Seed(ctx context.Context, w io.Writer, d *store.DB, src Source, f SeedConfig, now time.Time) error {
-	if d.Engine() != store.Postgres {
-		return errors.New("bench seed writes to PostgreSQL only")
-	}
 	now = now.UTC().Truncate(time.Microsecond)
 	if err := src.Prepare(ctx, now); err != nil {
 		return err
@@ -159,24 +185,42 @@ func Seed(ctx context.Context, w io.Writer, d *store.DB, src Source, f SeedConfi
 		return errors.New("the seed needs a vendor agent and customers with an active contract and authorized contacts: start from an empty database (the demo data is added) or one with them")
 	}
 
-	conn, err := pgx.Connect(ctx, f.DatabaseURL)
+	var teams []accord.ID
+	trows, err := d.SQL().QueryContext(ctx, `SELECT t.id FROM teams t JOIN organizations o ON o.id = t.org_id WHERE o.kind = 'vendor' ORDER BY t.name`)
 	if err != nil {
-		return fmt.Errorf("connect: %w", err)
+		return fmt.Errorf("teams: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, `CREATE TEMP TABLE bench_seed_cases (LIKE cases INCLUDING DEFAULTS, doc TEXT NOT NULL) ON COMMIT DELETE ROWS`); err != nil {
-		return fmt.Errorf("staging table: %w", err)
+	for trows.Next() {
+		var id accord.ID
+		if err := trows.Scan(&id); err != nil {
+			trows.Close()
+			return err
+		}
+		teams = append(teams, id)
 	}
+	trows.Close()
+	if err := trows.Err(); err != nil {
+		return err
+	}
+
+	var out seedWriter
+	if d.Engine() == store.Postgres {
+		out, err = newPGWriter(ctx, f.DatabaseURL)
+	} else {
+		out = &sqliteWriter{db: d.SQL()}
+	}
+	if err != nil {
+		return err
+	}
+	defer out.close(context.WithoutCancel(ctx))
 	var number int64
-	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(number), 0) FROM cases`).Scan(&number); err != nil {
+	if err := d.SQL().QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) FROM cases`).Scan(&number); err != nil {
 		return fmt.Errorf("last case number: %w", err)
 	}
 	fmt.Fprintf(w, "seeding %d cases over %d customer(s) under policy version %d, after case #%d\n", f.Cases, len(customers), version, number)
 
-	cols := strings.Join(seedCaseColumns, ", ")
-	insert := `INSERT INTO cases (` + cols + `, search) SELECT ` + cols + `, to_tsvector('simple', doc) FROM bench_seed_cases`
 	g := &seedGen{rng: rand.New(rand.NewPCG(f.Seed, 0x5eed)), pol: pol, version: version, now: now,
-		customers: customers, agents: agents, closed: f.Closed}
+		customers: customers, agents: agents, teams: teams, closed: f.Closed}
 	states := map[cases.State]int{}
 	var nEntries, nPauses, nJobs int
 	start := time.Now()
@@ -184,22 +228,14 @@ func Seed(ctx context.Context, w io.Writer, d *store.DB, src Source, f SeedConfi
 	for done := 0; done < f.Cases; {
 		n := min(f.Batch, f.Cases-done)
 		b := seedBatch{states: states}
-		for range n {
+		for i := range n {
 			number++
-			if err := g.add(&b, number); err != nil {
+			if err := g.add(&b, number, done+i < f.Long); err != nil {
 				return err
 			}
 		}
-		tx, err := conn.Begin(ctx)
-		if err != nil {
+		if err := out.write(ctx, b); err != nil {
 			return err
-		}
-		if err := seedCopy(ctx, tx, b, insert); err != nil {
-			_ = tx.Rollback(ctx)
-			return err
-		}
-		if err := tx.Commit(ctx); err != nil {
-			return fmt.Errorf("commit: %w", err)
 		}
 		done += n
 		nEntries += len(b.entries)
@@ -212,8 +248,8 @@ func Seed(ctx context.Context, w io.Writer, d *store.DB, src Source, f SeedConfi
 	}
 	took := time.Since(start)
 	fmt.Fprintln(w, "vacuum and analyze ...")
-	if _, err := conn.Exec(ctx, `VACUUM (ANALYZE) cases, case_entries, case_pauses, jobs`); err != nil {
-		return fmt.Errorf("vacuum: %w", err)
+	if err := out.finish(ctx, number); err != nil {
+		return err
 	}
 	var parts []string
 	for _, st := range cases.States {
@@ -221,23 +257,60 @@ func Seed(ctx context.Context, w io.Writer, d *store.DB, src Source, f SeedConfi
 			parts = append(parts, fmt.Sprintf("%s %d", st, states[st]))
 		}
 	}
-	fmt.Fprintf(w, "seeded %d cases (%s), %d timeline entries, %d pauses, %d jobs in %s (%.0f cases/s); no audit events: these rows bypass the API\n",
-		f.Cases, strings.Join(parts, ", "), nEntries, nPauses, nJobs, took.Round(time.Second), float64(f.Cases)/took.Seconds())
+	fmt.Fprintf(w, "seeded %d cases (%s), %d timeline entries, %d pauses, %d jobs in %s (%.0f cases/s); %d with a timeline of %d entries (search %q); no audit events: these rows bypass the API\n",
+		f.Cases, strings.Join(parts, ", "), nEntries, nPauses, nJobs, took.Round(time.Second), float64(f.Cases)/took.Seconds(),
+		min(f.Long, f.Cases), longTimeline, LongTimelineSearch)
 	return nil
 }
 
-func seedCopy(ctx context.Context, tx pgx.Tx, b seedBatch, insert string) error {
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"bench_seed_cases"}, append(slices.Clone(seedCaseColumns), "doc"), pgx.CopyFromRows(b.cases)); err != nil {
+// seedWriter writes batches of the history into one engine.
+type seedWriter interface {
+	write(ctx context.Context, b seedBatch) error
+	// finish refreshes the planner's statistics; last is the last case
+	// number written.
+	finish(ctx context.Context, last int64) error
+	close(ctx context.Context)
+}
+
+// pgWriter copies each batch into PostgreSQL: the cases through a staging
+// table, so that search and search_all are computed by to_tsvector as the
+// store computes them, the rest straight into their tables.
+type pgWriter struct {
+	conn   *pgx.Conn
+	insert string
+}
+
+func newPGWriter(ctx context.Context, dbURL string) (*pgWriter, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if _, err := conn.Exec(ctx, `CREATE TEMP TABLE bench_seed_cases (LIKE cases INCLUDING DEFAULTS, doc TEXT NOT NULL, notes TEXT NOT NULL) ON COMMIT DELETE ROWS`); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("staging table: %w", err)
+	}
+	cols := strings.Join(seedCaseColumns, ", ")
+	return &pgWriter{conn: conn, insert: `INSERT INTO cases (` + cols + `, search, search_all) SELECT ` + cols +
+		`, to_tsvector('simple', doc), to_tsvector('simple', doc) || to_tsvector('simple', notes) FROM bench_seed_cases`}, nil
+}
+
+func (p *pgWriter) write(ctx context.Context, b seedBatch) error {
+	tx, err := p.conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	rows := make([][]any, len(b.cases))
+	for i, c := range b.cases {
+		rows[i] = append(c.row, c.doc, c.notes)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"bench_seed_cases"}, append(slices.Clone(seedCaseColumns), "doc", "notes"), pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("copy cases: %w", err)
 	}
-	if _, err := tx.Exec(ctx, insert); err != nil {
+	if _, err := tx.Exec(ctx, p.insert); err != nil {
 		return fmt.Errorf("insert cases: %w", err)
 	}
-	for _, t := range []struct {
-		table string
-		cols  []string
-		rows  [][]any
-	}{{"case_entries", seedEntryColumns, b.entries}, {"case_pauses", seedPauseColumns, b.pauses}, {"jobs", seedJobColumns, b.jobs}} {
+	for _, t := range b.tables() {
 		if len(t.rows) == 0 {
 			continue
 		}
@@ -245,8 +318,87 @@ func seedCopy(ctx context.Context, tx pgx.Tx, b seedBatch, insert string) error 
 			return fmt.Errorf("copy %s: %w", t.table, err)
 		}
 	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
 	return nil
 }
+
+// finish also moves the case-number sequence past the seeded numbers when
+// the schema numbers cases from one (case_numbers), so that the next case
+// opened does not take a seeded number.
+func (p *pgWriter) finish(ctx context.Context, last int64) error {
+	if _, err := p.conn.Exec(ctx, `SELECT setval(to_regclass('case_numbers'), $1) WHERE to_regclass('case_numbers') IS NOT NULL`, last); err != nil {
+		return fmt.Errorf("case numbers: %w", err)
+	}
+	if _, err := p.conn.Exec(ctx, `VACUUM (ANALYZE) cases, case_entries, case_pauses, jobs`); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	return nil
+}
+
+func (p *pgWriter) close(ctx context.Context) { _ = p.conn.Close(ctx) }
+
+// sqliteWriter inserts each batch into SQLite in one transaction, many
+// rows per INSERT, and indexes the cases in case_search (rowid the case's
+// number) as the store's indexCase does.
+type sqliteWriter struct{ db *sql.DB }
+
+// sqliteMaxVars keeps a statement under SQLite's limit of bound
+// parameters (32,766 since 3.32).
+const sqliteMaxVars = 30_000
+
+func (s *sqliteWriter) write(ctx context.Context, b seedBatch) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	caseRows := make([][]any, len(b.cases))
+	search := make([][]any, len(b.cases))
+	for i, c := range b.cases {
+		caseRows[i] = c.row
+		search[i] = []any{c.number, c.doc, c.notes}
+	}
+	tables := append([]seedTable{{"cases", seedCaseColumns, caseRows}, {"case_search", []string{"rowid", "body", "notes"}, search}}, b.tables()...)
+	for _, t := range tables {
+		if err := insertRows(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// insertRows inserts t's rows with as few statements as the limit of
+// bound parameters allows.
+func insertRows(ctx context.Context, tx *sql.Tx, t seedTable) error {
+	per := max(sqliteMaxVars/len(t.cols), 1)
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(t.cols)), ", ") + ")"
+	head := `INSERT INTO ` + t.table + ` (` + strings.Join(t.cols, ", ") + `) VALUES `
+	for rows := range slices.Chunk(t.rows, per) {
+		args := make([]any, 0, len(rows)*len(t.cols))
+		for _, r := range rows {
+			args = append(args, r...)
+		}
+		q := head + strings.TrimSuffix(strings.Repeat(row+", ", len(rows)), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("insert %s: %w", t.table, err)
+		}
+	}
+	return nil
+}
+
+func (s *sqliteWriter) finish(ctx context.Context, _ int64) error {
+	if _, err := s.db.ExecContext(ctx, `ANALYZE`); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}
+
+func (s *sqliteWriter) close(context.Context) {}
 
 // seedGen makes the cases of the history, one at a time.
 type seedGen struct {
@@ -256,6 +408,7 @@ type seedGen struct {
 	now       time.Time
 	customers []seedCustomer
 	agents    []seedUser
+	teams     []accord.ID // the vendor's: most cases are in one's queue
 	closed    float64
 }
 
@@ -272,14 +425,16 @@ func (g *seedGen) between(from, to time.Time) time.Time {
 // queue, and a warning and a breach job each while guaranteed), a fifth
 // are being worked, and the rest await the customer or its confirmation
 // of a resolution, with an auto-close job.
-func (g *seedGen) add(b *seedBatch, number int64) error {
+func (g *seedGen) add(b *seedBatch, number int64, long bool) error {
 	rng, now := g.rng, g.now
 	cust := g.customers[rng.IntN(len(g.customers))]
 	contact := cust.contacts[rng.IntN(len(cust.contacts))]
 	agent := g.agents[rng.IntN(len(g.agents))]
 
 	state := cases.Closed
-	if rng.Float64() >= g.closed {
+	if long {
+		state = cases.Open
+	} else if rng.Float64() >= g.closed {
 		switch n := rng.IntN(100); {
 		case n < 50:
 			state = cases.New
@@ -315,6 +470,9 @@ func (g *seedGen) add(b *seedBatch, number int64) error {
 	case n < 75:
 		crit = sla.C3
 	}
+	if long {
+		typ, crit = cases.Incident, sla.C3
+	}
 	// An Urgent or High case that was resolved has a root-cause analysis;
 	// the history keeps those being worked instead.
 	if (crit == sla.C1 || crit == sla.C2) && (state == cases.Resolved || state == cases.Closed) {
@@ -332,7 +490,8 @@ func (g *seedGen) add(b *seedBatch, number int64) error {
 	case cases.Resolved:
 		received = g.between(now.Add(-10*24*time.Hour), now.Add(-2*time.Hour))
 	default:
-		received = g.between(now.AddDate(-3, 0, 0), now.AddDate(0, 0, -30))
+		// Closed history fills the last year's monthly reports.
+		received = g.between(now.AddDate(-1, 0, 0), now.AddDate(0, 0, -30))
 	}
 	host := fmt.Sprintf("srv-%04d", rng.IntN(10000))
 	c := cases.Case{ID: accord.NewID("cas"), OrgID: cust.org, Number: number, Type: typ, Criticality: crit, State: state,
@@ -353,6 +512,9 @@ func (g *seedGen) add(b *seedBatch, number int64) error {
 		}
 	default:
 		c.Title = pick(rng, subjects) + " on " + host
+		if long {
+			c.Title = "Vault replication lag under sustained load on " + host
+		}
 		c.Description = "We noticed it after the weekend maintenance; a workaround is to retry, which usually works the second time."
 		c.Details = cases.Details{Criticality: crit, Procedure: pick(rng, procedures), Version: pick(rng, versions),
 			Observed: "Since this morning the operation fails on " + host + " with 'connection reset by peer' after about 30 seconds; other hosts work.",
@@ -416,8 +578,9 @@ func (g *seedGen) add(b *seedBatch, number int64) error {
 			last = at
 		}
 		if k.Guaranteed && !due.After(respondedBy) {
-			at := due
-			k.BreachedAt = &at
+			at, missed := due, due
+			// The breach keeps the criticality and due instant it missed.
+			k.BreachedAt, k.BreachCriticality, k.BreachDueAt = &at, crit, &missed
 			e := entryBy(nil, at, cases.SLABreach)
 			e.Internal, e.Data.DueAt = true, &due
 			e.Body = fmt.Sprintf("The %s first-response target was breached with no response.", k.Target)
@@ -437,8 +600,37 @@ func (g *seedGen) add(b *seedBatch, number int64) error {
 			reply.Body = "Thank you. Please send the service logs of " + host + " from the time of the failure."
 			reply.Data.References = []cases.Reference{{Kind: cases.KnowledgeBase, Value: "https://docs.example.com/kb/collect-logs"}}
 			last = at
-			if rng.IntN(100) < 60 {
+			if rng.IntN(100) < 60 || long {
 				c.AssigneeID = agent.id
+			}
+			switch {
+			case state != cases.Open:
+			case long:
+				// A long investigation: the customer, the agent and the
+				// agent's notes in turn, spread up to now.
+				from, to := last, now.Add(-time.Minute)
+				step := to.Sub(from) / time.Duration(longTimeline-len(entries)+1)
+				for i := 0; len(entries) < longTimeline; i++ {
+					at := from.Add(time.Duration(i+1) * step).Truncate(time.Microsecond)
+					switch i % 3 {
+					case 0:
+						r := entryBy(&contact, at, cases.Reply)
+						r.Body = fmt.Sprintf("The lag on %s reached %d seconds again overnight; logs attached to our ticket system.", host, 30+rng.IntN(600))
+					case 1:
+						r := entryBy(&agent, at, cases.Reply)
+						r.Body = "Thank you. Please raise the replication log level and send the next capture of " + host + "."
+					default:
+						n := entryBy(&agent, at, cases.Note)
+						n.Internal, n.Body = true, "Compared with the lab: the lag follows the checkpoint of the standby; escalate if it passes 10 minutes."
+					}
+					last = at
+				}
+			case rng.IntN(100) < 40:
+				// The customer answered last: the case is on the vendor.
+				at := g.between(last, now.Add(-time.Minute))
+				r := entryBy(&contact, at, cases.Reply)
+				r.Body = "Here are the service logs of " + host + "; it failed again this morning."
+				last = at
 			}
 		}
 		switch state {
@@ -489,25 +681,46 @@ func (g *seedGen) add(b *seedBatch, number int64) error {
 	if err != nil {
 		return err
 	}
-	doc := strings.Join([]string{c.Title, c.Description, c.Details.Procedure, c.Details.Version, c.Details.Observed, c.Details.Expected, c.Details.Discovery}, "\n")
-	b.cases = append(b.cases, []any{string(c.ID), string(c.OrgID), c.Number, c.CreatedAt, string(c.Type), c.Title, c.Description, string(details),
+	var team any
+	if len(g.teams) > 0 && typ != cases.Enhancement && rng.IntN(100) < 70 {
+		team = string(pick(rng, g.teams))
+	}
+	// The search documents as the store's reindex writes them.
+	public := []string{strings.Join([]string{c.Title, c.Description, c.Details.Procedure, c.Details.Version, c.Details.Observed, c.Details.Expected, c.Details.Discovery}, "\n")}
+	var notes []string
+	for _, e := range entries {
+		switch {
+		case e.Kind == cases.Reply && !e.Internal:
+			public = append(public, e.Body)
+		case e.Kind == cases.Note, e.Kind == cases.Reply:
+			notes = append(notes, e.Body)
+		}
+	}
+	// Instants are written in UTC, as the store writes them: SQLite
+	// compares them as text.
+	b.cases = append(b.cases, seedCase{number: c.Number, doc: strings.Join(public, "\n"), notes: strings.Join(notes, "\n"), row: []any{
+		string(c.ID), string(c.OrgID), c.Number, c.CreatedAt.UTC(), string(c.Type), c.Title, c.Description, string(details),
 		string(c.Criticality), string(c.State), "", idOrNil(c.ContractID), idOrNil(c.OpenedByID), c.OpenedBy, idOrNil(c.AssigneeID), nil, nil, "",
-		int32(k.PolicyVersion), k.Plan, string(k.Channel), k.ReceivedAt, tz(k.PhoneAt), k.Kind, k.StartsAt, int64(k.Target), k.Guaranteed,
+		int32(k.PolicyVersion), k.Plan, string(k.Channel), k.ReceivedAt.UTC(), tz(k.PhoneAt), k.Kind, k.StartsAt.UTC(), int64(k.Target), k.Guaranteed,
 		k.CallRequired, tz(k.DueAt), tz(k.WarnAt), tz(k.RespondedAt), tz(k.WarnedAt), tz(k.BreachedAt), tz(k.PausedSince),
-		tz(c.AutoCloseAt), tz(c.ResolvedAt), tz(c.ClosedAt), c.CloseReason, c.UpdatedAt, doc})
+		tz(c.AutoCloseAt), tz(c.ResolvedAt), tz(c.ClosedAt), c.CloseReason, c.UpdatedAt.UTC(), team,
+		string(k.BreachCriticality), tz(k.BreachDueAt)}})
 	for i, e := range entries {
 		data, err := json.Marshal(e.Data)
 		if err != nil {
 			return err
 		}
 		b.entries = append(b.entries, []any{string(e.ID), string(c.OrgID), string(c.ID), int64(i + 1), string(e.Kind), e.Internal,
-			idOrNil(e.AuthorID), e.Author, idOrNil(e.AuthorOrg), e.Body, string(data), e.At})
+			idOrNil(e.AuthorID), e.Author, idOrNil(e.AuthorOrg), e.Body, string(data), e.At.UTC()})
 	}
 	for _, t := range jobs {
-		b.jobs = append(b.jobs, []any{string(accord.NewID("job")), string(c.OrgID), string(c.ID), string(t.Kind), t.At.UTC(), int32(0), "", nil, "", nil, last})
+		b.jobs = append(b.jobs, []any{string(accord.NewID("job")), string(c.OrgID), string(c.ID), string(t.Kind), t.At.UTC(), int32(0), "", nil, "", nil, last.UTC()})
 	}
 	return nil
 }
+
+// longTimeline is the length of the long cases' timelines.
+const longTimeline = 200
 
 // LongTimelineSearch finds the seed's cases with a long timeline: their
 // titles, and only theirs, have these words.
