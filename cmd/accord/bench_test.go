@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"accord/internal/cases"
 	"accord/internal/store/dbtest"
 )
 
@@ -184,72 +186,23 @@ func TestBenchOnPostgres(t *testing.T) {
 	}
 }
 
-func TestBenchParsePgbench(t *testing.T) {
-	const pg15 = `pgbench (15.20 (Debian 15.20-0+deb12u1))
-transaction type: /tmp/accord-pgbench-1/insert.sql
-scaling factor: 1
-query mode: prepared
-number of clients: 8
-number of threads: 8
-maximum number of tries: 1
-duration: 30 s
-number of transactions actually processed: 104550
-number of failed transactions: 0 (0.000%)
-latency average = 2.295 ms
-initial connection time = 21.448 ms
-tps = 3485.312977 (without initial connection time)
-`
-	const pg12 = `transaction type: insert.sql
-number of transactions actually processed: 5000
-latency average = 1.600 ms
-tps = 2500.123 (including connections establishing)
-tps = 2510.500 (excluding connections establishing)
-`
-	for _, c := range []struct {
-		name, out string
-		tps, lat  float64
-	}{{"15", pg15, 3485.312977, 2.295}, {"12", pg12, 2510.5, 1.6}} {
-		r, err := parsePgbench(c.out)
-		if err != nil || r.TPS != c.tps || r.LatencyMS != c.lat || r.Failed != 0 {
-			t.Errorf("PostgreSQL %s: %+v, %v; want tps %v latency %v", c.name, r, err, c.tps, c.lat)
-		}
-	}
-	if r, err := parsePgbench("number of failed transactions: 7 (0.1%)\ntps = 10.5 (something new)\n"); err != nil || r.TPS != 10.5 || r.Failed != 7 {
-		t.Errorf("unknown wording: %+v, %v", r, err)
-	}
-	if _, err := parsePgbench("pgbench: error: connection to server failed\n"); err == nil {
-		t.Error("no tps line should be an error")
-	}
-}
-
-func TestBenchPercentile(t *testing.T) {
-	var l []time.Duration
-	for i := 1; i <= 100; i++ {
-		l = append(l, time.Duration(i)*time.Millisecond)
-	}
-	for p, want := range map[float64]time.Duration{50: 50 * time.Millisecond, 90: 90 * time.Millisecond, 99: 99 * time.Millisecond, 100: 100 * time.Millisecond, 0: time.Millisecond} {
-		if got := percentile(l, p); got != want {
-			t.Errorf("p%v = %v, want %v", p, got, want)
-		}
-	}
-	if percentile(nil, 50) != 0 {
-		t.Error("no latencies should give 0")
-	}
-}
-
 func TestBenchFlagErrors(t *testing.T) {
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"bench"}, "usage: accord bench cases|seed|due"},
+		{[]string{"bench"}, "usage: accord bench cases|pages|seed|due"},
 		{[]string{"bench", "frobnicate"}, `unknown bench command "frobnicate"`},
 		{[]string{"bench", "cases", "--clients", "0"}, "-clients must be at least 1"},
 		{[]string{"bench", "cases", "--duration", "0s"}, "give a positive -duration or a -count"},
 		{[]string{"bench", "cases", "--count", "-1"}, "-count must not be negative"},
 		{[]string{"bench", "cases", "--users", " ", "--count", "1"}, "give -users (and -password) or -token"},
 		{[]string{"bench", "cases", "--clients", "two"}, "invalid value"},
-		{[]string{"bench", "seed", "--data-dir", t.TempDir()}, "PostgreSQL only: give -database-url"},
+		{[]string{"bench", "pages", "--clients", "1,0"}, `-clients: "0" is not a positive number`},
+		{[]string{"bench", "pages", "--clients", "four"}, `-clients: "four" is not a positive number`},
+		{[]string{"bench", "pages", "--duration", "0s"}, "give a positive -duration or a -count"},
+		{[]string{"bench", "pages", "--agent", "", "--admin", "", "--customer", "", "--partner", ""}, "give at least one of -agent"},
+		{[]string{"bench", "seed", "--data-dir", t.TempDir(), "--long", "-1"}, "-long must not be negative"},
 		{[]string{"bench", "seed", "--database-url", "postgres://x", "--closed", "2"}, "-closed must be between 0 and 1"},
 		{[]string{"bench", "seed", "--database-url", "postgres://x", "--cases", "0"}, "-cases must be at least 1"},
 		{[]string{"bench", "due", "--data-dir", t.TempDir()}, "measures PostgreSQL: give -database-url"},
@@ -268,27 +221,6 @@ func TestBenchFlagErrors(t *testing.T) {
 	}
 }
 
-// bench due explains and times the statements the store runs: if jobs.go
-// changes them, bench.go must follow.
-func TestBenchDueQueriesAreTheStores(t *testing.T) {
-	norm := func(s string) string { return strings.Join(strings.Fields(s), " ") }
-	code := norm(string(mustRead(t, filepath.Join("..", "..", "internal", "store", "jobs.go"))))
-	dialect := norm(string(mustRead(t, filepath.Join("..", "..", "internal", "store", "dialect.go"))))
-	claimStart := claimSQL[:strings.Index(claimSQL, "LIMIT $4")+len("LIMIT $4")]
-	for _, q := range []string{claimStart + "`+s.db.skipLocked()+`) RETURNING `+jobColumns", nextRunSQL} {
-		if !strings.Contains(code, norm(q)) {
-			t.Errorf("internal/store/jobs.go no longer runs %q", norm(q))
-		}
-	}
-	if !strings.Contains(dialect, `return " FOR UPDATE SKIP LOCKED"`) {
-		t.Error("skipLocked no longer appends FOR UPDATE SKIP LOCKED on PostgreSQL")
-	}
-	if !strings.HasSuffix(norm(claimSQL), "RETURNING id, org_id, subject_id, kind, run_at, attempts, last_error, failed_at") ||
-		!strings.Contains(code, "const jobColumns = `id, org_id, subject_id, kind, run_at, attempts, last_error, failed_at`") {
-		t.Error("the claim's RETURNING list differs from jobColumns")
-	}
-}
-
 func mustRead(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(name)
@@ -296,4 +228,86 @@ func mustRead(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// bench pages times every page as the demo's agent, admin, customer and
+// partner: each answers 200, and the table has a row per page and
+// concurrency, with the server's memory.
+func TestBenchPagesOnTheDemo(t *testing.T) {
+	url := startServe(t, "--data-dir", t.TempDir())
+	code, out, errs := runCLI(t, "", "bench", "pages", "--url", url, "--clients", "1,2", "--count", "3", "--pid", strconv.Itoa(os.Getpid()))
+	if code != 0 {
+		t.Fatalf("bench pages: exit %d\n%s\n%s", code, out, errs)
+	}
+	rows := benchPageRows(t, out)
+	want := []string{"agent queue (web)", "agent queue (api sort=due)", "agent search (web)", "agent search (api)", "dashboard (web)", "dashboard (api)",
+		"audit trail (web)", "audit trail (api)", "export all (xlsx)", "export all (xlsx) first byte", "export contacts (csv)",
+		"customer cases (web)", "customer case (web)", "customer case (api)", "customer search (api)",
+		"partner cases (web)", "partner case (web)", "partner search (web)"}
+	for _, v := range cases.Views {
+		want = append(want, "agent view "+string(v)+" (web)")
+	}
+	for _, name := range want {
+		for _, c := range []string{"1", "2"} {
+			if r, ok := rows[name+"/"+c]; !ok || r[0] != "3" {
+				t.Errorf("%s at %s clients: %v", name, c, r)
+			}
+		}
+	}
+	if !regexp.MustCompile(`sla report \d{4}-\d{2} \(csv\)\s+2\s+3 `).MatchString(out) {
+		t.Errorf("no SLA report row:\n%s", out)
+	}
+	if benchFigure(t, out, `server memory\s+max RSS ([0-9.]+) MB over \d+ samples`) <= 0 || !strings.Contains(out, "VmHWM") {
+		t.Errorf("no memory:\n%s", out)
+	}
+
+	// -json and -only: the figures as data, for the pages named.
+	code, out, errs = runCLI(t, "", "bench", "pages", "--url", url, "--clients", "2", "--count", "4", "--only", "export,customer case (", "--json")
+	if code != 0 {
+		t.Fatalf("bench pages -json: exit %d\n%s\n%s", code, out, errs)
+	}
+	var rep struct {
+		Pages []struct {
+			Page      string      `json:"page"`
+			Clients   int         `json:"clients"`
+			N         int         `json:"n"`
+			Errors    int         `json:"errors"`
+			P99       float64     `json:"p99_ms"`
+			FirstByte *[4]float64 `json:"first_byte_ms"`
+		} `json:"pages"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	var names []string
+	for _, p := range rep.Pages {
+		names = append(names, p.Page)
+		if p.Clients != 2 || p.N != 4 || p.Errors != 0 || p.P99 <= 0 || strings.HasPrefix(p.Page, "export") != (p.FirstByte != nil) {
+			t.Errorf("%+v", p)
+		}
+	}
+	if strings.Join(names, ",") != "export all (xlsx),export contacts (csv),customer case (web),customer case (api)" {
+		t.Errorf("pages %v", names)
+	}
+
+	// A user who may not read a page counts errors and fails the run.
+	code, out, _ = runCLI(t, "", "bench", "pages", "--url", url, "--clients", "1", "--count", "2", "--admin", "agent@northwind.example",
+		"--agent", "", "--customer", "", "--partner", "", "--only", "audit trail (api)")
+	if code != 1 || !regexp.MustCompile(`audit trail \(api\)\s+1\s+0 .* 2\s+0\s*\n`).MatchString(out) || !strings.Contains(out, "403") {
+		t.Errorf("forbidden page: exit %d\n%s", code, out)
+	}
+}
+
+// benchPageRows reads bench pages' table: by "page/clients", n and errors.
+func benchPageRows(t *testing.T, out string) map[string][2]string {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^ *(\S.*?)\s+(\d+)\s+(\d+)\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+(?:\s+(\d+)\s+\d+)?\s*$`)
+	rows := map[string][2]string{}
+	for _, m := range re.FindAllStringSubmatch(out, -1) {
+		if m[4] != "" && m[4] != "0" {
+			t.Errorf("%s at %s clients: %s errors", m[1], m[2], m[4])
+		}
+		rows[m[1]+"/"+m[2]] = [2]string{m[3], m[4]}
+	}
+	return rows
 }

@@ -40,7 +40,7 @@ func commands() []command {
 		{"snapshot", "record and list the snapshots of managed environments", runSnapshot},
 		{"change", "list the change requests on managed environments", runChange},
 		{"report", "print reports: SLA compliance per customer, plan, criticality and month", runReport},
-		{"bench", "measure opening cases over the API against pgbench; seed a large history; time the due-work queries", runBench},
+		{"bench", "measure opening cases over the API against pgbench; time the pages people wait on; seed a large history; time the due-work queries", runBench},
 		{"version", "print the version, the commit it was built from, the database schema it brings and the Go release", runVersion},
 		{"backup", "copy the database and attachments while Accord serves; verify a backup by restoring it", runBackup},
 		{"restore", "restore a backup into an empty data directory or database, checked before and after", runRestore},
