@@ -560,7 +560,8 @@ func runPgbench(ctx context.Context, db *sql.DB, program, dbURL string, clients,
 	if err != nil {
 		return pgbenchResult{}, fmt.Errorf("pgbench: %w", err)
 	}
-	table := "accord_bench_raw_" + strings.ToLower(string(accord.NewID("t"))[2:12])
+	id := string(accord.NewID("t"))
+	table := "accord_bench_raw_" + id[len(id)-10:] // random characters: the first ones are the time
 	if _, err := db.ExecContext(ctx, `CREATE TABLE `+table+` (id BIGSERIAL PRIMARY KEY, org_id TEXT NOT NULL, title TEXT NOT NULL,
 		body TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)`); err != nil {
 		return pgbenchResult{}, fmt.Errorf("pgbench table: %w", err)
