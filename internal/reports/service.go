@@ -23,6 +23,11 @@ type Store interface {
 	// received, resolved or closed at or after since, without their pauses,
 	// in no particular order.
 	Activity(ctx context.Context, scope accord.Scope, since time.Time) ([]cases.Case, error)
+	// ReceivedAfter returns up to limit cases received in [from, to) that
+	// come after (at, id) in the order (received_at, id), in that order,
+	// each with its pauses and reclassifications (oldest first); an empty
+	// id starts at from.
+	ReceivedAfter(ctx context.Context, scope accord.Scope, from, to, at time.Time, id accord.ID, limit int) ([]cases.Case, error)
 }
 
 // Policies gives the policy version each case was opened under;
