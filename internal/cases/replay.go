@@ -87,7 +87,8 @@ type ReplayReport struct {
 	// Draft names the replayed policy ("version 4", "draft.yaml").
 	Draft string    `json:"draft"`
 	Total ReplayRow `json:"total"`
-	// Plans, Criticalities and Customers are sorted by key; the
+	// Plans and Criticalities are sorted by key, Customers by name once the
+	// caller names them (reports.Service.Replay does); the
 	// criticality is the one the first-response clock counts under.
 	Plans         []ReplayRow `json:"plans"`
 	Criticalities []ReplayRow `json:"criticalities"`

@@ -1,8 +1,11 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"accord/internal/accord"
@@ -112,6 +115,9 @@ func (s *Service) Replay(ctx context.Context, now time.Time, q ReplayQuery, prog
 			return cases.ReplayReport{}, accord.Wrap(op, err)
 		}
 	}
+	slices.SortFunc(rep.Customers, func(a, b cases.ReplayRow) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Key, b.Key))
+	})
 	for i := range rep.Flips {
 		if rep.Flips[i].Customer, err = nameOf(rep.Flips[i].OrgID); err != nil {
 			return cases.ReplayReport{}, accord.Wrap(op, err)
