@@ -132,7 +132,7 @@ func explainClock(pol *sla.Policy, c Case, now time.Time, loc string) (Explanati
 	if k.CallRequired {
 		x.PhoneLines = sla.LinesIn(pol.PhoneLines, loc)
 	}
-	tg, err := targetOf(pol, c)
+	tg, err := targetOf(pol, c, true)
 	if err != nil {
 		return Explanation{}, err
 	}
