@@ -65,8 +65,8 @@ func (s *Service) Replay(ctx context.Context, now time.Time, q ReplayQuery, prog
 			return cases.ReplayReport{}, err
 		}
 		name = fmt.Sprintf("version %d", q.Version)
-	} else if draft, err = sla.Parse(q.Document); err != nil {
-		return cases.ReplayReport{}, err // sla.Problems, each at its line and column
+	} else if draft, err = sla.Draft(q.Document); err != nil {
+		return cases.ReplayReport{}, err // Invalid, wrapping sla.Problems at their lines and columns
 	}
 	scope, err := s.scoped(ctx, now)
 	if err != nil {
