@@ -26,7 +26,8 @@ type Store interface {
 	// ReceivedAfter returns up to limit cases received in [from, to) that
 	// come after (at, id) in the order (received_at, id), in that order,
 	// each with its pauses and reclassifications (oldest first); an empty
-	// id starts at from.
+	// id starts at from. Of each case it fills only what a replay reads:
+	// id, organization, number, type, criticality, close and clock.
 	ReceivedAfter(ctx context.Context, scope accord.Scope, from, to, at time.Time, id accord.ID, limit int) ([]cases.Case, error)
 }
 
