@@ -1197,10 +1197,8 @@ func (g *seedGen) add(b *seedBatch, number int64) error {
 			last = at
 		}
 		if k.Guaranteed && !due.After(respondedBy) {
-			// As the breach job records it: the SLA report and the replay
-			// read the criticality and due instant a breach stands for.
-			at, missed := due, due
-			k.BreachedAt, k.BreachCriticality, k.BreachDueAt = &at, crit, &missed
+			at := due
+			k.BreachedAt = &at
 			e := entryBy(nil, at, cases.SLABreach)
 			e.Internal, e.Data.DueAt = true, &due
 			e.Body = fmt.Sprintf("The %s first-response target was breached with no response.", k.Target)
