@@ -27,6 +27,7 @@ func runPolicy(ctx context.Context, e *env, args []string) error {
 		{"diff", "what changes from one version to another", policyDiff},
 		{"rollback", "make a copy of an older version the next version", policyRollback},
 		{"due", "when a response is due, and why", policyDue},
+		{"replay", "what the cases of a range would have been under a draft or another version (docs/policy.md)", policyReplay},
 	}, args)
 }
 

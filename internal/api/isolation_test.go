@@ -343,7 +343,7 @@ func TestTenantIsolation(t *testing.T) {
 			"DELETE /api/v1/certifications/{id}":     "", "GET /api/v1/audit": "",
 			"GET /api/v1/policy": "", "GET /api/v1/policy/versions": "", "GET /api/v1/policy/versions/{version}": "",
 			"POST /api/v1/policy/versions": `{"document":"plans: {}"}`, "POST /api/v1/policy/versions/{version}/rollback": "",
-			"GET /api/v1/policy/diff": "", "POST /api/v1/policy/due": `{"plan":"advanced","criticality":"C3","channel":"portal","received":"2024-03-08T21:00:00-05:00"}`,
+			"GET /api/v1/policy/diff": "", "POST /api/v1/policy/due": `{"plan":"advanced","criticality":"C3","channel":"portal","received":"2024-03-08T21:00:00-05:00"}`, "POST /api/v1/policy/replay": `{"version":1,"from":"2026-01-01","to":"2027-01-01"}`,
 			"GET /api/v1/contracts": "", "POST /api/v1/contracts": `{"org_id":"{org}","plan":"premium","signed_on":"2031-01-01","years":1}`,
 			"GET /api/v1/contracts/{id}": "", "POST /api/v1/contracts/{id}/renew": `{}`, "POST /api/v1/contracts/{id}/cancel": `{"reason":"hijack"}`,
 			"PATCH /api/v1/contracts/{id}": `{"account_owner_id":""}`, "GET /api/v1/contracts/{id}/notices": "", "GET /api/v1/licence-surveys": "",

@@ -28,6 +28,7 @@ func TestPolicyScenarios(t *testing.T) {
 		shorter := strings.Replace(def, "C4: {work: 12h, clock: support-hours}", "C4: {work: 10h, clock: support-hours}", 1)
 		broken := strings.Replace(def, "C2: {work: 1h, clock: 24x7, phone_required: true}", "C2: {work: 1h, clock: suport-hours, phone_required: true}", 1)
 		const due = `{"plan":"advanced","criticality":"C3","channel":"portal","received":"2024-03-08T21:00:00-05:00"}`
+		const replay = `{"version":2,"from":"2026-01-01","to":"2027-01-01"}`
 		runScenarios(t, f, []scenario{
 			// reading
 			{name: "customer reads the current policy", as: "acme", method: "GET", path: "/api/v1/policy", status: 200,
@@ -82,6 +83,17 @@ func TestPolicyScenarios(t *testing.T) {
 				has: []string{`"due_at":"2024-03-11T22:00:00Z"`}},
 			{name: "unknown plan", as: "agent", method: "POST", path: "/api/v1/policy/due", body: strings.Replace(due, "advanced", "gold", 1), status: 400, has: []string{`"field":"plan"`}},
 			{name: "bad instant", as: "agent", method: "POST", path: "/api/v1/policy/due", body: strings.Replace(due, "2024-03-08T21:00:00-05:00", "Friday", 1), status: 400},
+
+			// replay: vendor administrators only
+			{name: "customer may not replay", as: "acme", method: "POST", path: "/api/v1/policy/replay", body: replay, status: 403},
+			{name: "partner may not replay", as: "partner", method: "POST", path: "/api/v1/policy/replay", body: replay, status: 403},
+			{name: "agent may not replay", as: "agent", method: "POST", path: "/api/v1/policy/replay", body: replay, status: 403},
+			{name: "admin replays version 2", as: "admin", method: "POST", path: "/api/v1/policy/replay", body: replay, status: 200,
+				has: []string{`"draft":"version 2"`, `"total":{"key":"total"`, `"flips":[]`, `"drift":0`}},
+			{name: "admin replays a broken draft", as: "admin", method: "POST", path: "/api/v1/policy/replay",
+				body: strings.TrimSuffix(importBody(t, broken), "}") + `,"from":"2026-01-01","to":"2027-01-01"}`, status: 400,
+				has: []string{`"field":"plans.premium.targets.C2.clock"`, `unknown calendar`}},
+			{name: "replay needs a range", as: "admin", method: "POST", path: "/api/v1/policy/replay", body: `{"version":2,"from":"2026-01-01"}`, status: 400, has: []string{`"field":"to"`}},
 
 			// the policy's audit events are vendor-wide: not in a customer's trail
 			{name: "auditor sees policy events", as: "auditor", method: "GET", path: "/api/v1/audit?entity_type=policy_version", status: 200, has: []string{`"action":"policy.rollback"`, `"org_id":"global"`}},

@@ -64,6 +64,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/policy/versions/{version}/rollback", s.rollbackPolicy, false},
 		{"GET", "/api/v1/policy/diff", s.diffPolicy, false},
 		{"POST", "/api/v1/policy/due", s.policyDue, false},
+		{"POST", "/api/v1/policy/replay", s.policyReplay, false},
 
 		{"GET", "/api/v1/contracts", s.listContracts, false},
 		{"POST", "/api/v1/contracts", s.createContract, false},

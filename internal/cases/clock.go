@@ -22,7 +22,7 @@ func settle(pol *sla.Policy, c *Case) error {
 		c.Clock.DueAt, c.Clock.WarnAt = nil, nil
 		return nil
 	}
-	t, err := targetOf(pol, *c)
+	t, err := targetOf(pol, *c, false)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,10 @@ type target struct {
 //     than one the case was already under at that criticality or below,
 //     so a raise cannot buy time, nor turn a guaranteed clock into best
 //     effort by asking for a call.
-func targetOf(pol *sla.Policy, c Case) (target, error) {
+//
+// Without explain the target has no sentences: settling a clock needs
+// only its instants, and writing them is most of the cost.
+func targetOf(pol *sla.Policy, c Case, explain bool) (target, error) {
 	ss := stances(c)
 	current := ss[len(ss)-1].crit
 	candidate := func(crit sla.Criticality) (target, error) {
@@ -110,7 +113,7 @@ func targetOf(pol *sla.Policy, c Case) (target, error) {
 			}
 		}
 		in := sla.DueInput{Plan: c.Clock.Plan, Criticality: crit, Channel: c.Clock.Channel,
-			Received: c.Clock.ReceivedAt, Pauses: pausesBefore(c.Pauses, c.Clock.RespondedAt)}
+			Received: c.Clock.ReceivedAt, Pauses: pausesBefore(c.Pauses, c.Clock.RespondedAt), Quiet: !explain}
 		if c.Clock.Channel == sla.Portal {
 			in.PhoneAt = c.Clock.PhoneAt
 		}
@@ -124,7 +127,7 @@ func targetOf(pol *sla.Policy, c Case) (target, error) {
 		}
 		r, err := pol.Due(in)
 		t := target{DueResult: r}
-		if err == nil && !from.opening {
+		if err == nil && !from.opening && explain {
 			t.why = append(t.why, fmt.Sprintf("The case was raised to %s at %s, when a change in its impact was identified: the %s target counts from that reclassification, the first moment the case stood at %s or higher.",
 				from.crit, pol.Local(r.Clock, from.since), crit, crit))
 		}

@@ -91,6 +91,26 @@ func (s *Service) ExplainIn(ctx context.Context, now time.Time, id accord.ID, lo
 	if err != nil {
 		return Explanation{}, accord.Wrap(op, err)
 	}
+	x, err := explainClock(pol, c, now, loc)
+	if err != nil || x.Clock == "" {
+		return x, accord.Wrap(op, err)
+	}
+	if a, _ := accord.ActorFrom(ctx); pol.HasInternal() && (isAgent(a) || a.IsVendor()) {
+		entries, err := s.Timeline(ctx, now, id)
+		if err != nil {
+			return Explanation{}, err
+		}
+		if x.Internal, err = InternalClocks(pol, c, messagesOf(c, entries), now); err != nil {
+			return Explanation{}, accord.Wrap(op, err)
+		}
+	}
+	return x, nil
+}
+
+// explainClock lays out c's clock as settled under pol, at now, with the
+// policy's texts in loc: the case page's explanation, and the replay's of
+// a clock recomputed under another policy.
+func explainClock(pol *sla.Policy, c Case, now time.Time, loc string) (Explanation, error) {
 	k := c.Clock
 	x := Explanation{
 		CaseID: c.ID, PolicyVersion: k.PolicyVersion, Plan: k.Plan, PlanName: pol.Plans[k.Plan].Name.In(loc),
@@ -112,14 +132,14 @@ func (s *Service) ExplainIn(ctx context.Context, now time.Time, id accord.ID, lo
 	if k.CallRequired {
 		x.PhoneLines = sla.LinesIn(pol.PhoneLines, loc)
 	}
-	tg, err := targetOf(pol, c)
+	tg, err := targetOf(pol, c, true)
 	if err != nil {
-		return Explanation{}, accord.Wrap(op, err)
+		return Explanation{}, err
 	}
 	x.Why = append(tg.why, tg.Explanation...)
 	cal, ok := pol.Calendar(k.Kind)
 	if !ok {
-		return Explanation{}, accord.Wrap(op, errNoCalendar)
+		return Explanation{}, errNoCalendar
 	}
 	x.Zone = cal.Spec().Zone
 	stop := now
@@ -139,15 +159,6 @@ func (s *Service) ExplainIn(ctx context.Context, now time.Time, id accord.ID, lo
 	x.Used = sla.Duration(used)
 	x.Remaining = sla.Duration(max(0, time.Duration(k.Target)-used))
 	x.Why = append(x.Why, verdict(pol, c, st, margin, now)...)
-	if a, _ := accord.ActorFrom(ctx); pol.HasInternal() && (isAgent(a) || a.IsVendor()) {
-		entries, err := s.Timeline(ctx, now, id)
-		if err != nil {
-			return Explanation{}, err
-		}
-		if x.Internal, err = InternalClocks(pol, c, messagesOf(c, entries), now); err != nil {
-			return Explanation{}, accord.Wrap(op, err)
-		}
-	}
 	return x, nil
 }
 

@@ -23,6 +23,12 @@ type Store interface {
 	// received, resolved or closed at or after since, without their pauses,
 	// in no particular order.
 	Activity(ctx context.Context, scope accord.Scope, since time.Time) ([]cases.Case, error)
+	// ReceivedAfter returns up to limit cases received in [from, to) that
+	// come after (at, id) in the order (received_at, id), in that order,
+	// each with its pauses and reclassifications (oldest first); an empty
+	// id starts at from. Of each case it fills only what a replay reads:
+	// id, organization, number, type, criticality, close and clock.
+	ReceivedAfter(ctx context.Context, scope accord.Scope, from, to, at time.Time, id accord.ID, limit int) ([]cases.Case, error)
 }
 
 // Policies gives the policy version each case was opened under;
@@ -113,3 +119,19 @@ func (s *Service) scoped(ctx context.Context, now time.Time) (accord.Scope, erro
 func system(ctx context.Context) context.Context {
 	return accord.WithActor(ctx, accord.SystemActor("reports"))
 }
+
+// Day reads a day written "YYYY-MM-DD" and returns the instant, in UTC,
+// at which it begins in the zone: a replay's range is given in days.
+func (c Config) Day(field, s string) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01-02", s, c.zone())
+	if err != nil || len(s) != len("2006-01-02") {
+		return time.Time{}, accord.FieldError(field, "%q is not a day; write it as YYYY-MM-DD, such as 2026-01-01", s)
+	}
+	if t.Year() < 1900 || t.Year() >= 2150 {
+		return time.Time{}, accord.FieldError(field, "must be between 1900 and 2149")
+	}
+	return t.UTC(), nil
+}
+
+// ZoneName is the name of the zone months and days are read in.
+func (c Config) ZoneName() string { return c.zone().String() }

@@ -110,10 +110,10 @@ func spanOf(d time.Duration) *Span {
 type outcome string
 
 const (
-	met           outcome = "met"
-	breached      outcome = "breached"
-	notGuaranteed outcome = "not_guaranteed"
-	pending       outcome = "pending"
+	met           = outcome(cases.VerdictMet)
+	breached      = outcome(cases.VerdictBreached)
+	notGuaranteed = outcome(cases.VerdictNotGuaranteed)
+	pending       = outcome(cases.VerdictPending)
 )
 
 // judged is one counted case.
@@ -128,12 +128,8 @@ type judged struct {
 	crit sla.Criticality
 }
 
-// judge decides where c's clock stands at now, under its policy version.
-// The rule is cases.StatusAt's (met means answered before the due
-// instant; a recorded breach stands whatever the criticality became), with
-// one addition: a clock paused while waiting for the customer has no due
-// instant, and is breached when the working time it used before the pause
-// already reached the target.
+// judge decides where c's clock stands at now, under its policy version,
+// by cases.VerdictAt, the rule the replay counts by too.
 func judge(pol *sla.Policy, c cases.Case, now time.Time) (judged, error) {
 	k := c.Clock
 	j := judged{crit: cases.ClockCriticality(c)}
@@ -147,27 +143,11 @@ func judge(pol *sla.Policy, c cases.Case, now time.Time) (judged, error) {
 		}
 		j.responded, j.ttfr = true, used
 	}
-	switch st, _ := cases.StatusAt(c, now); st {
-	case cases.NotGuaranteed:
-		j.outcome = notGuaranteed
-	case cases.Met:
-		j.outcome = met
-	case cases.Breached:
-		j.outcome = breached
-	case cases.Paused:
-		used, err := cases.Used(pol, c, now)
-		if err != nil {
-			return judged{}, fmt.Errorf("case %s: %w", c.ID, err)
-		}
-		j.outcome = pending
-		if used >= time.Duration(k.Target) {
-			j.outcome = breached
-		}
-	case cases.Running:
-		j.outcome = pending
-	default:
-		return judged{}, fmt.Errorf("case %s: unexpected clock status %q", c.ID, st)
+	o, err := cases.VerdictAt(pol, c, now)
+	if err != nil {
+		return judged{}, err
 	}
+	j.outcome = outcome(o)
 	return j, nil
 }
 

@@ -24,6 +24,10 @@ type DueInput struct {
 	PhoneAt *time.Time `json:"phone_at,omitempty"`
 	// Pauses are the stretches (awaiting the customer) that do not count.
 	Pauses []businesstime.Interval `json:"-"`
+	// Quiet leaves the explanation out: a caller that wants the instants
+	// only (a case's clock settled on every change, a replay of a year of
+	// cases) would spend most of the time writing sentences.
+	Quiet bool `json:"-"`
 }
 
 // DueResult is when a first response is due, and why.
@@ -77,8 +81,11 @@ func (p *Policy) Due(in DueInput) (DueResult, error) {
 	}
 	t := plan.Targets[in.Criticality]
 	r := DueResult{Clock: t.Clock, Guaranteed: true, Target: t.Work}
-	say := func(format string, args ...any) { r.Explanation = append(r.Explanation, fmt.Sprintf(format, args...)) }
-	say("%s, %s %s: first response within %s.", plan.Name, in.Criticality, p.Criticalities[in.Criticality].Name, describe(t))
+	var say func(string, ...any) // nil: quiet
+	if !in.Quiet {
+		say = func(format string, args ...any) { r.Explanation = append(r.Explanation, fmt.Sprintf(format, args...)) }
+		say("%s, %s %s: first response within %s.", plan.Name, in.Criticality, p.Criticalities[in.Criticality].Name, describe(t))
+	}
 
 	call := in.PhoneAt
 	if in.Channel == Phone {
@@ -88,17 +95,23 @@ func (p *Policy) Due(in DueInput) (DueResult, error) {
 	switch {
 	case t.PhoneRequired && call == nil:
 		r.Guaranteed, r.Clock = false, p.SupportCalendar
-		say("The target is guaranteed only when the case is notified by phone; this case was opened in the portal without a call, so it is answered on a best-effort basis on the %s calendar.", p.SupportCalendar)
+		if say != nil {
+			say("The target is guaranteed only when the case is notified by phone; this case was opened in the portal without a call, so it is answered on a best-effort basis on the %s calendar.", p.SupportCalendar)
+		}
 		r.StartsAt, err = p.portalStart(r.Clock, in.Received, say)
 	case t.PhoneRequired:
-		say("The call at %s starts the guaranteed clock.", p.local(t.Clock, *call))
+		if say != nil {
+			say("The call at %s starts the guaranteed clock.", p.local(t.Clock, *call))
+		}
 		r.StartsAt, err = p.workingStart(t.Clock, *call, "The call", say)
 	case t.Clock == Clock24x7:
-		say("Received at %s; the clock runs around the clock from receipt.", p.local(t.Clock, in.Received))
+		if say != nil {
+			say("Received at %s; the clock runs around the clock from receipt.", p.local(t.Clock, in.Received))
+		}
 		r.StartsAt = in.Received
 	case in.Channel == Portal:
 		r.StartsAt, err = p.portalStart(t.Clock, in.Received, say)
-		if in.PhoneAt != nil {
+		if in.PhoneAt != nil && say != nil {
 			say("This target needs no phone call; the call at %s does not change its clock.", p.local(t.Clock, *in.PhoneAt))
 		}
 	default:
@@ -134,6 +147,9 @@ func (p *Policy) count(r *DueResult, pauses []businesstime.Interval, say func(st
 		return fmt.Errorf("sla: due time: %w", err)
 	}
 	r.StartsAt, r.DueAt, r.WarnAt = r.StartsAt.UTC(), r.DueAt.UTC(), r.WarnAt.UTC()
+	if say == nil {
+		return nil
+	}
 	for _, ps := range pauses {
 		if ps.To.After(r.StartsAt) && ps.From.Before(r.DueAt) {
 			say("Paused from %s to %s while waiting for the customer: %s of working time did not count.", p.local(r.Clock, ps.From), p.local(r.Clock, ps.To), humanDuration(cal.Elapsed(ps.From, ps.To, nil)))
@@ -238,7 +254,7 @@ func (p *Policy) workingStart(clock string, at time.Time, what string, say func(
 	if err != nil {
 		return time.Time{}, err
 	}
-	if !start.Equal(at) {
+	if !start.Equal(at) && say != nil {
 		say("%s came outside the working hours of the %s calendar; the clock starts at the next working moment, %s.", what, clock, p.local(clock, start))
 	}
 	return start, nil
@@ -247,12 +263,18 @@ func (p *Policy) workingStart(clock string, at time.Time, what string, say func(
 // portalStart applies the portal rule on clock's calendar.
 func (p *Policy) portalStart(clock string, received time.Time, say func(string, ...any)) (time.Time, error) {
 	cal := p.cals[clock]
-	when := p.local(clock, received)
+	when := ""
+	if say != nil {
+		when = p.local(clock, received)
+	}
 	if p.PortalStart == NextBusinessDayStart {
 		y, m, d := received.In(p.zones[clock]).Date()
 		start, err := cal.AddWorkdays(time.Date(y, m, d, 0, 0, 0, 0, p.zones[clock]), 1)
 		if err != nil {
 			return time.Time{}, err
+		}
+		if say == nil {
+			return start, nil
 		}
 		say("Received through the portal at %s; portal cases count from the first hour of the next business day (rule %s): %s.", when, NextBusinessDayStart, p.local(clock, start))
 		return start, nil
@@ -261,9 +283,11 @@ func (p *Policy) portalStart(clock string, received time.Time, say func(string, 
 	if err != nil {
 		return time.Time{}, err
 	}
-	if start.Equal(received) {
+	switch {
+	case say == nil:
+	case start.Equal(received):
 		say("Received through the portal at %s, during the working hours of the %s calendar: the clock starts at once.", when, clock)
-	} else {
+	default:
 		say("Received through the portal at %s, outside the working hours of the %s calendar; portal cases start counting at the next working moment, %s.", when, clock, p.local(clock, start))
 	}
 	return start, nil

@@ -13,7 +13,8 @@ import (
 // came through the portal without a call; the clock is the target's when
 // guaranteed and the support calendar otherwise; a calendar clock starts at
 // a working moment and spans exactly the target's working time; later
-// receipt never makes the deadline earlier.
+// receipt never makes the deadline earlier; a quiet computation finds the
+// same instants without the sentences.
 func TestDueProperties(t *testing.T) {
 	policies := []*Policy{
 		mustParse(t, defaultDocument),
@@ -35,6 +36,13 @@ func TestDueProperties(t *testing.T) {
 		r, err := p.Due(in)
 		if err != nil {
 			t.Fatal(err)
+		}
+		quiet := in
+		quiet.Quiet = true
+		q, err := p.Due(quiet)
+		if err != nil || q.Explanation != nil || !q.DueAt.Equal(r.DueAt) || !q.WarnAt.Equal(r.WarnAt) || !q.StartsAt.Equal(r.StartsAt) ||
+			q.Clock != r.Clock || q.Guaranteed != r.Guaranteed || q.Target != r.Target || len(r.Explanation) == 0 {
+			t.Fatalf("quiet %+v (%v), explained %+v", q, err, r)
 		}
 		target := p.Plans[in.Plan].Targets[in.Criticality]
 		earliest := in.Received

@@ -206,8 +206,8 @@ func (s *Service) Due(ctx context.Context, req DueRequest) (DueResult, error) {
 		if err := requireStaff(ctx, "sla.Due"); err != nil {
 			return DueResult{}, err
 		}
-		if p, err = Parse([]byte(req.Document)); err != nil {
-			return DueResult{}, invalidDocument(err)
+		if p, err = Draft([]byte(req.Document)); err != nil {
+			return DueResult{}, err
 		}
 	case req.Version != 0:
 		_, p, err = s.Get(ctx, req.Version)
@@ -241,6 +241,17 @@ func invalidDocument(err error) error {
 		e.Problems = append(e.Problems, accord.Problem{Field: f, Msg: p.Located()})
 	}
 	return e
+}
+
+// Draft parses a document that is not stored (a what-if, a replay) as
+// Import would: its error is Invalid and wraps Problems, every problem
+// with its line and column.
+func Draft(doc []byte) (*Policy, error) {
+	p, err := Parse(doc)
+	if err != nil {
+		return nil, invalidDocument(err)
+	}
+	return p, nil
 }
 
 // Import validates doc and stores it as the next version. Its error for an

@@ -47,6 +47,7 @@ func (s *Server) routes() []route {
 		s.totpRoutes(),
 		s.webhookRoutes(),
 		s.siemRoutes(),
+		s.replayRoutes(),
 	} {
 		rs = append(rs, area...)
 	}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,5 +96,98 @@ func testReportsReceived(t *testing.T, db *store.DB) {
 	}
 	if len(got) != 2 || len(got[0].Pauses) != 2 || got[0].Pauses[1].To != nil || len(got[1].Pauses) != 0 {
 		t.Fatalf("pauses: %+v", got)
+	}
+}
+
+// testReportsReceivedAfter: a replay's batches, read by keyset, hold every
+// case received in the range exactly once, in (received_at, id) order
+// (ties on the instant too), each with its clock, pauses and
+// reclassifications as Received gives them, and only the scope's.
+func testReportsReceivedAfter(t *testing.T, db *store.DB) {
+	w := newCaseWorld(t, db, "Replay")
+	s := store.NewReports(db)
+	// A year no other test uses: the database is shared.
+	from := time.Date(2031, 1, 1, 5, 0, 0, 0, time.UTC)
+	to := time.Date(2031, 2, 1, 5, 0, 0, 0, time.UTC)
+	open := func(org accord.ID, received time.Time) cases.Case {
+		t.Helper()
+		c := sampleCase(org, t0, "replayed")
+		c.Clock.ReceivedAt, c.Clock.StartsAt = received, received
+		return mustOpen(t, w.s, c)
+	}
+	var want []cases.Case
+	for i := range 7 {
+		// Three cases share each instant but the last.
+		c := open([]accord.ID{w.a.ID, w.b.ID}[i%2], from.Add(time.Duration(i/3)*time.Hour))
+		if i%2 == 0 {
+			end := c.Clock.ReceivedAt.Add(10 * time.Minute)
+			mustUpdate(t, w.s, c.ID, func(c cases.Case) cases.Change {
+				return cases.Change{Case: c, Pause: &cases.Pause{From: c.Clock.ReceivedAt.Add(time.Minute), To: &end}}
+			})
+		}
+		if i%3 == 0 {
+			mustUpdate(t, w.s, c.ID, func(c cases.Case) cases.Change { return reclassify(c, sla.C1, c.Clock.ReceivedAt.Add(20*time.Minute)) })
+		}
+		want = append(want, c)
+	}
+	open(w.a.ID, to)
+	open(w.a.ID, from.Add(-time.Second))
+	all, err := s.Received(ctx, accord.Scope{All: true}, from, to, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(all, func(a, b cases.Case) int {
+		if c := a.Clock.ReceivedAt.Compare(b.Clock.ReceivedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.ID), string(b.ID))
+	})
+	if len(all) != len(want) {
+		t.Fatalf("Received gave %d cases, want %d", len(all), len(want))
+	}
+	// A replay reads the clock and what names the case, not its texts.
+	for i, c := range all {
+		all[i] = cases.Case{ID: c.ID, OrgID: c.OrgID, Number: c.Number, Type: c.Type, Criticality: c.Criticality, ClosedAt: c.ClosedAt,
+			Clock: c.Clock, Pauses: c.Pauses, Reclassifications: c.Reclassifications}
+	}
+	for _, tc := range []struct {
+		name  string
+		scope accord.Scope
+		limit int
+		want  []cases.Case
+	}{
+		{"one at a time", accord.Scope{All: true}, 1, all},
+		{"by two, across tied instants", accord.Scope{All: true}, 2, all},
+		{"all in one batch", accord.Scope{All: true}, 100, all},
+		{"one customer's scope", accord.OnlyOrg(w.b.ID), 2, slices.DeleteFunc(slices.Clone(all), func(c cases.Case) bool { return c.OrgID != w.b.ID })},
+		{"empty scope", accord.Scope{}, 2, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []cases.Case
+			var at time.Time
+			var id accord.ID
+			for batches := 0; ; batches++ {
+				b, err := s.ReceivedAfter(ctx, tc.scope, from, to, at, id, tc.limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(b) > tc.limit || batches > len(all)+1 {
+					t.Fatalf("batch of %d for a limit of %d, after %d batches", len(b), tc.limit, batches)
+				}
+				if len(b) == 0 {
+					break
+				}
+				got = append(got, b...)
+				last := b[len(b)-1]
+				at, id = last.Clock.ReceivedAt, last.ID
+			}
+			wantSame(t, "replayed cases", tc.want, got)
+			for i, c := range got {
+				if len(c.Reclassifications) != len(tc.want[i].Reclassifications) || len(c.Pauses) != len(tc.want[i].Pauses) {
+					t.Errorf("case %s: %d pauses and %d reclassifications, want %d and %d", c.ID, len(c.Pauses), len(c.Reclassifications),
+						len(tc.want[i].Pauses), len(tc.want[i].Reclassifications))
+				}
+			}
+		})
 	}
 }
