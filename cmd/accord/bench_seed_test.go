@@ -45,7 +45,8 @@ func TestBenchSeedIsReadBack(t *testing.T) {
 				t.Fatalf("bench pages: exit %d\n%s\n%s", code, out, errs)
 			}
 			rows := benchPageRows(t, out)
-			for _, name := range []string{"agent long case (web)", "agent long case timeline (api)", "agent view team (web)", "customer case (web)", "partner case (api)"} {
+			for _, name := range []string{"agent long case (web)", "agent long case timeline (api)", "agent view team (web)", "customer case (web)", "partner case (api)",
+				"agent export cases (csv)", "customer export cases (csv)"} {
 				if r := rows[name+"/2"]; r[0] != "2" {
 					t.Errorf("%s: %v\n%s", name, r, out)
 				}

@@ -361,6 +361,7 @@ func TestTenantIsolation(t *testing.T) {
 			"DELETE /api/v1/users/{id}/authorization":      "",
 			"POST /api/v1/imports/{kind}":                  "kind,name\ncustomer,Hijack\n",
 			"GET /api/v1/exports/{kind}":                   "",
+			"GET /api/v1/exports/cases":                    "",
 
 			"GET /api/v1/cases": "", "POST /api/v1/cases": `{"org_id":"{org}","type":"question","title":"Hijack","description":"hijack"}`,
 			"GET /api/v1/cases/{id}": "", "GET /api/v1/cases/{id}/timeline": "", "GET /api/v1/cases/{id}/sla": "",

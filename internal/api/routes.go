@@ -126,6 +126,7 @@ func (s *Server) routes() []route {
 
 		{"POST", "/api/v1/imports/{kind}", s.importSheets, false},
 		{"GET", "/api/v1/exports/{kind}", s.exportSheets, false},
+		{"GET", "/api/v1/exports/cases", s.exportCases, false},
 
 		{"GET", "/api/v1/reports/sla", s.slaReport, false},
 		{"GET", "/api/v1/reports/csat", s.csatReport, false},

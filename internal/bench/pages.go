@@ -33,9 +33,10 @@ type PagesConfig struct {
 	Count    int
 	Duration time.Duration
 	// Agent, Admin, Customer and Partner sign in with Password: the
-	// vendor's agent reads the queue, views, searches, dashboard and
-	// reports; the admin the audit trail and the export; the customer's
-	// contact and the partner's agent their lists, a case and a search.
+	// vendor's agent reads the queue, views, searches, dashboard, reports
+	// and the export of every case; the admin the audit trail and the
+	// sheet exports; the customer's contact and the partner's agent their
+	// lists, a case, a search and the export of their cases.
 	// An empty email leaves that user's pages out.
 	Agent, Admin, Customer, Partner string
 	Password                        string
@@ -209,6 +210,9 @@ func pagesToTime(ctx context.Context, hc *http.Client, base string, cfg PagesCon
 		add(page{name: "dashboard (api)", as: a, path: "/api/v1/reports/dashboard"})
 		add(page{name: "sla report " + month + " (json)", as: a, path: "/api/v1/reports/sla?month=" + month + "&format=json"})
 		add(page{name: "sla report " + month + " (csv)", as: a, path: "/api/v1/reports/sla?month=" + month + "&format=csv"})
+		// Every case of every customer: at a million, the longest answer
+		// of the run, which streams.
+		add(page{name: "agent export cases (csv)", as: a, path: "/api/v1/exports/cases", stream: true})
 	}
 	if ad := signed[cfg.Admin]; ad != nil {
 		add(page{name: "audit trail (web)", as: ad, path: "/admin/audit"})
@@ -233,6 +237,7 @@ func pagesToTime(ctx context.Context, hc *http.Client, base string, cfg PagesCon
 		}
 		add(page{name: who.label + " search (web)", as: u, path: "/cases?q=" + q})
 		add(page{name: who.label + " search (api)", as: u, path: "/api/v1/cases?q=" + q})
+		add(page{name: who.label + " export cases (csv)", as: u, path: "/api/v1/exports/cases", stream: true})
 	}
 	return pages, nil
 }

@@ -522,6 +522,10 @@ type Store interface {
 	// Get returns the case with its pauses.
 	Get(ctx context.Context, scope accord.Scope, id accord.ID) (Case, error)
 	List(ctx context.Context, scope accord.Scope, f Filter, p accord.Page) ([]Case, string, error)
+	// Each calls fn with the cases List would list for f, batch at a
+	// time and in List's order, each with its pauses, until the last or
+	// an error of fn.
+	Each(ctx context.Context, scope accord.Scope, f Filter, batch int, fn func([]Case) error) error
 	// Entries returns the timeline oldest first; internal entries only when
 	// internal is true.
 	Entries(ctx context.Context, scope accord.Scope, caseID accord.ID, internal bool) ([]Entry, error)

@@ -119,46 +119,56 @@ func (s *Service) Get(ctx context.Context, now time.Time, id accord.ID) (Case, e
 
 // List lists the cases the actor may read.
 func (s *Service) List(ctx context.Context, now time.Time, f Filter, p accord.Page) ([]Case, string, error) {
-	a, scope, err := s.scoped(ctx, now)
+	scope, f, err := s.listFilter(ctx, now, f)
 	if err != nil {
 		return nil, "", err
+	}
+	return s.store.List(ctx, scope, f, p.Normalize())
+}
+
+// listFilter checks f and narrows it for the actor: its view, and the
+// search of internal notes. It returns the scope the actor reads in.
+func (s *Service) listFilter(ctx context.Context, now time.Time, f Filter) (accord.Scope, Filter, error) {
+	a, scope, err := s.scoped(ctx, now)
+	if err != nil {
+		return scope, f, err
 	}
 	var mine []accord.ID
 	if f.View == ViewTeam {
 		teams, err := s.store.ListTeams(ctx, scope, TeamFilter{MemberID: a.UserID})
 		if err != nil {
-			return nil, "", err
+			return scope, f, err
 		}
 		for _, t := range teams {
 			mine = append(mine, t.ID)
 		}
 	}
 	if f, err = f.View.Narrow(f, a.UserID, mine); err != nil {
-		return nil, "", err
+		return scope, f, err
 	}
 	for _, st := range f.States {
 		if !validState(st) {
-			return nil, "", accord.FieldError("state", "unknown state %q", st)
+			return scope, f, accord.FieldError("state", "unknown state %q", st)
 		}
 	}
 	if f.Type != "" && !validType(f.Type, true) {
-		return nil, "", accord.FieldError("type", "unknown type %q", f.Type)
+		return scope, f, accord.FieldError("type", "unknown type %q", f.Type)
 	}
 	if f.Criticality != "" && !validCriticality(f.Criticality) {
-		return nil, "", accord.FieldError("criticality", "must be C1, C2, C3 or C4")
+		return scope, f, accord.FieldError("criticality", "must be C1, C2, C3 or C4")
 	}
 	if len(f.Text) > 200 {
-		return nil, "", accord.FieldError("q", "at most 200 characters")
+		return scope, f, accord.FieldError("q", "at most 200 characters")
 	}
 	if f.Sort.Key != "" {
 		if _, err := ParseSort(f.Sort.String()); err != nil {
-			return nil, "", err
+			return scope, f, err
 		}
 	}
 	// Internal notes are searched for those who may read them, never
 	// because a caller asked.
 	f.Notes = isAgent(a) || a.IsVendor()
-	return s.store.List(ctx, scope, f, p.Normalize())
+	return scope, f, nil
 }
 
 // Number reads a search for a case by its number: "31" or "#31".

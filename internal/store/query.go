@@ -74,7 +74,11 @@ func (w *where) beforeTime(col, idCol string, c accord.Cursor) error {
 	if err != nil {
 		return accord.FieldError("cursor", "is not a cursor this server issued")
 	}
-	w.add("("+col+" < ? OR ("+col+" = ? AND "+idCol+" < ?))", at, at, c.ID)
+	// The leading "col <= ?" repeats what the OR implies: PostgreSQL bounds
+	// the index scan by it, where it would otherwise filter every row
+	// before the cursor, so that a page deep in a list (an export's
+	// thousandth) read all the rows before it.
+	w.add("("+col+" <= ? AND ("+col+" < ? OR ("+col+" = ? AND "+idCol+" < ?)))", at, at, at, c.ID)
 	return nil
 }
 

@@ -35,7 +35,9 @@ type caseListData struct {
 	Crits    []sla.Criticality
 	NextPage string // the URL of the next page, if there is one
 	CanOpen  bool
-	query    url.Values
+	// Export is the CSV export of every case the filters select.
+	Export template.URL
+	query  url.Values
 }
 
 // Col is the header of the column sorted by key: the list newest first
@@ -68,7 +70,7 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) {
 	rd := readerOf(r.Context())
 	q := r.URL.Query()
 	data := caseListData{States: cases.States, Types: slices.Concat(cases.Types, []cases.Type{cases.RootCause}),
-		Crits: sla.Criticalities, CanOpen: !rd.is(accord.RoleAuditor), query: q}
+		Crits: sla.Criticalities, CanOpen: !rd.is(accord.RoleAuditor), Export: exportURL(q), query: q}
 	p := s.newPage(r, "cases.title", &data)
 	if !rd.is(accord.RoleCustomerContact) {
 		orgs, err := s.caseOrgs(r)

@@ -238,6 +238,8 @@ type queueData struct {
 	Query    string
 	Refresh  template.URL
 	NextPage template.URL
+	// Export is the CSV export of every case the filters select.
+	Export template.URL
 	// Internal: some row has internal targets, so the column shows.
 	Internal bool
 	// The bulk form: its actions (assigning to one of Agents), and
@@ -352,6 +354,7 @@ func (s *Server) queue(r *http.Request, q url.Values) (*page, error) {
 	if err != nil {
 		return p, err
 	}
+	data.Export = qf.exportURL(rd.Actor.UserID, p.Now)
 	list, next, err := s.Cases.List(ctx, p.Now, f, accord.Page{Cursor: q.Get("cursor")})
 	if err != nil {
 		return p, err

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"CasesSearch", testCasesSearch},
 		{"CasesSearchNotes", testCasesSearchNotes},
 		{"CasesSort", testCasesSort},
+		{"CasesEach", testCasesEach},
 		{"CatalogVersions", testCatalogVersions},
 		{"Engagements", testEngagementStore},
 		{"EngagementsConcurrentBooking", testEngagementsConcurrentBooking},
