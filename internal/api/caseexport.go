@@ -49,6 +49,9 @@ func (s *Server) exportCases(w http.ResponseWriter, r *http.Request) {
 	started := false
 	start := func() error {
 		started = true
+		if err := s.Audit.Exported(ctx, now, "cases", r.URL.RawQuery); err != nil {
+			return err
+		}
 		w.Header().Set("Content-Type", csvType+"; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="cases.csv"`)
 		w.Header().Set("X-Content-Type-Options", "nosniff")

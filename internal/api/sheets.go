@@ -123,6 +123,10 @@ func (s *Server) exportSheets(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if err := s.Audit.Exported(r.Context(), s.Now(), kind, r.URL.RawQuery); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var buf bytes.Buffer
 	ctype := csvType + "; charset=utf-8"
 	if format == "xlsx" {

@@ -122,3 +122,19 @@ func (s *Service) VerifyAndRecord(ctx context.Context, now time.Time) (Report, e
 	}
 	return rep, s.store.Record(ctx, New(a, now, GlobalOrg, action, "audit", "", ch))
 }
+
+// Exported records that the actor exported kind (cases, organizations,
+// contacts, contracts, all) with the given query, in the actor's
+// organization's chain: an export is how data leaves Accord in bulk, so
+// auditors and the organization's SIEM receivers see who took what.
+func (s *Service) Exported(ctx context.Context, now time.Time, kind, query string) error {
+	a, err := accord.ActorFrom(ctx)
+	if err != nil {
+		return err
+	}
+	ch := Changes{{Field: "kind", After: kind}}
+	if query != "" {
+		ch = append(ch, Change{Field: "query", After: query})
+	}
+	return s.store.Record(ctx, New(a, now, a.OrgID, "export."+kind, "export", "", ch))
+}
