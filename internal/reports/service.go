@@ -19,10 +19,49 @@ type Store interface {
 	// Ratings returns the satisfaction ratings of the cases closed in
 	// [from, to), only org's when org is not empty.
 	Ratings(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]Rating, error)
-	// Activity returns the cases active now (cases.ActiveStates) or
-	// received, resolved or closed at or after since, without their pauses,
-	// in no particular order.
-	Activity(ctx context.Context, scope accord.Scope, since time.Time) ([]cases.Case, error)
+	// Activity counts what the dashboard shows of scope's cases over the
+	// spans of q; see Activity.
+	Activity(ctx context.Context, scope accord.Scope, q ActivityQuery) (Activity, error)
+}
+
+// ActivityQuery names the spans the dashboard counts: consecutive days and
+// months, each given by its bounds in ascending order, so that n spans
+// have n+1 bounds and span i is [Bounds[i], Bounds[i+1]).
+type ActivityQuery struct {
+	Days   []time.Time
+	Months []time.Time
+}
+
+// Activity is what a store counts for the dashboard, so that the page
+// reads figures rather than every active case (PAGES_PERF.md).
+type Activity struct {
+	// Active counts the active cases (cases.ActiveStates) now by state,
+	// criticality and assignee ("" for none); cells without cases are left
+	// out.
+	Active []ActiveCount
+	// Opened and Closed count, per day, the cases received and closed in it.
+	Opened, Closed []int
+	// Resolved are the cases resolved within the days, in no particular order.
+	Resolved []ResolvedCase
+	// Required counts, per month, the cases under the senior-engineer rule
+	// received in it; BySenior those of them assigned to a senior engineer.
+	Required, BySenior []int
+}
+
+// ActiveCount is a number of active cases of one state, criticality and
+// assignee.
+type ActiveCount struct {
+	State       cases.State
+	Criticality sla.Criticality
+	AssigneeID  accord.ID
+	Cases       int
+}
+
+// ResolvedCase is a resolved case's criticality and its receipt and
+// resolution instants.
+type ResolvedCase struct {
+	Criticality            sla.Criticality
+	ReceivedAt, ResolvedAt time.Time
 }
 
 // Policies gives the policy version each case was opened under;

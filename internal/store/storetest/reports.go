@@ -73,6 +73,7 @@ func testReportsReceived(t *testing.T, db *store.DB) {
 			}
 			// Only these two organizations' cases: other tests share the database.
 			got = slices.DeleteFunc(got, func(c cases.Case) bool { return c.OrgID != w.a.ID && c.OrgID != w.b.ID })
+			byReceipt(got)
 			var want []cases.Case
 			for _, c := range tc.want {
 				stored, err := w.s.Get(ctx, accord.Scope{All: true}, c.ID)
@@ -93,7 +94,13 @@ func testReportsReceived(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	byReceipt(got)
 	if len(got) != 2 || len(got[0].Pauses) != 2 || got[0].Pauses[1].To != nil || len(got[1].Pauses) != 0 {
 		t.Fatalf("pauses: %+v", got)
 	}
+}
+
+// byReceipt sorts cases a store returns in no particular order.
+func byReceipt(l []cases.Case) {
+	slices.SortFunc(l, func(a, b cases.Case) int { return a.Clock.ReceivedAt.Compare(b.Clock.ReceivedAt) })
 }

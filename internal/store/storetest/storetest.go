@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"Engagements", testEngagementStore},
 		{"EngagementsConcurrentBooking", testEngagementsConcurrentBooking},
 		{"ReportsReceived", testReportsReceived},
+		{"ReportsActivity", testReportsActivity},
 		{"Views", testViews},
 		{"Signals", testSignals},
 		{"Teams", testTeams},
