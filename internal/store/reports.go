@@ -81,7 +81,9 @@ func (s *Reports) Received(ctx context.Context, scope accord.Scope, from, to tim
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("received cases' pauses: %w", err)
 	}
-	w.add("e.kind = ?", string(cases.Reclassified))
+	// The kind as a literal, not a parameter: only then may either engine
+	// prove that the partial index case_entries_reclassified holds the rows.
+	w.add("e.kind = '" + string(cases.Reclassified) + "'")
 	rows, err = s.db.sql.QueryContext(ctx, `SELECT e.case_id, e.data, e.at
 		FROM case_entries e JOIN cases c ON c.id = e.case_id AND c.org_id = e.org_id`+w.String()+` ORDER BY e.case_id, e.seq`, w.args...)
 	if err != nil {
