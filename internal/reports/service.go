@@ -14,7 +14,8 @@ import (
 type Store interface {
 	// Received returns the cases whose clock received them in [from, to),
 	// only org's when org is not empty, each with its pauses (oldest
-	// first), in no particular order.
+	// first) and reclassifications but without its texts (title,
+	// description, details), in no particular order.
 	Received(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]cases.Case, error)
 	// Ratings returns the satisfaction ratings of the cases closed in
 	// [from, to), only org's when org is not empty.

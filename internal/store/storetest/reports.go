@@ -80,7 +80,8 @@ func testReportsReceived(t *testing.T, db *store.DB) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want = append(want, stored) // with its pauses
+				stored.Title, stored.Description, stored.Details = "", "", cases.Details{}
+				want = append(want, stored) // with its pauses, without its texts
 			}
 			wantSame(t, "received cases", want, got)
 			for _, c := range got {
