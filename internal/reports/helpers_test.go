@@ -73,15 +73,18 @@ type fakeStore struct {
 	from, to time.Time // of the last call
 }
 
-func (f *fakeStore) Received(_ context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]cases.Case, error) {
+// Received hands the cases over one at a time, the smallest batches a
+// store may make.
+func (f *fakeStore) Received(_ context.Context, scope accord.Scope, from, to time.Time, org accord.ID, each func([]cases.Case) error) error {
 	f.from, f.to = from, to
-	var out []cases.Case
 	for _, c := range f.cases {
 		if scope.Allows(c.OrgID) && (org == "" || c.OrgID == org) && !c.Clock.ReceivedAt.Before(from) && c.Clock.ReceivedAt.Before(to) {
-			out = append(out, c)
+			if err := each([]cases.Case{c}); err != nil {
+				return err
+			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func (f *fakeStore) Ratings(_ context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]Rating, error) {

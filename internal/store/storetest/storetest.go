@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"EngagementsConcurrentBooking", testEngagementsConcurrentBooking},
 		{"ReportsReceived", testReportsReceived},
 		{"ReportsActivity", testReportsActivity},
+		{"ReportsReceivedBatches", testReportsReceivedBatches},
 		{"Views", testViews},
 		{"Signals", testSignals},
 		{"Teams", testTeams},
