@@ -73,18 +73,15 @@ type fakeStore struct {
 	from, to time.Time // of the last call
 }
 
-// Received hands the cases over one at a time, the smallest batches a
-// store may make.
-func (f *fakeStore) Received(_ context.Context, scope accord.Scope, from, to time.Time, org accord.ID, each func([]cases.Case) error) error {
+func (f *fakeStore) Received(_ context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]cases.Case, error) {
 	f.from, f.to = from, to
+	var out []cases.Case
 	for _, c := range f.cases {
 		if scope.Allows(c.OrgID) && (org == "" || c.OrgID == org) && !c.Clock.ReceivedAt.Before(from) && c.Clock.ReceivedAt.Before(to) {
-			if err := each([]cases.Case{c}); err != nil {
-				return err
-			}
+			out = append(out, c)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 func (f *fakeStore) Ratings(_ context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]Rating, error) {

@@ -12,12 +12,11 @@ import (
 
 // Store reads the records reports count. It reads only inside scope.
 type Store interface {
-	// Received hands each, in batches, the cases whose clock received them
-	// in [from, to), only org's when org is not empty, each with its pauses
-	// (oldest first) and reclassifications but without its texts (title,
-	// description, details), each case once. An error from each stops the
-	// reading and is returned.
-	Received(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID, each func([]cases.Case) error) error
+	// Received returns the cases whose clock received them in [from, to),
+	// only org's when org is not empty, each with its pauses (oldest
+	// first) and reclassifications but without its texts (title,
+	// description, details), in no particular order.
+	Received(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]cases.Case, error)
 	// Ratings returns the satisfaction ratings of the cases closed in
 	// [from, to), only org's when org is not empty.
 	Ratings(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]Rating, error)

@@ -243,52 +243,47 @@ func (s *Service) SLA(ctx context.Context, now time.Time, q Query) (SLAReport, e
 			return SLAReport{}, err
 		}
 	}
+	received, err := s.store.Received(ctx, scope, from, to, q.OrgID)
+	if err != nil {
+		return SLAReport{}, accord.Wrap(op, err)
+	}
 	now = now.UTC()
 	rep := SLAReport{Month: q.Month, Zone: s.cfg.zone().String(), From: from, To: to, At: now, Rows: []SLARow{}, Reclassified: []ReclassifiedCase{}}
 	policies := map[int]*sla.Policy{}
 	tallies := map[rowKey]*tally{}
 	total := &tally{row: SLARow{Month: q.Month}}
-	// Each batch is judged and let go: memory holds the tallies, not the
-	// month's cases.
-	err = s.store.Received(ctx, scope, from, to, q.OrgID, func(batch []cases.Case) error {
-		for _, c := range batch {
-			if c.Clock.Kind == "" || !scope.Allows(c.OrgID) {
-				continue
-			}
-			pol, ok := policies[c.Clock.PolicyVersion]
-			if !ok {
-				var err error
-				if pol, err = s.policies.Version(ctx, c.Clock.PolicyVersion); err != nil {
-					return err
-				}
-				policies[c.Clock.PolicyVersion] = pol
-			}
-			j, err := judge(pol, c, now)
-			if err != nil {
-				return err
-			}
-			key := rowKey{c.OrgID, c.Clock.Plan, j.crit}
-			t := tallies[key]
-			if t == nil {
-				t = &tally{row: SLARow{Month: q.Month, OrgID: c.OrgID, Plan: c.Clock.Plan, Criticality: j.crit}}
-				tallies[key] = t
-			}
-			reclassified := len(c.Reclassifications) > 0
-			t.add(j, reclassified)
-			total.add(j, reclassified)
-			if reclassified {
-				rc := ReclassifiedCase{CaseID: c.ID, Number: c.Number, OrgID: c.OrgID, Plan: c.Clock.Plan, Criticality: j.crit,
-					Outcome: string(j.outcome), Opened: c.Reclassifications[0].From, Reclassifications: c.Reclassifications}
-				if c.Clock.BreachedAt != nil {
-					rc.BreachDueAt = c.Clock.BreachDueAt
-				}
-				rep.Reclassified = append(rep.Reclassified, rc)
-			}
+	for _, c := range received {
+		if c.Clock.Kind == "" || !scope.Allows(c.OrgID) {
+			continue
 		}
-		return nil
-	})
-	if err != nil {
-		return SLAReport{}, accord.Wrap(op, err)
+		pol, ok := policies[c.Clock.PolicyVersion]
+		if !ok {
+			if pol, err = s.policies.Version(ctx, c.Clock.PolicyVersion); err != nil {
+				return SLAReport{}, accord.Wrap(op, err)
+			}
+			policies[c.Clock.PolicyVersion] = pol
+		}
+		j, err := judge(pol, c, now)
+		if err != nil {
+			return SLAReport{}, accord.Wrap(op, err)
+		}
+		key := rowKey{c.OrgID, c.Clock.Plan, j.crit}
+		t := tallies[key]
+		if t == nil {
+			t = &tally{row: SLARow{Month: q.Month, OrgID: c.OrgID, Plan: c.Clock.Plan, Criticality: j.crit}}
+			tallies[key] = t
+		}
+		reclassified := len(c.Reclassifications) > 0
+		t.add(j, reclassified)
+		total.add(j, reclassified)
+		if reclassified {
+			rc := ReclassifiedCase{CaseID: c.ID, Number: c.Number, OrgID: c.OrgID, Plan: c.Clock.Plan, Criticality: j.crit,
+				Outcome: string(j.outcome), Opened: c.Reclassifications[0].From, Reclassifications: c.Reclassifications}
+			if c.Clock.BreachedAt != nil {
+				rc.BreachDueAt = c.Clock.BreachDueAt
+			}
+			rep.Reclassified = append(rep.Reclassified, rc)
+		}
 	}
 	names := map[accord.ID]string{}
 	for key, t := range tallies {

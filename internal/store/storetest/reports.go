@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -68,7 +67,10 @@ func testReportsReceived(t *testing.T, db *store.DB) {
 		{"empty scope", accord.Scope{}, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := received(t, s, tc.scope, from, to, tc.org)
+			got, err := s.Received(ctx, tc.scope, from, to, tc.org)
+			if err != nil {
+				t.Fatal(err)
+			}
 			// Only these two organizations' cases: other tests share the database.
 			got = slices.DeleteFunc(got, func(c cases.Case) bool { return c.OrgID != w.a.ID && c.OrgID != w.b.ID })
 			byReceipt(got)
@@ -89,7 +91,10 @@ func testReportsReceived(t *testing.T, db *store.DB) {
 			}
 		})
 	}
-	got := received(t, s, accord.Scope{All: true}, from, to, w.a.ID)
+	got, err := s.Received(ctx, accord.Scope{All: true}, from, to, w.a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	byReceipt(got)
 	if len(got) != 2 || len(got[0].Pauses) != 2 || got[0].Pauses[1].To != nil || len(got[1].Pauses) != 0 {
 		t.Fatalf("pauses: %+v", got)
@@ -99,55 +104,4 @@ func testReportsReceived(t *testing.T, db *store.DB) {
 // byReceipt sorts cases a store returns in no particular order.
 func byReceipt(l []cases.Case) {
 	slices.SortFunc(l, func(a, b cases.Case) int { return a.Clock.ReceivedAt.Compare(b.Clock.ReceivedAt) })
-}
-
-// received collects the batches Received hands over.
-func received(t *testing.T, s *store.Reports, scope accord.Scope, from, to time.Time, org accord.ID) []cases.Case {
-	t.Helper()
-	var got []cases.Case
-	if err := s.Received(ctx, scope, from, to, org, func(batch []cases.Case) error {
-		got = append(got, batch...)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return got
-}
-
-// testReportsReceivedBatches: a month of more cases than a batch, all
-// received at one instant, comes whole and once each: the batches follow
-// the id past the tie; an error from the callback stops the reading.
-func testReportsReceivedBatches(t *testing.T, db *store.DB) {
-	w := newCaseWorld(t, db, "Batches")
-	s := store.NewReports(db)
-	at := time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)
-	want := map[accord.ID]bool{}
-	for range 1005 {
-		c := sampleCase(w.a.ID, at, "one of many")
-		c.Clock.ReceivedAt = at
-		want[mustOpen(t, w.s, c).ID] = true
-	}
-	seen := map[accord.ID]int{}
-	var batches int
-	if err := s.Received(ctx, accord.OnlyOrg(w.a.ID), at, at.Add(time.Second), "", func(batch []cases.Case) error {
-		batches++
-		for _, c := range batch {
-			seen[c.ID]++
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if len(seen) != len(want) || batches < 2 {
-		t.Fatalf("%d cases in %d batches, want %d in more than one", len(seen), batches, len(want))
-	}
-	for id, n := range seen {
-		if !want[id] || n != 1 {
-			t.Fatalf("case %s handed over %d times", id, n)
-		}
-	}
-	stop := errors.New("stop")
-	if err := s.Received(ctx, accord.OnlyOrg(w.a.ID), at, at.Add(time.Second), "", func([]cases.Case) error { return stop }); !errors.Is(err, stop) {
-		t.Fatalf("the callback's error: got %v", err)
-	}
 }

@@ -49,7 +49,6 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"EngagementsConcurrentBooking", testEngagementsConcurrentBooking},
 		{"ReportsReceived", testReportsReceived},
 		{"ReportsActivity", testReportsActivity},
-		{"ReportsReceivedBatches", testReportsReceivedBatches},
 		{"Views", testViews},
 		{"Signals", testSignals},
 		{"Teams", testTeams},

@@ -14,11 +14,11 @@ CREATE INDEX cases_org_breached ON cases (org_id, created_at, id) WHERE breached
 -- The "mine" view: an agent's cases newest first.
 CREATE INDEX cases_assignee_created ON cases (assignee_id, created_at, id) WHERE assignee_id IS NOT NULL;
 -- A month's SLA report and the dashboard's days and months read the cases
--- received, resolved or closed in a range: the report in batches following
--- (received_at, id); org_id in the key lets a scoped count skip the table,
--- and the other columns let the dashboard read resolution times and senior
--- months from the index alone.
-CREATE INDEX cases_received ON cases (received_at, id, org_id);
+-- received, resolved or closed in a range; org_id in the key lets a
+-- scoped count skip the table, and the other columns let the dashboard
+-- read resolution times and senior months, and the report join the
+-- month's pauses, from the index alone.
+CREATE INDEX cases_received ON cases (received_at, org_id, id);
 CREATE INDEX cases_resolved ON cases (resolved_at, org_id, criticality, received_at) WHERE resolved_at IS NOT NULL;
 CREATE INDEX cases_closed ON cases (closed_at, org_id) WHERE closed_at IS NOT NULL;
 CREATE INDEX cases_senior ON cases (received_at, org_id, assignee_senior) WHERE senior_required;
