@@ -26,8 +26,8 @@ type Store interface {
 }
 
 // ActivityQuery names the spans the dashboard counts: consecutive days and
-// months, each given by its bounds in ascending order, so that n spans
-// have n+1 bounds and span i is [Bounds[i], Bounds[i+1]).
+// months, each list their bounds in ascending order, so that n spans have
+// n+1 bounds and day i is [Days[i], Days[i+1]).
 type ActivityQuery struct {
 	Days   []time.Time
 	Months []time.Time
