@@ -118,59 +118,40 @@ func (s *Service) Dashboard(ctx context.Context, now time.Time, days int) (Dashb
 	from, to := today.AddDate(0, 0, 1-days), today.AddDate(0, 0, 1)
 	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, zone)
 	seniorFrom := monthStart.AddDate(0, 1-SeniorMonths, 0)
-	since := from
-	if seniorFrom.Before(since) {
-		since = seniorFrom
+	d := Dashboard{Zone: zone.String(), At: now.UTC(), From: from.UTC(), To: to.UTC(), Days: days,
+		Backlog: []BacklogCell{}, Load: []AgentLoad{}}
+	var q ActivityQuery
+	for day := from; day.Before(to); day = day.AddDate(0, 0, 1) {
+		d.Volume = append(d.Volume, VolumeDay{Day: day.Format(time.DateOnly), From: day.UTC(), To: day.AddDate(0, 0, 1).UTC()})
+		q.Days = append(q.Days, day.UTC())
 	}
-	l, err := s.store.Activity(ctx, scope, since.UTC())
+	q.Days = append(q.Days, to.UTC())
+	for m := seniorFrom; m.Before(monthStart.AddDate(0, 1, 0)); m = m.AddDate(0, 1, 0) {
+		d.Senior = append(d.Senior, SeniorMonth{Month: m.Format("2006-01"), From: m.UTC(), To: m.AddDate(0, 1, 0).UTC()})
+		q.Months = append(q.Months, m.UTC())
+	}
+	q.Months = append(q.Months, monthStart.AddDate(0, 1, 0).UTC())
+	act, err := s.store.Activity(ctx, scope, q)
 	if err != nil {
 		return Dashboard{}, accord.Wrap(op, err)
 	}
-	d := Dashboard{Zone: zone.String(), At: now.UTC(), From: from.UTC(), To: to.UTC(), Days: days,
-		Backlog: []BacklogCell{}, Load: []AgentLoad{}}
-	for day := from; day.Before(to); day = day.AddDate(0, 0, 1) {
-		d.Volume = append(d.Volume, VolumeDay{Day: day.Format(time.DateOnly), From: day.UTC(), To: day.AddDate(0, 0, 1).UTC()})
-	}
-	for m := seniorFrom; m.Before(monthStart.AddDate(0, 1, 0)); m = m.AddDate(0, 1, 0) {
-		d.Senior = append(d.Senior, SeniorMonth{Month: m.Format("2006-01"), From: m.UTC(), To: m.AddDate(0, 1, 0).UTC()})
-	}
 	backlog := map[BacklogCell]int{}
 	load := map[accord.ID]int{}
+	for _, a := range act.Active {
+		backlog[BacklogCell{State: a.State, Criticality: a.Criticality}] += a.Cases
+		if a.AssigneeID != "" {
+			load[a.AssigneeID] += a.Cases
+		}
+	}
+	for i := range d.Volume {
+		d.Volume[i].Opened, d.Volume[i].Closed = act.Opened[i], act.Closed[i]
+	}
 	times := map[sla.Criticality][]time.Duration{}
-	within := func(t *time.Time, lo, hi time.Time) bool { return t != nil && !t.Before(lo) && t.Before(hi) }
-	for _, c := range l {
-		if !scope.Allows(c.OrgID) {
-			continue
-		}
-		if slices.Contains(cases.ActiveStates, c.State) {
-			backlog[BacklogCell{State: c.State, Criticality: c.Criticality}]++
-			if c.AssigneeID != "" {
-				load[c.AssigneeID]++
-			}
-		}
-		for i := range d.Volume {
-			v := &d.Volume[i]
-			if within(&c.Clock.ReceivedAt, v.From, v.To) {
-				v.Opened++
-			}
-			if within(c.ClosedAt, v.From, v.To) {
-				v.Closed++
-			}
-		}
-		if within(c.ResolvedAt, d.From, d.To) {
-			times[c.Criticality] = append(times[c.Criticality], c.ResolvedAt.Sub(c.Clock.ReceivedAt))
-		}
-		if c.SeniorRequired {
-			for i := range d.Senior {
-				m := &d.Senior[i]
-				if within(&c.Clock.ReceivedAt, m.From, m.To) {
-					m.Required++
-					if c.AssigneeSenior {
-						m.BySenior++
-					}
-				}
-			}
-		}
+	for _, r := range act.Resolved {
+		times[r.Criticality] = append(times[r.Criticality], r.ResolvedAt.Sub(r.ReceivedAt))
+	}
+	for i := range d.Senior {
+		d.Senior[i].Required, d.Senior[i].BySenior = act.Required[i], act.BySenior[i]
 	}
 	for _, st := range cases.ActiveStates {
 		for _, cr := range sla.Criticalities {

@@ -14,21 +14,61 @@ import (
 type Store interface {
 	// Received returns the cases whose clock received them in [from, to),
 	// only org's when org is not empty, each with its pauses (oldest
-	// first), in no particular order.
+	// first) and reclassifications but without its texts (title,
+	// description, details), in no particular order.
 	Received(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]cases.Case, error)
 	// Ratings returns the satisfaction ratings of the cases closed in
 	// [from, to), only org's when org is not empty.
 	Ratings(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]Rating, error)
-	// Activity returns the cases active now (cases.ActiveStates) or
-	// received, resolved or closed at or after since, without their pauses,
-	// in no particular order.
-	Activity(ctx context.Context, scope accord.Scope, since time.Time) ([]cases.Case, error)
+	// Activity counts what the dashboard shows of scope's cases over the
+	// spans of q; see Activity.
+	Activity(ctx context.Context, scope accord.Scope, q ActivityQuery) (Activity, error)
 	// ReceivedAfter returns up to limit cases received in [from, to) that
 	// come after (at, id) in the order (received_at, id), in that order,
 	// each with its pauses and reclassifications (oldest first); an empty
 	// id starts at from. Of each case it fills only what a replay reads:
 	// id, organization, number, type, criticality, close and clock.
 	ReceivedAfter(ctx context.Context, scope accord.Scope, from, to, at time.Time, id accord.ID, limit int) ([]cases.Case, error)
+}
+
+// ActivityQuery names the spans the dashboard counts: consecutive days and
+// months, each list their bounds in ascending order, so that n spans have
+// n+1 bounds and day i is [Days[i], Days[i+1]).
+type ActivityQuery struct {
+	Days   []time.Time
+	Months []time.Time
+}
+
+// Activity is what a store counts for the dashboard, so that the page
+// reads figures rather than every active case (PAGES_PERF.md).
+type Activity struct {
+	// Active counts the active cases (cases.ActiveStates) now by state,
+	// criticality and assignee ("" for none); cells without cases are left
+	// out.
+	Active []ActiveCount
+	// Opened and Closed count, per day, the cases received and closed in it.
+	Opened, Closed []int
+	// Resolved are the cases resolved within the days, in no particular order.
+	Resolved []ResolvedCase
+	// Required counts, per month, the cases under the senior-engineer rule
+	// received in it; BySenior those of them assigned to a senior engineer.
+	Required, BySenior []int
+}
+
+// ActiveCount is a number of active cases of one state, criticality and
+// assignee.
+type ActiveCount struct {
+	State       cases.State
+	Criticality sla.Criticality
+	AssigneeID  accord.ID
+	Cases       int
+}
+
+// ResolvedCase is a resolved case's criticality and its receipt and
+// resolution instants.
+type ResolvedCase struct {
+	Criticality            sla.Criticality
+	ReceivedAt, ResolvedAt time.Time
 }
 
 // Policies gives the policy version each case was opened under;

@@ -16,13 +16,16 @@ import (
 // pauses and reclassifications but only the columns a replay reads
 // (replayColumns): a replay reads a year of cases in batches
 // this way, in constant memory. Three queries a batch, whatever its size:
-// the cases by the cases_received index (migration 00030), then their
+// the cases by the cases_received index (migration 00029), then their
 // pauses by case id and their reclassification entries by the partial
 // index case_entries_reclassified. An empty id starts at from.
 func (s *Reports) ReceivedAfter(ctx context.Context, scope accord.Scope, from, to, at time.Time, id accord.ID, limit int) ([]cases.Case, error) {
 	w := receivedWhere("", scope, from, to, "")
 	if id != "" {
-		// A row comparison, which both engines read as the index's range.
+		// The bound on received_at alone is what bounds the scan of
+		// cases_received (received_at, org_id, id); the row comparison
+		// then drops what came before id at the same instant.
+		w.add("received_at >= ?", at.UTC())
 		w.add("(received_at, id) > (?, ?)", at.UTC(), id)
 	}
 	w.args = append(w.args, limit)

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"EngagementsConcurrentBooking", testEngagementsConcurrentBooking},
 		{"ReportsReceived", testReportsReceived},
 		{"ReportsReceivedAfter", testReportsReceivedAfter},
+		{"ReportsActivity", testReportsActivity},
 		{"Views", testViews},
 		{"Signals", testSignals},
 		{"Teams", testTeams},
