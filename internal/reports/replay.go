@@ -74,46 +74,16 @@ func (s *Service) Replay(ctx context.Context, now time.Time, q ReplayQuery, prog
 	}
 	r := cases.NewReplayer(cases.ReplayOptions{Draft: draft, Name: name, From: q.From.UTC(), To: q.To.UTC(), Now: now, Explain: q.Explain, Lang: q.Lang,
 		Versions: func(n int) (*sla.Policy, error) { return s.policies.Version(ctx, n) }})
-	// The next batch is read while this one is replayed: the database and
-	// the calendar arithmetic take about the same time a case, on two cores.
-	type batch struct {
-		cases []cases.Case
-		err   error
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan batch, 1)
-	go func() {
-		defer close(batches)
-		var at time.Time
-		var after accord.ID
-		for {
-			b, err := s.store.ReceivedAfter(ctx, scope, q.From, q.To, at, after, ReplayBatch)
-			select {
-			case batches <- batch{b, err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil || len(b) < ReplayBatch {
-				return
-			}
-			at, after = b[len(b)-1].Clock.ReceivedAt, b[len(b)-1].ID
-		}
-	}()
-	read := 0
-	for b := range batches {
-		if b.err != nil {
-			return cases.ReplayReport{}, accord.Wrap(op, b.err)
-		}
-		for _, c := range b.cases {
+	err = s.eachReceived(ctx, scope, q.From, q.To, func(b []cases.Case) error {
+		for _, c := range b {
 			if err := r.Add(c); err != nil {
-				return cases.ReplayReport{}, accord.Wrap(op, err)
+				return err
 			}
 		}
-		read += len(b.cases)
-		if progress != nil {
-			progress(read)
-		}
+		return nil
+	}, progress)
+	if err != nil {
+		return cases.ReplayReport{}, accord.Wrap(op, err)
 	}
 	rep := r.Report()
 	names := map[accord.ID]string{}
@@ -142,4 +112,50 @@ func (s *Service) Replay(ctx context.Context, now time.Time, q ReplayQuery, prog
 		}
 	}
 	return rep, nil
+}
+
+// eachReceived hands fn the cases of scope received in [from, to), in
+// batches of ReplayBatch in (received_at, id) order, and reports progress
+// after each. The next batch is read while fn works on this one: the
+// database and the calendar arithmetic take about the same time a case, on
+// two cores. Memory holds two batches, whatever the range.
+func (s *Service) eachReceived(ctx context.Context, scope accord.Scope, from, to time.Time, fn func([]cases.Case) error, progress func(read int)) error {
+	type batch struct {
+		cases []cases.Case
+		err   error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan batch, 1)
+	go func() {
+		defer close(batches)
+		var at time.Time
+		var after accord.ID
+		for {
+			b, err := s.store.ReceivedAfter(ctx, scope, from, to, at, after, ReplayBatch)
+			select {
+			case batches <- batch{b, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(b) < ReplayBatch {
+				return
+			}
+			at, after = b[len(b)-1].Clock.ReceivedAt, b[len(b)-1].ID
+		}
+	}()
+	read := 0
+	for b := range batches {
+		if b.err != nil {
+			return b.err
+		}
+		if err := fn(b.cases); err != nil {
+			return err
+		}
+		read += len(b.cases)
+		if progress != nil {
+			progress(read)
+		}
+	}
+	return nil
 }

@@ -12,11 +12,6 @@ import (
 
 // Store reads the records reports count. It reads only inside scope.
 type Store interface {
-	// Received returns the cases whose clock received them in [from, to),
-	// only org's when org is not empty, each with its pauses (oldest
-	// first) and reclassifications but without its texts (title,
-	// description, details), in no particular order.
-	Received(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]cases.Case, error)
 	// Ratings returns the satisfaction ratings of the cases closed in
 	// [from, to), only org's when org is not empty.
 	Ratings(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]Rating, error)
@@ -26,8 +21,9 @@ type Store interface {
 	// ReceivedAfter returns up to limit cases received in [from, to) that
 	// come after (at, id) in the order (received_at, id), in that order,
 	// each with its pauses and reclassifications (oldest first); an empty
-	// id starts at from. Of each case it fills only what a replay reads:
-	// id, organization, number, type, criticality, close and clock.
+	// id starts at from. Of each case it fills only what the SLA report
+	// and a replay read: id, organization, number, type, criticality,
+	// close and clock.
 	ReceivedAfter(ctx context.Context, scope accord.Scope, from, to, at time.Time, id accord.ID, limit int) ([]cases.Case, error)
 }
 

@@ -223,47 +223,54 @@ func (s *Service) SLA(ctx context.Context, now time.Time, q Query) (SLAReport, e
 			return SLAReport{}, err
 		}
 	}
-	received, err := s.store.Received(ctx, scope, from, to, q.OrgID)
-	if err != nil {
-		return SLAReport{}, accord.Wrap(op, err)
+	if q.OrgID != "" {
+		scope = accord.OnlyOrg(q.OrgID) // readable: GetOrganization said so
 	}
 	now = now.UTC()
 	rep := SLAReport{Month: q.Month, Zone: s.cfg.zone().String(), From: from, To: to, At: now, Rows: []SLARow{}, Reclassified: []ReclassifiedCase{}}
 	policies := map[int]*sla.Policy{}
 	tallies := map[rowKey]*tally{}
 	total := &tally{row: SLARow{Month: q.Month}}
-	for _, c := range received {
-		if c.Clock.Kind == "" || !scope.Allows(c.OrgID) {
-			continue
-		}
-		pol, ok := policies[c.Clock.PolicyVersion]
-		if !ok {
-			if pol, err = s.policies.Version(ctx, c.Clock.PolicyVersion); err != nil {
-				return SLAReport{}, accord.Wrap(op, err)
+	// The month is read in batches, so that a report's memory does not grow
+	// with the month's cases (docs/benchmarks.md).
+	err = s.eachReceived(ctx, scope, from, to, func(received []cases.Case) error {
+		for _, c := range received {
+			if c.Clock.Kind == "" {
+				continue
 			}
-			policies[c.Clock.PolicyVersion] = pol
-		}
-		j, err := judge(pol, c, now)
-		if err != nil {
-			return SLAReport{}, accord.Wrap(op, err)
-		}
-		key := rowKey{c.OrgID, c.Clock.Plan, j.crit}
-		t := tallies[key]
-		if t == nil {
-			t = &tally{row: SLARow{Month: q.Month, OrgID: c.OrgID, Plan: c.Clock.Plan, Criticality: j.crit}}
-			tallies[key] = t
-		}
-		reclassified := len(c.Reclassifications) > 0
-		t.add(j, reclassified)
-		total.add(j, reclassified)
-		if reclassified {
-			rc := ReclassifiedCase{CaseID: c.ID, Number: c.Number, OrgID: c.OrgID, Plan: c.Clock.Plan, Criticality: j.crit,
-				Outcome: string(j.outcome), Opened: c.Reclassifications[0].From, Reclassifications: c.Reclassifications}
-			if c.Clock.BreachedAt != nil {
-				rc.BreachDueAt = c.Clock.BreachDueAt
+			pol, ok := policies[c.Clock.PolicyVersion]
+			if !ok {
+				if pol, err = s.policies.Version(ctx, c.Clock.PolicyVersion); err != nil {
+					return err
+				}
+				policies[c.Clock.PolicyVersion] = pol
 			}
-			rep.Reclassified = append(rep.Reclassified, rc)
+			j, err := judge(pol, c, now)
+			if err != nil {
+				return err
+			}
+			key := rowKey{c.OrgID, c.Clock.Plan, j.crit}
+			t := tallies[key]
+			if t == nil {
+				t = &tally{row: SLARow{Month: q.Month, OrgID: c.OrgID, Plan: c.Clock.Plan, Criticality: j.crit}}
+				tallies[key] = t
+			}
+			reclassified := len(c.Reclassifications) > 0
+			t.add(j, reclassified)
+			total.add(j, reclassified)
+			if reclassified {
+				rc := ReclassifiedCase{CaseID: c.ID, Number: c.Number, OrgID: c.OrgID, Plan: c.Clock.Plan, Criticality: j.crit,
+					Outcome: string(j.outcome), Opened: c.Reclassifications[0].From, Reclassifications: c.Reclassifications}
+				if c.Clock.BreachedAt != nil {
+					rc.BreachDueAt = c.Clock.BreachDueAt
+				}
+				rep.Reclassified = append(rep.Reclassified, rc)
+			}
 		}
+		return nil
+	}, nil)
+	if err != nil {
+		return SLAReport{}, accord.Wrap(op, err)
 	}
 	names := map[accord.ID]string{}
 	for key, t := range tallies {

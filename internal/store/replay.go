@@ -20,7 +20,7 @@ import (
 // pauses by case id and their reclassification entries by the partial
 // index case_entries_reclassified. An empty id starts at from.
 func (s *Reports) ReceivedAfter(ctx context.Context, scope accord.Scope, from, to, at time.Time, id accord.ID, limit int) ([]cases.Case, error) {
-	w := receivedWhere("", scope, from, to, "")
+	w := receivedWhere(scope, from, to)
 	if id != "" {
 		// The bound on received_at alone is what bounds the scan of
 		// cases_received (received_at, org_id, id); the row comparison

@@ -19,95 +19,13 @@ type Reports struct{ db *DB }
 // NewReports returns the report store of db.
 func NewReports(db *DB) *Reports { return &Reports{db: db} }
 
-// receivedWhere selects the cases of scope (and of org, when set) received
-// in [from, to); prefix qualifies the cases table's columns ("c." in a join).
-func receivedWhere(prefix string, scope accord.Scope, from, to time.Time, org accord.ID) where {
+// receivedWhere selects the cases of scope received in [from, to).
+func receivedWhere(scope accord.Scope, from, to time.Time) where {
 	var w where
-	w.scope(prefix+"org_id", scope)
-	if org != "" {
-		w.add(prefix+"org_id = ?", org)
-	}
-	w.add(prefix+"received_at >= ?", from.UTC())
-	w.add(prefix+"received_at < ?", to.UTC())
+	w.scope("org_id", scope)
+	w.add("received_at >= ?", from.UTC())
+	w.add("received_at < ?", to.UTC())
 	return w
-}
-
-// clockColumns are caseColumns with the texts a report does not read
-// (title, description, details) left empty: they are most of a row's
-// bytes, and a month's report holds every case of the month at once.
-var clockColumns = strings.NewReplacer("title, description, details,", "'', '', '{}',").Replace(caseColumns)
-
-// Received returns the cases received in [from, to) with their pauses and
-// reclassifications, in three queries: the cases, then the pauses and the
-// reclassification entries of the same cases. They are not one snapshot;
-// a pause or reclassification written in between is one the case row does
-// not know yet, which the report tolerates: it judges the stored clock.
-// cases_received finds the month's cases (all of the table's rows, when the
-// month holds most cases, are read in order of the table); they are not
-// sorted, which spilled a month of full rows to disk.
-func (s *Reports) Received(ctx context.Context, scope accord.Scope, from, to time.Time, org accord.ID) ([]cases.Case, error) {
-	w := receivedWhere("", scope, from, to, org)
-	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+clockColumns+` FROM cases`+w.String(), w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("received cases: %w", err)
-	}
-	out, err := collect(rows, scanCase)
-	if err != nil {
-		return nil, fmt.Errorf("received cases: %w", err)
-	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	at := make(map[accord.ID]int, len(out))
-	for i, c := range out {
-		at[c.ID] = i
-	}
-	w = receivedWhere("c.", scope, from, to, org)
-	rows, err = s.db.sql.QueryContext(ctx, `SELECT p.case_id, p.starts_at, p.ends_at
-		FROM case_pauses p JOIN cases c ON c.id = p.case_id AND c.org_id = p.org_id`+w.String()+` ORDER BY p.case_id, p.starts_at`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("received cases' pauses: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id accord.ID
-		var p cases.Pause
-		var end sql.NullTime
-		if err := rows.Scan(&id, &p.From, &end); err != nil {
-			return nil, fmt.Errorf("received cases' pauses: %w", err)
-		}
-		i, ok := at[id]
-		if !ok {
-			continue // a case received meanwhile
-		}
-		p.From, p.To = p.From.UTC(), utcPtr(end)
-		out[i].Pauses = append(out[i].Pauses, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("received cases' pauses: %w", err)
-	}
-	// The kind as a literal, not a parameter: only then may either engine
-	// prove that the partial index case_entries_reclassified holds the rows.
-	w.add("e.kind = '" + string(cases.Reclassified) + "'")
-	rows, err = s.db.sql.QueryContext(ctx, `SELECT e.case_id, e.data, e.at
-		FROM case_entries e JOIN cases c ON c.id = e.case_id AND c.org_id = e.org_id`+w.String()+` ORDER BY e.case_id, e.seq`, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("received cases' reclassifications: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		id, ch, err := scanReclassification(rows)
-		if err != nil {
-			return nil, fmt.Errorf("received cases' reclassifications: %w", err)
-		}
-		if i, ok := at[id]; ok {
-			out[i].Reclassifications = append(out[i].Reclassifications, ch)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("received cases' reclassifications: %w", err)
-	}
-	return out, nil
 }
 
 // Ratings returns the satisfaction ratings of the cases of scope (and of
