@@ -445,8 +445,8 @@ func (s *Cases) List(ctx context.Context, scope accord.Scope, f cases.Filter, p 
 }
 
 // searchWindow is how many of a list's newest rows, per row of the page,
-// a search reads first (listKeyed): a page fills from them when at least
-// one in searchWindow of the listed cases matches.
+// a search of common words reads first (listKeyed): a page fills from them
+// when at least one in searchWindow of the listed cases matches.
 const searchWindow = 40
 
 // listKeyed lists in the list's own order, continuing after a cursor
@@ -471,18 +471,24 @@ func (s *Cases) listKeyed(ctx context.Context, w where, words []string, f cases.
 		return nil, "", err
 	}
 	var out []cases.Case
-	full := false
+	full, common := false, false
 	if len(words) > 0 {
-		// A search reads the list's newest rows first, in the list's index
-		// order, and keeps those that match; when they fill the page, they
-		// are its first rows whatever older cases match. The whole search
-		// that follows when they do not reads every matching case through
-		// the full-text index and sorts them: cheap for a rare word, but
-		// hundreds of milliseconds for common ones at a million cases, and
-		// PostgreSQL cannot tell which it has, since it estimates words
-		// that come together as if they were independent (SEARCH_NOTES.md).
-		// The window is a constant in the text, where a parameter would
-		// leave a generic plan guessing its size.
+		var err error
+		if common, err = s.db.commonWords(ctx, words, f.Notes); err != nil {
+			return nil, "", err
+		}
+	}
+	if common {
+		// A search of common words reads the list's newest rows first, in
+		// the list's index order, and keeps those that match; when they
+		// fill the page, they are its first rows whatever older cases
+		// match. The whole search that follows when they do not reads
+		// every matching case through the full-text index and sorts them:
+		// hundreds of milliseconds for common words at a million cases,
+		// which PostgreSQL chose because it estimates words that come
+		// together as if they were independent (SEARCH_NOTES.md). The
+		// window is a constant in the text, where a parameter would leave
+		// a generic plan guessing its size.
 		probe := where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
 		recent := `SELECT * FROM cases` + probe.String() + order + ` LIMIT ` + strconv.Itoa(searchWindow*(p.Limit+1))
 		probe.conds = nil
@@ -492,9 +498,9 @@ func (s *Cases) listKeyed(ctx context.Context, w where, words []string, f cases.
 			return nil, "", err
 		}
 		full = len(out) > p.Limit
-		s.db.matchCases(&w, words, f.Notes)
 	}
 	if !full {
+		s.db.matchCases(&w, words, f.Notes)
 		var err error
 		if out, err = s.listCases(ctx, `SELECT `+caseColumns+` FROM cases`+w.String()+order+w.limit(p), w.args); err != nil {
 			return nil, "", err
