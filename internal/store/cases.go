@@ -423,16 +423,17 @@ func (s *Cases) List(ctx context.Context, scope accord.Scope, f cases.Filter, p 
 		// is full.
 		w.add("(" + latestAuthorOrg + ") = cases.org_id")
 	}
-	s.db.matchCases(&w, searchWords(f.Text), f.Notes)
 	if f.ByDue {
 		w.add("due_at IS NOT NULL AND responded_at IS NULL")
 	}
+	words := searchWords(f.Text)
 	var out []cases.Case
 	var next string
 	if f.Sort.Key != "" {
+		s.db.matchCases(&w, words, f.Notes)
 		out, next, err = s.listSorted(ctx, w, f.Sort, p, cur)
 	} else {
-		out, next, err = s.listKeyed(ctx, w, f, p, cur)
+		out, next, err = s.listKeyed(ctx, w, words, f, p, cur)
 	}
 	if err != nil {
 		return nil, "", err
@@ -443,9 +444,14 @@ func (s *Cases) List(ctx context.Context, scope accord.Scope, f cases.Filter, p 
 	return out, next, nil
 }
 
+// searchWindow is how many of a list's newest rows, per row of the page,
+// a search of common words reads first (listKeyed): a page fills from them
+// when at least one in searchWindow of the listed cases matches.
+const searchWindow = 40
+
 // listKeyed lists in the list's own order, continuing after a cursor
-// that holds the last row's instant and id.
-func (s *Cases) listKeyed(ctx context.Context, w where, f cases.Filter, p accord.Page, cur accord.Cursor) ([]cases.Case, string, error) {
+// that holds the last row's instant and id; words, if any, are a search.
+func (s *Cases) listKeyed(ctx context.Context, w where, words []string, f cases.Filter, p accord.Page, cur accord.Cursor) ([]cases.Case, string, error) {
 	order := ` ORDER BY created_at DESC, id DESC`
 	if f.ByUpdated {
 		if err := w.beforeTime("updated_at", "id", cur); err != nil {
@@ -464,13 +470,41 @@ func (s *Cases) listKeyed(ctx context.Context, w where, f cases.Filter, p accord
 	} else if err := w.beforeTime("created_at", "id", cur); err != nil {
 		return nil, "", err
 	}
-	rows, err := s.db.sql.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases`+w.String()+order+w.limit(p), w.args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list cases: %w", err)
+	var out []cases.Case
+	full, common := false, false
+	if len(words) > 0 {
+		var err error
+		if common, err = s.db.commonWords(ctx, words, f.Notes); err != nil {
+			return nil, "", err
+		}
 	}
-	out, err := collect(rows, scanCase)
-	if err != nil {
-		return nil, "", fmt.Errorf("list cases: %w", err)
+	if common {
+		// A search of common words reads the list's newest rows first, in
+		// the list's index order, and keeps those that match; when they
+		// fill the page, they are its first rows whatever older cases
+		// match. The whole search that follows when they do not reads
+		// every matching case through the full-text index and sorts them:
+		// hundreds of milliseconds for common words at a million cases,
+		// which PostgreSQL chose because it estimates words that come
+		// together as if they were independent (SEARCH_NOTES.md). The
+		// window is a constant in the text, where a parameter would leave
+		// a generic plan guessing its size.
+		probe := where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
+		recent := `SELECT * FROM cases` + probe.String() + order + ` LIMIT ` + strconv.Itoa(searchWindow*(p.Limit+1))
+		probe.conds = nil
+		s.db.matchCases(&probe, words, f.Notes)
+		var err error
+		if out, err = s.listCases(ctx, `SELECT `+caseColumns+` FROM (`+recent+`) cases`+probe.String()+order+probe.limit(p), probe.args); err != nil {
+			return nil, "", err
+		}
+		full = len(out) > p.Limit
+	}
+	if !full {
+		s.db.matchCases(&w, words, f.Notes)
+		var err error
+		if out, err = s.listCases(ctx, `SELECT `+caseColumns+` FROM cases`+w.String()+order+w.limit(p), w.args); err != nil {
+			return nil, "", err
+		}
 	}
 	out, next := page(out, p, func(c cases.Case) accord.Cursor {
 		switch {
@@ -482,6 +516,19 @@ func (s *Cases) listKeyed(ctx context.Context, w where, f cases.Filter, p accord
 		return timeCursor(c.CreatedAt, c.ID)
 	})
 	return out, next, nil
+}
+
+// listCases reads the cases query q selects.
+func (s *Cases) listCases(ctx context.Context, q string, args []any) ([]cases.Case, error) {
+	rows, err := s.db.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	out, err := collect(rows, scanCase)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	return out, nil
 }
 
 // sortExpr is the SQL value a sort key orders by, over the cases table,

@@ -264,6 +264,32 @@ func (db *DB) matchCases(w *where, words []string, notes bool) {
 	w.add("number IN (SELECT rowid FROM case_search WHERE case_search MATCH ?)", q)
 }
 
+// commonWords reports whether each of words is in at least one in
+// searchWindow of the cases, by PostgreSQL's statistics of the search
+// column (a word outside its most common elements is rarer): only then can
+// the newest cases fill a page of a search (listKeyed). The statistics are
+// right for each word; it is the words together that PostgreSQL misjudges.
+// SQLite keeps no such statistics, and searches as it always has.
+func (db *DB) commonWords(ctx context.Context, words []string, notes bool) (bool, error) {
+	if db.engine != Postgres {
+		return false, nil
+	}
+	col := "search"
+	if notes {
+		col = "search_all"
+	}
+	var least float64
+	err := db.sql.QueryRowContext(ctx, `SELECT coalesce(min(coalesce(s.f, 0)), 0)
+		FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) w(x)
+		LEFT JOIN (SELECT e, f FROM pg_stats, unnest(most_common_elems::text::text[], most_common_elem_freqs) u(e, f)
+			WHERE schemaname = current_schema() AND tablename = 'cases' AND attname = $2) s ON s.e = w.x`,
+		strings.Join(words, " "), col).Scan(&least)
+	if err != nil {
+		return false, fmt.Errorf("search statistics: %w", err)
+	}
+	return least*searchWindow >= 1, nil
+}
+
 // bytewise makes a text comparison follow the bytes of UTF-8, as SQLite
 // compares by default, rather than PostgreSQL's locale: the engines then
 // sort names alike.

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(testing.TB) *store.DB) {
 		{"CasesConcurrentUpdate", testCasesConcurrentUpdate},
 		{"CasesSearch", testCasesSearch},
 		{"CasesSearchNotes", testCasesSearchNotes},
+		{"CasesSearchPages", testCasesSearchPages},
 		{"CasesSort", testCasesSort},
 		{"CasesEach", testCasesEach},
 		{"CatalogVersions", testCatalogVersions},
