@@ -91,6 +91,7 @@ func benchPages(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&c.MetricsURL, "metrics-url", "", "the server's /metrics `url`: process_resident_memory_bytes is sampled there instead of -pid")
 	fs.StringVar(&c.MetricsToken, "metrics-token", e.getenv("ACCORD_METRICS_TOKEN"), "the bearer `token` of -metrics-url (ACCORD_METRICS_TOKEN)")
 	fs.BoolVar(&c.JSON, "json", false, "print the figures as JSON")
+	fs.DurationVar(&c.Timeout, "timeout", 10*time.Minute, "how long one answer may take before it counts as an error: a case export of a million rows streams for minutes")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -113,6 +114,8 @@ func benchPages(ctx context.Context, e *env, args []string) error {
 		return usageError{"give a positive -duration or a -count"}
 	case c.PID < 0:
 		return usageError{"-pid must be a process id"}
+	case c.Timeout <= 0:
+		return usageError{"-timeout must be positive"}
 	case c.Agent == "" && c.Admin == "" && c.Customer == "" && c.Partner == "":
 		return usageError{"give at least one of -agent, -admin, -customer, -partner"}
 	}

@@ -54,6 +54,8 @@ type PagesConfig struct {
 	MetricsURL   string
 	MetricsToken string
 	JSON         bool // print JSON instead of the table
+	// Timeout bounds each answer, read whole.
+	Timeout time.Duration
 }
 
 // page is one page or API call people wait on, as one signed-in user asks
@@ -106,6 +108,9 @@ type PagesReport struct {
 func Pages(ctx context.Context, w io.Writer, cfg PagesConfig) error {
 	base := strings.TrimRight(cfg.URL, "/")
 	hc := newClient(slices.Max(cfg.Clients))
+	if cfg.Timeout > 0 {
+		hc.Timeout = cfg.Timeout
+	}
 	defer hc.CloseIdleConnections()
 	// A web page that redirects (to the sign-in page, say) is an error,
 	// not the page it redirects to.

@@ -36,7 +36,7 @@ type ActivityQuery struct {
 }
 
 // Activity is what a store counts for the dashboard, so that the page
-// reads figures rather than every active case (PAGES_PERF.md).
+// reads figures rather than every active case (docs/benchmarks.md).
 type Activity struct {
 	// Active counts the active cases (cases.ActiveStates) now by state,
 	// criticality and assignee ("" for none); cells without cases are left

@@ -486,7 +486,7 @@ func (s *Cases) listKeyed(ctx context.Context, w where, words []string, f cases.
 		// every matching case through the full-text index and sorts them:
 		// hundreds of milliseconds for common words at a million cases,
 		// which PostgreSQL chose because it estimates words that come
-		// together as if they were independent (SEARCH_NOTES.md). The
+		// together as if they were independent (docs/benchmarks.md). The
 		// window is a constant in the text, where a parameter would leave
 		// a generic plan guessing its size.
 		probe := where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}

@@ -60,7 +60,7 @@ func (s *Reports) Ratings(ctx context.Context, scope accord.Scope, from, to time
 // reads the table), the days by cases_received and cases_closed, the
 // resolved cases by cases_resolved, the senior months by cases_senior.
 // Reading every active case instead took seconds at 300,000 cases
-// (PAGES_PERF.md).
+// (docs/benchmarks.md).
 func (s *Reports) Activity(ctx context.Context, scope accord.Scope, q reports.ActivityQuery) (reports.Activity, error) {
 	a := reports.Activity{Opened: make([]int, len(q.Days)-1), Closed: make([]int, len(q.Days)-1),
 		Required: make([]int, len(q.Months)-1), BySenior: make([]int, len(q.Months)-1)}

@@ -102,7 +102,7 @@ func openPostgres(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	// JIT compilation pays off in long analytic queries, which Accord does
 	// not run: a list whose row estimate was far too low compiled for
-	// 640 ms to run in 10 ms (PAGES_PERF.md). A url's jit=on still wins.
+	// 640 ms to run in 10 ms (docs/benchmarks.md). A url's jit=on still wins.
 	if _, set := pc.ConnConfig.RuntimeParams["jit"]; !set {
 		pc.ConnConfig.RuntimeParams["jit"] = "off"
 	}
@@ -117,7 +117,14 @@ func openPostgres(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("connect to postgres %s:%d/%s: %w", pc.ConnConfig.Host, pc.ConnConfig.Port, pc.ConnConfig.Database, err)
 	}
 	where := fmt.Sprintf("postgres %s:%d/%s", pc.ConnConfig.Host, pc.ConnConfig.Port, pc.ConnConfig.Database)
-	return &DB{sql: stdlib.OpenDBFromPool(pool), pool: pool, engine: Postgres, where: where}, nil
+	db := stdlib.OpenDBFromPool(pool)
+	// database/sql keeps 2 idle connections unless told: at 16 concurrent
+	// openings it handed the rest back to pgxpool after every statement
+	// and took them again, a mutex-contended round trip through both pools
+	// (the server's mutex profile, docs/benchmarks.md). pgxpool bounds the
+	// connections; database/sql keeps what it has.
+	db.SetMaxIdleConns(int(pc.MaxConns))
+	return &DB{sql: db, pool: pool, engine: Postgres, where: where}, nil
 }
 
 // Engine returns the engine in use.
