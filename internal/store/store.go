@@ -121,8 +121,11 @@ func openPostgres(ctx context.Context, cfg Config) (*DB, error) {
 	// database/sql keeps 2 idle connections unless told: at 16 concurrent
 	// openings it handed the rest back to pgxpool after every statement
 	// and took them again, a mutex-contended round trip through both pools
-	// (the server's mutex profile, docs/benchmarks.md). pgxpool bounds the
-	// connections; database/sql keeps what it has.
+	// (the server's mutex profile, docs/benchmarks.md). It keeps the
+	// pool's size idle, and opens no more than that: a request beyond it
+	// must wait in database/sql, which hands it the next connection
+	// released, not in pgxpool, where the idle ones would never return.
+	db.SetMaxOpenConns(int(pc.MaxConns))
 	db.SetMaxIdleConns(int(pc.MaxConns))
 	return &DB{sql: db, pool: pool, engine: Postgres, where: where}, nil
 }
