@@ -205,6 +205,14 @@ func TestCaseExport(t *testing.T) {
 		if resp := f.do("", "GET", "/api/v1/exports/cases", nil); resp.status != http.StatusUnauthorized {
 			t.Errorf("signed out: %d", resp.status)
 		}
+		// Exports that ran are audited with their query; refused ones are not.
+		trail := f.do("auditor", "GET", "/api/v1/audit?entity_type=export&limit=100", nil)
+		if trail.status != http.StatusOK || !strings.Contains(trail.body, `"action":"export.cases"`) {
+			t.Errorf("no export.cases event: %d %s", trail.status, short(trail.body))
+		}
+		if strings.Contains(trail.body, "breached=maybe") || strings.Contains(trail.body, "sort=oldest") {
+			t.Errorf("a refused export was audited: %s", short(trail.body))
+		}
 	})
 }
 
